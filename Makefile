@@ -1,0 +1,112 @@
+# Deep Pansharpen — developer entry points.
+#
+#   make setup   install QGIS (Debian packages), create .venv, install Python deps, enable the plugin
+#   make test    run the test suite headless
+#   make demo    pansharpen the bundled Landsat 8 sample with qgis_process
+#
+# Everything is idempotent: a second `make setup` only checks a stamp file and the plugin links.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+PLUGIN_NAME := deep_pansharpen
+SYS_PYTHON  := /usr/bin/python3
+VENV        := $(ROOT)/.venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.setup-stamp
+CONSTRAINTS := $(VENV)/system-constraints.txt
+
+# Project-local QGIS profile root (QGIS_CUSTOM_CONFIG_PATH); the profile itself is <root>/profiles/default.
+PROFILE_ROOT := $(ROOT)/.qgis-profile
+PROFILE_DIR  := $(PROFILE_ROOT)/profiles/default
+# The user's real default profile, so that QGIS Desktop sees the plugin too (set LINK_USER_PROFILE=no to skip).
+USER_PROFILE_DIR  ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
+LINK_USER_PROFILE ?= yes
+
+APT_PACKAGES := qgis python3-qgis python3-gdal gdal-bin xvfb python3-venv python3-scipy
+# Extra arguments for pip, e.g. PIP_ARGS="--extra-index-url <url of CPU-only torch wheels>".
+PIP_ARGS ?=
+
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: help setup system-packages plugin-links test demo lint clean
+
+help:
+	@echo "make setup | make test | make demo | make lint | make clean"
+
+setup: $(STAMP) plugin-links
+
+# --- system packages (Debian 12) ---------------------------------------------------------------
+system-packages:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo ">> installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	else \
+	  echo ">> Debian packages present"; \
+	fi
+
+# --- virtual environment -----------------------------------------------------------------------
+# --system-site-packages so that QGIS's python3-qgis, GDAL, numpy and scipy are the Debian ones.
+# pip is constrained to the system numpy/scipy/GDAL versions so it can never upgrade them.
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(MAKE) --no-print-directory system-packages
+	@if [ ! -x "$(PY)" ]; then \
+	  echo ">> creating $(VENV)"; \
+	  $(SYS_PYTHON) -m venv --system-site-packages "$(VENV)"; \
+	fi
+	@$(SYS_PYTHON) -c 'import numpy, scipy; from osgeo import gdal; \
+	print(f"numpy=={numpy.__version__}\nscipy=={scipy.__version__}\nGDAL=={gdal.__version__}")' > "$(CONSTRAINTS)"
+	@echo ">> system packages pinned for pip:"; sed 's/^/   /' "$(CONSTRAINTS)"
+	@# make QGIS's bundled Processing plugins (processing, grassprovider, ...) importable from the venv
+	@site=$$("$(PY)" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
+	  echo /usr/share/qgis/python/plugins > "$$site/qgis-bundled-plugins.pth"
+	"$(PY)" -m pip install --disable-pip-version-check -c "$(CONSTRAINTS)" $(PIP_ARGS) \
+	  -r requirements.txt -r requirements-dev.txt
+	@"$(PY)" -m pip check || echo "!! pip check reported problems (often harmless metadata of Debian packages); see above"
+	"$(PY)" -c 'import numpy, scipy, torch, torchvision, timm, safetensors, qgis.core, processing; \
+	from osgeo import gdal; \
+	print(f"   numpy {numpy.__version__} (from {numpy.__file__}), GDAL {gdal.__version__}, torch {torch.__version__}, timm {timm.__version__}")'
+	@"$(PY)" -c 'import numpy; assert numpy.__file__.startswith("/usr/lib/python3/"), "numpy in .venv is not the system one: " + numpy.__file__'
+	@touch "$(STAMP)"
+
+# --- enable the plugin in the project-local profile (and the user's default profile) ------------
+# QGIS reads [PythonPlugins] <name>=true from <profile>/QGIS/QGIS3.ini; it is written with QSettings
+# so that an existing file keeps its format.  An installed (non-symlink) copy is left alone.
+plugin-links: $(STAMP)
+	@dirs="$(PROFILE_DIR)"; \
+	if [ "$(LINK_USER_PROFILE)" = "yes" ]; then dirs="$$dirs $(USER_PROFILE_DIR)"; fi; \
+	for d in $$dirs; do \
+	  mkdir -p "$$d/python/plugins" "$$d/QGIS"; \
+	  link="$$d/python/plugins/$(PLUGIN_NAME)"; \
+	  if [ -e "$$link" ] && [ ! -L "$$link" ]; then \
+	    echo "!! $$link is a real folder (an installed copy?): left alone"; \
+	  elif [ "$$(readlink "$$link" || true)" != "$(ROOT)" ]; then \
+	    ln -sfn "$(ROOT)" "$$link"; \
+	  fi; \
+	  grep -qsx '$(PLUGIN_NAME)=true' "$$d/QGIS/QGIS3.ini" || \
+	    $(SYS_PYTHON) -c 'import sys; from PyQt5.QtCore import QSettings; \
+	s = QSettings(sys.argv[1], QSettings.IniFormat); s.setValue("PythonPlugins/$(PLUGIN_NAME)", True); s.sync()' \
+	      "$$d/QGIS/QGIS3.ini"; \
+	  echo ">> plugin $(PLUGIN_NAME) linked and enabled in $$d"; \
+	done
+
+# --- everyday targets --------------------------------------------------------------------------
+test: setup
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest tests -q
+
+demo: setup
+	bash scripts/demo.sh
+
+lint: setup
+	"$(PY)" -m compileall -q -x '(\.venv|\.qgis-profile|\.git)' .
+
+clean:
+	rm -rf .qgis-profile .pytest_cache tests/artifacts demo_output
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

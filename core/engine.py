@@ -1,0 +1,185 @@
+"""The tiled fusion engine: pair the grids, prepare the method once, stream tiles, write the output.
+
+Toolbox, dock, command line and (later) Dask all call :func:`run_fusion`.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from .errors import Cancelled, InputError
+from .methods import get_method, method_names
+from .methods.base import SceneInfo
+from .raster_io import DTYPE_RANGES
+from .scene import Scene, Window
+from .sensors import preset_for_bands
+from .tiling import BlendAssembler, tile_windows
+from .version import plugin_version
+from .writer import OutputRaster, default_nodata
+
+ProgressFn = Callable[[float], None]      # 0..100
+CancelFn = Callable[[], bool]             # True when the user asked to stop
+LogFn = Callable[[str], None]
+
+
+@dataclass
+class FusionRequest:
+    task: str                             # "pansharpen" (hr = PAN, lr = MS) or "hsms" (hr = HR-MSI, lr = LR-HSI)
+    hr_path: str                          # any GDAL-readable path / URI
+    lr_path: str
+    output_path: str
+    method: str = "mtf_glp_hpm"
+    hr_bands: Optional[list[int]] = None  # 1-based; default: band 1 for PAN, all bands for an HR-MSI
+    lr_bands: Optional[list[int]] = None  # 1-based; default: all bands
+    sensor: str = "generic"
+    tile_size: int = 1024                 # output pixels per tile side (without halo)
+    overlap: int = 32                     # pixels blended between neighbouring tiles
+    output_dtype: Optional[str] = None    # "uint8", "uint16", "int16", "float32"; None = the LR input's type
+    cog: bool = False
+    method_options: dict = field(default_factory=dict)
+    device: str = "auto"
+
+
+@dataclass
+class FusionResult:
+    output_path: str
+    width: int
+    height: int
+    bands: int
+    method: str
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def _value_max(dtype: str, bit_depth: int | None) -> float:
+    if bit_depth:
+        return float(2 ** bit_depth - 1)
+    if dtype.startswith("float"):
+        return 1.0
+    return DTYPE_RANGES[dtype][1]
+
+
+def _check_request(req: FusionRequest) -> None:
+    if req.task not in ("pansharpen", "hsms"):
+        raise InputError(f"Unknown task '{req.task}'.")
+    if req.method not in method_names(req.task):
+        raise InputError(f"'{req.method}' is not a {req.task} method. Choose one of: "
+                         f"{', '.join(method_names(req.task))}.")
+    if req.tile_size < 64:
+        raise InputError("The tile size must be at least 64 pixels.")
+    if req.overlap < 0 or req.overlap > req.tile_size // 2:
+        raise InputError("The tile overlap must be between 0 and half the tile size.")
+    if req.output_dtype is not None and req.output_dtype not in DTYPE_RANGES:
+        raise InputError(f"Unknown output type '{req.output_dtype}'.")
+
+
+def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
+    preset = preset_for_bands(req.sensor, len(scene.lr_bands))
+    lr = scene.lr_info
+    # The generic preset takes its radiometric depth from the data type.
+    if lr.dtype.startswith("float"):
+        bit_depth = None
+    elif preset.name == "generic":
+        bit_depth = {"uint8": 8, "int16": 15}.get(lr.dtype, 16)
+    else:
+        bit_depth = preset.bit_depth
+    wavelengths = [md.get("wavelength") for md in (lr.band_metadata[b - 1] for b in scene.lr_bands)]
+    return SceneInfo(
+        task=req.task, ratio=scene.ratio, lr_bands=len(scene.lr_bands), hr_bands=len(scene.hr_bands),
+        gnyq_lr=list(preset.gnyq_ms), gnyq_hr=preset.gnyq_pan,
+        bit_depth=bit_depth or 0,
+        value_max=_value_max(lr.dtype, bit_depth),
+        sensor=req.sensor,
+        lr_band_names=[lr.descriptions[b - 1] for b in scene.lr_bands],
+        lr_wavelengths_nm=wavelengths,
+        options=dict(req.method_options, device=req.device),
+    )
+
+
+def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
+               is_cancelled: Optional[CancelFn] = None, log: Optional[LogFn] = None) -> FusionResult:
+    """Fuse and write ``request.output_path``.  Raises InputError (bad input), Cancelled, MissingDependency."""
+    t_start = time.perf_counter()
+    progress = progress or (lambda _p: None)
+    is_cancelled = is_cancelled or (lambda: False)
+    log = log or (lambda _m: None)
+    req = request
+    _check_request(req)
+
+    scene = Scene(req.hr_path, req.lr_path, req.hr_bands, req.lr_bands, req.task,
+                  work_dir=os.path.dirname(os.path.abspath(req.output_path)))
+    for w in scene.pairing.warnings:
+        log("Warning: " + w)
+    method = get_method(req.method)
+    info = build_scene_info(req, scene)
+    log(f"{method.label}: ratio {scene.ratio}, output {scene.width} x {scene.height} pixels, "
+        f"{info.lr_bands} band(s), sensor preset '{req.sensor}'.")
+
+    halo = method.halo(scene.ratio)
+    samples = scene.sample_windows()
+    scene.estimate_fill_values(samples)
+    method.prepare([scene.read_tile(w, halo) for w in samples], info)
+    progress(5.0)
+
+    out_dtype = req.output_dtype or scene.lr_info.dtype
+    nodata = _output_nodata(scene, out_dtype)
+    out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
+                       scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog)
+    try:
+        windows = tile_windows(scene.height, scene.width, req.tile_size, req.overlap)
+        assembler = BlendAssembler(windows, info.lr_bands, scene.width)
+        n_valid = 0
+        for i, win in enumerate(windows):
+            if is_cancelled():
+                raise Cancelled("Cancelled by the user; no output was written.")
+            tile = scene.read_tile(Window(win.y0, win.x0, win.height, win.width), halo)
+            fused = method.apply(tile)[(slice(None),) + tile.core]
+            valid = tile.valid[tile.core]
+            for y, x, block in assembler.add(win, fused):
+                v = valid[y - win.y0:y - win.y0 + block.shape[1], x - win.x0:x - win.x0 + block.shape[2]]
+                n_valid += int(v.sum())
+                out.write(y, x, block, v)
+            progress(5.0 + 94.0 * (i + 1) / len(windows))
+        if n_valid == 0:
+            raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")
+        lr = scene.lr_info
+        out.describe_bands([lr.descriptions[b - 1] for b in scene.lr_bands],
+                           [lr.band_metadata[b - 1] for b in scene.lr_bands])
+        out.set_provenance({
+            "version": plugin_version(), "method": req.method, "task": req.task,
+            "hr_input": os.path.basename(req.hr_path), "lr_input": os.path.basename(req.lr_path),
+            "hr_bands": scene.hr_bands, "lr_bands": scene.lr_bands, "sensor": req.sensor,
+            "ratio": scene.ratio, "tile_size": req.tile_size, "overlap": req.overlap,
+            "method_options": req.method_options, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
+        if is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
+        out.commit()
+    except BaseException:
+        out.discard()
+        raise
+    progress(100.0)
+    seconds = time.perf_counter() - t_start
+    log(f"Wrote {req.output_path} in {seconds:.1f} s.")
+    return FusionResult(req.output_path, scene.width, scene.height, info.lr_bands, req.method, seconds,
+                        list(scene.pairing.warnings))
+
+
+def _output_nodata(scene: Scene, dtype: str) -> float | None:
+    """The LR nodata value when it fits the output type, else a type default; None when the inputs
+    declare no nodata or mask (then every output pixel is valid)."""
+    lr_nd = [scene.lr_info.nodata[b - 1] for b in scene.lr_bands]
+    hr_nd = [scene.hr_info.nodata[b - 1] for b in scene.hr_bands]
+    if not scene.has_masks():
+        return None
+    lo, hi = DTYPE_RANGES[dtype]
+    for nd in lr_nd + hr_nd:
+        if nd is not None and (np.isnan(nd) or lo <= nd <= hi):
+            if np.isnan(nd) and not dtype.startswith("float"):
+                continue
+            return float(nd)
+    return default_nodata(dtype)

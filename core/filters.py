@@ -1,0 +1,326 @@
+"""Filters and resamplers shared by the methods, the engine and the metrics.
+
+Conventions follow the V21 MATLAB pansharpening toolbox (docs/methods_metrics.md, section 1):
+MTF-matched Gaussian FIR (genMTF / MTF.m), decimation phase r//2, the 23-tap polynomial
+interpolator, LPfilterGauss, the a-trous B3-spline low-pass and MATLAB's bicubic imresize.
+Arrays are (h, w) or (..., h, w); filtering always acts on the last two axes.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy import ndimage
+
+# ------------------------------------------------------------------------------------------------
+# MTF-matched Gaussian FIR filters (genMTF.m / MTF.m / LPfilterGauss.m)
+# ------------------------------------------------------------------------------------------------
+
+_SVD_REL_TOL = 1e-6      # separable terms are kept until the dropped singular values are below this
+
+
+def _float(img) -> np.ndarray:
+    img = np.asarray(img)
+    return img if img.dtype in (np.float32, np.float64) else img.astype(np.float64)
+
+
+def _fwind1_gaussian(alpha: float, n: int) -> np.ndarray:
+    """fwind1(fspecial('gaussian', n, alpha)/max, kaiser(n)): frequency sampling times a radial window."""
+    x = np.arange(n) - (n - 1) / 2.0
+    # Hd: Gaussian frequency response, peak 1 (fspecial's normalisation cancels with /max).
+    hd = np.exp(-(x[:, None] ** 2 + x[None, :] ** 2) / (2.0 * alpha ** 2))
+    # fsamp2: the spatial filter whose DFT samples are Hd (centred frequency and space grids).
+    h = np.real(np.fft.fftshift(np.fft.ifft2(np.fft.ifftshift(hd))))
+    # fwind1 with a 1-D window rotates it: w(t1, t2) = w1(sqrt(t1^2 + t2^2)), t in [-1, 1], 0 outside.
+    t = np.linspace(-1.0, 1.0, n)
+    radius = np.hypot(t[:, None], t[None, :])
+    w = np.interp(radius, t, np.kaiser(n, 0.5), right=0.0)
+    w[radius > 1.0] = 0.0
+    return h * w
+
+
+def mtf_alpha(gnyq: float, ratio: int, n: int = 41, minus_one: bool = True) -> float:
+    """Std (in frequency samples) of the Gaussian frequency response with gain ``gnyq`` at the MS Nyquist.
+
+    ``minus_one`` selects genMTF's (N-1)*fcut/2; LPfilterGauss uses N*fcut/2 (doc 1.1 pitfall a).
+    """
+    if not 0.0 < gnyq < 1.0:
+        raise ValueError(f"MTF Nyquist gain must be in (0, 1), got {gnyq}")
+    half = ((n - 1) if minus_one else n) / (2.0 * ratio)
+    return float(np.sqrt(half ** 2 / (-2.0 * np.log(gnyq))))
+
+
+@lru_cache(maxsize=256)
+def _kernel(gnyq: float, ratio: int, n: int, minus_one: bool) -> np.ndarray:
+    k = _fwind1_gaussian(mtf_alpha(gnyq, ratio, n, minus_one), n)
+    k.setflags(write=False)
+    return k
+
+
+def mtf_kernel(gnyq: float, ratio: int, n: int = 41) -> np.ndarray:
+    """The exact 2-D genMTF kernel (n x n, not renormalised; sum ~0.999)."""
+    return _kernel(float(gnyq), int(ratio), int(n), True).copy()
+
+
+@lru_cache(maxsize=256)
+def _separable_terms(gnyq: float, ratio: int, n: int, minus_one: bool) -> tuple:
+    """The kernel as sum_i col_i (x) row_i from its SVD, truncated at _SVD_REL_TOL."""
+    u, s, vt = np.linalg.svd(_kernel(gnyq, ratio, n, minus_one))
+    keep = max(1, int(np.sum(s >= _SVD_REL_TOL * s[0])))
+    # The kernel is even, so every singular vector is symmetric up to rounding; making that exact lets
+    # correlate1d use its symmetric-filter fast path (half the multiplications).
+    sym = lambda v: 0.5 * (v + v[::-1])
+    return tuple((sym(u[:, i] * s[i]), sym(vt[i])) for i in range(keep))
+
+
+def _correlate_separable(img: np.ndarray, terms: tuple) -> np.ndarray:
+    """sum_i (col_i along rows, row_i along columns) with replicate borders (= 2-D 'replicate')."""
+    out = None
+    for col, row in terms:
+        tmp = ndimage.correlate1d(img, col.astype(img.dtype), axis=-2, mode="nearest")
+        tmp = ndimage.correlate1d(tmp, row.astype(img.dtype), axis=-1, mode="nearest")
+        out = tmp if out is None else out + tmp
+    return out
+
+
+def _filter_bands(img, gains, ratio: int, minus_one: bool) -> np.ndarray:
+    img = _float(img)
+    if img.ndim == 2:
+        g = np.ravel(gains)
+        if g.size != 1:
+            raise ValueError("one Nyquist gain expected for a 2-D image")
+        return _correlate_separable(img, _separable_terms(float(g[0]), int(ratio), 41, minus_one))
+    lead = img.shape[:-2]
+    flat = img.reshape((-1,) + img.shape[-2:])
+    g = np.broadcast_to(np.asarray(gains, dtype=float).ravel(), (flat.shape[0],)) \
+        if np.size(gains) in (1, flat.shape[0]) else None
+    if g is None:
+        raise ValueError(f"{np.size(gains)} Nyquist gains given for {flat.shape[0]} bands")
+    out = np.empty_like(flat)
+    for value in np.unique(g):            # bands sharing a gain are filtered together
+        idx = np.flatnonzero(g == value)
+        out[idx] = _correlate_separable(flat[idx], _separable_terms(float(value), int(ratio), 41, minus_one))
+    return out.reshape(lead + img.shape[-2:])
+
+
+def mtf_filter(img, gnyq, ratio: int) -> np.ndarray:
+    """MTF.m / MTF_PAN.m: correlate each band with its genMTF kernel, replicate borders, same size.
+
+    ``gnyq`` is a float or one gain per band.  float32 input stays float32.
+    """
+    return _filter_bands(img, gnyq, ratio, True)
+
+
+def lp_gauss(img, ratio: int) -> np.ndarray:
+    """LPfilterGauss.m: the genMTF design with GNyq 0.3 and the N*fcut/2 alpha (doc 1.1 pitfall a)."""
+    return _filter_bands(img, 0.3, ratio, False)
+
+
+# ------------------------------------------------------------------------------------------------
+# Decimation and the 23-tap interpolator
+# ------------------------------------------------------------------------------------------------
+
+def decimate(img, ratio: int, phase=None) -> np.ndarray:
+    """img[..., p0::r, p1::r]; default phase (r//2, r//2) = MATLAB imresize(., 1/r, 'nearest')."""
+    r = int(ratio)
+    p0, p1 = (r // 2, r // 2) if phase is None else (int(phase[0]), int(phase[1]))
+    return np.asarray(img)[..., p0::r, p1::r]
+
+
+_CDF23 = 2.0 * np.array([0.5, 0.305334091185, 0, -0.072698593239, 0, 0.021809577942, 0,
+                         -0.005192756653, 0, 0.000807762146, 0, -0.000060081482])
+# The 23-tap filter is h = [CDF23[:0:-1], CDF23]: 1 at the centre, zero at even offsets, so a 2x pass
+# keeps the input samples and fills the gaps with a 12-tap half-sample interpolator (polyphase form).
+_HALF = _CDF23[1::2]                                # taps at offsets 1, 3, ..., 11
+_HALF_TAPS = np.concatenate([_HALF[::-1], _HALF])   # value at k + 1/2 from x[k-5] ... x[k+6]
+
+
+def _is_pow2(r: int) -> bool:
+    return r >= 1 and (r & (r - 1)) == 0
+
+
+def _double(x: np.ndarray, axis: int, first: bool, mode: str) -> np.ndarray:
+    """One 2x pass of interp23tap along ``axis``.
+
+    First pass: input k -> output 2k+1 (MATLAB U(2:2:end)); later passes: k -> 2k (U(1:2:end)).
+    The boundary ``mode`` applies to the input of the pass, which for 'wrap' is exactly the
+    MATLAB circular filtering of the zero-stuffed signal.
+    """
+    # origin=-1: taps x[k-5..k+6] -> value at k + 1/2;  origin=0: x[k-6..k+5] -> value at k - 1/2
+    mid = ndimage.correlate1d(x, _HALF_TAPS.astype(x.dtype), axis=axis, mode=mode,
+                              origin=0 if first else -1)
+    shape = list(x.shape)
+    shape[axis] *= 2
+    out = np.empty(shape, dtype=x.dtype)
+    even = [slice(None)] * x.ndim
+    odd = [slice(None)] * x.ndim
+    even[axis] = slice(0, None, 2)
+    odd[axis] = slice(1, None, 2)
+    if first:
+        out[tuple(odd)] = x
+        out[tuple(even)] = mid
+    else:
+        out[tuple(even)] = x
+        out[tuple(odd)] = mid
+    return out
+
+
+def interp23tap(img, ratio: int, mode: str = "reflect") -> np.ndarray:
+    """interp23tap.m with log2(r) passes: LR pixel k lands on HR index r*k + r//2.
+
+    ``mode`` is the scipy boundary mode ('wrap' reproduces MATLAB's circular boundary).
+    """
+    r = int(ratio)
+    if not _is_pow2(r):
+        raise ValueError(f"interp23tap needs a power-of-two ratio, got {ratio}")
+    out = _float(img)
+    first = True
+    while r > 1:
+        out = _double(out, -2, first, mode)
+        out = _double(out, -1, first, mode)
+        first = False
+        r //= 2
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# General resampling onto an HR grid
+# ------------------------------------------------------------------------------------------------
+
+def _mirror_index(idx: np.ndarray, n: int) -> np.ndarray:
+    """scipy 'mirror' extension (d c b | a b c d | c b a) of integer indices."""
+    if n == 1:
+        return np.zeros_like(idx)
+    period = 2 * (n - 1)
+    idx = np.mod(idx, period)
+    return np.where(idx > n - 1, period - idx, idx)
+
+
+def _spline_resample_axis(x: np.ndarray, coords: np.ndarray, axis: int) -> np.ndarray:
+    """Cubic B-spline interpolation of ``x`` along ``axis`` at ``coords`` (mode 'mirror').
+
+    Same as ndimage.map_coordinates(order=3, mode='mirror') restricted to one axis; applying it to
+    both axes gives the 2-D tensor-product spline.
+    """
+    n = x.shape[axis]
+    c = ndimage.spline_filter1d(x, order=3, axis=axis, mode="mirror", output=x.dtype)
+    base = np.floor(coords).astype(np.int64)
+    t = (coords - base).astype(x.dtype)
+    weights = (((1 - t) ** 3) / 6,                               # cubic B-spline at distances
+               (3 * t ** 3 - 6 * t ** 2 + 4) / 6,                # 1+t, t, 1-t, 2-t
+               (-3 * t ** 3 + 3 * t ** 2 + 3 * t + 1) / 6,
+               t ** 3 / 6)
+    c = np.moveaxis(c, axis, -1)
+    out = 0
+    for j, w in enumerate(weights):
+        out = out + c[..., _mirror_index(base - 1 + j, n)] * w
+    return np.moveaxis(out, -1, axis)
+
+
+def upsample(lr, ratio: int, out_shape, offset=None) -> np.ndarray:
+    """Resample ``lr`` onto an HR grid of ``out_shape`` = (out_h, out_w).
+
+    Output pixel (y, x) samples LR coordinate ((y - offset[0]) / r, (x - offset[1]) / r), LR pixel
+    centres at integers; default offset (r//2, r//2) (the interp23tap / decimation phase).  A power-of-two
+    ratio with offset - r//2 integral uses interp23tap plus an integer shift; anything else uses cubic
+    spline interpolation (mirror boundary).
+    """
+    r = int(ratio)
+    if r < 1 or r != ratio:
+        raise ValueError(f"ratio must be an integer >= 1, got {ratio}")
+    lr = _float(lr)
+    out_h, out_w = int(out_shape[-2]), int(out_shape[-1])
+    off = (r // 2, r // 2) if offset is None else (float(offset[0]), float(offset[1]))
+    shift = (off[0] - r // 2, off[1] - r // 2)
+    if _is_pow2(r) and all(float(s).is_integer() for s in shift):
+        up = interp23tap(lr, r)
+        s0, s1 = int(shift[0]), int(shift[1])
+        # out[y] = up[y - s]; pad (half-sample symmetric) only where the request leaves ``up``.
+        before = (max(0, s0), max(0, s1))
+        after = (max(0, out_h - s0 - up.shape[-2]), max(0, out_w - s1 - up.shape[-1]))
+        if any(before) or any(after):
+            pad = [(0, 0)] * (up.ndim - 2) + [(before[0], after[0]), (before[1], after[1])]
+            up = np.pad(up, pad, mode="symmetric")
+        y0, x0 = before[0] - s0, before[1] - s1
+        return np.ascontiguousarray(up[..., y0:y0 + out_h, x0:x0 + out_w])
+    ys = (np.arange(out_h) - off[0]) / r
+    xs = (np.arange(out_w) - off[1]) / r
+    out = _spline_resample_axis(lr, ys, lr.ndim - 2)
+    return _spline_resample_axis(out, xs, lr.ndim - 1)
+
+
+# ------------------------------------------------------------------------------------------------
+# A-trous low-pass (ATWT / AWLP / GSA's LPfilterPlusDec)
+# ------------------------------------------------------------------------------------------------
+
+_B3 = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
+
+
+def atwt_lowpass(img, ratio: int) -> np.ndarray:
+    """Approximation plane of the a-trous B3-spline transform, ceil(log2 r) levels (details zeroed).
+
+    Level j uses the B3 kernel dilated by 2**j; symmetric (half-sample) borders.
+    """
+    out = _float(img)
+    levels = int(np.ceil(np.log2(ratio))) if ratio > 1 else 0
+    for j in range(levels):
+        step = 2 ** j
+        k = np.zeros(4 * step + 1, dtype=out.dtype)
+        k[::step] = _B3
+        out = ndimage.correlate1d(out, k, axis=-2, mode="reflect")
+        out = ndimage.correlate1d(out, k, axis=-1, mode="reflect")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# MATLAB imresize, bicubic with antialiasing
+# ------------------------------------------------------------------------------------------------
+
+def _cubic(x: np.ndarray) -> np.ndarray:
+    """Keys cubic convolution kernel, a = -0.5 (MATLAB imresize 'bicubic')."""
+    ax = np.abs(x)
+    ax2, ax3 = ax ** 2, ax ** 3
+    return np.where(ax <= 1, 1.5 * ax3 - 2.5 * ax2 + 1,
+                    np.where(ax <= 2, -0.5 * ax3 + 2.5 * ax2 - 4 * ax + 2, 0.0))
+
+
+def _imresize_weights(in_len: int, scale: float, out_len: int):
+    """imresize's contributions(): weights and (mirrored) indices, shape (out_len, taps)."""
+    width = 4.0 / scale if scale < 1 else 4.0          # antialiasing stretches the kernel when shrinking
+    u = np.arange(1, out_len + 1) / scale + 0.5 * (1 - 1 / scale)   # 1-based input coordinate
+    left = np.floor(u - width / 2)
+    taps = int(np.ceil(width)) + 2
+    idx = left[:, None] + np.arange(taps)[None, :]
+    dist = u[:, None] - idx
+    w = scale * _cubic(scale * dist) if scale < 1 else _cubic(dist)
+    w = w / w.sum(axis=1, keepdims=True)
+    # Out-of-range indices are mirrored with edge repetition (aux = [1..n, n..1]).
+    aux = np.concatenate([np.arange(in_len), np.arange(in_len)[::-1]])
+    idx = aux[np.mod(idx.astype(np.int64) - 1, 2 * in_len)]
+    keep = np.any(w != 0, axis=0)                      # drop all-zero tap columns
+    return w[:, keep], idx[:, keep]
+
+
+def _resize_axis(x: np.ndarray, axis: int, scale: float, out_len: int) -> np.ndarray:
+    w, idx = _imresize_weights(x.shape[axis], scale, out_len)
+    xm = np.moveaxis(x, axis, -1)
+    out = np.zeros(xm.shape[:-1] + (out_len,), dtype=x.dtype)
+    for j in range(w.shape[1]):
+        out += xm[..., idx[:, j]] * w[:, j].astype(x.dtype)
+    return np.moveaxis(out, -1, axis)
+
+
+def imresize_bicubic(img, scale: float) -> np.ndarray:
+    """MATLAB ``imresize(img, scale)`` (bicubic, antialiasing when shrinking) on the last two axes.
+
+    Output size ceil(scale * size); no rounding or clipping (float in, float out).
+    """
+    img = _float(img)
+    scale = float(scale)
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    h, w = img.shape[-2:]
+    out_h = int(np.ceil(round(scale * h, 9)))
+    out_w = int(np.ceil(round(scale * w, 9)))
+    out = _resize_axis(img, img.ndim - 2, scale, out_h)   # MATLAB: rows first when scales are equal
+    return _resize_axis(out, img.ndim - 1, scale, out_w)

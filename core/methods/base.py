@@ -1,0 +1,97 @@
+"""The one interface every fusion method implements, classical or deep.
+
+A method is prepared once per scene (global statistics, weights, adaptation) and then applied to
+tiles.  The engine builds the tiles; a method never reads files or knows about the tiling.
+
+Arrays are float32 in the input's units (no rescaling is done by the engine):
+  * ``hr``      (c, h, w)  the high-resolution input on the output grid: the PAN (c = 1) for
+                           pansharpening, the HR-MSI for HS-MS fusion.
+  * ``lr_up``   (b, h, w)  the low-resolution input interpolated onto the same grid with the
+                           23-tap polynomial interpolator (EXP) where the ratio is a power of two,
+                           cubic otherwise; geometry (half-pixel shifts) already handled.
+  * ``lr``      (b, hl, wl) the low-resolution pixels that cover the tile, at their own resolution.
+  * ``valid``   (h, w) bool  False where any input is nodata / masked.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+
+@dataclass
+class SceneInfo:
+    """What a method may know about the whole scene when it is prepared."""
+
+    task: str                      # "pansharpen" or "hsms"
+    ratio: int                     # HR pixels per LR pixel (integer, >= 1)
+    lr_bands: int
+    hr_bands: int
+    gnyq_lr: list[float]           # MTF Nyquist gain of each LR band (sensor preset)
+    gnyq_hr: float                 # MTF Nyquist gain of the PAN (HR) sensor
+    bit_depth: int = 16            # radiometric depth, for methods that normalise
+    value_max: float = 65535.0     # 2**bit_depth - 1, or the data's own maximum for float data
+    sensor: str = "generic"
+    lr_band_names: list[str] = field(default_factory=list)
+    lr_wavelengths_nm: list[float | None] = field(default_factory=list)
+    hr_wavelengths_nm: list[float | None] = field(default_factory=list)
+    options: dict = field(default_factory=dict)   # method parameters chosen by the user
+
+
+@dataclass
+class Tile:
+    hr: np.ndarray
+    lr_up: np.ndarray
+    lr: np.ndarray
+    valid: np.ndarray
+    ratio: int
+    # (row, col) in this tile of an HR pixel that sits on an LR pixel centre (the decimation phase,
+    # 0 <= phase < ratio).  Methods that decimate must use hr[..., prow::r, pcol::r] so that all tiles
+    # pick the same pixels as the whole image would.
+    phase: tuple[int, int] = (0, 0)
+    # Position (row, col) on this tile's HR grid of the centre of lr[:, 0, 0] (may be fractional).
+    lr_origin: tuple[float, float] = (0.0, 0.0)
+    # Part of the tile away from the halo, where filtered quantities are exact; use it for statistics.
+    core: tuple[slice, slice] = (slice(None), slice(None))
+
+    @property
+    def pan(self) -> np.ndarray:
+        """The PAN band (2-D) for pansharpening methods."""
+        return self.hr[0]
+
+    @property
+    def ms_up(self) -> np.ndarray:
+        return self.lr_up
+
+    def valid_core(self) -> np.ndarray:
+        """Boolean mask of the pixels to use for statistics."""
+        mask = np.zeros(self.valid.shape, dtype=bool)
+        mask[self.core] = self.valid[self.core]
+        return mask
+
+
+class FusionMethod(ABC):
+    """Base class: subclasses set the class attributes and implement prepare/apply."""
+
+    name: str = ""                 # identifier used by METHOD, e.g. "mtf_glp_hpm"
+    label: str = ""                # shown in the toolbox and dock
+    description: str = ""          # one line, shown in the dock
+    task: str = "pansharpen"       # or "hsms"
+    needs_torch: bool = False
+
+    def __init__(self) -> None:
+        self.scene: SceneInfo | None = None
+
+    def halo(self, ratio: int) -> int:
+        """HR pixels of context a tile needs on each side so that its interior is exact."""
+        return 8 * ratio + 32
+
+    def prepare(self, samples: Sequence[Tile], scene: SceneInfo) -> None:
+        """Estimate scene-wide quantities once, from tiles covering the scene or a sample of it."""
+        self.scene = scene
+
+    @abstractmethod
+    def apply(self, tile: Tile) -> np.ndarray:
+        """Return the fused tile, float32 of shape (lr_bands, h, w), in the input's units."""

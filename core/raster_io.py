@@ -1,0 +1,110 @@
+"""Opening rasters and reading windows with GDAL, with messages an analyst understands."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from osgeo import gdal, osr
+
+from .errors import InputError
+
+gdal.UseExceptions()
+
+DTYPE_RANGES = {
+    "uint8": (0.0, 255.0),
+    "uint16": (0.0, 65535.0),
+    "int16": (-32768.0, 32767.0),
+    "uint32": (0.0, 4294967295.0),
+    "int32": (-2147483648.0, 2147483647.0),
+    "float32": (-3.4e38, 3.4e38),
+    "float64": (-1.7e308, 1.7e308),
+}
+GDAL_TYPES = {
+    "uint8": gdal.GDT_Byte, "uint16": gdal.GDT_UInt16, "int16": gdal.GDT_Int16,
+    "uint32": gdal.GDT_UInt32, "int32": gdal.GDT_Int32, "float32": gdal.GDT_Float32,
+    "float64": gdal.GDT_Float64,
+}
+_NAMES_BY_GDAL = {v: k for k, v in GDAL_TYPES.items()}
+
+
+def _looks_remote(path: str) -> bool:
+    return path.startswith("/vsi") or "://" in path
+
+
+def open_raster(path: str, role: str) -> gdal.Dataset:
+    """Open ``path`` read-only; ``role`` (e.g. "PAN") names the input in error messages."""
+    if not path:
+        raise InputError(f"No {role} raster was given.")
+    if not _looks_remote(path) and not os.path.exists(path):
+        raise InputError(f"The {role} file '{path}' does not exist.")
+    try:
+        ds = gdal.Open(path, gdal.GA_ReadOnly)
+    except RuntimeError as exc:
+        raise InputError(f"The {role} file '{path}' is not a raster that GDAL can read ({exc}).") from None
+    if ds is None or ds.RasterCount == 0:
+        raise InputError(f"The {role} file '{path}' is not a raster that GDAL can read.")
+    return ds
+
+
+@dataclass
+class RasterInfo:
+    path: str
+    role: str
+    width: int
+    height: int
+    count: int
+    geotransform: tuple
+    crs: osr.SpatialReference | None
+    dtype: str
+    nodata: list = field(default_factory=list)
+    descriptions: list = field(default_factory=list)
+    band_metadata: list = field(default_factory=list)
+
+    @property
+    def pixel_size(self) -> tuple[float, float]:
+        gt = self.geotransform
+        return abs(gt[1]), abs(gt[5])
+
+
+def describe(ds: gdal.Dataset, path: str, role: str) -> RasterInfo:
+    bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
+    srs = ds.GetSpatialRef()
+    dtype = _NAMES_BY_GDAL.get(bands[0].DataType)
+    if dtype is None:
+        raise InputError(f"The {role} raster has pixel type {gdal.GetDataTypeName(bands[0].DataType)}, "
+                         "which is not supported (use 8/16/32-bit integers or float).")
+    return RasterInfo(
+        path=path, role=role, width=ds.RasterXSize, height=ds.RasterYSize, count=ds.RasterCount,
+        geotransform=ds.GetGeoTransform(can_return_null=True) or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
+        crs=srs, dtype=dtype,
+        nodata=[b.GetNoDataValue() for b in bands],
+        descriptions=[b.GetDescription() for b in bands],
+        band_metadata=[b.GetMetadata() or {} for b in bands],
+    )
+
+
+def check_bands(info: RasterInfo, bands: list[int] | None, default_all: bool) -> list[int]:
+    """Validate a 1-based band list; default all bands or band 1."""
+    if not bands:
+        return list(range(1, info.count + 1)) if default_all else [1]
+    bad = [b for b in bands if b < 1 or b > info.count]
+    if bad:
+        raise InputError(f"The {info.role} raster has {info.count} band(s); band(s) {bad} do not exist.")
+    return list(bands)
+
+
+def read_window(ds: gdal.Dataset, bands: list[int], xoff: int, yoff: int, xsize: int, ysize: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Read bands as float32 (b, h, w) and a validity mask (h, w) from GDAL's mask bands
+    (nodata values, per-dataset masks and alpha bands all count as invalid)."""
+    data = np.empty((len(bands), ysize, xsize), dtype=np.float32)
+    valid = np.ones((ysize, xsize), dtype=bool)
+    for i, b in enumerate(bands):
+        band = ds.GetRasterBand(b)
+        data[i] = band.ReadAsArray(xoff, yoff, xsize, ysize, buf_type=gdal.GDT_Float32)
+        if band.GetMaskFlags() != gdal.GMF_ALL_VALID:
+            valid &= band.GetMaskBand().ReadAsArray(xoff, yoff, xsize, ysize) > 0
+        if np.issubdtype(data.dtype, np.floating):
+            valid &= np.isfinite(data[i])
+    return data, valid

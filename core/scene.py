@@ -1,0 +1,146 @@
+"""A paired HR/LR scene that cuts itself into method-ready :class:`Tile` objects.
+
+Everything here is in global coordinates, so a tile is the same whatever tiling produced it: reads are
+clamped to the rasters (filters then mirror at the true raster edge, as for the whole image), the
+decimation phase and the LR-pixel mapping come from the grid pairing, and nodata is filled with
+scene-wide means.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from osgeo import gdal
+
+from .errors import InputError
+from .filters import upsample
+from .grid import GridPairing, pair_grids
+from .methods.base import Tile
+from .raster_io import RasterInfo, check_bands, describe, open_raster, read_window
+
+LR_MARGIN = 12          # LR pixels read beyond what a tile covers (interpolator support)
+SAMPLE_WHOLE_MAX = 2048 * 2048   # scenes up to this many output pixels are prepared on the whole image
+SAMPLE_BLOCK = 512
+SAMPLE_GRID = 4
+
+
+@dataclass
+class Window:
+    y0: int     # in output pixels (relative to the output grid origin)
+    x0: int
+    height: int
+    width: int
+
+
+class Scene:
+    def __init__(self, hr_path: str, lr_path: str, hr_bands: list[int] | None, lr_bands: list[int] | None,
+                 task: str = "pansharpen", work_dir: str | None = None):
+        hr_role, lr_role = ("PAN", "MS") if task == "pansharpen" else ("HR-MSI", "LR-HSI")
+        self.hr_role, self.lr_role = hr_role, lr_role
+        self.hr_ds = open_raster(hr_path, hr_role)
+        lr_ds = open_raster(lr_path, lr_role)
+        self.hr_info: RasterInfo = describe(self.hr_ds, hr_path, hr_role)
+        lr_info = describe(lr_ds, lr_path, lr_role)
+        self.hr_bands = check_bands(self.hr_info, hr_bands, default_all=(task != "pansharpen"))
+        self.lr_bands = check_bands(lr_info, lr_bands, default_all=True)
+        if task == "pansharpen" and len(self.hr_bands) != 1:
+            raise InputError("Pansharpening takes exactly one PAN band.")
+        self.pairing: GridPairing = pair_grids(self.hr_info, lr_ds, lr_info, hr_role, lr_role, work_dir)
+        self.lr_ds = self.pairing.lr_dataset
+        self.lr_info = self.pairing.lr_info
+        self.ratio = self.pairing.ratio
+        self.hr_fill = np.zeros(len(self.hr_bands), np.float32)
+        self.lr_fill = np.zeros(len(self.lr_bands), np.float32)
+
+    # --- geometry -------------------------------------------------------------------------------
+    @property
+    def height(self) -> int:
+        return self.pairing.height
+
+    @property
+    def width(self) -> int:
+        return self.pairing.width
+
+    def output_geotransform(self) -> tuple:
+        gt = self.hr_info.geotransform
+        p = self.pairing
+        return (gt[0] + p.x0 * gt[1], gt[1], 0.0, gt[3] + p.y0 * gt[5], 0.0, gt[5])
+
+    def output_projection(self) -> str:
+        return self.hr_info.crs.ExportToWkt() if self.hr_info.crs is not None else ""
+
+    def has_masks(self) -> bool:
+        """Whether any input band declares nodata, a mask or alpha (so the output needs nodata)."""
+        return any(ds.GetRasterBand(b).GetMaskFlags() != gdal.GMF_ALL_VALID
+                   for ds, bands in ((self.hr_ds, self.hr_bands), (self.lr_ds, self.lr_bands)) for b in bands)
+
+    # --- statistics -------------------------------------------------------------------------------
+    def sample_windows(self) -> list[Window]:
+        """The whole output if small enough, else a regular grid of blocks spread over it."""
+        if self.height * self.width <= SAMPLE_WHOLE_MAX:
+            return [Window(0, 0, self.height, self.width)]
+        bh, bw = min(SAMPLE_BLOCK, self.height), min(SAMPLE_BLOCK, self.width)
+        ys = np.linspace(0, self.height - bh, SAMPLE_GRID).astype(int)
+        xs = np.linspace(0, self.width - bw, SAMPLE_GRID).astype(int)
+        return [Window(int(y), int(x), bh, bw) for y in sorted(set(ys)) for x in sorted(set(xs))]
+
+    def estimate_fill_values(self, windows: list[Window]) -> None:
+        """Scene means of the valid pixels, used to fill nodata before filtering (tile-independent)."""
+        hr_sum = np.zeros(len(self.hr_bands)); lr_sum = np.zeros(len(self.lr_bands))
+        n_hr = n_lr = 0
+        for w in windows:
+            p = self.pairing
+            hr, hv = read_window(self.hr_ds, self.hr_bands, p.x0 + w.x0, p.y0 + w.y0, w.width, w.height)
+            hr_sum += hr[:, hv].sum(axis=1, dtype=np.float64); n_hr += int(hv.sum())
+            ly0, lx0, lh, lw = self._lr_block(p.y0 + w.y0, p.x0 + w.x0, w.height, w.width, margin=0)
+            lr, lv = read_window(self.lr_ds, self.lr_bands, lx0, ly0, lw, lh)
+            lr_sum += lr[:, lv].sum(axis=1, dtype=np.float64); n_lr += int(lv.sum())
+        if n_hr == 0 or n_lr == 0:
+            which = self.hr_role if n_hr == 0 else self.lr_role
+            raise InputError(f"The {which} raster holds only nodata where the two images overlap.")
+        self.hr_fill = (hr_sum / n_hr).astype(np.float32)
+        self.lr_fill = (lr_sum / n_lr).astype(np.float32)
+
+    # --- tiles ------------------------------------------------------------------------------------
+    def _lr_block(self, Y0: int, X0: int, h: int, w: int, margin: int = LR_MARGIN) -> tuple[int, int, int, int]:
+        """LR window (row0, col0, height, width) covering HR raster rows Y0..Y0+h, cols X0..X0+w."""
+        r = self.ratio
+        cr, cc = self.pairing.lr_origin
+        r0 = max(0, math.floor((Y0 - cr) / r) - margin)
+        r1 = min(self.lr_info.height - 1, math.ceil((Y0 + h - 1 - cr) / r) + margin)
+        c0 = max(0, math.floor((X0 - cc) / r) - margin)
+        c1 = min(self.lr_info.width - 1, math.ceil((X0 + w - 1 - cc) / r) + margin)
+        return r0, c0, r1 - r0 + 1, c1 - c0 + 1
+
+    def read_tile(self, win: Window, halo: int) -> Tile:
+        """The tile for output window ``win`` with ``halo`` HR pixels of context (clamped to the raster)."""
+        p, r = self.pairing, self.ratio
+        Y0 = max(0, p.y0 + win.y0 - halo)
+        X0 = max(0, p.x0 + win.x0 - halo)
+        Y1 = min(self.hr_info.height, p.y0 + win.y0 + win.height + halo)
+        X1 = min(self.hr_info.width, p.x0 + win.x0 + win.width + halo)
+        h, w = Y1 - Y0, X1 - X0
+        hr, hv = read_window(self.hr_ds, self.hr_bands, X0, Y0, w, h)
+        ly0, lx0, lh, lw = self._lr_block(Y0, X0, h, w)
+        lr, lv = read_window(self.lr_ds, self.lr_bands, lx0, ly0, lw, lh)
+        _fill(hr, hv, self.hr_fill)
+        _fill(lr, lv, self.lr_fill)
+        cr, cc = p.lr_origin
+        origin = (cr + r * ly0 - Y0, cc + r * lx0 - X0)       # centre of lr[:, 0, 0] in tile pixels
+        lr_up = upsample(lr, r, (h, w), offset=origin)
+        # An HR pixel is valid when it and its nearest LR pixel are.
+        rows = np.clip(np.rint((np.arange(h) - origin[0]) / r).astype(int), 0, lh - 1)
+        cols = np.clip(np.rint((np.arange(w) - origin[1]) / r).astype(int), 0, lw - 1)
+        valid = hv & lv[np.ix_(rows, cols)]
+        ar, ac = p.phase_anchor
+        core = (slice(p.y0 + win.y0 - Y0, p.y0 + win.y0 - Y0 + win.height),
+                slice(p.x0 + win.x0 - X0, p.x0 + win.x0 - X0 + win.width))
+        return Tile(hr=hr, lr_up=lr_up.astype(np.float32, copy=False), lr=lr, valid=valid, ratio=r,
+                    phase=((ar - Y0) % r, (ac - X0) % r), lr_origin=origin, core=core)
+
+
+def _fill(data: np.ndarray, valid: np.ndarray, values: np.ndarray) -> None:
+    if not valid.all():
+        for b in range(data.shape[0]):
+            data[b][~valid] = values[b]

@@ -1,0 +1,105 @@
+"""Writing the fused raster: a temporary GeoTIFF next to the target, moved into place only when complete."""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import numpy as np
+from osgeo import gdal
+
+from .errors import InputError
+from .raster_io import DTYPE_RANGES, GDAL_TYPES
+
+CREATION_OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER", "BLOCKXSIZE=256", "BLOCKYSIZE=256"]
+COG_OPTIONS = ["COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER", "OVERVIEWS=AUTO"]
+
+
+def default_nodata(dtype: str) -> float:
+    return {"uint8": 0, "uint16": 0, "int16": -32768, "uint32": 0, "int32": -2147483648}.get(dtype, float("nan"))
+
+
+def check_output_path(path: str) -> None:
+    if not path:
+        raise InputError("No output file was given.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(f"The output folder '{folder}' does not exist.")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"The output folder '{folder}' is not writable; choose another location.")
+    if os.path.isdir(path):
+        raise InputError(f"The output '{path}' is a folder; give a file name ending in .tif.")
+
+
+class OutputRaster:
+    """A GeoTIFF being written block by block; ``commit`` moves it to its final name."""
+
+    def __init__(self, path: str, width: int, height: int, bands: int, dtype: str,
+                 geotransform: tuple, projection: str, nodata: float | None, cog: bool = False):
+        check_output_path(path)
+        self.path = path
+        self.dtype = dtype
+        self.nodata = nodata
+        self.cog = cog
+        self.lo, self.hi = DTYPE_RANGES[dtype]
+        folder = os.path.dirname(os.path.abspath(path))
+        self.tmp_path = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part.tif")
+        drv = gdal.GetDriverByName("GTiff")
+        opts = list(CREATION_OPTIONS)
+        opts.append("PREDICTOR=3" if dtype.startswith("float") else "PREDICTOR=2")
+        try:
+            self.ds = drv.Create(self.tmp_path, width, height, bands, GDAL_TYPES[dtype], options=opts)
+        except RuntimeError as exc:
+            raise InputError(f"Cannot create the output file in '{folder}': {exc}") from None
+        self.ds.SetGeoTransform(geotransform)
+        if projection:
+            self.ds.SetProjection(projection)
+        if nodata is not None:
+            for b in range(bands):
+                self.ds.GetRasterBand(b + 1).SetNoDataValue(nodata)
+
+    def write(self, y0: int, x0: int, block: np.ndarray, valid: np.ndarray) -> None:
+        """Write a float block (bands, h, w): clipped to the output type, invalid pixels as nodata."""
+        out = np.clip(block, self.lo, self.hi)
+        if not self.dtype.startswith("float"):
+            out = np.rint(out)
+            if self.nodata is not None and not np.isnan(self.nodata):
+                # A valid pixel must never read as nodata: move it one step into the valid range.
+                step = 1 if self.nodata <= self.lo else -1
+                out[(out == self.nodata) & valid[None]] += step
+        if self.nodata is not None:
+            out[:, ~valid] = self.nodata
+        for b in range(out.shape[0]):
+            self.ds.GetRasterBand(b + 1).WriteArray(out[b], int(x0), int(y0))
+
+    def describe_bands(self, descriptions: list[str], metadata: list[dict]) -> None:
+        for b, (desc, md) in enumerate(zip(descriptions, metadata)):
+            band = self.ds.GetRasterBand(b + 1)
+            if desc:
+                band.SetDescription(desc)
+            if md:
+                band.SetMetadata({k: str(v) for k, v in md.items()})
+
+    def set_provenance(self, items: dict) -> None:
+        self.ds.SetMetadata({f"DEEPPANSHARPEN_{k.upper()}": (v if isinstance(v, str) else json.dumps(v))
+                             for k, v in items.items()})
+
+    def commit(self) -> None:
+        self.ds.FlushCache()
+        self.ds = None
+        src = self.tmp_path
+        if self.cog:
+            cog_tmp = self.tmp_path.replace(".part.tif", ".cog.part.tif")
+            gdal.Translate(cog_tmp, src, format="COG", creationOptions=COG_OPTIONS)
+            os.remove(src)
+            src = cog_tmp
+        os.replace(src, self.path)
+        for ext in (".aux.xml",):
+            if os.path.exists(self.path + ext):
+                os.remove(self.path + ext)
+
+    def discard(self) -> None:
+        self.ds = None
+        for p in (self.tmp_path, self.tmp_path.replace(".part.tif", ".cog.part.tif")):
+            if os.path.exists(p):
+                os.remove(p)

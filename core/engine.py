@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -133,11 +135,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
         windows = tile_windows(scene.height, scene.width, req.tile_size, req.overlap)
         assembler = BlendAssembler(windows, info.lr_bands, scene.width)
         n_valid = 0
-        for i, win in enumerate(windows):
-            if is_cancelled():
-                raise Cancelled("Cancelled by the user; no output was written.")
-            tile = scene.read_tile(Window(win.y0, win.x0, win.height, win.width), halo)
-            fused = method.apply(tile)[(slice(None),) + tile.core]
+        for i, (win, tile, fused) in enumerate(_fused_tiles(scene, method, windows, halo, is_cancelled)):
+            fused = fused[(slice(None),) + tile.core]
             valid = tile.valid[tile.core]
             for y, x, block in assembler.add(win, fused):
                 v = valid[y - win.y0:y - win.y0 + block.shape[1], x - win.x0:x - win.x0 + block.shape[2]]
@@ -147,8 +146,9 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
         if n_valid == 0:
             raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")
         lr = scene.lr_info
-        out.describe_bands([lr.descriptions[b - 1] for b in scene.lr_bands],
-                           [lr.band_metadata[b - 1] for b in scene.lr_bands])
+        pick = [b - 1 for b in scene.lr_bands]
+        out.describe_bands([lr.descriptions[i] for i in pick], [lr.band_metadata[i] for i in pick],
+                           [lr.scales[i] for i in pick], [lr.offsets[i] for i in pick])
         out.set_provenance({
             "version": plugin_version(), "method": req.method, "task": req.task,
             "hr_input": os.path.basename(req.hr_path), "lr_input": os.path.basename(req.lr_path),
@@ -167,6 +167,30 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     log(f"Wrote {req.output_path} in {seconds:.1f} s.")
     return FusionResult(req.output_path, scene.width, scene.height, info.lr_bands, req.method, seconds,
                         list(scene.pairing.warnings))
+
+
+def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelFn):
+    """Yield (window, tile, fused) in order.  Tiles are read here (GDAL handles are not shared between
+    threads) and fused on a small thread pool: numpy and scipy release the GIL, so two cores help."""
+    workers = method.tile_threads or min(2, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        todo = iter(windows)
+        while True:
+            while len(pending) <= workers:
+                win = next(todo, None)
+                if win is None:
+                    break
+                if is_cancelled():
+                    for _w, _t, fut in pending:
+                        fut.cancel()
+                    raise Cancelled("Cancelled by the user; no output was written.")
+                tile = scene.read_tile(Window(win.y0, win.x0, win.height, win.width), halo)
+                pending.append((win, tile, pool.submit(method.apply, tile)))
+            if not pending:
+                return
+            win, tile, fut = pending.popleft()
+            yield win, tile, fut.result()
 
 
 def _output_nodata(scene: Scene, dtype: str) -> float | None:

@@ -111,6 +111,39 @@ def mtf_filter(img, gnyq, ratio: int) -> np.ndarray:
     return _filter_bands(img, gnyq, ratio, True)
 
 
+def mtf_filter_decimate(img, gnyq, ratio: int, phase=None) -> np.ndarray:
+    """``decimate(mtf_filter(img, gnyq, ratio), ratio, phase)``, computing only the kept pixels.
+
+    About ``ratio`` times cheaper than filtering everything (the GLP methods' hot path).
+    """
+    img = _float(img)
+    r = int(ratio)
+    p0, p1 = (r // 2, r // 2) if phase is None else (int(phase[0]), int(phase[1]))
+    flat = img.reshape((-1,) + img.shape[-2:])
+    g = np.broadcast_to(np.asarray(gnyq, dtype=float).ravel(), (flat.shape[0],)) \
+        if np.size(gnyq) in (1, flat.shape[0]) else None
+    if g is None:
+        raise ValueError(f"{np.size(gnyq)} Nyquist gains given for {flat.shape[0]} bands")
+    h, w = flat.shape[-2:]
+    hd, wd = len(range(p0, h, r)), len(range(p1, w, r))
+    out = np.zeros((flat.shape[0], hd, wd), dtype=flat.dtype)
+    for value in np.unique(g):
+        idx = np.flatnonzero(g == value)
+        terms = _separable_terms(float(value), r, 41, True)
+        rad = len(terms[0][0]) // 2
+        padded = np.pad(flat[idx], ((0, 0), (rad, rad), (rad, rad)), mode="edge")
+        for col, row in terms:
+            # padded row p0 + r*i + a holds the input row that tap a of output row i reads
+            rows = np.zeros((len(idx), hd, w + 2 * rad), dtype=flat.dtype)
+            for a, c in enumerate(col.astype(flat.dtype)):
+                rows += c * padded[:, p0 + a:p0 + a + r * (hd - 1) + 1:r, :]
+            acc = out[idx]
+            for b, c in enumerate(row.astype(flat.dtype)):
+                acc += c * rows[:, :, p1 + b:p1 + b + r * (wd - 1) + 1:r]
+            out[idx] = acc
+    return out.reshape(img.shape[:-2] + (hd, wd))
+
+
 def lp_gauss(img, ratio: int) -> np.ndarray:
     """LPfilterGauss.m: the genMTF design with GNyq 0.3 and the N*fcut/2 alpha (doc 1.1 pitfall a)."""
     return _filter_bands(img, 0.3, ratio, False)

@@ -60,6 +60,8 @@ class RasterInfo:
     nodata: list = field(default_factory=list)
     descriptions: list = field(default_factory=list)
     band_metadata: list = field(default_factory=list)
+    scales: list = field(default_factory=list)
+    offsets: list = field(default_factory=list)
 
     @property
     def pixel_size(self) -> tuple[float, float]:
@@ -81,6 +83,8 @@ def describe(ds: gdal.Dataset, path: str, role: str) -> RasterInfo:
         nodata=[b.GetNoDataValue() for b in bands],
         descriptions=[b.GetDescription() for b in bands],
         band_metadata=[b.GetMetadata() or {} for b in bands],
+        scales=[b.GetScale() for b in bands],
+        offsets=[b.GetOffset() for b in bands],
     )
 
 

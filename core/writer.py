@@ -72,9 +72,13 @@ class OutputRaster:
         for b in range(out.shape[0]):
             self.ds.GetRasterBand(b + 1).WriteArray(out[b], int(x0), int(y0))
 
-    def describe_bands(self, descriptions: list[str], metadata: list[dict]) -> None:
-        for b, (desc, md) in enumerate(zip(descriptions, metadata)):
+    def describe_bands(self, descriptions: list[str], metadata: list[dict], scales: list, offsets: list) -> None:
+        """Band names, band metadata (wavelength, fwhm ...) and value scaling copied from the LR input."""
+        for b, (desc, md, scale, offset) in enumerate(zip(descriptions, metadata, scales, offsets)):
             band = self.ds.GetRasterBand(b + 1)
+            if scale not in (None, 1.0) or offset not in (None, 0.0):
+                band.SetScale(scale if scale is not None else 1.0)
+                band.SetOffset(offset or 0.0)
             if desc:
                 band.SetDescription(desc)
             if md:

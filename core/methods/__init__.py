@@ -55,4 +55,8 @@ register("mtf_glp_hpm", "classical_pan", "MTFGLPHPM", "pansharpen", "MTF-GLP-HPM
 register("mtf_glp_fs", "classical_pan", "MTFGLPFS", "pansharpen", "MTF-GLP-FS")
 register("awlp", "classical_pan", "AWLP", "pansharpen", "AWLP")
 
+# --- classical HS-MS fusion ---------------------------------------------------------------------
+register("hs_exp", "classical_hsms", "HSExp", "hsms", "EXP (interpolated HSI, no fusion)")
+register("mtf_glp_hs", "classical_hsms", "MTFGLPHS", "hsms", "MTF-GLP-HS (GLP hypersharpening)")
+
 __all__ = ["FusionMethod", "SceneInfo", "Tile", "get_method", "method_names", "method_label", "register"]

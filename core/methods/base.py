@@ -80,6 +80,7 @@ class FusionMethod(ABC):
     description: str = ""          # one line, shown in the dock
     task: str = "pansharpen"       # or "hsms"
     needs_torch: bool = False
+    tile_threads: int | None = None    # tiles fused at once; None = engine default, 1 for torch methods
 
     def __init__(self) -> None:
         self.scene: SceneInfo | None = None

@@ -70,8 +70,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	"$(PY)" -m pip install --disable-pip-version-check -c "$(CONSTRAINTS)" $(PIP_ARGS) \
 	  -r requirements.txt -r requirements-dev.txt
 	@"$(PY)" -m pip check || echo "!! pip check reported problems (often harmless metadata of Debian packages); see above"
-	"$(PY)" -c 'import numpy, scipy, torch, torchvision, timm, safetensors, qgis.core, processing; \
-	from osgeo import gdal; \
+	"$(PY)" -c 'import importlib.util, numpy, scipy, torch, torchvision, timm, safetensors, qgis.core; \
+	from osgeo import gdal; assert importlib.util.find_spec("processing"), "QGIS processing plugin not importable"; \
 	print(f"   numpy {numpy.__version__} (from {numpy.__file__}), GDAL {gdal.__version__}, torch {torch.__version__}, timm {timm.__version__}")'
 	@"$(PY)" -c 'import numpy; assert numpy.__file__.startswith("/usr/lib/python3/"), "numpy in .venv is not the system one: " + numpy.__file__'
 	@touch "$(STAMP)"

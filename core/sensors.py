@@ -9,7 +9,7 @@ the PAN, rather than quote numbers we could not trace to a published MTF measure
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from .errors import InputError

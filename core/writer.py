@@ -81,8 +81,10 @@ class OutputRaster:
                 band.SetOffset(offset or 0.0)
             if desc:
                 band.SetDescription(desc)
+            # Statistics of the input band would be wrong for the fused band.
+            md = {k: str(v) for k, v in (md or {}).items() if not k.startswith("STATISTICS_")}
             if md:
-                band.SetMetadata({k: str(v) for k, v in md.items()})
+                band.SetMetadata(md)
 
     def set_provenance(self, items: dict) -> None:
         self.ds.SetMetadata({f"DEEPPANSHARPEN_{k.upper()}": (v if isinstance(v, str) else json.dumps(v))

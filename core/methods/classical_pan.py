@@ -315,7 +315,7 @@ class BDSDPC(FusionMethod):
         for k in range(nb):
             # H^T y with y = GT_k - MS_lr,k
             hty = (gram[:nb + 1, nb + 1 + k] - gram[:nb + 1, 1 + k]) / scale
-            target = linalg.solve_triangular(rmat, hty, trans="T") if rmat.shape == hs.shape else hty
+            target = linalg.lstsq(rmat.T, hty, cond=1e-12)[0]          # R^-T H^T y
             res = optimize.lsq_linear(rmat, target, bounds=(lower, upper), method="bvls")
             gamma[:, k] = res.x / scale
         self.gamma = gamma

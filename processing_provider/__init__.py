@@ -1,0 +1,1 @@
+"""Processing provider "Deep Pansharpen" and its algorithms (imported only by ``initProcessing``)."""

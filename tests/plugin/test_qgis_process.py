@@ -1,0 +1,73 @@
+"""scripts/qgis_process: the provider is listed and the algorithm runs from the command line."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+from plugin_checks import check_pansharpened
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "qgis_process"
+QGIS_PROCESS_BIN = "/usr/bin/qgis_process.bin"
+
+pytestmark = [
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(not os.path.exists(QGIS_PROCESS_BIN), reason="QGIS (qgis_process) is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def profile_root(tmp_path_factory):
+    """A throw-away QGIS profile with the plugin linked and enabled, as `make setup` makes .qgis-profile/."""
+    root = tmp_path_factory.mktemp("qgis-profile")
+    profile = root / "profiles" / "default"
+    (profile / "python" / "plugins").mkdir(parents=True)
+    (profile / "python" / "plugins" / "deep_pansharpen").symlink_to(REPO, target_is_directory=True)
+    (profile / "QGIS").mkdir()
+    (profile / "QGIS" / "QGIS3.ini").write_text("[PythonPlugins]\ndeep_pansharpen=true\n")
+    return root
+
+
+def qgis_process(*args, profile_root=None):
+    env = dict(os.environ)
+    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
+    if profile_root is not None:
+        env["DEEP_PANSHARPEN_PROFILE_ROOT"] = str(profile_root)
+    return subprocess.run([str(SCRIPT), *map(str, args)], env=env, capture_output=True, text=True, timeout=240)
+
+
+def test_list_shows_the_provider_in_the_project_profile():
+    """`make setup` links and enables the plugin in .qgis-profile/; the wrapper uses that profile."""
+    if not (REPO / ".qgis-profile" / "profiles" / "default" / "python" / "plugins" / "deep_pansharpen").exists():
+        pytest.fail("the project profile .qgis-profile/ is missing: run `make setup`")
+    res = qgis_process("list")
+    assert res.returncode == 0, res.stderr
+    assert "Deep Pansharpen" in res.stdout
+    assert "deeppansharpen:pansharpen\tPansharpen (PAN + MS)" in res.stdout
+
+
+def test_help_lists_parameters(profile_root):
+    res = qgis_process("help", "deeppansharpen:pansharpen", profile_root=profile_root)
+    assert res.returncode == 0, res.stderr
+    for name in ("PAN:", "MS:", "METHOD:", "OUTPUT:", "MTF-GLP-HPM"):
+        assert name in res.stdout
+
+
+def test_run_pansharpen(profile_root, demo_pair, tmp_path):
+    pan, ms = demo_pair
+    out = tmp_path / "cli.tif"
+    res = qgis_process("run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}", f"OUTPUT={out}",
+                       profile_root=profile_root)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert f"OUTPUT:\t{out}" in res.stdout
+    check_pansharpened(out, pan, ms)
+
+
+def test_run_reports_missing_input(profile_root, demo_pair, tmp_path):
+    _pan, ms = demo_pair
+    res = qgis_process("run", "deeppansharpen:pansharpen", "--", f"PAN={tmp_path / 'missing.tif'}", f"MS={ms}",
+                       f"OUTPUT={tmp_path / 'o.tif'}", profile_root=profile_root)
+    assert res.returncode != 0
+    assert "panchromatic (PAN) file was not found" in res.stderr
+    assert not (tmp_path / "o.tif").exists()

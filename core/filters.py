@@ -69,7 +69,8 @@ def _separable_terms(gnyq: float, ratio: int, n: int, minus_one: bool) -> tuple:
     keep = max(1, int(np.sum(s >= _SVD_REL_TOL * s[0])))
     # The kernel is even, so every singular vector is symmetric up to rounding; making that exact lets
     # correlate1d use its symmetric-filter fast path (half the multiplications).
-    sym = lambda v: 0.5 * (v + v[::-1])
+    def sym(v):
+        return 0.5 * (v + v[::-1])
     return tuple((sym(u[:, i] * s[i]), sym(vt[i])) for i in range(keep))
 
 
@@ -83,6 +84,13 @@ def _correlate_separable(img: np.ndarray, terms: tuple) -> np.ndarray:
     return out
 
 
+def _band_gains(gains, n_bands: int) -> np.ndarray:
+    g = np.asarray(gains, dtype=float).ravel()
+    if g.size not in (1, n_bands):
+        raise ValueError(f"{g.size} Nyquist gains given for {n_bands} bands")
+    return np.broadcast_to(g, (n_bands,))
+
+
 def _filter_bands(img, gains, ratio: int, minus_one: bool) -> np.ndarray:
     img = _float(img)
     if img.ndim == 2:
@@ -92,10 +100,7 @@ def _filter_bands(img, gains, ratio: int, minus_one: bool) -> np.ndarray:
         return _correlate_separable(img, _separable_terms(float(g[0]), int(ratio), 41, minus_one))
     lead = img.shape[:-2]
     flat = img.reshape((-1,) + img.shape[-2:])
-    g = np.broadcast_to(np.asarray(gains, dtype=float).ravel(), (flat.shape[0],)) \
-        if np.size(gains) in (1, flat.shape[0]) else None
-    if g is None:
-        raise ValueError(f"{np.size(gains)} Nyquist gains given for {flat.shape[0]} bands")
+    g = _band_gains(gains, flat.shape[0])
     out = np.empty_like(flat)
     for value in np.unique(g):            # bands sharing a gain are filtered together
         idx = np.flatnonzero(g == value)
@@ -120,13 +125,12 @@ def mtf_filter_decimate(img, gnyq, ratio: int, phase=None) -> np.ndarray:
     r = int(ratio)
     p0, p1 = (r // 2, r // 2) if phase is None else (int(phase[0]), int(phase[1]))
     flat = img.reshape((-1,) + img.shape[-2:])
-    g = np.broadcast_to(np.asarray(gnyq, dtype=float).ravel(), (flat.shape[0],)) \
-        if np.size(gnyq) in (1, flat.shape[0]) else None
-    if g is None:
-        raise ValueError(f"{np.size(gnyq)} Nyquist gains given for {flat.shape[0]} bands")
+    g = _band_gains(gnyq, flat.shape[0])
     h, w = flat.shape[-2:]
     hd, wd = len(range(p0, h, r)), len(range(p1, w, r))
     out = np.zeros((flat.shape[0], hd, wd), dtype=flat.dtype)
+    if hd == 0 or wd == 0:
+        return out.reshape(img.shape[:-2] + (hd, wd))
     for value in np.unique(g):
         idx = np.flatnonzero(g == value)
         terms = _separable_terms(float(value), r, 41, True)

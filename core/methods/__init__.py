@@ -47,7 +47,7 @@ def get_method(name: str) -> FusionMethod:
 
 # --- classical pansharpening --------------------------------------------------------------------
 register("exp", "classical_pan", "Exp", "pansharpen", "EXP (23-tap interpolation, no fusion)")
-register("brovey", "classical_pan", "Brovey", "pansharpen", "Brovey transform")
+register("brovey", "classical_pan", "Brovey", "pansharpen", "Brovey transform (fitted band weights)")
 register("bt_h", "classical_pan", "BTH", "pansharpen", "BT-H (Brovey with haze correction)")
 register("gsa", "classical_pan", "GSA", "pansharpen", "GSA (adaptive Gram-Schmidt)")
 register("bdsd_pc", "classical_pan", "BDSDPC", "pansharpen", "BDSD-PC")

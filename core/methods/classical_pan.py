@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 from scipy import linalg, optimize
 
-from .. import filters
+from .. import filters, sensors
 from ..errors import InputError
 from .base import FusionMethod, SceneInfo, Tile
 
@@ -99,6 +99,13 @@ def _glp_lowpass(x: np.ndarray, gnyq, tile: Tile) -> np.ndarray:
     return filters.upsample(low, r, x.shape[-2:], offset=tile.phase)
 
 
+def _glp_lowpass_pan(pan: np.ndarray, gains, tile: Tile) -> np.ndarray:
+    """_glp_lowpass of one PAN for every band's gain, filtering once per distinct gain."""
+    distinct, index = np.unique(np.asarray(gains, dtype=float), return_inverse=True)
+    low = _glp_lowpass(np.broadcast_to(pan, (len(distinct),) + pan.shape), distinct, tile)
+    return low[index]
+
+
 def _glp_halo(r: int) -> int:
     # MTF support + interpolator support (12-tap half-band at every 2x pass: 12*(r-1) HR pixels)
     # + up to r-1 pixels to the first decimated sample.
@@ -147,18 +154,36 @@ class Exp(FusionMethod):
 
 
 class Brovey(FusionMethod):
+    """Weighted Brovey (the algorithm of GDAL's pansharpening) with the band weights fitted to the scene.
+
+    GDAL leaves the weights to the user (equal by default); here they are the non-negative least-squares
+    fit of the low-pass PAN by the MS bands, so bands the PAN does not see (e.g. Landsat's NIR, outside
+    the 0.50-0.68 um PAN) get little weight instead of distorting every band.
+    """
     name = "brovey"
-    label = "Brovey transform"
-    description = "Each MS band scaled by PAN / intensity (intensity = mean of the MS bands)."
+    label = "Brovey transform (fitted band weights)"
+    description = ("Each MS band scaled by PAN / intensity; the intensity weights the MS bands as the PAN "
+                   "sensor sees them (fitted on the scene).")
 
     def halo(self, ratio: int) -> int:
-        return 0
+        return _MTF_RADIUS       # LPfilterGauss in prepare; apply is per pixel
 
     def prepare(self, samples, scene) -> None:
         self.scene = scene
 
+        def fit_vars(t: Tile):
+            return np.concatenate([_f32(t.lr_up), filters.lp_gauss(t.pan, scene.ratio)[None]]), t.valid_core()
+
+        gram = _collect(samples, fit_vars, "Brovey band weights").gram()
+        nb = scene.lr_bands
+        # NNLS on the normal equations: min ||L^T w - L^-1 c|| with gram_MS = L L^T.
+        chol = linalg.cholesky(gram[:nb, :nb] + 1e-9 * np.trace(gram[:nb, :nb]) * np.eye(nb), lower=True)
+        target = linalg.solve_triangular(chol, gram[:nb, nb], lower=True)
+        w, _ = optimize.nnls(chol.T, target)
+        self.weights = (w if w.sum() > 0 else np.full(nb, 1.0 / nb)).astype(np.float32)
+
         def variables(t: Tile):
-            return np.stack([t.lr_up.mean(axis=0), t.pan]), t.valid_core()
+            return np.stack([np.tensordot(self.weights, _f32(t.lr_up), axes=(0, 0)), t.pan]), t.valid_core()
 
         mom = _collect(samples, variables, "Brovey statistics")
         mean, cov = mom.mean(), mom.cov()
@@ -168,7 +193,7 @@ class Brovey(FusionMethod):
 
     def apply(self, tile: Tile) -> np.ndarray:
         ms = _f32(tile.lr_up)
-        intensity = ms.mean(axis=0)
+        intensity = np.tensordot(self.weights, ms, axes=(0, 0))
         pan = np.float32(self.a) * tile.pan + np.float32(self.b)
         return _finite(ms * (pan / (intensity + np.float32(_EPS))), ms)
 
@@ -180,6 +205,23 @@ class BTH(FusionMethod):
 
     def halo(self, ratio: int) -> int:
         return _MTF_RADIUS       # LPfilterGauss in prepare; apply is per pixel
+
+    @staticmethod
+    def _haze_coeffs(scene: SceneInfo):
+        """Fractions of the 1st percentile (option, sensor preset, or the toolbox's 4-band B, G, R, NIR rule)."""
+        nb = scene.lr_bands
+        if scene.options.get("haze_coeffs") is not None:
+            coeffs = np.asarray(scene.options["haze_coeffs"], dtype=float)
+            if coeffs.size != nb:
+                raise InputError(f"BT-H: {coeffs.size} haze coefficients given for {nb} MS bands.")
+            return coeffs
+        try:
+            preset = sensors.get_sensor(scene.sensor)
+        except InputError:
+            preset = None
+        if preset is not None and preset.haze_coeffs is not None and len(preset.haze_coeffs) == nb:
+            return np.asarray(preset.haze_coeffs, dtype=float)
+        return np.asarray(sensors.HAZE_BGRN) if nb == 4 else None
 
     def prepare(self, samples, scene) -> None:
         self.scene = scene
@@ -197,8 +239,8 @@ class BTH(FusionMethod):
         values = [np.concatenate(v) for v in values]
         if values[0].size == 0:
             raise InputError("No valid pixels to estimate the haze levels.")
-        if nb == 4:
-            coeffs = np.array(scene.options.get("haze_coeffs", (0.95, 0.45, 0.40, 0.05)), dtype=float)
+        coeffs = self._haze_coeffs(scene)
+        if coeffs is not None:
             # MATLAB prctile = linear interpolation at (i - 0.5)/n, numpy's 'hazen' method
             self.haze = coeffs * np.array([np.percentile(v, 1, method="hazen") for v in values])
         else:
@@ -369,7 +411,7 @@ class MTFGLPFS(FusionMethod):
 
         def variables(t: Tile):
             pan = t.pan.astype(np.float32)
-            low = _glp_lowpass(np.broadcast_to(pan, (nb,) + pan.shape), self.gains, t)
+            low = _glp_lowpass_pan(pan, self.gains, t)
             return np.concatenate([t.lr_up, low, pan[None]]), t.valid_core()
 
         cov = _collect(samples, variables, "MTF-GLP-FS gains").cov()
@@ -379,9 +421,8 @@ class MTFGLPFS(FusionMethod):
 
     def apply(self, tile: Tile) -> np.ndarray:
         ms = _f32(tile.lr_up)
-        nb = ms.shape[0]
         pan = tile.pan.astype(np.float32)
-        low = _glp_lowpass(np.broadcast_to(pan, (nb,) + pan.shape), self.gains, tile)
+        low = _glp_lowpass_pan(pan, self.gains, tile)
         return _finite(ms + _f32(self.g)[:, None, None] * (pan - low), ms)
 
 

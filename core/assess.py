@@ -1,0 +1,176 @@
+"""Scoring a fused raster: reduced-resolution metrics against a reference, or full-resolution
+(no-reference) metrics against the PAN and MS it was made from.
+
+Rasters are aligned by their geotransforms (same pixel size, whole-pixel offset), so a fused raster
+that covers only part of the reference is scored on the common part.  Large rasters are scored on a
+regular sample of blocks (said in the notes).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import metrics
+from .errors import InputError
+from .raster_io import describe, open_raster, read_window
+from .scene import Scene, Window
+from .sensors import preset_for_bands
+
+BLOCK = 32                     # Q2n / D_lambda / D_S block size
+MAX_WHOLE_PIXELS = 4096 * 4096
+SAMPLE_BLOCK = 1024
+SAMPLE_GRID = 4
+N_PROFILES = 3
+
+
+@dataclass
+class Assessment:
+    mode: str                                    # "reduced" or "full"
+    metrics: dict                                # name -> value
+    band_names: list
+    per_band: dict = field(default_factory=dict)  # name -> [value per band]
+    profiles: list = field(default_factory=list)  # [{"pixel": (row, col), "fused": [...], "reference": [...]}]
+    notes: list = field(default_factory=list)
+    ratio: int = 0
+
+
+def _aligned_windows(a, b):
+    """Windows (x, y, w, h) of the common pixels of rasters a and b, which must share a grid."""
+    ga, gb = a.geotransform, b.geotransform
+    if abs(ga[1] - gb[1]) > 1e-6 * abs(ga[1]) or abs(ga[5] - gb[5]) > 1e-6 * abs(ga[5]):
+        raise InputError(f"The {a.role} ({ga[1]:g} m pixels) and the {b.role} ({gb[1]:g} m pixels) are not "
+                         "on the same grid: compare rasters of the same resolution.")
+    ox, oy = (gb[0] - ga[0]) / ga[1], (gb[3] - ga[3]) / ga[5]
+    if abs(ox - round(ox)) > 0.01 or abs(oy - round(oy)) > 0.01:
+        raise InputError(f"The {a.role} and {b.role} grids are shifted by a fraction of a pixel "
+                         f"({ox:.2f}, {oy:.2f}); they cannot be compared pixel by pixel.")
+    ox, oy = int(round(ox)), int(round(oy))
+    x0, y0 = max(0, ox), max(0, oy)
+    x1, y1 = min(a.width, ox + b.width), min(a.height, oy + b.height)
+    if x1 - x0 < BLOCK or y1 - y0 < BLOCK:
+        raise InputError(f"The {a.role} and {b.role} overlap by less than {BLOCK} x {BLOCK} pixels.")
+    return (x0, y0, x1 - x0, y1 - y0), (x0 - ox, y0 - oy, x1 - x0, y1 - y0)
+
+
+def _blocks(w: int, h: int) -> tuple[list[tuple[int, int, int, int]], bool]:
+    """(x, y, w, h) windows to score, trimmed to multiples of the block size; True when sampled."""
+    w32, h32 = (w // BLOCK) * BLOCK, (h // BLOCK) * BLOCK
+    if w32 * h32 <= MAX_WHOLE_PIXELS:
+        return [(0, 0, w32, h32)], False
+    bs = min(SAMPLE_BLOCK, w32, h32)
+    xs = sorted({int(v) // BLOCK * BLOCK for v in np.linspace(0, w32 - bs, SAMPLE_GRID)})
+    ys = sorted({int(v) // BLOCK * BLOCK for v in np.linspace(0, h32 - bs, SAMPLE_GRID)})
+    return [(x, y, bs, bs) for y in ys for x in xs], True
+
+
+def _combine(reports: list[dict], weights: list[int]) -> dict:
+    """Pixel-weighted mean over blocks of each entry (a number, or a list of per-band numbers)."""
+    out = {}
+    for key in reports[0]:
+        vals = np.array([r[key] for r in reports], dtype=float)
+        mean = np.average(vals, axis=0, weights=weights) if np.all(np.isfinite(vals)) else np.nan * vals[0]
+        out[key] = mean.tolist() if np.ndim(mean) else float(mean)
+    return out
+
+
+def _profiles(fused: np.ndarray, ref: np.ndarray, valid: np.ndarray, origin=(0, 0)) -> list:
+    """Spectra at a few valid pixels spread along the diagonal."""
+    out = []
+    h, w = valid.shape
+    for t in np.linspace(0.2, 0.8, N_PROFILES):
+        r, c = int(t * (h - 1)), int(t * (w - 1))
+        if valid[r, c]:
+            out.append({"pixel": (origin[0] + r, origin[1] + c),
+                        "fused": fused[:, r, c].tolist(), "reference": ref[:, r, c].tolist()})
+    return out
+
+
+def assess_reduced(fused_path: str, reference_path: str, ratio: int, value_max: float | None = None,
+                   cut: int = 0) -> Assessment:
+    """SAM, ERGAS, Q, Q2n, SCC, PSNR, SSIM of a fused raster against the reference MS (Wald protocol).
+
+    PSNR and SSIM use ``value_max`` as the peak (2**bit_depth - 1 of the sensor); without it, the largest
+    valid reference value.
+    """
+    f_ds, r_ds = open_raster(fused_path, "fused"), open_raster(reference_path, "reference")
+    f_info, r_info = describe(f_ds, fused_path, "fused"), describe(r_ds, reference_path, "reference")
+    if f_info.count != r_info.count:
+        raise InputError(f"The fused raster has {f_info.count} bands, the reference {r_info.count}.")
+    fw, rw = _aligned_windows(f_info, r_info)
+    bands = list(range(1, f_info.count + 1))
+    blocks, sampled = _blocks(fw[2], fw[3])
+    reports, weights, per_band, profiles = [], [], [], []
+    for bx, by, bw, bh in blocks:
+        fused, fv = read_window(f_ds, bands, fw[0] + bx, fw[1] + by, bw, bh)
+        ref, rv = read_window(r_ds, bands, rw[0] + bx, rw[1] + by, bw, bh)
+        valid = fv & rv
+        if cut:
+            sl = (slice(None), slice(cut, -cut), slice(cut, -cut))
+            fused, ref, valid = fused[sl], ref[sl], valid[sl[1:]]
+        peak = value_max if value_max is not None else float(ref[:, valid].max())
+        reports.append(metrics.reduced_resolution_report(fused, ref, ratio, value_max=peak, mask=valid))
+        weights.append(int(valid.sum()))
+        per_band.append(_per_band_reduced(fused, ref, valid, ratio, peak))
+        if not profiles:
+            profiles = _profiles(fused, ref, valid, (fw[1] + by, fw[0] + bx))
+    if sum(weights) == 0:
+        raise InputError("The fused raster and the reference have no valid pixel in common.")
+    notes = [f"{len(blocks)} blocks of {blocks[0][2]} x {blocks[0][3]} pixels sampled"] if sampled else []
+    if cut:
+        notes.append(f"border cut {cut} pixels")
+    return Assessment("reduced", _combine(reports, weights), f_info.descriptions,
+                      per_band=_combine(per_band, weights), profiles=profiles, notes=notes, ratio=ratio)
+
+
+def _per_band_reduced(fused, ref, valid, ratio, peak) -> dict:
+    f, r = fused[:, valid].astype(np.float64), ref[:, valid].astype(np.float64)
+    rmse = np.sqrt(((f - r) ** 2).mean(axis=1))
+    return {"RMSE": rmse.tolist(), "PSNR": (20 * np.log10(peak / np.maximum(rmse, 1e-12))).tolist(),
+            "relative RMSE %": (100 * rmse / np.maximum(np.abs(r.mean(axis=1)), 1e-12)).tolist()}
+
+
+def assess_full(fused_path: str, pan_path: str, ms_path: str, sensor: str = "generic", pan_band: int = 1,
+                ms_bands: list[int] | None = None) -> Assessment:
+    """D_lambda, D_S, QNR, D_lambda(Khan), HQNR of a fused raster against its own PAN and MS."""
+    scene = Scene(pan_path, ms_path, [pan_band], ms_bands, "pansharpen")
+    f_ds = open_raster(fused_path, "fused")
+    f_info = describe(f_ds, fused_path, "fused")
+    if f_info.count != len(scene.lr_bands):
+        raise InputError(f"The fused raster has {f_info.count} bands but {len(scene.lr_bands)} MS bands "
+                         "were selected.")
+    # The fused raster must lie on the PAN grid; score it where it meets the paired output window.
+    pan_like = describe(scene.hr_ds, pan_path, "PAN")
+    fw, pw = _aligned_windows(f_info, pan_like)
+    p = scene.pairing
+    x0, y0 = max(pw[0], p.x0), max(pw[1], p.y0)
+    x1, y1 = min(pw[0] + pw[2], p.x0 + p.width), min(pw[1] + pw[3], p.y0 + p.height)
+    if x1 - x0 < BLOCK or y1 - y0 < BLOCK:
+        raise InputError("The fused raster does not cover the area where the PAN and MS overlap.")
+    gains = list(preset_for_bands(sensor, len(scene.lr_bands)).gnyq_ms)
+    blocks, sampled = _blocks(x1 - x0, y1 - y0)
+    scene.estimate_fill_values(scene.sample_windows())
+    reports, weights, profiles = [], [], []
+    bands = list(range(1, f_info.count + 1))
+    for bx, by, bw, bh in blocks:
+        X, Y = x0 + bx, y0 + by
+        tile = scene.read_tile(Window(Y - p.y0, X - p.x0, bh, bw), halo=0)
+        fused, fv = read_window(f_ds, bands, X - pw[0] + fw[0], Y - pw[1] + fw[1], bw, bh)
+        valid = fv & tile.valid
+        reports.append(metrics.full_resolution_report(fused, tile.lr_up, tile.pan, scene.ratio, gains, mask=valid))
+        weights.append(int(valid.sum()))
+        if not profiles:
+            profiles = _profiles(fused, tile.lr_up, valid, (Y, X))
+    notes = ["reference spectra in the profiles are the interpolated MS"]
+    if sampled:
+        notes.append(f"{len(blocks)} blocks of {blocks[0][2]} x {blocks[0][3]} pixels sampled")
+    return Assessment("full", _combine(reports, weights), f_info.descriptions, profiles=profiles,
+                      notes=notes, ratio=scene.ratio)
+
+
+def ratio_between(fused_path: str, lr_path: str) -> int:
+    """Resolution ratio between a fused raster and the LR image it was made from."""
+    f = describe(open_raster(fused_path, "fused"), fused_path, "fused")
+    m = describe(open_raster(lr_path, "MS"), lr_path, "MS")
+    return max(1, int(round(m.pixel_size[0] / f.pixel_size[0])))

@@ -575,7 +575,7 @@ def _block_q_means(A: np.ndarray, B: np.ndarray, pairs, S: int, valid) -> np.nda
     return sums / count if count else np.full(len(pairs), np.nan)
 
 
-def _fr_inputs(fused, ms_up, mask):
+def _fr_inputs(fused, ms_up):
     F, M = _cube(fused, "fused"), _cube(ms_up, "ms_up")
     _same_shape(F, M, "fused / ms_up")
     return F, M
@@ -587,7 +587,7 @@ def d_lambda(fused, ms_up, block: int = 32, p: float = 1, mask=None) -> float:
 
     The toolbox wants sides that are multiples of ``block``; here the trailing partial blocks are
     ignored.  0 for a single band."""
-    F, M = _fr_inputs(fused, ms_up, mask)
+    F, M = _fr_inputs(fused, ms_up)
     valid = _valid_mask(F, M, mask=mask)
     L = F.shape[0]
     pairs = [(i, j) for i in range(L) for j in range(i + 1, L)]
@@ -640,7 +640,7 @@ def d_s(fused, ms_up, pan, ratio: int, block: int = 32, q: float = 1, mask=None)
     """Spatial distortion D_S (D_s.m, toolbox 1.0 variant):
     (mean_k |Q(F_k, P) - Q(MS_k, P~)|^q)^(1/q), Q on non-overlapping blocks,
     P~ = interp23tap(imresize(P, 1/ratio), ratio)."""
-    F, M = _fr_inputs(fused, ms_up, mask)
+    F, M = _fr_inputs(fused, ms_up)
     P = _pan_cube(pan, F.shape[1:])
     valid = _valid_mask(F, M, P, mask=mask)
     Pt, valid_t = _degraded_pan(P, ratio, valid)
@@ -679,7 +679,7 @@ def d_lambda_khan(fused, ms_up, ratio: int, gnyq, block: int = 32, mask=None) ->
     """Khan's spectral distortion (D_lambda_K.m): 1 - Q2n(MS_up, MTF(F)), blocks block x block,
     F filtered with the MS MTF (``gnyq``: one Nyquist gain or one per band), no decimation.
     Like Q2n, needs DN (uint16 cast).  Computed on the largest multiple of ``block``."""
-    F, M = _fr_inputs(fused, ms_up, mask)
+    F, M = _fr_inputs(fused, ms_up)
     valid = _valid_mask(F, M, mask=mask)
     return _khan(F, M, ratio, gnyq, int(block), valid)
 
@@ -727,7 +727,7 @@ def full_resolution_report(fused, ms_up, pan, ratio, gnyq, mask=None, block: int
     """D_lambda, D_S, QNR, D_lambda_K, HQNR of ``fused`` against the upsampled MS ``ms_up`` and ``pan``
     (same grid, DN).  ``gnyq``: MS Nyquist gain(s) for Khan's D_lambda.  Block metrics use the largest
     multiple of ``block`` (the toolbox requires it); filtering is done on the whole arrays first."""
-    F, M = _fr_inputs(fused, ms_up, mask)
+    F, M = _fr_inputs(fused, ms_up)
     P = _pan_cube(pan, F.shape[1:])
     valid = _valid_mask(F, M, P, mask=mask)
     block = int(block)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..filters import decimate, mtf_filter, upsample
+from ..filters import mtf_filter_decimate, upsample
 from .base import FusionMethod, SceneInfo, Tile
 
 _MAX_FIT_PIXELS = 400_000
@@ -18,7 +18,7 @@ _MAX_FIT_PIXELS = 400_000
 def _glp_lowpass(img: np.ndarray, tile: Tile, gnyq: float) -> np.ndarray:
     """interp(decimate(MTF * img)) on the tile's global decimation phase."""
     r = tile.ratio
-    low = decimate(mtf_filter(img, gnyq, r), r, tile.phase)
+    low = mtf_filter_decimate(img, gnyq, r, tile.phase)
     return upsample(low, r, img.shape[-2:], offset=tile.phase).astype(np.float32)
 
 

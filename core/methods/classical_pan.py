@@ -19,6 +19,7 @@ from .base import FusionMethod, SceneInfo, Tile
 _EPS = np.finfo(np.float64).eps      # MATLAB eps, the toolbox's division guard
 _MTF_RADIUS = 20                     # 41-tap MTF / LPfilterGauss kernels
 _PERCENTILE_SAMPLES = 4_000_000      # values kept per band for the BT-H haze percentile
+GAIN_CAP = 3.0                       # ratio methods: gain at most this times the scene's typical gain
 
 
 # ------------------------------------------------------------------------------------------------
@@ -130,6 +131,28 @@ def _f32(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float32)
 
 
+def _modulate(ms: np.ndarray, num: np.ndarray, den: np.ndarray, detail: np.ndarray, cap) -> np.ndarray:
+    """``ms + g * detail`` with the modulation gain ``g = num / den`` kept in [0, cap] (cap per band).
+
+    The ratio methods (Brovey, BT-H, HPM) are this with ``detail = pan - den``.  Where the equalised
+    intensity or low-pass PAN is well above zero the result is exactly the ratio form; where it nears
+    zero or turns negative (dark water under a PAN that does not see the band) the gain stops at the
+    cap instead of exploding, and stays continuous.
+    """
+    cap = np.asarray(cap, dtype=np.float32).reshape(-1, 1, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gain = np.where(den * cap > num, num / den, cap)
+    np.maximum(gain, 0, out=gain)
+    return ms + gain * detail
+
+
+def _gain_cap(num_mean, den_mean) -> np.ndarray:
+    """Largest modulation gain allowed: GAIN_CAP times the scene's typical gain mean(num) / mean(den)."""
+    num_mean = np.atleast_1d(np.asarray(num_mean, dtype=float))
+    typical = num_mean / den_mean if den_mean > 0 else np.ones_like(num_mean)
+    return GAIN_CAP * np.maximum(typical, 1e-3)
+
+
 def _finite(out: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(out)
     if bad.any():
@@ -190,12 +213,15 @@ class Brovey(FusionMethod):
         # P' = (P - mean P) * std(I) / std(P) + mean(I)
         self.a = _std_ratio(cov[0, 0], cov[1, 1])
         self.b = mean[0] - self.a * mean[1]
+        ms_mean = _collect(samples, lambda t: (t.lr_up, t.valid_core()), "Brovey statistics").mean()
+        self.cap = _gain_cap(ms_mean, mean[0])
 
     def apply(self, tile: Tile) -> np.ndarray:
         ms = _f32(tile.lr_up)
-        intensity = np.tensordot(self.weights, ms, axes=(0, 0))
+        intensity = np.tensordot(self.weights, ms, axes=(0, 0))[None]
         pan = np.float32(self.a) * tile.pan + np.float32(self.b)
-        return _finite(ms * (pan / (intensity + np.float32(_EPS))), ms)
+        # F = MS * P' / I
+        return _finite(_modulate(ms, ms, intensity, pan - intensity, self.cap), ms)
 
 
 class BTH(FusionMethod):
@@ -258,14 +284,16 @@ class BTH(FusionMethod):
         # P' = (P - mean(P_LP)) * std(I) / std(P_LP) + mean(I)
         self.a = _std_ratio(var_i, cov[nb, nb])
         self.b = mean_i - self.a * mean[nb]
+        self.cap = _gain_cap(mean[:nb] - self.haze, mean_i)
 
     def apply(self, tile: Tile) -> np.ndarray:
         ms = _f32(tile.lr_up)
         haze = _f32(self.haze)[:, None, None]
-        intensity = np.tensordot(_f32(self.alpha), ms - haze, axes=1)
+        intensity = np.tensordot(_f32(self.alpha), ms - haze, axes=1)[None]
         pan = np.float32(self.a) * tile.pan + np.float32(self.b)
-        out = np.maximum(ms - haze, 0) * (pan / (intensity + np.float32(_EPS))) + haze
-        return _finite(out, ms)
+        # F = max(MS - L, 0) * P' / I + L
+        hazeless = np.maximum(ms - haze, 0)
+        return _finite(_modulate(hazeless, hazeless, intensity, pan - intensity, self.cap) + haze, ms)
 
 
 class GSA(FusionMethod):
@@ -387,13 +415,15 @@ class MTFGLPHPM(FusionMethod):
         # P_k = (P - mean P) * std(MS_k) / std(LPfilterGauss(P)) + mean(MS_k)
         self.a = np.array([_std_ratio(cov[k, k], cov[nb + 1, nb + 1]) for k in range(nb)])
         self.b = mean[:nb] - self.a * mean[nb]
+        # P_k is equalised to MS_k, so the typical gain MS_k / P_L,k is 1.
+        self.cap = np.full(nb, GAIN_CAP)
 
     def apply(self, tile: Tile) -> np.ndarray:
         ms = _f32(tile.lr_up)
         pan_k = _f32(self.a)[:, None, None] * tile.pan + _f32(self.b)[:, None, None]
         pan_low = _glp_lowpass(pan_k, self.gains, tile)
-        ratio = np.divide(pan_k, pan_low + np.float32(_EPS), out=np.ones_like(pan_k), where=pan_low > 0)
-        return _finite(ms * ratio, ms)
+        # F = MS * P_k / P_L,k
+        return _finite(_modulate(ms, ms, pan_low, pan_k - pan_low, self.cap), ms)
 
 
 class MTFGLPFS(FusionMethod):

@@ -142,6 +142,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
                 v = valid[y - win.y0:y - win.y0 + block.shape[1], x - win.x0:x - win.x0 + block.shape[2]]
                 n_valid += int(v.sum())
                 out.write(y, x, block, v)
+            if win.last_col:
+                out.flush()
             progress(5.0 + 94.0 * (i + 1) / len(windows))
         if n_valid == 0:
             raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")

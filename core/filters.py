@@ -254,6 +254,32 @@ def _spline_resample_axis(x: np.ndarray, coords: np.ndarray, axis: int) -> np.nd
     return np.moveaxis(out, -1, axis)
 
 
+def _spline_upsample_axis(x: np.ndarray, r: int, off: float, n_out: int, axis: int) -> np.ndarray:
+    """``_spline_resample_axis`` at the regular coordinates (arange(n_out) - off) / r, polyphase:
+    the output pixels of one phase (y mod r) share their B-spline weights, so each phase is four
+    strided slices of the coefficients instead of four gathers."""
+    n = x.shape[axis]
+    c = np.moveaxis(ndimage.spline_filter1d(x, order=3, axis=axis, mode="mirror", output=x.dtype), axis, -1)
+    q = (np.arange(r) - off) / r                     # coordinate of the first output of each phase
+    base = np.floor(q).astype(np.int64)
+    lo = int(base.min()) - 1
+    hi = int(base.max()) + (n_out + r - 1) // r + 3
+    # Coefficients over [lo, hi) with the mirror extension, so every phase reads plain slices.
+    c = c[..., _mirror_index(np.arange(lo, hi), n)]
+    out = np.empty(c.shape[:-1] + (n_out,), dtype=x.dtype)
+    for j in range(min(r, n_out)):
+        m = len(range(j, n_out, r))
+        t = q[j] - base[j]
+        weights = ((1 - t) ** 3 / 6, (3 * t ** 3 - 6 * t ** 2 + 4) / 6,
+                   (-3 * t ** 3 + 3 * t ** 2 + 3 * t + 1) / 6, t ** 3 / 6)
+        start = base[j] - 1 - lo
+        acc = weights[0] * c[..., start:start + m]
+        for k in (1, 2, 3):
+            acc += weights[k] * c[..., start + k:start + k + m]
+        out[..., j::r] = acc
+    return np.moveaxis(out, -1, axis)
+
+
 def upsample(lr, ratio: int, out_shape, offset=None) -> np.ndarray:
     """Resample ``lr`` onto an HR grid of ``out_shape`` = (out_h, out_w).
 
@@ -280,10 +306,8 @@ def upsample(lr, ratio: int, out_shape, offset=None) -> np.ndarray:
             up = np.pad(up, pad, mode="symmetric")
         y0, x0 = before[0] - s0, before[1] - s1
         return np.ascontiguousarray(up[..., y0:y0 + out_h, x0:x0 + out_w])
-    ys = (np.arange(out_h) - off[0]) / r
-    xs = (np.arange(out_w) - off[1]) / r
-    out = _spline_resample_axis(lr, ys, lr.ndim - 2)
-    return _spline_resample_axis(out, xs, lr.ndim - 1)
+    out = _spline_upsample_axis(lr, r, off[0], out_h, lr.ndim - 2)
+    return _spline_upsample_axis(out, r, off[1], out_w, lr.ndim - 1)
 
 
 # ------------------------------------------------------------------------------------------------

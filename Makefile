@@ -3,6 +3,7 @@
 #   make setup   install QGIS (Debian packages), create .venv, install Python deps, enable the plugin
 #   make test    run the test suite headless
 #   make demo    pansharpen the bundled Landsat 8 sample with qgis_process
+#   make package build dist/deep_pansharpen.zip for "Install from ZIP" / plugins.qgis.org
 #
 # Everything is idempotent: a second `make setup` only checks a stamp file and the plugin links.
 
@@ -110,3 +111,13 @@ lint: setup
 clean:
 	rm -rf .qgis-profile .pytest_cache tests/artifacts demo_output
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# --- plugin zip ----------------------------------------------------------------------------------
+# One top-level folder deep_pansharpen/ with LICENSE, no tests/bench/dev files/caches; fails over 25 MB.
+PACKAGE_ZIP    ?= $(ROOT)/dist/$(PLUGIN_NAME).zip
+PACKAGE_MAX_MB ?= 25
+
+.PHONY: package
+package:
+	$(SYS_PYTHON) scripts/package_plugin.py --root "$(ROOT)" --name $(PLUGIN_NAME) \
+	  --output "$(PACKAGE_ZIP)" --max-mb $(PACKAGE_MAX_MB)

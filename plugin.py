@@ -1,16 +1,32 @@
 """The plugin object QGIS creates through ``classFactory``."""
 from __future__ import annotations
 
+import os
+
 from qgis.core import QgsApplication
+
+PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
+MENU = "Deep Pansharpen"
+
+
+def add_dependency_folder() -> None:
+    """Make the deep-learning packages installed by the plugin importable (desktop and qgis_process)."""
+    from .core.dependencies import add_to_sys_path, deps_dir
+
+    add_to_sys_path(deps_dir(QgsApplication.qgisSettingsDirPath()))
 
 
 class DeepPansharpenPlugin:
-    """Registers the Processing provider; the dock widget will hook in at :meth:`_init_dock`."""
+    """Registers the Processing provider; in QGIS Desktop also the "Deep Pansharpen" dock with its toolbar
+    button and Raster-menu entries."""
 
     def __init__(self, iface=None):
         self.iface = iface          # QgisInterface in QGIS Desktop, None under qgis_process
         self.provider = None
         self.dock = None
+        self.installer = None
+        self.actions = []
+        add_dependency_folder()
 
     # --- Processing ------------------------------------------------------------------------------
     def initProcessing(self):  # noqa: N802 (QGIS API name)
@@ -29,17 +45,71 @@ class DeepPansharpenPlugin:
         self._init_dock()
 
     def _init_dock(self):
-        """Hook for the dock widget (a later issue): create it here from ``self.iface``, add a
-        Raster-menu / toolbar action, and remove both again in :meth:`_unload_dock`."""
+        """The toolbar button and Raster > Deep Pansharpen menu; the dock itself is built on first use."""
         if self.iface is None:
             return
+        from qgis.PyQt.QtGui import QIcon
+        from qgis.PyQt.QtWidgets import QAction
+
+        icon = QIcon(os.path.join(PLUGIN_DIR, "resources", "icon.svg"))
+        main = self.iface.mainWindow()
+        self.dock_action = QAction(icon, "Deep Pansharpen", main)
+        self.dock_action.setObjectName("DeepPansharpenShowDock")
+        self.dock_action.setToolTip("Deep Pansharpen: pansharpening and HS-MS fusion")
+        self.dock_action.setCheckable(True)
+        self.dock_action.triggered.connect(self.toggle_dock)
+        self.install_action = QAction("Install deep-learning dependencies…", main)
+        self.install_action.setObjectName("DeepPansharpenInstallDependencies")
+        self.install_action.triggered.connect(self.show_installer)
+        self.iface.addToolBarIcon(self.dock_action)
+        self.iface.addPluginToRasterMenu(MENU, self.dock_action)
+        self.iface.addPluginToRasterMenu(MENU, self.install_action)
+        self.actions = [self.dock_action, self.install_action]
+
+    def show_dock(self):
+        if self.dock is None:
+            from qgis.PyQt.QtCore import Qt
+
+            from .ui.dock import DeepPansharpenDock
+
+            self.dock = DeepPansharpenDock(self.iface, self.iface.mainWindow())
+            self.dock.visibilityChanged.connect(self.dock_action.setChecked)
+            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.dock.show()
+        self.dock.raise_()
+        return self.dock
+
+    def toggle_dock(self, checked=True):
+        if checked or self.dock is None:
+            self.show_dock()
+        else:
+            self.dock.hide()
+
+    def show_installer(self):
+        from .ui.dependency_dialog import DependencyDialog
+
+        if self.installer is None:
+            self.installer = DependencyDialog(self.iface.mainWindow())
+        self.installer.show()
+        self.installer.raise_()
 
     def _unload_dock(self):
+        if self.installer is not None:
+            self.installer.close()           # cancels a running pip
+            self.installer.deleteLater()
+            self.installer = None
         if self.dock is not None:
+            self.dock.shutdown()
             if self.iface is not None:
                 self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
+        if self.iface is not None:
+            for action in self.actions:
+                self.iface.removePluginRasterMenu(MENU, action)
+                self.iface.removeToolBarIcon(action)
+                action.deleteLater()
+        self.actions = []
 
     def unload(self):
         self._unload_dock()

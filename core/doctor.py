@@ -1,0 +1,480 @@
+"""The "input doctor": checks a fusion's inputs before it runs and says what is wrong in plain words,
+with the fix.
+
+Checks: readable inputs and bands, sensor preset, coordinate reference systems, overlap, resolution
+ratio, pixel-grid alignment (the two standard layouts and anything else), nodata, and a rough memory /
+time / disk estimate.  It reads only raster headers and a decimated sample, so it is fast enough to run
+whenever the dock's inputs change.  No QGIS imports: the dock renders the findings.
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from osgeo import gdal, osr
+
+from .errors import InputError
+from .raster_io import RasterInfo, check_bands, describe, open_raster
+from .sensors import get_sensor, preset_for_bands
+
+LEVELS = ("ok", "info", "warning", "error")
+ALIGN_TOLERANCE = 0.01          # HR pixels
+RATIO_TOLERANCE = 0.01          # relative, as in core.grid
+SAMPLE_PIXELS = 512             # nodata check: longest side of the decimated read of a small raster,
+SAMPLE_WHOLE_PIXELS = 4096 * 4096   # up to this size; larger rasters are sampled in a grid of windows
+SAMPLE_GRID, SAMPLE_WINDOW = 12, 48
+ZERO_FRACTION_WARNING = 0.01
+
+# Seconds per output megapixel and band on one CPU core pair, measured with the engine on a 2-core
+# machine (4-band 4 MP scene, default tiling).  A method class may override with `seconds_per_mp_band`.
+SECONDS_PER_MP_BAND = {
+    "exp": 0.16, "brovey": 0.15, "bt_h": 0.20, "gsa": 0.15, "bdsd_pc": 0.62,
+    "mtf_glp_hpm": 0.32, "mtf_glp_fs": 0.44, "awlp": 0.27, "hs_exp": 0.16, "mtf_glp_hs": 0.45,
+}
+CLASSICAL_DEFAULT = 0.4
+DEEP_CPU_DEFAULT = 1.0          # the deep engines aim at >= 0.5 PAN MP/s for 4 bands on 2 cores
+DEEP_GPU_FACTOR = 0.1
+DEEP_MODEL_BYTES = 1.5e9        # weights, activations and the torch runtime, a deliberately high guess
+DEFAULT_HALO = 8                # FusionMethod.halo(r) = 8 r + 32
+BYTES = {"uint8": 1, "int16": 2, "uint16": 2, "uint32": 4, "int32": 4, "float32": 4, "float64": 8}
+
+
+@dataclass
+class Finding:
+    code: str           # "input", "bands", "sensor", "crs", "overlap", "ratio", "alignment", "nodata",
+                        # "resources", "disk", "dependencies", "device"
+    level: str          # one of LEVELS
+    message: str
+    fix: str = ""
+
+
+@dataclass
+class DoctorRequest:
+    task: str                               # "pansharpen" or "hsms"
+    hr_path: str                            # PAN / HR-MSI
+    lr_path: str                            # MS / LR-HSI
+    hr_bands: Optional[list[int]] = None
+    lr_bands: Optional[list[int]] = None
+    sensor: str = "generic"
+    method: str = ""
+    method_label: str = ""
+    needs_torch: bool = False
+    seconds_per_mp_band: Optional[float] = None
+    tile_size: int = 1024
+    overlap: int = 32
+    output_dtype: Optional[str] = None
+    output_folder: Optional[str] = None
+    device: str = "auto"
+    missing_packages: Optional[list[str]] = None   # None = not known yet
+    cuda_available: Optional[bool] = None
+    adapt_seconds: float = 0.0
+
+
+@dataclass
+class DoctorReport:
+    findings: list[Finding] = field(default_factory=list)
+    output_size: Optional[tuple[int, int]] = None      # (width, height) in HR pixels
+    estimated_seconds: Optional[float] = None
+    estimated_bytes: Optional[float] = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.level == "error" for f in self.findings)
+
+    def get(self, code: str) -> list[Finding]:
+        return [f for f in self.findings if f.code == code]
+
+    def add(self, code: str, level: str, message: str, fix: str = "") -> None:
+        self.findings.append(Finding(code, level, message, fix))
+
+
+def _roles(task: str) -> tuple[str, str]:
+    return ("PAN", "MS") if task == "pansharpen" else ("HR-MSI", "LR-HSI")
+
+
+def _usable_crs(srs: Optional[osr.SpatialReference]) -> Optional[osr.SpatialReference]:
+    """None for a missing CRS and for GDAL's placeholder LOCAL_CS["unnamed"] (a file without one)."""
+    if srs is None or (srs.IsLocal() and not srs.GetAuthorityCode(None)):
+        return None
+    return srs
+
+
+def _crs_name(srs: Optional[osr.SpatialReference]) -> str:
+    if srs is None:
+        return "no CRS"
+    auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
+    name = srs.GetName() or "unnamed CRS"
+    return f"{auth}:{code} ({name})" if auth and code else name
+
+
+def _bounds(gt, width: int, height: int) -> tuple[float, float, float, float]:
+    xs = (gt[0], gt[0] + gt[1] * width)
+    ys = (gt[3], gt[3] + gt[5] * height)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _a(role: str) -> str:
+    """The article for a role name read letter by letter ("an MS", "an HR-MSI", "a PAN")."""
+    return "an" if role[:1] in "AEFHILMNORSX" else "a"
+
+
+def _units(srs: Optional[osr.SpatialReference]) -> str:
+    if srs is None or not srs.IsProjected():
+        return "" if srs is None else "°"
+    name = srs.GetLinearUnitsName() or ""
+    return " m" if name.lower() in ("metre", "meter", "metres", "meters") else f" {name}"
+
+
+def _distance_to_integer(v: float) -> float:
+    return abs(v - round(v))
+
+
+def _fmt_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024.0
+    return f"{n:.1f} TB"
+
+
+def _fmt_seconds(s: float) -> str:
+    if s < 1:
+        return "under a second"
+    if s < 90:
+        return f"about {s:.0f} s"
+    if s < 5400:
+        return f"about {s / 60:.0f} min"
+    return f"about {s / 3600:.1f} h"
+
+
+def available_memory() -> Optional[float]:
+    """Bytes of memory available to a new process (Linux MemAvailable, else free physical pages)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+# --- the checks ------------------------------------------------------------------------------------
+
+def check_inputs(req: DoctorRequest) -> DoctorReport:
+    report = DoctorReport()
+    hr_role, lr_role = _roles(req.task)
+    try:
+        hr_ds = open_raster(req.hr_path, hr_role)
+        lr_ds = open_raster(req.lr_path, lr_role)
+        hr, lr = describe(hr_ds, req.hr_path, hr_role), describe(lr_ds, req.lr_path, lr_role)
+        hr.crs, lr.crs = _usable_crs(hr.crs), _usable_crs(lr.crs)
+    except InputError as exc:
+        report.add("input", "error", str(exc), f"Choose a raster file that GDAL can read for the {hr_role} and "
+                                               f"the {lr_role}.")
+        return report
+    if os.path.abspath(req.hr_path) == os.path.abspath(req.lr_path):
+        report.add("input", "error", f"The same raster is chosen as {hr_role} and {lr_role}.",
+                   f"Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.")
+        return report
+
+    bands = _check_bands(report, req, hr, lr)
+    _check_dependencies(report, req)
+    for info in (hr, lr):
+        gt = info.geotransform
+        if gt[2] != 0 or gt[4] != 0:
+            report.add("input", "error", f"The {info.role} raster is rotated (its geotransform has rotation terms).",
+                       "Warp it to a north-up grid first (Raster > Projections > Warp (Reproject)).")
+            return report
+    geometry = _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds)
+    if geometry is None:
+        return report
+    ratio, out_w, out_h = geometry
+    report.output_size = (out_w, out_h)
+    if bands is not None:
+        _check_sensor_ratio(report, req, ratio)
+        _check_nodata(report, hr_ds, hr, bands[0])
+        _check_nodata(report, lr_ds, lr, bands[1])
+        _estimate_resources(report, req, lr, len(bands[0]), len(bands[1]), ratio, out_w, out_h)
+    return report
+
+
+def _check_bands(report: DoctorReport, req: DoctorRequest, hr: RasterInfo, lr: RasterInfo):
+    try:
+        hr_bands = check_bands(hr, req.hr_bands, default_all=(req.task != "pansharpen"))
+        lr_bands = check_bands(lr, req.lr_bands, default_all=True)
+    except InputError as exc:
+        report.add("bands", "error", str(exc), "Choose existing bands in the band lists.")
+        return None
+    if req.task == "pansharpen" and len(hr_bands) != 1:
+        report.add("bands", "error", "Pansharpening takes exactly one PAN band.", "Choose one PAN band.")
+        return None
+    if req.task == "pansharpen" and hr.count > 1 and not req.hr_bands:
+        report.add("bands", "info", f"The PAN file has {hr.count} bands; band 1 is used as the PAN.",
+                   "Choose another PAN band if band 1 is not the panchromatic one.")
+    if req.task == "pansharpen" and len(lr_bands) < 2:
+        report.add("bands", "warning", "Only one MS band is chosen: the output will be a single sharpened band.")
+    try:
+        preset_for_bands(req.sensor, len(lr_bands))
+    except InputError as exc:
+        report.add("sensor", "error", str(exc), "Choose the bands in the preset's order, or the Generic preset.")
+    return hr_bands, lr_bands
+
+
+def _check_dependencies(report: DoctorReport, req: DoctorRequest) -> None:
+    label = req.method_label or req.method
+    if req.needs_torch:
+        if req.missing_packages:
+            report.add("dependencies", "error",
+                       f"{label} is a deep-learning method and needs the Python package(s) "
+                       f"{', '.join(req.missing_packages)}, which QGIS's Python cannot import.",
+                       "Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning "
+                       "dependencies'), or choose a classical method.")
+        if req.device == "cuda" and req.cuda_available is False:
+            report.add("device", "warning", "CUDA was chosen but no usable NVIDIA GPU was found; the method will "
+                                            "run on the CPU (slower).",
+                       "Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch.")
+    elif req.device == "cuda":
+        report.add("device", "info", f"{label} is a classical method: it always runs on the CPU.")
+
+
+def _lr_geometry_in_hr_crs(hr: RasterInfo, lr: RasterInfo, lr_ds: gdal.Dataset):
+    """(bounds, pixel size x, pixel size y) of the LR raster in the HR CRS."""
+    if hr.crs is None or lr.crs is None or hr.crs.IsSame(lr.crs):
+        return _bounds(lr.geotransform, lr.width, lr.height), lr.pixel_size[0], lr.pixel_size[1]
+    vrt = gdal.AutoCreateWarpedVRT(lr_ds, None, hr.crs.ExportToWkt())
+    if vrt is None:
+        raise InputError("cannot transform")
+    gt = vrt.GetGeoTransform()
+    return _bounds(gt, vrt.RasterXSize, vrt.RasterYSize), abs(gt[1]), abs(gt[5])
+
+
+def _centres_inside(origin: float, size: float, count: int, lo: float, hi: float) -> int:
+    """How many of ``count`` pixels starting at ``origin`` have their centre strictly inside (lo, hi): the
+    output is the HR grid restricted to those pixels (core.grid)."""
+    first = max(0, math.floor((lo - origin) / size - 0.5 + ALIGN_TOLERANCE) + 1)
+    last = min(count - 1, math.ceil((hi - origin) / size - 0.5 - ALIGN_TOLERANCE) - 1)
+    return max(0, last - first + 1)
+
+
+def _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds):
+    """CRS, overlap, ratio and alignment; returns (ratio, output width, output height) or None."""
+    hr_role, lr_role = hr.role, lr.role
+    if (hr.crs is None) != (lr.crs is None):
+        missing = hr if hr.crs is None else lr
+        report.add("crs", "error", f"The {missing.role} raster has no coordinate reference system, the other has "
+                                   f"{_crs_name((lr if missing is hr else hr).crs)}.",
+                   "Assign the missing one (Raster > Projections > Assign Projection).")
+        return None
+    same_crs = hr.crs is None or bool(hr.crs.IsSame(lr.crs))
+    if hr.crs is None:
+        report.add("crs", "warning", "Neither raster has a coordinate reference system; their pixel coordinates "
+                                     "are assumed to be in the same units.",
+                   "Assign the right CRS to both (Raster > Projections > Assign Projection).")
+    elif same_crs:
+        report.add("crs", "ok", f"Both rasters are in {_crs_name(hr.crs)}.")
+    else:
+        report.add("crs", "warning",
+                   f"The {hr_role} is in {_crs_name(hr.crs)} but the {lr_role} is in {_crs_name(lr.crs)}. The "
+                   f"{lr_role} will be reprojected onto the {hr_role} grid (cubic), which blurs it a little.",
+                   f"For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the "
+                   f"{hr_role}'s pixel grid (Raster > Projections > Warp), or get both in the same CRS.")
+    try:
+        lr_bounds, lr_px, lr_py = _lr_geometry_in_hr_crs(hr, lr, lr_ds)
+    except (InputError, RuntimeError):
+        report.add("crs", "error", f"The {lr_role} cannot be transformed into the {hr_role}'s CRS.",
+                   "Check the coordinate reference systems of both rasters.")
+        return None
+
+    hr_bounds = _bounds(hr.geotransform, hr.width, hr.height)
+    ix0, iy0 = max(hr_bounds[0], lr_bounds[0]), max(hr_bounds[1], lr_bounds[1])
+    ix1, iy1 = min(hr_bounds[2], lr_bounds[2]), min(hr_bounds[3], lr_bounds[3])
+    hpx, hpy = hr.pixel_size
+    if ix1 - ix0 <= 0 or iy1 - iy0 <= 0:
+        gap = math.hypot(max(0.0, ix0 - ix1), max(0.0, iy0 - iy1))
+        report.add("overlap", "error",
+                   f"The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{_units(hr.crs) or ' units'} "
+                   "apart.",
+                   "Check that both images show the same place (the same scene, the same tile), and that their "
+                   "coordinate reference systems are right.")
+        return None
+    hr_area = (hr_bounds[2] - hr_bounds[0]) * (hr_bounds[3] - hr_bounds[1])
+    share = (ix1 - ix0) * (iy1 - iy0) / hr_area if hr_area > 0 else 1.0
+    out_w = _centres_inside(hr_bounds[0], hpx, hr.width, ix0, ix1)
+    out_h = _centres_inside(hr_bounds[1], hpy, hr.height, iy0, iy1)
+    if share < 0.99:
+        report.add("overlap", "info", f"The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap "
+                                      f"(about {out_w} x {out_h} pixels) is written.")
+    else:
+        report.add("overlap", "ok", f"The {lr_role} covers the whole {hr_role}.")
+
+    rx, ry = lr_px / hpx, lr_py / hpy
+    if rx < 1 - RATIO_TOLERANCE or ry < 1 - RATIO_TOLERANCE:
+        report.add("ratio", "error", f"The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels "
+                                     f"({hpx:g}): the resolution ratio is {rx:.3g}.",
+                   f"The {hr_role} and {lr_role} are probably swapped: exchange them.")
+        return None
+    if abs(rx - ry) > RATIO_TOLERANCE * max(rx, ry):
+        report.add("ratio", "error", f"The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).",
+                   "Warp the inputs to square pixels first (Raster > Projections > Warp).")
+        return None
+    ratio = int(round(rx))
+    integer = abs(rx - ratio) <= RATIO_TOLERANCE * ratio
+    if integer and ratio == 1:
+        report.add("ratio", "error", f"Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.",
+                   f"Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} grid.")
+        return None
+    if not integer:
+        report.add("ratio", "warning",
+                   f"The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled (cubic) "
+                   f"to exactly {ratio}x the {hr_role} pixel size first.",
+                   f"If the files were resampled, use the originals; else resample the {lr_role} yourself to "
+                   f"{hpx * ratio:g} units per pixel on the {hr_role}'s grid (Raster > Projections > Warp).")
+    else:
+        report.add("ratio", "ok" if ratio <= 8 else "warning",
+                   f"Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{_units(hr.crs)}, {lr_role} pixels "
+                   f"{lr_px:g}{_units(hr.crs)})."
+                   + ("" if ratio <= 8 else " Fusion methods are designed for ratios 2 to 4; expect a blurry result."))
+    if same_crs and integer:
+        _check_alignment(report, hr, lr, ratio)
+    else:
+        report.add("alignment", "info", f"The {lr_role} is resampled onto the {hr_role} grid, so the grids are "
+                                        "aligned by construction.")
+    return ratio, out_w, out_h
+
+
+def _check_alignment(report: DoctorReport, hr: RasterInfo, lr: RasterInfo, ratio: int) -> None:
+    """Corner-aligned (pixel edges coincide) and centre-aligned (Landsat: every LR pixel centre on an HR
+    pixel centre, the HR grid starting half an HR pixel outside) are the two standard layouts."""
+    hgt, lgt = hr.geotransform, lr.geotransform
+    edge = ((lgt[0] - hgt[0]) / hgt[1], (lgt[3] - hgt[3]) / hgt[5])          # in HR pixels
+    centre = tuple(e + ratio / 2.0 - 0.5 for e in edge)                       # LR centre in HR positions
+    d_edge = [_distance_to_integer(e) for e in edge]
+    d_centre = [_distance_to_integer(c) for c in centre]
+    hr_role, lr_role = hr.role, lr.role
+    if max(d_edge) <= ALIGN_TOLERANCE:
+        report.add("alignment", "ok", f"The pixel grids are corner-aligned: every {lr_role} pixel covers exactly "
+                                      f"{ratio} x {ratio} {hr_role} pixels.")
+    elif max(d_centre) <= ALIGN_TOLERANCE:
+        report.add("alignment", "ok", f"The pixel grids are centre-aligned (the Landsat layout): every {lr_role} "
+                                      f"pixel centre sits on {_a(hr_role)} {hr_role} pixel centre and the {hr_role} "
+                                      f"grid starts half {_a(hr_role)} {hr_role} pixel outside. This is handled.")
+    else:
+        shift = [min(a, b) for a, b in zip(d_edge, d_centre)]
+        report.add("alignment", "warning",
+                   f"The {lr_role} grid is shifted by {shift[0]:.2f} x {shift[1]:.2f} {hr_role} pixels from both "
+                   f"standard layouts. The shift is taken into account, but it often means one image was resampled "
+                   f"or is misregistered; misregistration of half a pixel or more visibly degrades the result.",
+                   f"Use the original, unresampled files; if edges look doubled in the output, co-register the "
+                   f"{lr_role} to the {hr_role} first.")
+
+
+def _check_sensor_ratio(report: DoctorReport, req: DoctorRequest, ratio: int) -> None:
+    try:
+        preset = get_sensor(req.sensor)
+    except InputError:
+        return
+    if preset.name != "generic" and preset.ratio != ratio:
+        report.add("sensor", "warning", f"The {preset.label} preset expects a resolution ratio of {preset.ratio}, "
+                                        f"the data have {ratio}.",
+                   "Check the sensor preset, or use Generic.")
+
+
+def _sample(ds: gdal.Dataset, band: int, mask: bool = False) -> np.ndarray:
+    """A cheap sample of a band (or its mask): the whole band decimated when it is small, else a grid of
+    small windows, so that the check stays fast on large scenes without overviews."""
+    b = ds.GetRasterBand(band)
+    if mask:
+        b = b.GetMaskBand()
+    w, h = ds.RasterXSize, ds.RasterYSize
+    if w * h <= SAMPLE_WHOLE_PIXELS:
+        scale = min(1.0, SAMPLE_PIXELS / max(w, h))
+        return b.ReadAsArray(buf_xsize=max(1, int(w * scale)), buf_ysize=max(1, int(h * scale))).ravel()
+    side = SAMPLE_WINDOW
+    xs = np.linspace(0, w - side, SAMPLE_GRID).astype(int)
+    ys = np.linspace(0, h - side, SAMPLE_GRID).astype(int)
+    return np.concatenate([b.ReadAsArray(int(x), int(y), side, side).ravel() for y in ys for x in xs])
+
+
+def _check_nodata(report: DoctorReport, ds: gdal.Dataset, info: RasterInfo, bands: list[int]) -> None:
+    declared = [info.nodata[b - 1] for b in bands if info.nodata[b - 1] is not None]
+    masked = any(ds.GetRasterBand(b).GetMaskFlags() != gdal.GMF_ALL_VALID for b in bands)
+    zero = None
+    valid = None
+    for b in bands:
+        is_zero = _sample(ds, b) == 0
+        zero = is_zero if zero is None else zero & is_zero
+        if masked:
+            ok = _sample(ds, b, mask=True) > 0
+            valid = ok if valid is None else valid & ok
+    if masked:
+        share = 1.0 - float(valid.mean())
+        if share >= 0.999:
+            report.add("nodata", "error", f"The {info.role} holds only nodata.", "Check the nodata value of the file.")
+            return
+        what = f"nodata value {declared[0]:g}" if declared else "a mask"
+        report.add("nodata", "ok", f"The {info.role} declares {what}; {share:.0%} of its pixels are nodata and "
+                                   "are left out of the statistics and written as nodata.")
+        return
+    zero_share = float(zero.mean())
+    if zero_share >= ZERO_FRACTION_WARNING:
+        report.add("nodata", "warning",
+                   f"{zero_share:.0%} of the {info.role} pixels are 0 in every band, but the file declares no nodata "
+                   "value. If they are an empty border they will darken the result and bias the statistics.",
+                   "Declare 0 as nodata: Layer Properties > Transparency > 'No data value', or "
+                   f"gdal_edit -a_nodata 0 {os.path.basename(info.path)}.")
+
+
+def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: int, ratio: int,
+                        out_w: int, out_h: int) -> None:
+    out_dtype = req.output_dtype or lr.dtype
+    tile = max(64, int(req.tile_size))
+    halo = DEFAULT_HALO * ratio + 32
+    tile_px = (min(tile, out_h) + 2 * halo) * (min(tile, out_w) + 2 * halo)
+    planes = hr_bands + 2 * lr_bands                      # hr, lr_up and the fused tile
+    stride = max(1, tile - max(0, req.overlap))
+    n_tiles = math.ceil(out_h / stride) * math.ceil(out_w / stride)
+    in_flight = min(4, n_tiles + 1)                       # 2 workers + queued tiles + the one being blended
+    tiles_bytes = tile_px * planes * 4 * in_flight
+    strip_bytes = max(0, req.overlap) * out_w * lr_bands * 4 * 2
+    sample_px = out_w * out_h if out_w * out_h <= 2048 * 2048 else 16 * (512 + 2 * halo) ** 2
+    sample_bytes = sample_px * planes * 4
+    memory = tiles_bytes + strip_bytes + sample_bytes + (DEEP_MODEL_BYTES if req.needs_torch else 0)
+
+    mp = out_w * out_h / 1e6
+    per = req.seconds_per_mp_band
+    if per is None:
+        per = DEEP_CPU_DEFAULT if req.needs_torch else SECONDS_PER_MP_BAND.get(req.method, CLASSICAL_DEFAULT)
+    if req.needs_torch and req.device != "cpu" and req.cuda_available:
+        per *= DEEP_GPU_FACTOR
+    seconds = mp * lr_bands * per + (req.adapt_seconds if req.needs_torch else 0.0)
+    report.estimated_seconds, report.estimated_bytes = seconds, memory
+    out_bytes = out_w * out_h * lr_bands * BYTES.get(out_dtype, 4)
+
+    text = (f"Output about {out_w} x {out_h} pixels x {lr_bands} band(s) ({out_dtype}, at most "
+            f"{_fmt_size(out_bytes)} on disk); memory about {_fmt_size(memory)}; time {_fmt_seconds(seconds)} "
+            "(rough estimate).")
+    avail = available_memory()
+    if avail is not None and memory > 0.8 * avail:
+        report.add("resources", "warning", text + f" Only {_fmt_size(avail)} of memory is available.",
+                   "Lower the tile size (Advanced), close other programs, or run on a machine with more memory.")
+    else:
+        report.add("resources", "info", text)
+    folder = req.output_folder
+    if folder:
+        while folder and not os.path.isdir(folder):
+            parent = os.path.dirname(folder)
+            folder = parent if parent != folder else ""
+        if folder:
+            free = shutil.disk_usage(folder).free
+            if out_bytes > free:
+                report.add("disk", "warning", f"The output may need up to {_fmt_size(out_bytes)} but only "
+                                              f"{_fmt_size(free)} is free in {folder}.",
+                           "Choose an output folder on a disk with more free space.")

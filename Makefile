@@ -35,7 +35,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 .PHONY: help setup system-packages plugin-links test demo lint clean
 
 help:
-	@echo "make setup | make test | make demo | make lint | make clean"
+	@echo "make setup | make test | make demo | make package | make bench | make lint | make clean"
 
 setup: $(STAMP) plugin-links
 
@@ -121,3 +121,13 @@ PACKAGE_MAX_MB ?= 25
 package:
 	$(SYS_PYTHON) scripts/package_plugin.py --root "$(ROOT)" --name $(PLUGIN_NAME) \
 	  --output "$(PACKAGE_ZIP)" --max-mb $(PACKAGE_MAX_MB)
+
+# --- benchmarks (tables committed under bench/results/; not part of `make test`) -----------------
+.PHONY: bench bench-quality bench-throughput
+bench: bench-throughput bench-quality
+
+bench-throughput: setup
+	"$(PY)" bench/bench_classical.py
+
+bench-quality: setup
+	"$(PY)" bench/bench_quality.py

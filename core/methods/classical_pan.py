@@ -417,11 +417,15 @@ class MTFGLPHPM(FusionMethod):
         self.b = mean[:nb] - self.a * mean[nb]
         # P_k is equalised to MS_k, so the typical gain MS_k / P_L,k is 1.
         self.cap = np.full(nb, GAIN_CAP)
+        self.ksum = _f32([filters.mtf_kernel(g, r).sum() for g in self.gains])[:, None, None]
 
     def apply(self, tile: Tile) -> np.ndarray:
         ms = _f32(tile.lr_up)
-        pan_k = _f32(self.a)[:, None, None] * tile.pan + _f32(self.b)[:, None, None]
-        pan_low = _glp_lowpass(pan_k, self.gains, tile)
+        a, b = _f32(self.a)[:, None, None], _f32(self.b)[:, None, None]
+        pan_k = a * tile.pan + b
+        # The GLP low-pass is linear: LP(a P + b) = a LP(P) + b LP(1), and LP(1) is the MTF kernel's sum
+        # (replicate borders, and interp23tap keeps constants), so the PAN is filtered once per gain.
+        pan_low = a * _glp_lowpass_pan(tile.pan.astype(np.float32), self.gains, tile) + b * self.ksum
         # F = MS * P_k / P_L,k
         return _finite(_modulate(ms, ms, pan_low, pan_k - pan_low, self.cap), ms)
 

@@ -58,5 +58,6 @@ register("awlp", "classical_pan", "AWLP", "pansharpen", "AWLP")
 # --- classical HS-MS fusion ---------------------------------------------------------------------
 register("hs_exp", "classical_hsms", "HSExp", "hsms", "EXP (interpolated HSI, no fusion)")
 register("mtf_glp_hs", "classical_hsms", "MTFGLPHS", "hsms", "MTF-GLP-HS (GLP hypersharpening)")
+register("infn", "infn_method", "INFN", "hsms", "INFN (deep implicit fusion)")
 
 __all__ = ["FusionMethod", "SceneInfo", "Tile", "get_method", "method_names", "method_label", "register"]

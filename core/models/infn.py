@@ -1,0 +1,434 @@
+"""INFN: the Implicit Neural Feature Fusion network for HS-MS fusion (LR-HSI + HR-MSI -> HR-HSI).
+
+Reconstruction of Deng et al., "INF3: Implicit Neural Feature Fusion Function for Multispectral and
+Hyperspectral Image Fusion" (IEEE TCI 2024) after ../shared/docs/papers.md section 2.3 and the decisions
+of section 4 (items 12-13).  The paper's code is not public; everything here is written from that
+description.
+
+Data flow for one HR query point q (continuous LR coordinate u_q, in LR pixels, LR pixel centres at
+integers):
+
+* spectral encoder E_spe (EDSR body, no upsampler) on the LR-HSI          -> Z  (feat_dim x h x w)
+* spatial encoder E_spa on concat(HR-MSI, upsampled LR-HSI)               -> G  (feat_dim x H x W)
+* DHFF: for each of the 4 LR cells t around q (the two rows and two columns whose centres bracket u_q)
+      v_t = MLP([z_t, g_q, HP(Z)_t, delta_t, cell])
+  with g_q the HR-MSI feature at q (first high-frequency source), HP a fixed zero-sum 3x3 Laplacian of
+  the LR latent (second high-frequency source), delta_t = u_q - t the relative coordinate in LR pixels
+  and cell = 1 / ratio (the HR pixel size in LR pixels, LIIF's "cell decoding": lets one model serve
+  several ratios).  No positional encoding (INF argues against it).
+* INR-CS: w_t = softmax_t(cos(g_q, z_t) / tau), parameter-free; F_q = sum_t w_t v_t
+* decoder MLP on F_q, plus the upsampled LR-HSI at q (residual).
+
+Efficiency (exact rewrites, not approximations): the first MLP layer is linear in the concatenation, so
+it is split into A_z z_t + A_h HP(Z)_t (a 1x1 convolution once per LR pixel), A_g g_q + A_d frac(u_q)
+(once per query) and -A_d k_t (a constant per neighbour slot, since delta_t = frac(u_q) - k_t with
+k_t in {0, 1}^2); and the MLP's last layer is linear, so it is applied after the INR-CS weighting (the
+weights sum to one).  Per neighbour only a gather, an add and the hidden nonlinearity remain.
+
+Band counts live only in :class:`InfnBandLayers` (the spectral encoder's first convolution, the spatial
+encoder's first convolution and the decoder's last layer), so a model can be moved to another sensor
+pair by swapping that module (:meth:`INFN.replace_band_layers`); everything else is band-agnostic.
+
+Inputs are expected in [0, 1] (the CAVE model); the calling method scales the data.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["InfnConfig", "INFN", "InfnBandLayers", "EdsrBody", "HighPass", "CosineNeighbourWeights",
+           "DualHighFrequencyFusion", "grid_lr_coords", "points_lr_coords", "receptive_radius",
+           "count_parameters"]
+
+
+@dataclass
+class InfnConfig:
+    """Every hyper-parameter of the network (nothing else is read from anywhere)."""
+
+    hsi_bands: int = 31
+    msi_bands: int = 3
+    feat_dim: int = 64                 # latent size of Z and G (equal: INR-CS compares them)
+    spe_width: int = 64                # spectral encoder width (runs on the LR grid: cheap)
+    spe_blocks: int = 3                # EDSR residual blocks of the spectral encoder
+    spa_width: int = 32                # spatial encoder width (runs on the HR grid: the main CPU cost)
+    spa_blocks: int = 2                # EDSR residual blocks of the spatial encoder
+    mlp_hidden: tuple = (128,)         # DHFF per-neighbour hidden layers (the first one is split by input)
+    mlp_out: int = 64                  # DHFF output D (linear layer, applied after the INR-CS weighting)
+    dec_widths: tuple = (64,)          # decoder hidden layers (then the band-specific output layer)
+    res_scale: float = 1.0             # EDSR residual scaling
+    tau: float = 1.0                   # INR-CS softmax temperature
+    cell_decode: bool = True           # feed 1 / ratio to the fusion MLP
+
+    def __post_init__(self) -> None:
+        self.mlp_hidden = tuple(int(v) for v in self.mlp_hidden)
+        self.dec_widths = tuple(int(v) for v in self.dec_widths)
+        if len(self.mlp_hidden) < 1:
+            raise ValueError("mlp_hidden needs at least one layer")
+        if min(self.hsi_bands, self.msi_bands, self.feat_dim, self.spe_width, self.spa_width) < 1:
+            raise ValueError("band counts and widths must be positive")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["mlp_hidden"] = list(self.mlp_hidden)
+        d["dec_widths"] = list(self.dec_widths)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "InfnConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown INFN config keys: {sorted(unknown)}")
+        return cls(**d)
+
+
+def receptive_radius(cfg: InfnConfig) -> tuple[int, int]:
+    """(HR pixels, LR pixels) of context that one output pixel depends on.
+
+    HR: the spatial encoder (input conv, 2 convs per block, body conv; all 3x3).
+    LR: the spectral encoder likewise, +1 for the high-pass, +1 for the farthest of the 4 neighbours.
+    """
+    hr = 1 + 2 * cfg.spa_blocks + 1
+    lr = 1 + 2 * cfg.spe_blocks + 1 + 1 + 1
+    return hr, lr
+
+
+# ------------------------------------------------------------------------------------------------
+# Building blocks
+# ------------------------------------------------------------------------------------------------
+
+class ResBlock(nn.Module):
+    """EDSR residual block: conv3x3 - ReLU - conv3x3, scaled, plus the input (no batch norm)."""
+
+    def __init__(self, width: int, res_scale: float = 1.0):
+        super().__init__()
+        self.conv1 = nn.Conv2d(width, width, 3, padding=1)
+        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
+        self.res_scale = res_scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.res_scale * self.conv2(F.relu(self.conv1(x), inplace=True))
+
+
+class EdsrBody(nn.Module):
+    """EDSR-baseline body without head, upsampler or mean shift: blocks, a conv, a global skip."""
+
+    def __init__(self, width: int, blocks: int, res_scale: float = 1.0):
+        super().__init__()
+        self.blocks = nn.Sequential(*[ResBlock(width, res_scale) for _ in range(blocks)])
+        self.conv = nn.Conv2d(width, width, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(self.blocks(x))
+
+
+class InfnBandLayers(nn.Module):
+    """The only band-count-specific layers: swap this module to move the model to another sensor pair."""
+
+    def __init__(self, hsi_bands: int, msi_bands: int, spe_width: int, spa_width: int, dec_in: int):
+        super().__init__()
+        self.spe_in = nn.Conv2d(hsi_bands, spe_width, 3, padding=1)
+        self.spa_in = nn.Conv2d(msi_bands + hsi_bands, spa_width, 3, padding=1)
+        self.out = nn.Linear(dec_in, hsi_bands)
+        # Start from the residual (the upsampled LR-HSI): the network first learns nothing harmful.
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    @property
+    def hsi_bands(self) -> int:
+        return self.out.out_features
+
+    @property
+    def msi_bands(self) -> int:
+        return self.spa_in.in_channels - self.out.out_features
+
+
+class HighPass(nn.Module):
+    """Fixed depthwise 3x3 zero-sum Laplacian, replicate borders; no parameters (a non-persistent buffer).
+
+    FeINFN's kernel [[0,-1,0],[-1,1,-1],[0,-1,0]] sums to -3 (it also passes a scaled low-pass); the
+    zero-sum version keeps only the high frequencies, which is the stated purpose.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        k = torch.tensor([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]) / 4.0
+        self.register_buffer("kernel", k[None, None], persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = x.shape[1]
+        w = self.kernel.to(dtype=x.dtype).expand(c, 1, 3, 3)
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), w, groups=c)
+
+
+class CosineNeighbourWeights(nn.Module):
+    """INR-CS: parameter-free local weights from the cosine similarity of the query's guide feature and
+    each neighbour's LR latent, normalised with a softmax (positive, summing to one)."""
+
+    def __init__(self, tau: float = 1.0, eps: float = 1e-8):
+        super().__init__()
+        self.tau = float(tau)
+        self.eps = float(eps)
+
+    def unit(self, x: torch.Tensor, dim: int = -1) -> torch.Tensor:
+        """x / (||x|| + eps) along ``dim``."""
+        return x / (x.norm(dim=dim, keepdim=True) + self.eps)
+
+    def forward(self, g: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """g (..., C) query features, z (..., K, C) neighbour latents -> weights (..., K)."""
+        return self.weights_from_unit(self.unit(g), self.unit(z))
+
+    def weights_from_unit(self, gn: torch.Tensor, zn: torch.Tensor) -> torch.Tensor:
+        """Same, for already L2-normalised inputs (the model normalises Z once per LR pixel)."""
+        cos = torch.matmul(zn, gn.unsqueeze(-1)).squeeze(-1)
+        return torch.softmax(cos / self.tau, dim=-1)
+
+
+class DualHighFrequencyFusion(nn.Module):
+    """DHFF: v_t = MLP([z_t, g_q, HP(Z)_t, delta_t, cell]) for the 4 neighbours t of a query q.
+
+    The MLP's first layer is split by input: [z, HP(z)] -> :meth:`lr_table` (once per LR pixel),
+    g_q and the query's fractional position -> :meth:`query_term` (once per query), and the neighbour's
+    offset -> a constant per neighbour slot (delta_t = (u_q - floor(u_q)) - k_t with k_t in {0, 1}^2, so
+    A_d delta_t = A_d frac(u_q) - A_d k_t).  Hidden layers run per neighbour; the last layer is linear and
+    is applied after the INR-CS weighting, which is exact because the weights sum to one.
+    """
+
+    OFFSETS = ((0, 0), (0, 1), (1, 0), (1, 1))      # (row, col) of the 4 neighbours from floor(u)
+
+    def __init__(self, feat_dim: int, hidden: Sequence[int], out_dim: int, cell_decode: bool = True):
+        super().__init__()
+        w0 = hidden[0]
+        self.high_pass = HighPass()
+        self.lin_lr = nn.Conv2d(2 * feat_dim, w0, 1)            # [z, HP(z)] (carries the layer's bias)
+        self.lin_g = nn.Linear(feat_dim, w0, bias=False)        # g_q
+        self.cell_decode = cell_decode
+        self.lin_coord = nn.Linear(4 if cell_decode else 2, w0, bias=False)   # [dy, dx, (cell, cell)]
+        layers: list[nn.Module] = []
+        for a, b in zip(hidden[:-1], hidden[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU(inplace=True)]
+        self.hidden = nn.Sequential(*layers)
+        self.out = nn.Linear(hidden[-1], out_dim)
+
+    def lr_table(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, C, h, w) latent -> (B*h*w, 4, w0): the first layer's LR term plus each slot's offset term
+        (the 4 slots of one LR pixel side by side in memory)."""
+        b, _, h, w = z.shape
+        lr = self.lin_lr(torch.cat([z, self.high_pass(z)], dim=1)).permute(0, 2, 3, 1).reshape(b * h * w, -1)
+        k = torch.tensor(self.OFFSETS, dtype=lr.dtype, device=lr.device)              # (4, 2)
+        slot = -(k @ self.lin_coord.weight[:, :2].t())                                 # (4, w0)
+        return (lr.unsqueeze(1) + slot.unsqueeze(0)).contiguous()
+
+    def query_term(self, g: torch.Tensor, frac: torch.Tensor, cell: float) -> torch.Tensor:
+        """g (N, C), frac (N, 2) = u - floor(u) -> (N, w0)."""
+        coord = frac
+        if self.cell_decode:
+            coord = torch.cat([frac, torch.full_like(frac, float(cell))], dim=-1)
+        return self.lin_g(g) + self.lin_coord(coord)
+
+    def forward(self, hid: torch.Tensor, q: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """hid (N, 4, w0) gathered :meth:`lr_table` rows (overwritten), q (N, w0) :meth:`query_term`,
+        weights (N, 4) INR-CS weights -> F_q (N, out_dim) = sum_t w_t MLP(x_t)."""
+        hid = torch.relu_(hid.add_(q.unsqueeze(1)))
+        if len(self.hidden):
+            hid = self.hidden(hid)
+        return self.out(torch.bmm(weights.unsqueeze(1), hid).squeeze(1))
+
+
+# ------------------------------------------------------------------------------------------------
+# Query coordinates
+# ------------------------------------------------------------------------------------------------
+
+def grid_lr_coords(height: int, width: int, ratio: float, origin: Sequence[float],
+                   device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """LR coordinates (uy (H,), ux (W,)) of the centres of an HR grid.
+
+    ``origin`` = (row, col) on the HR grid of the centre of LR pixel (0, 0) (Tile.lr_origin); HR pixel
+    y then sits at LR row (y - origin_row) / ratio.
+    """
+    uy = (torch.arange(height, device=device, dtype=torch.float32) - float(origin[0])) / float(ratio)
+    ux = (torch.arange(width, device=device, dtype=torch.float32) - float(origin[1])) / float(ratio)
+    return uy, ux
+
+
+def points_lr_coords(points: torch.Tensor, ratio: float, origin: Sequence[float]) -> torch.Tensor:
+    """(B, N, 2) HR (row, col) coordinates, possibly fractional -> LR coordinates."""
+    o = torch.tensor([float(origin[0]), float(origin[1])], device=points.device, dtype=points.dtype)
+    return (points - o) / float(ratio)
+
+
+def _neighbour_index(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """floor(u) and the fractional part; the two bracketing LR indices are floor(u) + {0, 1}."""
+    i0 = torch.floor(u)
+    return i0.long(), u - i0
+
+
+# ------------------------------------------------------------------------------------------------
+# The network
+# ------------------------------------------------------------------------------------------------
+
+class INFN(nn.Module):
+    QUERY_CHUNK = 4096          # queries (batch x pixels) decoded at once by forward() on the CPU
+    QUERY_CHUNK_GPU = 1 << 20   # the same on a GPU, where big blocks beat many kernel launches
+    HR_STRIP = 64               # HR rows encoded at once by forward() on the CPU
+
+    def __init__(self, cfg: Optional[InfnConfig] = None, **kwargs):
+        super().__init__()
+        cfg = cfg or InfnConfig(**kwargs)
+        self.cfg = cfg
+        self.bands = InfnBandLayers(cfg.hsi_bands, cfg.msi_bands, cfg.spe_width, cfg.spa_width,
+                                    cfg.dec_widths[-1] if cfg.dec_widths else cfg.mlp_out)
+        self.spe_body = EdsrBody(cfg.spe_width, cfg.spe_blocks, cfg.res_scale)
+        self.spe_proj = nn.Conv2d(cfg.spe_width, cfg.feat_dim, 1)
+        self.spa_body = EdsrBody(cfg.spa_width, cfg.spa_blocks, cfg.res_scale)
+        self.spa_proj = nn.Conv2d(cfg.spa_width, cfg.feat_dim, 1)
+        self.dhff = DualHighFrequencyFusion(cfg.feat_dim, cfg.mlp_hidden, cfg.mlp_out, cfg.cell_decode)
+        self.inr_cs = CosineNeighbourWeights(cfg.tau)
+        dec: list[nn.Module] = []
+        prev = cfg.mlp_out
+        for w in cfg.dec_widths:
+            dec += [nn.Linear(prev, w), nn.ReLU(inplace=True)]
+            prev = w
+        self.decoder = nn.Sequential(*dec)
+
+    # --- scene adaptation hook ----------------------------------------------------------------
+    def replace_band_layers(self, hsi_bands: int, msi_bands: int) -> InfnBandLayers:
+        """Install fresh band-specific layers for another band layout (the trunk is kept)."""
+        cfg = self.cfg
+        dev = next(self.parameters()).device
+        self.bands = InfnBandLayers(hsi_bands, msi_bands, cfg.spe_width, cfg.spa_width,
+                                    cfg.dec_widths[-1] if cfg.dec_widths else cfg.mlp_out).to(dev)
+        cfg.hsi_bands, cfg.msi_bands = hsi_bands, msi_bands
+        return self.bands
+
+    # --- encoders -----------------------------------------------------------------------------
+    def encode_lr(self, lr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """LR-HSI (B, hsi, h, w) -> (DHFF table (B*h*w, 4, w0), unit latent (B*h*w, C), latent Z)."""
+        z = self.spe_proj(self.spe_body(self.bands.spe_in(lr)))
+        zn = self.inr_cs.unit(z, dim=1)
+        return self.dhff.lr_table(z), zn.permute(0, 2, 3, 1).reshape(-1, z.shape[1]).contiguous(), z
+
+    def encode_hr(self, hr: torch.Tensor, lr_up: torch.Tensor) -> torch.Tensor:
+        """HR-MSI (B, msi, H, W) and upsampled LR-HSI (B, hsi, H, W) -> G (B, C, H, W)."""
+        return self.spa_proj(self.spa_body(self.bands.spa_in(torch.cat([hr, lr_up], dim=1))))
+
+    # --- the implicit function ------------------------------------------------------------------
+    def _fuse(self, table: torch.Tensor, zn: torch.Tensor, g: torch.Tensor, idx: torch.Tensor,
+              frac: torch.Tensor, cell: float) -> torch.Tensor:
+        """The shared core: N queries with guide features g (N, C), neighbour LR indices idx (N, 4) (flat
+        over B*h*w, in :attr:`DualHighFrequencyFusion.OFFSETS` order) and frac (N, 2) = u - floor(u)
+        -> residual (N, hsi_bands)."""
+        n = g.shape[0]
+        m = zn.shape[0]
+        # INR-CS weights: cosine similarity of the query's guide feature and each neighbour's latent.
+        z_t = zn.index_select(0, idx.reshape(-1)).view(n, 4, -1)
+        weights = self.inr_cs.weights_from_unit(self.inr_cs.unit(g), z_t)               # (N, 4), sum 1
+        # DHFF: first layer = gathered LR rows (with each slot's offset term) + the query's term.
+        slots = torch.arange(4, device=idx.device)
+        hid = table.view(4 * m, -1).index_select(0, (idx * 4 + slots).reshape(-1)).view(n, 4, -1)
+        fused = self.dhff(hid, self.dhff.query_term(g, frac, cell), weights)
+        return self.bands.out(self.decoder(fused) if len(self.decoder) else fused)
+
+    def decode_points(self, table: torch.Tensor, zn: torch.Tensor, lr_hw: tuple[int, int],
+                      g: torch.Tensor, u: torch.Tensor, cell: float) -> torch.Tensor:
+        """Residual HR-HSI values at N arbitrary query points.
+
+        table (B*h*w, 4, w0), zn (B*h*w, C): from :meth:`encode_lr`; g (B, N, C): guide features at the
+        points; u (B, N, 2): LR (row, col) coordinates of the points -> (B, N, hsi_bands).
+        Neighbours outside the LR image are clamped to its edge (their offset keeps the true position).
+        """
+        b, n, _ = u.shape
+        h, w = lr_hw
+        iy, fy = _neighbour_index(u[..., 0])
+        ix, fx = _neighbour_index(u[..., 1])
+        rows = [(iy + o).clamp_(0, h - 1) * w for o in (0, 1)]
+        cols = [(ix + o).clamp_(0, w - 1) for o in (0, 1)]
+        base = (torch.arange(b, device=u.device) * (h * w))[:, None]
+        idx = torch.stack([rows[oy] + cols[ox] + base for oy, ox in DualHighFrequencyFusion.OFFSETS], dim=-1)
+        frac = torch.stack([fy, fx], dim=-1).reshape(b * n, 2).to(g.dtype)
+        out = self._fuse(table, zn, g.reshape(b * n, -1).contiguous(), idx.reshape(b * n, 4), frac, cell)
+        return out.view(b, n, -1)
+
+    def decode_grid(self, table: torch.Tensor, zn: torch.Tensor, lr_hw: tuple[int, int], g_map: torch.Tensor,
+                    uy: torch.Tensor, ux: torch.Tensor, cell: float) -> torch.Tensor:
+        """:meth:`decode_points` for a regular grid of queries (rows at LR coordinates ``uy``, columns at
+        ``ux``); the indices are built separably.  g_map (B, C, H, W) -> residual (B, hsi_bands, H, W)."""
+        b, c, hh, ww = g_map.shape
+        h, w = lr_hw
+        iy, fy = _neighbour_index(uy)
+        ix, fx = _neighbour_index(ux)
+        rows = [(iy + o).clamp_(0, h - 1) * w for o in (0, 1)]
+        cols = [(ix + o).clamp_(0, w - 1) for o in (0, 1)]
+        base = torch.arange(b, device=uy.device) * (h * w)
+        idx = torch.stack([rows[oy][:, None] + cols[ox][None, :] for oy, ox in DualHighFrequencyFusion.OFFSETS],
+                          dim=-1)                                                        # (H, W, 4)
+        idx = (idx.unsqueeze(0) + base.view(b, 1, 1, 1)).reshape(-1, 4)
+        frac = torch.stack(torch.broadcast_tensors(fy[:, None], fx[None, :]), dim=-1).to(g_map.dtype)
+        frac = frac.unsqueeze(0).expand(b, -1, -1, -1).reshape(-1, 2)
+        g = g_map.permute(0, 2, 3, 1).reshape(-1, c).contiguous()
+        out = self._fuse(table, zn, g, idx, frac, cell)
+        return out.view(b, hh, ww, -1).permute(0, 3, 1, 2)
+
+    def forward(self, lr: torch.Tensor, hr: torch.Tensor, lr_up: torch.Tensor, ratio: float,
+                origin: Optional[Sequence[float]] = None, chunk_rows: Optional[int] = None) -> torch.Tensor:
+        """HR-HSI (B, hsi, H, W) on the HR grid of ``hr``.
+
+        ``ratio``: HR pixels per LR pixel (any positive number); ``origin``: HR (row, col) of the centre of
+        ``lr[..., 0, 0]`` (default: the CAVE / decimation phase (ratio // 2, ratio // 2)).
+        ``chunk_rows``: query this many HR rows at a time (default: about QUERY_CHUNK queries).
+        The result does not depend on the strip and chunk sizes.
+        """
+        if origin is None:
+            origin = (int(ratio) // 2, int(ratio) // 2)
+        b, _, hh, ww = hr.shape
+        table, zn, _ = self.encode_lr(lr)
+        uy, ux = grid_lr_coords(hh, ww, ratio, origin, device=hr.device)
+        cpu = hr.device.type == "cpu"
+        # On the CPU the HR encoder runs on strips of rows (with the encoder's receptive radius as overlap:
+        # the result is identical) and the queries in blocks of rows: bounded memory, and temporaries
+        # small enough for the allocator to reuse (fresh multi-megabyte allocations cost more in page
+        # faults than the arithmetic done in them).  On a GPU, big blocks are cheaper.
+        strip = self.HR_STRIP if cpu else hh
+        halo = receptive_radius(self.cfg)[0]
+        chunk = self.QUERY_CHUNK if cpu else self.QUERY_CHUNK_GPU
+        rows = max(1, int(chunk_rows) if chunk_rows else chunk // max(1, b * ww))
+        parts = []
+        for s0 in range(0, hh, strip):
+            s1 = min(hh, s0 + strip)
+            a0, a1 = max(0, s0 - halo), min(hh, s1 + halo)
+            g_map = self.encode_hr(hr[:, :, a0:a1], lr_up[:, :, a0:a1])
+            for r0 in range(s0, s1, rows):
+                r1 = min(s1, r0 + rows)
+                parts.append(self.decode_grid(table, zn, lr.shape[-2:], g_map[:, :, r0 - a0:r1 - a0], uy[r0:r1], ux,
+                                              1.0 / float(ratio)))
+        res = parts[0] if len(parts) == 1 else torch.cat(parts, dim=2)
+        return lr_up + res
+
+    def query_points(self, lr: torch.Tensor, hr: torch.Tensor, lr_up: torch.Tensor, points: torch.Tensor,
+                     ratio: float, origin: Optional[Sequence[float]] = None) -> torch.Tensor:
+        """HR-HSI at arbitrary (fractional) HR coordinates ``points`` (B, N, 2) = (row, col) -> (B, N, hsi).
+
+        The guide feature and the residual are sampled bilinearly from the HR grid; at integer points this
+        equals :meth:`forward`.
+        """
+        if origin is None:
+            origin = (int(ratio) // 2, int(ratio) // 2)
+        hh, ww = hr.shape[-2:]
+        table, zn, _ = self.encode_lr(lr)
+        g_map = self.encode_hr(hr, lr_up)
+        # grid_sample wants (x, y) in [-1, 1] with pixel centres at (2i + 1) / size - 1.
+        grid = torch.stack([(2 * points[..., 1] + 1) / ww - 1, (2 * points[..., 0] + 1) / hh - 1], dim=-1)
+        grid = grid.unsqueeze(1).to(hr.dtype)                                        # (B, 1, N, 2)
+        sample = lambda t: F.grid_sample(t, grid, mode="bilinear", padding_mode="border",
+                                         align_corners=False)[:, :, 0].transpose(1, 2)
+        u = points_lr_coords(points.to(torch.float32), ratio, origin)
+        res = self.decode_points(table, zn, lr.shape[-2:], sample(g_map), u, 1.0 / float(ratio))
+        return sample(lr_up) + res
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

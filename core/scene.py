@@ -20,9 +20,13 @@ from .methods.base import Tile
 from .raster_io import RasterInfo, check_bands, describe, open_raster, read_window
 
 LR_MARGIN = 12          # LR pixels read beyond what a tile covers (interpolator support)
-SAMPLE_WHOLE_MAX = 2048 * 2048   # scenes up to this many output pixels are prepared on the whole image
-SAMPLE_BLOCK = 512
+# Scene statistics come from at most ~1 megapixel: scenes up to SAMPLE_WHOLE_MAX output pixels are prepared
+# on the whole image, larger ones on a SAMPLE_GRID x SAMPLE_GRID grid of blocks, so memory does not grow
+# with the scene.
+SAMPLE_WHOLE_MAX = 1024 * 1024
+SAMPLE_BLOCK = 256
 SAMPLE_GRID = 4
+BAD_BAND_NODATA = 0.5   # an LR band that is nodata on more than this share of the sampled pixels is a bad band
 
 
 @dataclass
@@ -52,6 +56,8 @@ class Scene:
         self.ratio = self.pairing.ratio
         self.hr_fill = np.zeros(len(self.hr_bands), np.float32)
         self.lr_fill = np.zeros(len(self.lr_bands), np.float32)
+        self.lr_bad: list[int] = []           # positions in lr_bands of bad bands (see find_bad_lr_bands)
+        self._lr_mask_bands = None            # LR band numbers whose masks define validity (None = all)
 
     # --- geometry -------------------------------------------------------------------------------
     @property
@@ -85,6 +91,35 @@ class Scene:
         xs = np.linspace(0, self.width - bw, SAMPLE_GRID).astype(int)
         return [Window(int(y), int(x), bh, bw) for y in sorted(set(ys)) for x in sorted(set(xs))]
 
+    def find_bad_lr_bands(self, windows: list[Window]) -> list[int]:
+        """LR bands that cannot be used: flagged bad in their metadata (``bbl`` = 0, as ENVI / EnMAP write it)
+        or nodata on more than BAD_BAND_NODATA of the sampled pixels (e.g. EnMAP's water-vapour bands).
+        They are left out of the validity mask (so they do not blank the whole output), hold 0 in the tiles
+        and are written as nodata.  Returns their positions in ``lr_bands``."""
+        md = self.lr_info.band_metadata
+        bad = {i for i, b in enumerate(self.lr_bands) if str(md[b - 1].get("bbl", "1")).strip() in ("0", "0.0")}
+        invalid = np.zeros(len(self.lr_bands))
+        total = 0
+        for w in windows:
+            p = self.pairing
+            ly0, lx0, lh, lw = self._lr_block(p.y0 + w.y0, p.x0 + w.x0, w.height, w.width, margin=0)
+            for i, b in enumerate(self.lr_bands):
+                _d, v = read_window(self.lr_ds, [b], lx0, ly0, lw, lh)
+                invalid[i] += v.size - int(v.sum())
+            total += lh * lw
+        bad |= {i for i in range(len(self.lr_bands)) if total and invalid[i] > BAD_BAND_NODATA * total}
+        if len(bad) >= len(self.lr_bands):          # nothing usable: leave the masks alone (clear error later)
+            bad = set()
+        self.lr_bad = sorted(bad)
+        self._lr_mask_bands = {b for i, b in enumerate(self.lr_bands) if i not in bad} if bad else None
+        return self.lr_bad
+
+    def _read_lr(self, x0: int, y0: int, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+        lr, lv = read_window(self.lr_ds, self.lr_bands, x0, y0, w, h, mask_bands=self._lr_mask_bands)
+        if self.lr_bad:
+            lr[self.lr_bad] = 0.0
+        return lr, lv
+
     def estimate_fill_values(self, windows: list[Window]) -> None:
         """Scene means of the valid pixels, used to fill nodata before filtering (tile-independent)."""
         hr_sum = np.zeros(len(self.hr_bands)); lr_sum = np.zeros(len(self.lr_bands))
@@ -94,7 +129,7 @@ class Scene:
             hr, hv = read_window(self.hr_ds, self.hr_bands, p.x0 + w.x0, p.y0 + w.y0, w.width, w.height)
             hr_sum += hr[:, hv].sum(axis=1, dtype=np.float64); n_hr += int(hv.sum())
             ly0, lx0, lh, lw = self._lr_block(p.y0 + w.y0, p.x0 + w.x0, w.height, w.width, margin=0)
-            lr, lv = read_window(self.lr_ds, self.lr_bands, lx0, ly0, lw, lh)
+            lr, lv = self._read_lr(lx0, ly0, lw, lh)
             lr_sum += lr[:, lv].sum(axis=1, dtype=np.float64); n_lr += int(lv.sum())
         if n_hr == 0 or n_lr == 0:
             which = self.hr_role if n_hr == 0 else self.lr_role
@@ -123,7 +158,7 @@ class Scene:
         h, w = Y1 - Y0, X1 - X0
         hr, hv = read_window(self.hr_ds, self.hr_bands, X0, Y0, w, h)
         ly0, lx0, lh, lw = self._lr_block(Y0, X0, h, w)
-        lr, lv = read_window(self.lr_ds, self.lr_bands, lx0, ly0, lw, lh)
+        lr, lv = self._read_lr(lx0, ly0, lw, lh)
         _fill(hr, hv, self.hr_fill)
         _fill(lr, lv, self.lr_fill)
         cr, cc = p.lr_origin

@@ -139,11 +139,19 @@ def _modulate(ms: np.ndarray, num: np.ndarray, den: np.ndarray, detail: np.ndarr
     zero or turns negative (dark water under a PAN that does not see the band) the gain stops at the
     cap instead of exploding, and stays continuous.
     """
-    cap = np.asarray(cap, dtype=np.float32).reshape(-1, 1, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gain = np.where(den * cap > num, num / den, cap)
-    np.maximum(gain, 0, out=gain)
-    return ms + gain * detail
+    cap = np.broadcast_to(np.asarray(cap, dtype=np.float32).reshape(-1), (ms.shape[0],))
+    num, den, detail = (np.broadcast_to(x, ms.shape) for x in (num, den, detail))
+    out = np.empty(ms.shape, dtype=np.float32)
+    # Band by band, so that the temporaries are single planes: tiles stay cheap in memory.
+    for k in range(ms.shape[0]):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gain = num[k] / den[k]
+            gain[~(den[k] * cap[k] > num[k])] = cap[k]
+        np.maximum(gain, 0, out=gain)
+        gain *= detail[k]
+        gain += ms[k]
+        out[k] = gain
+    return out
 
 
 def _gain_cap(num_mean, den_mean) -> np.ndarray:
@@ -422,12 +430,15 @@ class MTFGLPHPM(FusionMethod):
     def apply(self, tile: Tile) -> np.ndarray:
         ms = _f32(tile.lr_up)
         a, b = _f32(self.a)[:, None, None], _f32(self.b)[:, None, None]
-        pan_k = a * tile.pan + b
         # The GLP low-pass is linear: LP(a P + b) = a LP(P) + b LP(1), and LP(1) is the MTF kernel's sum
         # (replicate borders, and interp23tap keeps constants), so the PAN is filtered once per gain.
-        pan_low = a * _glp_lowpass_pan(tile.pan.astype(np.float32), self.gains, tile) + b * self.ksum
+        pan_low = _glp_lowpass_pan(tile.pan.astype(np.float32), self.gains, tile)
+        pan_low *= a
+        pan_low += b * self.ksum
+        detail = a * tile.pan + b        # P_k, equalised PAN
+        detail -= pan_low
         # F = MS * P_k / P_L,k
-        return _finite(_modulate(ms, ms, pan_low, pan_k - pan_low, self.cap), ms)
+        return _finite(_modulate(ms, ms, pan_low, detail, self.cap), ms)
 
 
 class MTFGLPFS(FusionMethod):

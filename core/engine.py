@@ -13,6 +13,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from . import gdal_cache
 from .errors import Cancelled, InputError
 from .methods import get_method, method_names
 from .methods.base import SceneInfo
@@ -44,6 +45,7 @@ class FusionRequest:
     cog: bool = False
     method_options: dict = field(default_factory=dict)
     device: str = "auto"
+    cluster: str = ""                     # "" = this process; "local[:N]" or a scheduler address = Dask
 
 
 @dataclass
@@ -102,9 +104,15 @@ def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
     )
 
 
+@gdal_cache.bounded
 def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
-               is_cancelled: Optional[CancelFn] = None, log: Optional[LogFn] = None) -> FusionResult:
-    """Fuse and write ``request.output_path``.  Raises InputError (bad input), Cancelled, MissingDependency."""
+               is_cancelled: Optional[CancelFn] = None, log: Optional[LogFn] = None,
+               tile_source=None) -> FusionResult:
+    """Fuse and write ``request.output_path``.  Raises InputError (bad input), Cancelled, MissingDependency.
+    ``tile_source`` replaces the in-process tile generator (the Dask backend passes its own)."""
+    if request.cluster and tile_source is None:
+        from .dask_backend import run_fusion_dask
+        return run_fusion_dask(request, progress, is_cancelled, log)
     t_start = time.perf_counter()
     progress = progress or (lambda _p: None)
     is_cancelled = is_cancelled or (lambda: False)
@@ -123,20 +131,32 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
 
     halo = method.halo(scene.ratio)
     samples = scene.sample_windows()
+    info.lr_bad_bands = scene.find_bad_lr_bands(samples)
+    if info.lr_bad_bands:
+        log(f"{len(info.lr_bad_bands)} bad LR band(s) (flagged bad or mostly nodata) are written as nodata: "
+            + ", ".join(str(scene.lr_bands[i]) for i in info.lr_bad_bands) + ".")
     scene.estimate_fill_values(samples)
+    pre = 100.0 * method.prepare_share(info)        # a long prepare (scene adaptation) reports its progress
+    method.bind(lambda f: progress(pre * min(max(f, 0.0), 1.0)), is_cancelled, log)
     method.prepare([scene.read_tile(w, halo) for w in samples], info)
-    progress(5.0)
+    progress(pre)
 
     out_dtype = req.output_dtype or scene.lr_info.dtype
     nodata = _output_nodata(scene, out_dtype)
+    skip = method.nodata_bands()                    # bands the method did not fuse
+    if skip and nodata is None:
+        nodata = default_nodata(out_dtype)
     out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
                        scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog)
     try:
         windows = tile_windows(scene.height, scene.width, req.tile_size, req.overlap)
         assembler = BlendAssembler(windows, info.lr_bands, scene.width)
         n_valid = 0
-        for i, (win, tile, fused) in enumerate(_fused_tiles(scene, method, windows, halo, is_cancelled)):
+        tiles = (tile_source or _fused_tiles)(scene, method, windows, halo, is_cancelled)
+        for i, (win, tile, fused) in enumerate(tiles):
             fused = fused[(slice(None),) + tile.core]
+            if skip:
+                fused[skip] = np.nan                  # written as nodata
             valid = tile.valid[tile.core]
             for y, x, block in assembler.add(win, fused):
                 v = valid[y - win.y0:y - win.y0 + block.shape[1], x - win.x0:x - win.x0 + block.shape[2]]
@@ -144,7 +164,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
                 out.write(y, x, block, v)
             if win.last_col:
                 out.flush()
-            progress(5.0 + 94.0 * (i + 1) / len(windows))
+            progress(pre + (99.0 - pre) * (i + 1) / len(windows))
         if n_valid == 0:
             raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")
         lr = scene.lr_info
@@ -157,6 +177,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
             "hr_bands": scene.hr_bands, "lr_bands": scene.lr_bands, "sensor": req.sensor,
             "ratio": scene.ratio, "tile_size": req.tile_size, "overlap": req.overlap,
             "method_options": req.method_options, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **method.provenance(),
         })
         if is_cancelled():
             raise Cancelled("Cancelled by the user; no output was written.")

@@ -99,7 +99,7 @@ def _class_attributes(module: str, cls: str, depth: int = 0) -> dict:
 
 
 def method_info(name: str) -> MethodInfo:
-    module, cls, _task, label = _methods._REGISTRY[name]  # the registry keeps (module, class, task, label)
+    module, cls, _task, label = _methods.method_entry(name)
     mod_name = _module_name(module)
     loaded = sys.modules.get(mod_name)
     if loaded is not None and hasattr(loaded, cls):

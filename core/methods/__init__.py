@@ -22,6 +22,14 @@ def method_names(task: str = "pansharpen") -> list[str]:
     return [n for n, entry in _REGISTRY.items() if entry[2] == task]
 
 
+def method_entry(name: str) -> tuple[str, str, str, str]:
+    """(module, class, task, label) of a registered method, without importing its module."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise InputError(f"Unknown method '{name}'. Available: {', '.join(_REGISTRY)}") from None
+
+
 def method_label(name: str) -> str:
     return _REGISTRY[name][3]
 
@@ -60,4 +68,4 @@ register("hs_exp", "classical_hsms", "HSExp", "hsms", "EXP (interpolated HSI, no
 register("mtf_glp_hs", "classical_hsms", "MTFGLPHS", "hsms", "MTF-GLP-HS (GLP hypersharpening)")
 register("infn", "infn_method", "INFN", "hsms", "INFN (deep implicit fusion)")
 
-__all__ = ["FusionMethod", "SceneInfo", "Tile", "get_method", "method_names", "method_label", "register"]
+__all__ = ["FusionMethod", "SceneInfo", "Tile", "get_method", "method_entry", "method_names", "method_label", "register"]

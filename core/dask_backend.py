@@ -1,0 +1,387 @@
+"""Run :func:`core.engine.run_fusion` with the tiles of one scene as tasks on a Dask cluster.
+
+The client pairs the grids and prepares the method once, exactly as the single-process engine does.
+The prepared method is pickled once and held by the cluster as one task result; every worker process
+unpickles it once (a per-process cache keyed by its hash), so deep models are loaded once per worker.
+Each tile task reads its window (with halo) straight from the inputs, fuses it and returns the fused
+core and its validity mask.  Workers never write: the client stores every finished tile in a work
+folder ``<output>.tiles/`` and streams the tiles, in row-major order, through the same
+:class:`BlendAssembler` and :class:`OutputRaster` as the engine, so the output is bit-identical to the
+single-process run and appears only when complete.
+
+Failures: a worker that dies mid-task is replaced (LocalCluster) and its task rescheduled by Dask; a
+finished tile is on disk as soon as the client has it.  If the client itself stops (crash, error), a
+rerun with the same request skips the tiles in the work folder (its manifest pins the request, the
+inputs and the prepared method).  The folder is removed after a successful commit or a cancel.
+
+Dask is optional: nothing here is imported unless CLUSTER is set.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import io
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import pickle
+import re
+import shutil
+import sys
+import time
+import types
+import uuid
+from collections import OrderedDict
+from typing import Iterator, Optional
+
+import numpy as np
+
+from . import engine as _engine
+from .errors import Cancelled, InputError, MissingDependency
+from .scene import Scene, Window
+from .version import plugin_version
+
+CLUSTER_HELP = ("empty (one process), 'local' or 'local:N' (N worker processes on this machine) or the "
+                "address of a Dask scheduler, e.g. tcp://host:8786")
+# Test hook, read on the client: "<row>,<col>,<marker file>" makes the worker fusing that tile exit hard,
+# once (the marker, on a folder the workers share, records that it happened), to exercise worker loss.
+FAULT_ENV = "DEEP_PANSHARPEN_DASK_FAULT"
+_MANIFEST = "manifest.json"
+_CACHE_SIZE = 4                 # scenes / methods kept per worker process (a batch moves on)
+
+
+# --- cluster ---------------------------------------------------------------------------------------
+
+def require_distributed():
+    """The ``distributed`` module, or MissingDependency with the fix."""
+    try:
+        import dask  # noqa: F401
+        import distributed
+    except ImportError as exc:
+        raise MissingDependency(
+            "Running on a cluster (CLUSTER) needs the Python packages 'dask' and 'distributed', which are "
+            f"not installed ({exc}). Install them (pip install \"dask[distributed]\", or the plugin's "
+            "requirements.txt), or leave CLUSTER empty to run in this process.") from exc
+    return distributed
+
+
+def parse_cluster(spec: str) -> tuple[str, object]:
+    """("local", n_workers or None) or ("address", url); InputError for anything else."""
+    s = (spec or "").strip()
+    if s == "local":
+        return "local", None
+    m = re.fullmatch(r"local:(\d+)", s)
+    if m and int(m.group(1)) >= 1:
+        return "local", int(m.group(1))
+    if re.fullmatch(r"(tcp|tls|ucx|ws|wss)://[^\s/]+", s):
+        return "address", s
+    if re.fullmatch(r"[A-Za-z0-9.\-]+:\d+", s) and not s.startswith("local:"):
+        return "address", "tcp://" + s
+    raise InputError(f"CLUSTER '{spec}' is not understood: use {CLUSTER_HELP}.")
+
+
+def _use_a_python_for_spawn() -> None:
+    """Inside QGIS sys.executable is the QGIS binary: worker processes must be started with its Python."""
+    if not os.path.basename(sys.executable or "").lower().startswith("python"):
+        from .dependencies import python_executable
+        multiprocessing.set_executable(python_executable())
+
+
+@contextlib.contextmanager
+def connect(spec: str, log=None) -> Iterator[object]:
+    """A ``distributed.Client`` for CLUSTER ``spec``; a LocalCluster is started and closed with it."""
+    log = log or (lambda _m: None)
+    kind, arg = parse_cluster(spec)
+    dd = require_distributed()
+    cluster = None
+    if kind == "local":
+        _use_a_python_for_spawn()
+        n = arg or max(1, os.cpu_count() or 1)
+        log(f"Starting a local Dask cluster of {n} worker process(es).")
+        cluster = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=logging.ERROR)
+        client = dd.Client(cluster)
+    else:
+        log(f"Connecting to the Dask scheduler at {arg}.")
+        try:
+            client = dd.Client(arg, timeout="20s")
+        except OSError as exc:
+            raise InputError(f"Cannot reach the Dask scheduler at {arg}: {exc}") from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- worker side -----------------------------------------------------------------------------------
+
+_SCENES: "OrderedDict[str, Scene]" = OrderedDict()
+_METHODS: "OrderedDict[str, object]" = OrderedDict()
+
+
+def _cached(cache: OrderedDict, key: str, make):
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = make()
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
+def _worker_scene(spec: dict) -> Scene:
+    def make():
+        scene = Scene(spec["hr_path"], spec["lr_path"], spec["hr_bands"], spec["lr_bands"], spec["task"])
+        scene.hr_fill = np.asarray(spec["hr_fill"], np.float32)
+        scene.lr_fill = np.asarray(spec["lr_fill"], np.float32)
+        return scene
+    return _cached(_SCENES, spec["key"], make)
+
+
+def _worker_method(key: str, blob: bytes):
+    def make():
+        method = pickle.loads(blob)
+        if hasattr(method, "bind"):
+            method.bind()               # the client's callbacks did not travel
+        return method
+    return _cached(_METHODS, key, make)
+
+
+def _hold(blob: bytes) -> bytes:
+    """Task whose result is the pickled method: the scheduler can recompute it if its holder dies."""
+    return blob
+
+
+def _maybe_fail(fault: Optional[str], row: int, col: int) -> None:
+    if not fault:
+        return
+    r, c, marker = fault.split(",", 2)
+    if (int(r), int(c)) == (row, col) and not os.path.exists(marker):
+        with open(marker, "w") as fh:
+            fh.write(str(os.getpid()))
+        os._exit(70)
+
+
+def fuse_tile(spec: dict, method_key: str, blob: bytes, win: tuple, halo: int):
+    """Dask task: (fused core float32 (bands, h, w), valid (h, w), seconds, worker address)."""
+    t0 = time.perf_counter()
+    row, col, y0, x0, h, w = win
+    _maybe_fail(spec.get("fault"), row, col)
+    scene = _worker_scene(spec)
+    method = _worker_method(method_key, blob)
+    tile = scene.read_tile(Window(y0, x0, h, w), halo)
+    fused = method.apply(tile)
+    core = np.ascontiguousarray(fused[(slice(None),) + tile.core], dtype=np.float32)
+    valid = np.ascontiguousarray(tile.valid[tile.core])
+    return core, valid, time.perf_counter() - t0, _worker_address()
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+        return get_worker().address
+    except (ImportError, ValueError):
+        return ""
+
+
+# --- work folder (finished tiles, resume) -----------------------------------------------------------
+
+def _input_stamp(path: str) -> list:
+    try:
+        st = os.stat(path)
+        return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
+    except OSError:
+        return [path]           # a URL / /vsi path: identified by its name only
+
+
+def _fingerprint(req, method_key: str) -> str:
+    fields = {k: v for k, v in dataclasses.asdict(req).items() if k not in ("cluster", "output_path")}
+    doc = {"request": fields, "hr": _input_stamp(req.hr_path), "lr": _input_stamp(req.lr_path),
+           "method": method_key, "version": plugin_version()}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def work_folder(output_path: str) -> str:
+    return os.path.abspath(output_path) + ".tiles"
+
+
+class TileStore:
+    """Finished tiles of one run in ``<output>.tiles/``; stale content (another request) is cleared."""
+
+    def __init__(self, folder: str, fingerprint: str, n_tiles: int):
+        self.folder = folder
+        manifest = os.path.join(folder, _MANIFEST)
+        try:
+            with open(manifest) as fh:
+                same = json.load(fh).get("fingerprint") == fingerprint
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            with open(manifest + ".part", "w") as fh:
+                json.dump({"fingerprint": fingerprint, "tiles": n_tiles}, fh)
+            os.replace(manifest + ".part", manifest)
+
+    def path(self, row: int, col: int) -> str:
+        return os.path.join(self.folder, f"tile_{row:05d}_{col:05d}.npz")
+
+    def has(self, row: int, col: int) -> bool:
+        return os.path.exists(self.path(row, col))
+
+    def save(self, row: int, col: int, fused: np.ndarray, valid: np.ndarray) -> None:
+        path = self.path(row, col)
+        tmp = path + f".{uuid.uuid4().hex[:6]}.part"
+        with open(tmp, "wb") as fh:
+            np.savez(fh, fused=fused, valid=valid)
+        os.replace(tmp, path)          # a tile file is complete or absent
+
+    def load(self, row: int, col: int) -> tuple[np.ndarray, np.ndarray]:
+        with np.load(self.path(row, col)) as z:
+            return z["fused"], z["valid"]
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --- client side -----------------------------------------------------------------------------------
+
+def _detached(*_args, **_kwargs):
+    return None
+
+
+class _MethodPickler(pickle.Pickler):
+    """Pickles a prepared method without the callbacks the engine bound to it (progress, cancel, log: a
+    lambda, a Qt feedback's method, a list's append): they must not travel (nor their owners' state),
+    and apply() does not use them.  They become no-ops; module-level functions are kept."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, types.FunctionType) and "<" in obj.__qualname__:
+            return _detached, ()
+        if isinstance(obj, (types.MethodType, types.BuiltinMethodType, functools.partial)) and \
+                not isinstance(getattr(obj, "__self__", None), (types.ModuleType, type(None))):
+            return _detached, ()
+        return NotImplemented
+
+
+def pickle_method(method) -> bytes:
+    buf = io.BytesIO()
+    _MethodPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(method)
+    return buf.getvalue()
+
+
+def _scene_spec(req, scene: Scene) -> dict:
+    def where(path: str) -> str:
+        return os.path.abspath(path) if os.path.exists(path) else path
+    spec = {"hr_path": where(req.hr_path), "lr_path": where(req.lr_path), "task": req.task,
+            "hr_bands": list(scene.hr_bands), "lr_bands": list(scene.lr_bands),
+            "hr_fill": scene.hr_fill.tolist(), "lr_fill": scene.lr_fill.tolist()}
+    spec["key"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+    spec["fault"] = os.environ.get(FAULT_ENV)
+    return spec
+
+
+class _CoreTile:
+    """What the engine's tile loop reads of a tile when the fused array is already the core."""
+
+    core = (slice(None), slice(None))
+
+    def __init__(self, valid: np.ndarray):
+        self.valid = valid
+
+
+class DaskTiles:
+    """Drop-in for the engine's tile generator: same arguments, same (window, tile, fused) in row-major
+    order, with the fusing done by Dask tasks and finished tiles kept in a :class:`TileStore`."""
+
+    def __init__(self, client, req, log):
+        self.client, self.req, self.log = client, req, log
+        self.store: Optional[TileStore] = None
+        self._futures: dict = {}
+
+    def __call__(self, scene, method, windows, halo, is_cancelled):
+        blob = pickle_method(method)
+        method_key = hashlib.sha256(blob).hexdigest()
+        self.store = store = TileStore(work_folder(self.req.output_path), _fingerprint(self.req, method_key),
+                                       len(windows))
+        done = [store.has(w.row, w.col) for w in windows]
+        if any(done):
+            self.log(f"Resuming: {sum(done)} of {len(windows)} tiles were already done in {store.folder}.")
+        client, run_id = self.client, uuid.uuid4().hex[:8]
+        spec = _scene_spec(self.req, scene)
+        try:
+            held = client.submit(_hold, blob, key=f"deep-pansharpen-method-{method_key[:12]}-{run_id}")
+            for i, w in enumerate(windows):
+                if not done[i]:
+                    fut = client.submit(fuse_tile, spec, method_key, held,
+                                        (w.row, w.col, w.y0, w.x0, w.height, w.width), halo,
+                                        key=f"deep-pansharpen-tile-{w.row}-{w.col}-{run_id}")
+                    self._futures[fut] = i
+            yield from self._in_order(windows, done, is_cancelled)
+        finally:
+            self.cancel()
+
+    def _in_order(self, windows, done, is_cancelled):
+        from distributed import as_completed
+        from distributed.client import FutureCancelledError
+
+        ready = as_completed(list(self._futures))
+        for nxt, win in enumerate(windows):
+            while True:
+                if is_cancelled():
+                    raise Cancelled("Cancelled by the user; no output was written.")
+                if done[nxt]:
+                    break
+                batch = ready.next_batch(block=False) if ready.has_ready() else []
+                if not batch:
+                    time.sleep(0.05)
+                for fut in batch:
+                    i = self._futures.pop(fut)
+                    try:
+                        fused, valid, _seconds, _where = fut.result()
+                    except FutureCancelledError:
+                        raise RuntimeError("The Dask cluster dropped a tile (was the scheduler restarted?); "
+                                           "run again to resume.") from None
+                    self.store.save(windows[i].row, windows[i].col, fused, valid)
+                    done[i] = True
+                    fut.release()
+            fused, valid = self.store.load(win.row, win.col)
+            yield win, _CoreTile(valid), fused
+
+    def cancel(self) -> None:
+        if self._futures:
+            self.client.cancel(list(self._futures))
+            self._futures.clear()
+
+
+def run_fusion_dask(req, progress=None, is_cancelled=None, log=None, client=None):
+    """:func:`core.engine.run_fusion` with the tiles on the Dask cluster ``req.cluster`` (or ``client``)."""
+    log = log or (lambda _m: None)
+    if client is None:
+        _engine._check_request(req)         # bad input fails before a cluster starts
+        parse_cluster(req.cluster)
+        require_distributed()
+        with connect(req.cluster, log) as c:
+            return run_fusion_dask(req, progress, is_cancelled, log, client=c)
+    n = len(client.scheduler_info().get("workers", {}))
+    log(f"Tiles run on a Dask cluster of {n} worker(s) at {client.scheduler.address}.")
+    tiles = DaskTiles(client, req, log)
+    try:
+        result = _engine.run_fusion(req, progress, is_cancelled, log, tile_source=tiles)
+    except BaseException as exc:
+        tiles.cancel()
+        if tiles.store is not None:
+            if isinstance(exc, (Cancelled, InputError)):
+                tiles.store.remove()
+            else:
+                log(f"Finished tiles are kept in {tiles.store.folder}: run again with the same parameters "
+                    "to resume.")
+        raise
+    if tiles.store is not None:
+        tiles.store.remove()
+    return result

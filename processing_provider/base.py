@@ -25,6 +25,7 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
     QgsProperty,
 )
 from qgis.PyQt.QtCore import QCoreApplication
@@ -90,6 +91,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     OUTPUT_TYPE = "OUTPUT_TYPE"
     COG = "COG"
     DEVICE = "DEVICE"
+    CLUSTER = "CLUSTER"
     OUTPUT = "OUTPUT"
 
     # --- boilerplate -------------------------------------------------------------------------------
@@ -146,6 +148,9 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         self.addParameter(_advanced(QgsProcessingParameterEnum(
             self.DEVICE, self.tr("Device for deep-learning methods"), options=[self.tr(d[1]) for d in DEVICES],
             allowMultiple=False, defaultValue=0)))
+        self.addParameter(_advanced(QgsProcessingParameterString(
+            self.CLUSTER, self.tr("Dask cluster (empty = this process; local, local:N or tcp://host:port)"),
+            defaultValue="", optional=True)))
 
     def add_output_parameter(self, description: str) -> None:
         self.addParameter(QgsProcessingParameterRasterDestination(
@@ -171,6 +176,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             output_dtype=OUTPUT_TYPES[t][0] if 0 <= t < len(OUTPUT_TYPES) else None,
             cog=self.parameterAsBool(parameters, self.COG, context),
             device=DEVICES[d][0] if 0 <= d < len(DEVICES) else "auto",
+            cluster=(self.parameterAsString(parameters, self.CLUSTER, context) or "").strip(),
         )
 
     def band_list(self, parameters, name, context) -> Optional[list[int]]:
@@ -342,6 +348,11 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             "<p><b>Device</b> (advanced): where deep-learning methods run: automatic, the CPU, or an NVIDIA GPU "
             "(CUDA). Classical methods always run on the CPU. Deep-learning methods need the optional Python "
             "packages torch and timm.</p>"
+            "<p><b>Dask cluster</b> (advanced): empty runs in this process. <i>local</i> or <i>local:N</i> "
+            "starts N worker processes on this computer; <i>tcp://host:8786</i> uses a running Dask scheduler "
+            "(its workers must read the inputs and have the plugin on their PYTHONPATH). Tiles are fused as "
+            "Dask tasks; an interrupted run resumes from its finished tiles. Needs the Python packages dask "
+            "and distributed.</p>"
             "<p><b>Output</b>: the GeoTIFF file to write. It has the pixel grid and coordinate system of the "
             "sharp input and one band per low-resolution band.</p>"
         ) + self.enum_help()

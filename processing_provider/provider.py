@@ -6,6 +6,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.version import plugin_version
 from .base import ICON_PATH, tr
+from .batch_algorithm import BatchAlgorithm
 from .hsms_algorithm import HsmsFusionAlgorithm
 from .pansharpen_algorithm import PansharpenAlgorithm
 from .quality_algorithms import AssessAlgorithm, CompareAlgorithm, DegradeAlgorithm
@@ -30,7 +31,7 @@ class DeepPansharpenProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self):  # noqa: N802 (QGIS API name)
         for alg in (PansharpenAlgorithm(), HsmsFusionAlgorithm(), DegradeAlgorithm(), AssessAlgorithm(),
-                    CompareAlgorithm()):
+                    CompareAlgorithm(), BatchAlgorithm()):
             self.addAlgorithm(alg)
 
     # The engine writes GeoTIFF only.

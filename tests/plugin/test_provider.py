@@ -85,7 +85,8 @@ def test_pansharpen_parameters(alg, plugin_package):
     assert p["COG"].defaultValue() is False
     assert len(p["DEVICE"].options()) == 3
     advanced = {n for n, d in p.items() if d.flags() & QgsProcessingParameterDefinition.FlagAdvanced}
-    assert advanced == {"PAN_BAND", "MS_BANDS", "SENSOR", "TILE_SIZE", "OVERLAP", "OUTPUT_TYPE", "COG", "DEVICE"}
+    assert advanced == {"PAN_BAND", "MS_BANDS", "SENSOR", "TILE_SIZE", "OVERLAP", "OUTPUT_TYPE", "COG", "DEVICE",
+                        "CLUSTER"}
 
     help_text = alg.shortHelpString()
     for words in ("Panchromatic (PAN) image", "Multispectral (MS) image", "Method", "PAN band", "MS bands",

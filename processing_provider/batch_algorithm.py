@@ -1,0 +1,170 @@
+"""Processing algorithm ``deeppansharpen:batch`` — "Batch fusion (many scene pairs)"."""
+from __future__ import annotations
+
+import os
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterString,
+)
+
+from ..core.methods import method_label, method_names
+from .base import FusionAlgorithmBase, _advanced
+
+TASK_WORDS = {"pansharpen": "Pansharpening", "hsms": "HS-MS fusion"}
+
+
+class BatchAlgorithm(FusionAlgorithmBase):
+    TASK = "batch"
+    DEFAULT_METHOD = "mtf_glp_hpm"
+    PAIRS = "PAIRS"
+    FOLDER = "FOLDER"
+    HR_PATTERN = "HR_PATTERN"
+    LR_PATTERN = "LR_PATTERN"
+    METRICS = "METRICS"
+    SKIP_EXISTING = "SKIP_EXISTING"
+    TILES_ON_CLUSTER = "TILES_ON_CLUSTER"
+    OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    SUMMARY = "SUMMARY"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+    def name(self) -> str:
+        return "batch"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Batch fusion (many scene pairs)")
+
+    def tags(self):
+        return [self.tr(t) for t in ("batch", "pansharpening", "fusion", "many", "folder", "csv", "dask",
+                                     "cluster")]
+
+    def shortDescription(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Fuse many scene pairs with one method; writes one output per pair and a summary table.")
+
+    def methods(self) -> list[str]:
+        return method_names("pansharpen") + method_names("hsms")
+
+    def add_method_parameter(self) -> None:
+        names = self.methods()
+        labels = [f"{TASK_WORDS['pansharpen' if n in method_names('pansharpen') else 'hsms']}: {method_label(n)}"
+                  for n in names]
+        self.addParameter(QgsProcessingParameterEnum(
+            self.METHOD, self.tr("Method"), options=labels, allowMultiple=False,
+            defaultValue=names.index(self.DEFAULT_METHOD)))
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "<p>Runs one fusion method on many scenes. Each pair of images gives one GeoTIFF, and a summary "
+            "table (CSV) lists every scene with its status, time, device and error; a scene that fails is "
+            "reported there and the others go on.</p>"
+            "<p><b>Pairs table</b>: a CSV file with the columns <i>pan</i> and <i>ms</i> (pansharpening) or "
+            "<i>hsi</i> and <i>msi</i> (HS-MS fusion), and optionally <i>output</i> and <i>name</i>. Relative "
+            "paths are relative to the table. <b>Or</b> an <b>input folder</b> with two file patterns, each "
+            "with one <i>*</i>: files whose <i>*</i> parts are equal form a pair (e.g. <i>*_pan.tif</i> and "
+            "<i>*_ms.tif</i> pair <i>a_pan.tif</i> with <i>a_ms.tif</i>). Empty patterns mean *_pan.tif / "
+            "*_ms.tif, or *_msi.tif / *_hsi.tif for HS-MS fusion.</p>"
+            "<p><b>Method</b>: the task (pansharpening or HS-MS fusion) follows from it.</p>"
+            "<p><b>Quality metrics</b>: adds the full-resolution QNR (D_lambda, D_S, HQNR) of every "
+            "pansharpened output to the summary.</p>"
+            "<p><b>Output folder</b>: where outputs not named by the table go, as <i>name_method.tif</i>.</p>"
+            "<p><b>Dask cluster</b> (advanced): with a cluster, every scene is a task on it (its outputs must be "
+            "on storage the workers share), or, with <b>one scene at a time</b>, the scenes run one after the "
+            "other with their tiles spread over the cluster.</p>"
+        ) + self.common_help()
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
+        self.addParameter(QgsProcessingParameterFile(
+            self.PAIRS, self.tr("Pairs table (CSV)"), behavior=QgsProcessingParameterFile.File,
+            extension="csv", optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.FOLDER, self.tr("Or: input folder"), behavior=QgsProcessingParameterFile.Folder, optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.HR_PATTERN, self.tr("Folder: PAN / HR-MSI file pattern (empty = *_pan.tif / *_msi.tif)"),
+            defaultValue="", optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.LR_PATTERN, self.tr("Folder: MS / LR-HSI file pattern (empty = *_ms.tif / *_hsi.tif)"),
+            defaultValue="", optional=True))
+        self.add_method_parameter()
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.METRICS, self.tr("Quality metrics (full-resolution QNR) in the summary"), defaultValue=False))
+        self.add_common_advanced_parameters()
+        self.addParameter(_advanced(QgsProcessingParameterBoolean(
+            self.TILES_ON_CLUSTER, self.tr("Cluster: one scene at a time, its tiles on the cluster"),
+            defaultValue=False)))
+        self.addParameter(_advanced(QgsProcessingParameterBoolean(
+            self.SKIP_EXISTING, self.tr("Skip pairs whose output exists (resume a batch)"), defaultValue=False)))
+        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.SUMMARY, self.tr("Summary table"), fileFilter="CSV files (*.csv)", optional=True,
+            createByDefault=False))
+        self.addOutput(QgsProcessingOutputNumber(self.SUCCEEDED, self.tr("Scenes fused")))
+        self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Scenes failed")))
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
+        pairs = self.parameterAsFile(parameters, self.PAIRS, context)
+        folder = self.parameterAsFile(parameters, self.FOLDER, context)
+        if bool(pairs) == bool(folder):
+            return False, self.tr("Give either a pairs table (CSV) or an input folder, not both.") if pairs \
+                else self.tr("Give a pairs table (CSV) or an input folder.")
+        if pairs and not os.path.isfile(pairs):
+            return False, self.tr("The pairs table was not found: {0}").format(pairs)
+        if folder and not os.path.isdir(folder):
+            return False, self.tr("The input folder was not found: {0}").format(folder)
+        return QgsProcessingAlgorithm.checkParameterValues(self, parameters, context)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
+        from ..core import batch
+        from ..core.errors import Cancelled, InputError, MissingDependency
+
+        choices = self.common_choices(parameters, context)
+        cluster = choices.pop("cluster")
+        task = batch.task_of(choices["method"])
+        out_dir = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
+        summary = self.parameterAsFileOutput(parameters, self.SUMMARY, context) or \
+            os.path.join(out_dir, "batch_summary.csv")
+
+        def log(message: str) -> None:
+            if message.startswith("Warning: "):
+                feedback.pushWarning(message[len("Warning: "):])
+            else:
+                feedback.pushInfo(message)
+
+        try:
+            os.makedirs(out_dir, exist_ok=True)
+            os.makedirs(os.path.dirname(os.path.abspath(summary)), exist_ok=True)
+            table = self.parameterAsFile(parameters, self.PAIRS, context)
+            if table:
+                pairs = batch.pairs_from_csv(table, task, out_dir, choices["method"])
+            else:
+                hr_p, lr_p = batch.DEFAULT_PATTERNS[task]
+                pairs = batch.pairs_from_folder(
+                    self.parameterAsFile(parameters, self.FOLDER, context),
+                    self.parameterAsString(parameters, self.HR_PATTERN, context).strip() or hr_p,
+                    self.parameterAsString(parameters, self.LR_PATTERN, context).strip() or lr_p,
+                    out_dir, choices["method"], log)
+            feedback.pushInfo(self.tr("{0} scene pair(s).").format(len(pairs)))
+            reports = batch.run_batch(
+                pairs, dict(choices, task=task), summary,
+                metrics=self.parameterAsBool(parameters, self.METRICS, context), cluster=cluster,
+                tiles_on_cluster=self.parameterAsBool(parameters, self.TILES_ON_CLUSTER, context),
+                skip_existing=self.parameterAsBool(parameters, self.SKIP_EXISTING, context),
+                progress=feedback.setProgress, is_cancelled=feedback.isCanceled, log=log)
+        except Cancelled as exc:
+            raise QgsProcessingException(self.tr("Cancelled by the user.")) from exc
+        except (InputError, MissingDependency, OSError) as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        failed = sum(r.status == "failed" for r in reports)
+        feedback.pushInfo(self.tr("{0} of {1} scene(s) fused; summary: {2}").format(
+            len(reports) - failed, len(reports), summary))
+        if reports and failed == len(reports):
+            raise QgsProcessingException(self.tr("Every scene failed; see the summary table {0}.").format(summary))
+        return {self.OUTPUT_FOLDER: out_dir, self.SUMMARY: summary,
+                self.SUCCEEDED: len(reports) - failed, self.FAILED: failed}

@@ -84,10 +84,12 @@ def parse_cluster(spec: str) -> tuple[str, object]:
 
 
 def _use_a_python_for_spawn() -> None:
-    """Inside QGIS sys.executable is the QGIS binary: worker processes must be started with its Python."""
-    if not os.path.basename(sys.executable or "").lower().startswith("python"):
-        from .dependencies import python_executable
-        multiprocessing.set_executable(python_executable())
+    """Worker processes are spawned with sys.executable, which inside QGIS is the QGIS binary or whatever
+    "python3" is first on PATH (qgis_process): use the interpreter that matches the running one."""
+    from .dependencies import python_executable
+    exe = python_executable()
+    if exe and os.path.realpath(exe) != os.path.realpath(sys.executable or ""):
+        multiprocessing.set_executable(exe)
 
 
 @contextlib.contextmanager

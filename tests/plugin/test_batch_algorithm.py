@@ -95,3 +95,21 @@ def test_pansharpen_on_a_local_cluster_writes_the_same_pixels(dp_provider, demo_
     run("pansharpen", dict(common, CLUSTER="local:1", OUTPUT=str(tmp_path / "dask.tif")))
     a, b = (gdal.Open(str(tmp_path / n)).ReadAsArray() for n in ("one.tif", "dask.tif"))
     assert np.array_equal(a, b)
+
+
+@pytest.mark.timeout(300)
+def test_qgis_process_runs_tiles_on_a_local_cluster(demo_pair, tmp_path):
+    """qgis_process embeds Python: worker processes must be spawned with a matching interpreter."""
+    pytest.importorskip("distributed")
+    from test_qgis_process import QGIS_PROCESS_BIN, qgis_process
+
+    if not os.path.exists(QGIS_PROCESS_BIN):
+        pytest.skip("QGIS (qgis_process) is not installed")
+    pan, ms = demo_pair
+    args = ["run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}", "TILE_SIZE=96", "OVERLAP=16"]
+    one = qgis_process(*args, f"OUTPUT={tmp_path / 'one.tif'}")
+    dask = qgis_process(*args, "CLUSTER=local:2", f"OUTPUT={tmp_path / 'dask.tif'}")
+    assert one.returncode == 0 and dask.returncode == 0, dask.stdout + dask.stderr
+    assert "Dask cluster of 2 worker(s)" in dask.stdout
+    a, b = (gdal.Open(str(tmp_path / n)).ReadAsArray() for n in ("one.tif", "dask.tif"))
+    assert np.array_equal(a, b)

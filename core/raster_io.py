@@ -98,15 +98,18 @@ def check_bands(info: RasterInfo, bands: list[int] | None, default_all: bool) ->
     return list(bands)
 
 
-def read_window(ds: gdal.Dataset, bands: list[int], xoff: int, yoff: int, xsize: int, ysize: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+def read_window(ds: gdal.Dataset, bands: list[int], xoff: int, yoff: int, xsize: int, ysize: int,
+                mask_bands=None) -> tuple[np.ndarray, np.ndarray]:
     """Read bands as float32 (b, h, w) and a validity mask (h, w) from GDAL's mask bands
-    (nodata values, per-dataset masks and alpha bands all count as invalid)."""
+    (nodata values, per-dataset masks and alpha bands all count as invalid).  ``mask_bands``: the band
+    numbers whose masks count (default all; bad bands that are nodata everywhere are left out)."""
     data = np.empty((len(bands), ysize, xsize), dtype=np.float32)
     valid = np.ones((ysize, xsize), dtype=bool)
     for i, b in enumerate(bands):
         band = ds.GetRasterBand(b)
         data[i] = band.ReadAsArray(xoff, yoff, xsize, ysize, buf_type=gdal.GDT_Float32)
+        if mask_bands is not None and b not in mask_bands:
+            continue
         if band.GetMaskFlags() != gdal.GMF_ALL_VALID:
             valid &= band.GetMaskBand().ReadAsArray(xoff, yoff, xsize, ysize) > 0
         if np.issubdtype(data.dtype, np.floating):

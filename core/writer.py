@@ -64,6 +64,7 @@ class OutputRaster:
     def write(self, y0: int, x0: int, block: np.ndarray, valid: np.ndarray) -> None:
         """Write a float block (bands, h, w): clipped to the output type, invalid pixels as nodata."""
         out = np.clip(block, self.lo, self.hi)
+        missing = ~np.isfinite(out) if self.nodata is not None else None     # NaN: a band not fused
         if not self.dtype.startswith("float"):
             out = np.rint(out)
             if self.nodata is not None and not np.isnan(self.nodata):
@@ -72,6 +73,7 @@ class OutputRaster:
                 out[(out == self.nodata) & valid[None]] += step
         if self.nodata is not None:
             out[:, ~valid] = self.nodata
+            out[missing] = self.nodata
         for b in range(out.shape[0]):
             self.ds.GetRasterBand(b + 1).WriteArray(out[b], int(x0), int(y0))
 

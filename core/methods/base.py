@@ -38,6 +38,7 @@ class SceneInfo:
     lr_wavelengths_nm: list[float | None] = field(default_factory=list)
     hr_wavelengths_nm: list[float | None] = field(default_factory=list)
     options: dict = field(default_factory=dict)   # method parameters chosen by the user
+    lr_bad_bands: list[int] = field(default_factory=list)  # positions of unusable LR bands (hold 0; written as nodata)
 
 
 @dataclass
@@ -84,6 +85,26 @@ class FusionMethod(ABC):
 
     def __init__(self) -> None:
         self.scene: SceneInfo | None = None
+        self.bind()
+
+    def bind(self, progress=None, is_cancelled=None, log=None) -> None:
+        """Callbacks for a long prepare() (scene adaptation): progress(fraction 0..1 of prepare),
+        is_cancelled() -> bool, log(message).  Set by the engine; no-ops by default."""
+        self.report_progress = progress or (lambda _f: None)
+        self.is_cancelled = is_cancelled or (lambda: False)
+        self.log = log or (lambda _m: None)
+
+    def prepare_share(self, scene: SceneInfo) -> float:
+        """Share of the progress bar that prepare() takes (a deep method that adapts itself takes more)."""
+        return 0.05
+
+    def nodata_bands(self) -> list[int]:
+        """Positions of the output bands to write as nodata (after prepare): the scene's bad bands."""
+        return list(self.scene.lr_bad_bands) if self.scene is not None else []
+
+    def provenance(self) -> dict:
+        """Extra items for the output's metadata (after prepare), e.g. the weights used."""
+        return {}
 
     def halo(self, ratio: int) -> int:
         """HR pixels of context a tile needs on each side so that its interior is exact."""

@@ -62,6 +62,7 @@ register("bdsd_pc", "classical_pan", "BDSDPC", "pansharpen", "BDSD-PC")
 register("mtf_glp_hpm", "classical_pan", "MTFGLPHPM", "pansharpen", "MTF-GLP-HPM")
 register("mtf_glp_fs", "classical_pan", "MTFGLPFS", "pansharpen", "MTF-GLP-FS")
 register("awlp", "classical_pan", "AWLP", "pansharpen", "AWLP")
+register("panadapter", "panadapter_method", "PanAdapterMethod", "pansharpen", "PanAdapter (deep, adapts to the scene)")
 
 # --- classical HS-MS fusion ---------------------------------------------------------------------
 register("hs_exp", "classical_hsms", "HSExp", "hsms", "EXP (interpolated HSI, no fusion)")

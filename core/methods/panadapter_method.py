@@ -1,0 +1,346 @@
+"""PanAdapter pansharpening (core.models.panadapter) as an engine method, with scene adaptation.
+
+Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS):
+  device            auto / cpu / cuda (CUDA requested but unusable: CPU with a warning); the log says which ran
+  weights           a .safetensors file (with its .json manifest) or the name of a bundled model; default:
+                    the bundled model for the MS band count (any ratio; trained for 2 and 4)
+  adapt             fine-tune the trainable parts on the scene itself before fusing (see below); automatic
+                    when no bundled model has the band count
+  adapt_seconds     time budget of the adaptation (default 120 s)
+  adapted_weights   where to save the adapted weights (+ manifest), reusable as ``weights`` on other scenes
+  batch             pieces fused at once (default 8; halved automatically on CUDA out-of-memory)
+  stage             1 = the stage-1 output only (ablation), default 2
+Values: divided by ``value_max`` (the sensor's bit depth) and multiplied by one gain per scene that brings
+the 99th percentile of the MS to 0.4 (core.training.pan_data.scene_gain, as in training); the output is
+returned in the input's units.
+
+Scene adaptation = Wald's protocol on the input scene: on the engine's sample tiles the MS (taken at the
+LR pixel centres of the interpolated MS) becomes the reference, the PAN is filtered with the PAN MTF and
+decimated onto the MS grid, the MS is filtered with the band MTFs and decimated, and the trainable parts
+of both stages (input heads, LPE, fusion, Tail1, Q embedding, tokenisers, adapters, Tail2) are fine-tuned
+on random crops for ``adapt_seconds``; the pre-trained CNN and transformer bodies stay frozen.  It starts
+from the bundled model with the same band count, or, for another band count, from the 4-band model with
+new band-dependent layers.  The adapted network is kept only if it lowers the loss on held-out crops.
+
+Inference: the engine's tiles (halo 32 px, overlap blending) are cut into 128 x 128 pieces that overlap
+by 16 px (the transformer attends within a piece), fused in batches under torch.inference_mode (autocast
+float16 on CUDA) and blended.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+
+import numpy as np
+import torch            # at import time: the registry turns a missing torch into MissingDependency
+
+from .. import filters
+from ..errors import Cancelled, InputError
+from ..models import weights as W
+from ..models.panadapter import PanAdapter, PanAdapterConfig
+from ..models.panadapter.predict import predict_image
+from ..models.panadapter.store import ENGINE, config_dict, load_model
+from .base import FusionMethod, SceneInfo, Tile
+
+log = logging.getLogger(__name__)
+
+HALO = 32
+PIECE, PIECE_OVERLAP = 128, 16
+TARGET_P99 = 0.4                  # = core.training.pan_data.TARGET_P99 (no GDAL import here)
+BAND_DEPENDENT = ("spe.head.", "spa.head.", "q_embed.proj.", "tail1.out.", "tail2.out.")
+
+
+def scene_gain(ms_norm: np.ndarray) -> float:
+    vals = ms_norm[np.isfinite(ms_norm)]
+    p = float(np.percentile(vals, 99)) if vals.size else 0.0
+    return float(np.clip(TARGET_P99 / max(p, 1e-4), 0.1, 1000.0))
+
+
+def _pick_device(requested: str):
+    req = (requested or "auto").lower()
+    if req not in ("auto", "cpu", "cuda"):
+        raise InputError(f"Unknown device '{requested}': use auto, cpu or cuda.")
+    if req in ("auto", "cuda") and torch.cuda.is_available():
+        return torch.device("cuda"), None
+    if req == "cuda":
+        return torch.device("cpu"), "CUDA was requested but no CUDA device is usable: PanAdapter runs on the CPU."
+    return torch.device("cpu"), None
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def bundled_models() -> list[dict]:
+    """Bundled PanAdapter models (final stage-2 networks only), by band count."""
+    return [m for m in W.list_models() if m["engine"] == ENGINE and m.get("stage", 2) == 2
+            and m.get("variant", "panadapter") == "panadapter"]
+
+
+def find_bundled(bands: int, ratio: int) -> list[dict]:
+    ok = {m["name"] for m in bundled_models()}
+    return [m for m in W.find_models(ENGINE, bands, 1, ratio) if m["name"] in ok]
+
+
+# ------------------------------------------------------------------------------------------------
+# Scene adaptation
+# ------------------------------------------------------------------------------------------------
+
+def scene_pairs(samples, scene: SceneInfo, scale: float, gain: float) -> list[tuple]:
+    """Reduced-resolution (ms_up, pan, ref) triples, normalised, from the engine's sample tiles."""
+    r = scene.ratio
+    out = []
+    for t in samples:
+        py, px = t.phase
+        ms_up = t.lr_up.astype(np.float32) * np.float32(gain / scale)
+        pan = t.hr[0].astype(np.float32) * np.float32(gain / scale)
+        ref = np.ascontiguousarray(ms_up[:, py::r, px::r])
+        h, w = ref.shape[-2:]
+        pan_red = filters.mtf_filter_decimate(pan[None], scene.gnyq_hr, r, (py, px))[0][:h, :w]
+        h, w = min(h, pan_red.shape[0]), min(w, pan_red.shape[1])
+        if h < 2 * r or w < 2 * r:
+            continue
+        ref, pan_red = ref[:, :h, :w], pan_red[:h, :w]
+        ms_red = filters.mtf_filter_decimate(ref, scene.gnyq_lr, r)
+        ms_red_up = filters.upsample(ms_red, r, (h, w))
+        out.append((ms_red_up.astype(np.float32), pan_red.astype(np.float32), ref.astype(np.float32)))
+    return out
+
+
+def _crop_batch(pairs, n, size, r, rng):
+    a, b, c = [], [], []
+    wts = np.array([p[1].size for p in pairs], float)
+    for _ in range(n):
+        ms_up, pan, ref = pairs[rng.choice(len(pairs), p=wts / wts.sum())]
+        y = rng.integers(0, (pan.shape[0] - size) // r + 1) * r
+        x = rng.integers(0, (pan.shape[1] - size) // r + 1) * r
+        a.append(ms_up[:, y:y + size, x:x + size]); b.append(pan[None, y:y + size, x:x + size])
+        c.append(ref[:, y:y + size, x:x + size])
+    return [torch.from_numpy(np.ascontiguousarray(np.stack(v))) for v in (a, b, c)]
+
+
+def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
+                seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None) -> dict:
+    """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``."""
+    r = int(ratio)
+    unit = math.lcm(model.cfg.patch, model.cfg.spatial_unshuffle, r)
+    side = min(min(p[1].shape) for p in pairs) if pairs else 0
+    big = [p for p in pairs if min(p[1].shape) >= min(64, side // unit * unit)]
+    size = min(64, min(min(p[1].shape) for p in big) // unit * unit) if big else 0
+    if size < unit:
+        raise InputError(f"The scene is too small to adapt PanAdapter at ratio {r}: the reduced-resolution pair "
+                         f"needs at least {unit * r} x {unit * r} PAN pixels.")
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    held = [t.to(device) for t in _crop_batch(big, 8, size, r, np.random.default_rng(seed + 1))]
+    params = model.set_stage("adapt")
+    opt = torch.optim.AdamW(params, lr=lr)
+    phase = (r // 2, r // 2)
+
+    def held_loss() -> float:
+        model.eval()
+        with torch.inference_mode():
+            v = float(torch.nn.functional.l1_loss(model(held[0], held[1], r, phase, stage=2), held[2]))
+        model.train()
+        return v
+
+    before = held_loss()
+    start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    t0 = time.perf_counter()
+    steps = 0
+    model.train()
+    while time.perf_counter() - t0 < seconds and (max_steps is None or steps < max_steps):
+        if is_cancelled and is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
+        cur = lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (time.perf_counter() - t0) / seconds))))
+        for g in opt.param_groups:
+            g["lr"] = cur
+        ms_up, pan, ref = (t.to(device) for t in _crop_batch(big, batch, size, r, rng))
+        o1, o2 = model(ms_up, pan, r, phase, stage=2, return_both=True)
+        loss = torch.nn.functional.l1_loss(o2, ref) + 0.5 * torch.nn.functional.l1_loss(o1, ref)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        steps += 1
+        if progress:
+            progress(min(1.0, (time.perf_counter() - t0) / seconds))
+    after = held_loss()
+    kept = after < before
+    if not kept:
+        model.load_state_dict(start_state)
+    model.set_stage(2)
+    model.eval()
+    return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
+            "held_out_l1_before": round(before, 6), "held_out_l1_after": round(after, 6), "kept": kept}
+
+
+def transplant(src: PanAdapter, bands: int, seed: int = 0) -> PanAdapter:
+    """A network for ``bands`` bands with every tensor of ``src`` whose shape fits (bodies, adapters ...);
+    the band-dependent layers are new."""
+    torch.manual_seed(seed)
+    cfg = PanAdapterConfig.from_dict(dict(src.cfg.to_dict(), bands=bands))
+    dst = PanAdapter(cfg)
+    own = dst.state_dict()
+    for k, v in src.state_dict().items():
+        if k in own and own[k].shape == v.shape and not k.startswith(BAND_DEPENDENT):
+            own[k] = v.clone()
+    dst.load_state_dict(own)
+    return dst
+
+
+class PanAdapterMethod(FusionMethod):
+    name = "panadapter"
+    label = "PanAdapter (deep, adapts to the scene)"
+    description = ("Two-stage deep pansharpening: spatial and spectral priors from pre-trained CNNs are injected "
+                   "into a frozen transformer through adapters; can fine-tune itself on the scene (ADAPT).")
+    task = "pansharpen"
+    needs_torch = True
+    tile_threads = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = None
+        self.device = None
+        self.manifest: dict = {}
+        self.scale = 1.0
+        self.gain = 1.0
+        self.adaptation: dict = {}
+        self.warnings: list[str] = []
+        self.batch = 8
+        self.stage = 2
+
+    def halo(self, ratio: int) -> int:
+        return HALO
+
+    def _warn(self, msg: str) -> None:
+        self.warnings.append(msg)
+        log.warning(msg)
+        getattr(self, "log", lambda _m: None)("Warning: " + msg)
+
+    def _info(self, msg: str) -> None:
+        log.info(msg)
+        getattr(self, "log", lambda _m: None)(msg)
+
+    def _will_adapt(self, scene: SceneInfo) -> bool:
+        o = scene.options
+        return _flag(o.get("adapt")) or (not o.get("weights") and not find_bundled(scene.lr_bands, scene.ratio))
+
+    def prepare_share(self, scene: SceneInfo) -> float:
+        return 0.6 if self._will_adapt(scene) else 0.05
+
+    # --- weights --------------------------------------------------------------------------------
+    def _resolve(self, scene: SceneInfo):
+        """(model, manifest, exact band match?) to start from."""
+        opt = scene.options.get("weights")
+        if opt:
+            path = os.path.expanduser(str(opt))
+            if not os.path.isfile(path):
+                named = [m for m in bundled_models() if m["name"] == opt]
+                if not named:
+                    raise InputError(f"The PanAdapter weights '{opt}' are neither a file nor a bundled model "
+                                     f"({', '.join(m['name'] for m in bundled_models()) or 'none installed'}).")
+                path = named[0]["path"]
+            model, man = load_model(path)
+            return model, man, man["bands"].get("lr_bands") == scene.lr_bands
+        found = find_bundled(scene.lr_bands, scene.ratio)
+        if found:
+            model, man = load_model(found[0]["path"])
+            return model, man, True
+        every = bundled_models()
+        if not every:
+            raise InputError("PanAdapter has no bundled weights installed (resources/weights) and no WEIGHTS file "
+                             "was given: it cannot run. Reinstall the plugin or give a weights file.")
+        base = min(every, key=lambda m: (abs(m["bands"].get("lr_bands", 0) - scene.lr_bands), m["name"]))
+        model, man = load_model(base["path"])
+        return model, man, False
+
+    def prepare(self, samples, scene: SceneInfo) -> None:
+        super().prepare(samples, scene)
+        opts = scene.options
+        if scene.hr_bands != 1:
+            raise InputError("PanAdapter sharpens with a single PAN band.")
+        if not 1 <= scene.lr_bands <= 64:
+            raise InputError(f"PanAdapter handles 1 to 64 MS bands; the MS has {scene.lr_bands}.")
+        self.device, warning = _pick_device(opts.get("device", "auto"))
+        if warning:
+            self._warn(warning)
+        self._info(f"PanAdapter runs on {self.device.type.upper()}"
+                   + (f" ({torch.cuda.get_device_name(0)})" if self.device.type == "cuda" else
+                      f" ({torch.get_num_threads()} threads)") + ".")
+        self.batch = max(1, int(opts.get("batch") or 8))
+        self.stage = int(opts.get("stage") or 2)
+        self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
+        lr_vals = [t.lr[:, t.valid[t.phase[0]::scene.ratio, t.phase[1]::scene.ratio][:t.lr.shape[1], :t.lr.shape[2]]]
+                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio else t.lr.reshape(t.lr.shape[0], -1)
+                   for t in samples]
+        self.gain = scene_gain(np.concatenate([v.reshape(-1) for v in lr_vals]).astype(np.float32) / self.scale)
+
+        model, man, exact = self._resolve(scene)
+        adapt = _flag(opts.get("adapt")) or not exact
+        if not exact:
+            self._info(f"No PanAdapter model for {scene.lr_bands} bands: starting from '{man['name']}' "
+                       f"({man['bands'].get('lr_bands')} bands) with new band layers, adapted to this scene.")
+            model = transplant(model, scene.lr_bands)
+        elif float(scene.ratio) not in [float(r) for r in man.get("ratios", [])] and not adapt:
+            self._warn(f"PanAdapter model '{man['name']}' was trained for ratio(s) {man.get('ratios')}, not "
+                       f"{scene.ratio}; consider ADAPT (scene adaptation).")
+        model = model.to(self.device)
+        if adapt:
+            seconds = float(opts.get("adapt_seconds") or 120.0)
+            pairs = scene_pairs(samples, scene, self.scale, self.gain)
+            if not pairs:
+                raise InputError("PanAdapter cannot adapt: the scene is too small for a reduced-resolution pair.")
+            self._info(f"Adapting PanAdapter to the scene for {seconds:.0f} s (Wald protocol on "
+                       f"{len(pairs)} sample block(s), ratio {scene.ratio}) ...")
+            rep = adapt_model(model, pairs, scene.ratio, seconds, self.device,
+                              getattr(self, "report_progress", None), getattr(self, "is_cancelled", None))
+            rep["started_from"] = man["name"]
+            self.adaptation = rep
+            self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; held-out L1 "
+                       f"{rep['held_out_l1_before']:.5f} -> {rep['held_out_l1_after']:.5f}"
+                       + ("" if rep["kept"] else " (no gain: the starting weights are kept)") + ".")
+            out = opts.get("adapted_weights")
+            if out:
+                self._save_adapted(str(out), model, man, scene, rep)
+        model.set_stage(2)
+        self.model = model.eval()
+        self.manifest = man
+        torch.set_flush_denormal(True)
+
+    def _save_adapted(self, path: str, model, base: dict, scene: SceneInfo, rep: dict) -> None:
+        if not path.endswith(W.WEIGHTS_SUFFIX):
+            path = os.path.splitext(path)[0] + W.WEIGHTS_SUFFIX
+        name = os.path.splitext(os.path.basename(path))[0]
+        man = {"name": name, "engine": ENGINE, "config": config_dict(model), "stage": 2, "variant": "panadapter",
+               "bands": {"lr_bands": scene.lr_bands, "hr_bands": 1, "lr_names": list(scene.lr_band_names)},
+               "ratios": [scene.ratio], "any_ratio": True,
+               "value_range": base.get("value_range", ""),
+               "training": {"data": f"scene adaptation (Wald protocol on the user's scene, sensor preset "
+                                    f"'{scene.sensor}')", "adapted_from": base["name"],
+                            "adapted_from_sha256": base.get("weights", {}).get("sha256"), "adaptation": rep,
+                            "train_seconds": rep.get("seconds")}}
+        W.save_weights(path, model.state_dict(), man)
+        self._info(f"Adapted PanAdapter weights saved to {path} (reuse them with WEIGHTS).")
+
+    def provenance(self) -> dict:
+        man = self.manifest or {}
+        out = {"panadapter_weights": f"{man.get('name', '?')} (sha256 {man.get('weights', {}).get('sha256', '?')})",
+               "panadapter_device": self.device.type if self.device is not None else "?"}
+        if self.adaptation:
+            out["panadapter_adaptation"] = dict(self.adaptation)
+        return out
+
+    def apply(self, tile: Tile) -> np.ndarray:
+        if self.model is None:
+            raise RuntimeError("PanAdapter.apply() before prepare()")
+        k = np.float32(self.gain / self.scale)
+        ms_up = tile.lr_up.astype(np.float32) * k
+        pan = tile.hr[0].astype(np.float32) * k
+        out = predict_image(self.model, ms_up, pan, tile.ratio, tile.phase, self.device, PIECE, PIECE_OVERLAP,
+                            self.batch, stage=self.stage)
+        return (out / k).astype(np.float32, copy=False)

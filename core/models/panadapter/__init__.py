@@ -1,0 +1,11 @@
+"""PanAdapter (Wu et al., AAAI 2025), re-implemented small enough for a CPU plugin.
+
+One module per component: ``config`` (sizes), ``cnn`` (EDSR-style bodies, LPE, prior branches), ``siren``
+(implicit decoders), ``vit`` (timm transformer body, patch embedding, pre-training wrapper), ``adapter``
+(CTF / CTI), ``model`` (the two-stage network), ``predict`` (patch-wise batched inference), ``pnn``
+(ablation baseline).  Importing this package imports torch and timm.
+"""
+from .config import PanAdapterConfig
+from .model import PanAdapter, count_parameters
+
+__all__ = ["PanAdapterConfig", "PanAdapter", "count_parameters"]

@@ -1,0 +1,55 @@
+"""PanAdapter configuration: every size of the network in one explicit dataclass (no global state)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass
+class PanAdapterConfig:
+    bands: int = 4                 # MS bands C (the PAN is one band; Q = [MS up, PAN] has C + 1)
+    # Stage 1: the two EDSR-style CNN bodies (pre-trained, frozen) and their Local Prior Extraction.
+    feats: int = 24                # channels of the CNN bodies
+    resblocks: int = 4             # residual blocks per body; one LPE per block
+    lpe_dim: int = 8               # LPE channel reduction d'
+    prior_dim: int = 16            # channels m of the priors A (spectral, LR) and B (spatial, HR)
+    spatial_unshuffle: int = 2     # the spatial body runs on Q pixel-unshuffled by this factor (speed)
+    siren_hidden: int = 32         # SIREN decoders (Tail1, Tail2): hidden width and layers
+    siren_layers: int = 2
+    siren_w0: float = 1.0
+    # Stage 2: the frozen transformer (timm Blocks) and the adapters.
+    vit_dim: int = 96
+    vit_depth: int = 4
+    vit_heads: int = 4
+    vit_mlp_ratio: float = 2.0
+    patch: int = 8                 # HR pixels per token side
+    adapter_every: int = 2         # t: one adapter after every t transformer blocks
+    adapter_dim: int = 32          # k: width of the adapter branches
+    adapter_heads: int = 2
+    tail2_feats: int = 8           # channels per HR pixel decoded from the final branch tokens
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PanAdapterConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"unknown PanAdapter config keys: {sorted(unknown)}")
+        cfg = cls(**d)
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        if not 1 <= self.bands <= 64:
+            raise ValueError(f"bands must be in 1..64, got {self.bands}")
+        if self.vit_depth % self.adapter_every:
+            raise ValueError("vit_depth must be a multiple of adapter_every")
+        if self.vit_dim % self.vit_heads or self.adapter_dim % self.adapter_heads:
+            raise ValueError("widths must be multiples of the head counts")
+        if self.patch % self.spatial_unshuffle:
+            raise ValueError("patch must be a multiple of spatial_unshuffle")
+
+    @property
+    def n_adapters(self) -> int:
+        return self.vit_depth // self.adapter_every

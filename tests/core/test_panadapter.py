@@ -1,0 +1,207 @@
+"""PanAdapter: model shapes, frozen parts, CTI initialisation, learning, bundled weights, engine method."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("timm")
+
+from core.errors import InputError  # noqa: E402
+from core.models import weights as W  # noqa: E402
+from core.models.panadapter import PanAdapter, PanAdapterConfig  # noqa: E402
+from core.models.panadapter.predict import predict_image  # noqa: E402
+from core.models.panadapter.store import load_model  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REF = os.path.join(HERE, "..", "data", "panadapter_reference.npz")
+TINY = dict(feats=8, resblocks=2, lpe_dim=4, prior_dim=8, vit_dim=32, vit_depth=2, vit_heads=2, adapter_every=1,
+            adapter_dim=16, adapter_heads=2, siren_hidden=16, tail2_feats=4)
+
+
+def tiny(bands: int, seed: int = 0) -> PanAdapter:
+    torch.manual_seed(seed)
+    return PanAdapter(PanAdapterConfig(bands=bands, **TINY))
+
+
+def batch(bands: int, ratio: int, n: int = 2, size: int = 32, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    # bands = per-band gain x one random texture: the PAN holds all the detail the MS lacks
+    tex = torch.rand((n, 1, size, size), generator=g)
+    ref = (0.1 + 0.3 * torch.rand((1, bands, 1, 1), generator=g)) * tex
+    pan = ref.mean(1, keepdim=True)
+    ms = torch.nn.functional.avg_pool2d(ref, ratio)
+    ms_up = torch.nn.functional.interpolate(ms, scale_factor=ratio, mode="nearest")
+    return ms_up, pan, ref
+
+
+@pytest.mark.parametrize("bands", [3, 4, 8])
+@pytest.mark.parametrize("ratio", [2, 4])
+def test_shapes(bands, ratio):
+    m = tiny(bands)
+    ms_up, pan, _ = batch(bands, ratio)
+    o1, o2 = m(ms_up, pan, ratio, return_both=True)
+    assert o1.shape == o2.shape == ms_up.shape
+    assert torch.isfinite(o2).all()
+    # Tail2 starts at zero: stage 2 begins exactly at the stage-1 output.
+    assert torch.equal(o1, o2)
+
+
+def test_cti_scale_starts_at_zero():
+    m = tiny(4)
+    scales = [a.cti.scale for a in m.adapters]
+    assert len(scales) == m.cfg.n_adapters == 2
+    assert all(float(s) == 0.0 for s in scales)
+
+
+@pytest.mark.parametrize("stage", [1, 2])
+def test_frozen_parameters_unchanged_after_a_step(stage):
+    m = tiny(4)
+    params = m.set_stage(stage)
+    trainable = {id(p) for p in params}
+    before = {n: p.detach().clone() for n, p in m.named_parameters()}
+    opt = torch.optim.AdamW(params, lr=1e-2)
+    ms_up, pan, ref = batch(4, 2)
+    loss = torch.nn.functional.l1_loss(m(ms_up, pan, 2, stage=stage), ref)
+    loss.backward()
+    opt.step()
+    changed = {n for n, p in m.named_parameters() if not torch.equal(p, before[n])}
+    for n, p in m.named_parameters():
+        if id(p) not in trainable:
+            assert n not in changed, f"frozen parameter {n} changed in stage {stage}"
+    assert changed, "nothing trained"
+    frozen_prefixes = ("spe.body", "spa.body", "vit.")
+    assert not any(n.startswith(frozen_prefixes) for n in changed)
+    if stage == 2:
+        assert not any(n.startswith(("spe.", "spa.", "tail1.")) for n in changed)
+    counts = m.parameter_counts()
+    assert counts["total"] == sum(p.numel() for p in m.parameters())
+    assert 0 < counts[f"stage{stage}_trainable"] < counts["total"]
+
+
+@pytest.mark.parametrize("stage", [1, 2])
+def test_a_few_steps_lower_the_loss(stage):
+    torch.set_num_threads(1)
+    m = tiny(4, seed=1)
+    params = m.set_stage(stage)
+    opt = torch.optim.Adam(params, lr=3e-3)
+    ms_up, pan, ref = batch(4, 2, n=2, size=32, seed=3)
+    with torch.no_grad():
+        first = float(torch.nn.functional.l1_loss(m(ms_up, pan, 2, stage=stage), ref))
+    for _ in range(25):
+        loss = torch.nn.functional.l1_loss(m(ms_up, pan, 2, stage=stage), ref)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        last = float(torch.nn.functional.l1_loss(m(ms_up, pan, 2, stage=stage), ref))
+    assert last < first
+
+
+def test_predict_image_pieces_match_a_single_pass():
+    """Piece-wise inference with blending equals one pass where one piece covers the image, and keeps
+    any size."""
+    m = tiny(4).eval()
+    rng = np.random.default_rng(0)
+    ms_up = rng.random((4, 48, 48), dtype=np.float32) * 0.3
+    pan = ms_up.mean(0)
+    whole = predict_image(m, ms_up, pan, 2, (1, 1), patch=48)
+    with torch.inference_mode():
+        direct = m(torch.from_numpy(ms_up)[None], torch.from_numpy(pan)[None, None], 2, (1, 1))[0].numpy()
+    np.testing.assert_allclose(whole, direct, atol=1e-5)
+    odd = predict_image(m, ms_up[:, :45, :37], pan[:45, :37], 2, (1, 1), patch=32, overlap=8)
+    assert odd.shape == (4, 45, 37) and np.isfinite(odd).all()
+
+
+# --- bundled weights --------------------------------------------------------------------------------
+
+def _bundled():
+    from core.methods.panadapter_method import bundled_models
+    return {m["bands"]["lr_bands"]: m for m in bundled_models()}
+
+
+def test_bundled_layouts_and_size():
+    b = _bundled()
+    assert 4 in b and 8 in b, f"bundled PanAdapter layouts: {sorted(b)}"
+    total = sum(os.path.getsize(m["path"]) for m in W.list_models())
+    assert total <= 20 * 2 ** 20
+    for m in b.values():
+        assert m["weights"]["dtype"] == "float16"
+        assert {"data", "train_seconds"} <= set(m["training"])
+        assert set(m["ratios"]) >= {2, 4}
+
+
+def test_bundled_weights_reproduce_reference():
+    data = np.load(REF)
+    for bands in (4, 8):
+        man = _bundled()[bands]
+        model, man2 = load_model(man["path"])
+        assert man2["weights"]["sha256"] == str(data[f"sha256_{bands}"])
+        ms_up, pan, ratio = data[f"ms_up_{bands}"], data[f"pan_{bands}"], int(data[f"ratio_{bands}"])
+        out = predict_image(model, ms_up, pan, ratio, (ratio // 2, ratio // 2))
+        np.testing.assert_allclose(out, data[f"out_{bands}"], atol=2e-4)
+        # and it sharpens: closer to the reference than the interpolated MS
+        ref = data[f"ref_{bands}"]
+        assert np.abs(out - ref).mean() < np.abs(ms_up - ref).mean()
+
+
+def test_corrupt_weights_are_refused(tmp_path):
+    man = _bundled()[4]
+    dst = tmp_path / os.path.basename(man["path"])
+    shutil.copy(man["path"], dst)
+    shutil.copy(W.manifest_path(man["path"]), W.manifest_path(str(dst)))
+    raw = bytearray(dst.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    dst.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match="do not match their manifest"):
+        load_model(str(dst))
+
+
+# --- engine method ----------------------------------------------------------------------------------
+
+def _run(tmp_path, name, **opts):
+    from conftest import DEMO_MS, DEMO_PAN
+    from core.engine import FusionRequest, run_fusion
+    if not DEMO_PAN.exists():
+        pytest.skip("shared demo data missing")
+    bands = opts.pop("lr_bands", None)
+    out = str(tmp_path / f"{name}.tif")
+    res = run_fusion(FusionRequest(task="pansharpen", hr_path=str(DEMO_PAN), lr_path=str(DEMO_MS), output_path=out,
+                                   method="panadapter", sensor="landsat89" if not bands else "generic",
+                                   lr_bands=bands, output_dtype="float32", method_options=opts, device="cpu"))
+    from osgeo import gdal
+    return gdal.Open(res.output_path).ReadAsArray(), res
+
+
+def test_engine_bundled_demo(tmp_path):
+    out, res = _run(tmp_path, "bundled")
+    from osgeo import gdal
+    from conftest import DEMO_MS
+    ms = gdal.Open(str(DEMO_MS)).ReadAsArray().astype(np.float32)
+    assert out.shape[0] == 4 and np.isfinite(out).all()
+    # returned in the input's units (16-bit DN, same mean level as the MS)
+    assert abs(out.mean() / ms.mean() - 1) < 0.05
+
+
+def test_engine_adapts_a_band_count_without_bundled_model(tmp_path):
+    """3 bands: no bundled model, so the method adapts itself (here 4 s) and saves reusable weights."""
+    saved = str(tmp_path / "adapted_3band.safetensors")
+    out, _ = _run(tmp_path, "adapt3", lr_bands=[1, 2, 3], adapt_seconds=4, adapted_weights=saved)
+    assert out.shape[0] == 3 and np.isfinite(out).all()
+    model, man = load_model(saved)
+    assert man["bands"]["lr_bands"] == 3 and man["training"]["adapted_from"]
+    out2, _ = _run(tmp_path, "reuse3", lr_bands=[1, 2, 3], weights=saved)
+    assert out2.shape == out.shape
+
+
+def test_engine_cuda_request_falls_back_to_cpu(tmp_path, caplog):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    from core.methods.panadapter_method import _pick_device
+    dev, warning = _pick_device("cuda")
+    assert dev.type == "cpu" and "CPU" in warning
+    with pytest.raises(InputError):
+        _pick_device("tpu")

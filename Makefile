@@ -35,7 +35,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 .PHONY: help setup system-packages plugin-links test demo lint clean
 
 help:
-	@echo "make setup | make test | make demo | make package | make bench | make lint | make clean"
+	@echo "make setup | make test | make demo | make package | make bench | make bench-dask | make lint | make clean"
 
 setup: $(STAMP) plugin-links
 
@@ -131,3 +131,9 @@ bench-throughput: setup
 
 bench-quality: setup
 	"$(PY)" bench/bench_quality.py
+
+# One 4096^2 scene on a Dask LocalCluster with 1, 2 and 4 worker processes, checked against the
+# single-process output (not part of `make bench`: it needs dask/distributed and several minutes).
+.PHONY: bench-dask
+bench-dask: setup
+	"$(PY)" bench/bench_dask.py

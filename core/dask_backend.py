@@ -99,6 +99,7 @@ def connect(spec: str, log=None) -> Iterator[object]:
     kind, arg = parse_cluster(spec)
     dd = require_distributed()
     cluster = None
+    environ = dict(os.environ)      # the in-process nannies set OMP_NUM_THREADS=1 etc. for their workers
     if kind == "local":
         _use_a_python_for_spawn()
         n = arg or max(1, os.cpu_count() or 1)
@@ -118,6 +119,9 @@ def connect(spec: str, log=None) -> Iterator[object]:
         client.close()
         if cluster is not None:
             cluster.close()
+            for key in set(os.environ) - set(environ):
+                del os.environ[key]
+            os.environ.update(environ)
 
 
 # --- worker side -----------------------------------------------------------------------------------
@@ -170,8 +174,8 @@ def _maybe_fail(fault: Optional[str], row: int, col: int) -> None:
 
 
 def fuse_tile(spec: dict, method_key: str, blob: bytes, win: tuple, halo: int):
-    """Dask task: (fused core float32 (bands, h, w), valid (h, w), seconds, worker address)."""
-    t0 = time.perf_counter()
+    """Dask task: (fused core float32 (bands, h, w), valid (h, w), CPU seconds, worker address)."""
+    t0 = time.thread_time()
     row, col, y0, x0, h, w = win
     _maybe_fail(spec.get("fault"), row, col)
     scene = _worker_scene(spec)
@@ -180,7 +184,7 @@ def fuse_tile(spec: dict, method_key: str, blob: bytes, win: tuple, halo: int):
     fused = method.apply(tile)
     core = np.ascontiguousarray(fused[(slice(None),) + tile.core], dtype=np.float32)
     valid = np.ascontiguousarray(tile.valid[tile.core])
-    return core, valid, time.perf_counter() - t0, _worker_address()
+    return core, valid, time.thread_time() - t0, _worker_address()
 
 
 def _worker_address() -> str:
@@ -305,6 +309,9 @@ class DaskTiles:
         self.client, self.req, self.log = client, req, log
         self.store: Optional[TileStore] = None
         self._futures: dict = {}
+        self.busy_seconds = 0.0                 # CPU time of the tile tasks
+        self.n_fused = 0
+        self.workers: set = set()
 
     def __call__(self, scene, method, windows, halo, is_cancelled):
         blob = pickle_method(method)
@@ -325,6 +332,9 @@ class DaskTiles:
                                         key=f"deep-pansharpen-tile-{w.row}-{w.col}-{run_id}")
                     self._futures[fut] = i
             yield from self._in_order(windows, done, is_cancelled)
+            if self.workers:
+                self.log(f"{self.n_fused} tile(s) fused by "
+                         f"{len(self.workers)} worker(s) in {self.busy_seconds:.1f} CPU seconds.")
         finally:
             self.cancel()
 
@@ -345,10 +355,13 @@ class DaskTiles:
                 for fut in batch:
                     i = self._futures.pop(fut)
                     try:
-                        fused, valid, _seconds, _where = fut.result()
+                        fused, valid, seconds, where = fut.result()
                     except FutureCancelledError:
                         raise RuntimeError("The Dask cluster dropped a tile (was the scheduler restarted?); "
                                            "run again to resume.") from None
+                    self.busy_seconds += seconds
+                    self.n_fused += 1
+                    self.workers.add(where)
                     self.store.save(windows[i].row, windows[i].col, fused, valid)
                     done[i] = True
                     fut.release()

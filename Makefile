@@ -137,3 +137,40 @@ bench-quality: setup
 .PHONY: bench-dask
 bench-dask: setup
 	"$(PY)" bench/bench_dask.py
+
+# --- PanAdapter: pre-training, two-stage training, bundling, benchmark ---------------------------
+# Budgets in minutes per run (CPU, 2 cores shared: the bundled weights used 17 / 12 / 26); each run is
+# resumable (add --resume to the same command) and logs / checkpoints under $(PA_OUT) (git-ignored).
+PA_OUT           ?= build/panadapter
+PRETRAIN_MINUTES ?= 17
+STAGE1_MINUTES   ?= 12
+STAGE2_MINUTES   ?= 26
+TRAIN_THREADS    ?= 1
+PA_TRAIN         := "$(PY)" -m core.training.train_panadapter --threads $(TRAIN_THREADS)
+
+.PHONY: pretrain train-panadapter train-panadapter-ablations bench-panadapter
+pretrain: setup
+	"$(PY)" -m core.training.pretrain_panadapter --out $(PA_OUT)/pretrain --minutes $(PRETRAIN_MINUTES) \
+	  --threads $(TRAIN_THREADS) --epoch-steps 400
+
+train-panadapter: setup
+	mkdir -p resources/weights
+	for lay in 4band 8band; do \
+	  $(PA_TRAIN) --stage 1 --layout $$lay --pretrained $(PA_OUT)/pretrain/pretrained.safetensors \
+	    --out $(PA_OUT)/$${lay}_s1 --minutes $(STAGE1_MINUTES); \
+	  $(PA_TRAIN) --stage 2 --layout $$lay --init $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors \
+	    --out $(PA_OUT)/$${lay}_s2 --name panadapter_$$lay --minutes $(STAGE2_MINUTES); \
+	  cp $(PA_OUT)/$${lay}_s2/panadapter_$$lay.safetensors $(PA_OUT)/$${lay}_s2/panadapter_$$lay.json resources/weights/; \
+	done
+	"$(PY)" scripts/make_panadapter_reference.py
+
+# Ablations for bench-panadapter: stage 2 on a random frozen transformer, and a PNN-like CNN.
+train-panadapter-ablations: setup
+	for lay in 4band 8band; do \
+	  $(PA_TRAIN) --stage 2 --random-vit --layout $$lay --init $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors \
+	    --out $(PA_OUT)/$${lay}_s2_randvit --minutes $(STAGE2_MINUTES); \
+	  $(PA_TRAIN) --variant pnn --layout $$lay --out $(PA_OUT)/$${lay}_pnn --minutes $$(( $(STAGE1_MINUTES) + $(STAGE2_MINUTES) )); \
+	done
+
+bench-panadapter: setup
+	"$(PY)" bench/bench_panadapter.py

@@ -1,7 +1,16 @@
 """Processing algorithm ``deeppansharpen:pansharpen`` — "Pansharpen (PAN + MS)"."""
 from __future__ import annotations
 
-from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterLayer
+import os
+
+from qgis.core import (
+    QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
 
 from .base import FusionAlgorithmBase, _advanced
 
@@ -15,6 +24,11 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
     LR_LABEL = "multispectral (MS)"
     PAN_BAND = "PAN_BAND"
     MS_BANDS = "MS_BANDS"
+    # PanAdapter (deep) options
+    WEIGHTS = "WEIGHTS"
+    ADAPT = "ADAPT"
+    ADAPT_SECONDS = "ADAPT_SECONDS"
+    ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
 
     def name(self) -> str:
         return "pansharpen"
@@ -46,6 +60,19 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             "<i>Brovey</i> is the classic fast ratio method; <i>EXP</i> only enlarges the multispectral image "
             "(no sharpening, useful as a reference). Methods marked as deep learning need the optional Python "
             "packages torch and timm.</p>"
+            "<p><i>PanAdapter</i> (deep learning, needs torch and timm) is a neural network bundled for 4-band "
+            "(blue, green, red, NIR) and 8-band images, trained on Landsat-8 and Sentinel-2. For other band "
+            "counts it adapts itself to your scene first.</p>"
+            "<p><b>PanAdapter: adapt to the scene</b> (advanced): before fusing, the network fine-tunes the small "
+            "trainable parts on your own two images at reduced resolution (both degraded by the ratio; the "
+            "original MS is the target), then sharpens at full resolution. Automatic when no bundled model has "
+            "your band count.</p>"
+            "<p><b>PanAdapter: adaptation time</b> (advanced): seconds spent adapting (a GPU does much more in "
+            "the same time).</p>"
+            "<p><b>PanAdapter: weights file</b> (advanced): a .safetensors model with its .json manifest, e.g. "
+            "one saved by an earlier adaptation. Empty = the bundled model for your band count.</p>"
+            "<p><b>PanAdapter: save the adapted model</b> (advanced): where to save the adapted model, to reuse "
+            "it on other scenes of the same sensor without adapting again.</p>"
             "<p><b>PAN band</b> (advanced): which band of the panchromatic file to use (normally 1).</p>"
             "<p><b>MS bands</b> (advanced): which multispectral bands to sharpen and write, in this order. "
             "Leave empty for all bands.</p>"
@@ -65,6 +92,17 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             self.MS_BANDS, self.tr("MS bands to sharpen (empty = all)"), defaultValue=None,
             parentLayerParameterName=self.MS, optional=True, allowMultiple=True)))
         self.add_common_advanced_parameters()
+        self.addParameter(_advanced(QgsProcessingParameterBoolean(
+            self.ADAPT, self.tr("PanAdapter: adapt to the scene before fusing"), defaultValue=False)))
+        self.addParameter(_advanced(QgsProcessingParameterNumber(
+            self.ADAPT_SECONDS, self.tr("PanAdapter: adaptation time (seconds)"),
+            QgsProcessingParameterNumber.Double, defaultValue=120.0, minValue=1.0, maxValue=36000.0)))
+        self.addParameter(_advanced(QgsProcessingParameterFile(
+            self.WEIGHTS, self.tr("PanAdapter: weights file (.safetensors; empty = bundled model)"),
+            behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
+        self.addParameter(_advanced(QgsProcessingParameterFileDestination(
+            self.ADAPTED_WEIGHTS, self.tr("PanAdapter: save the adapted model (.safetensors)"),
+            fileFilter="Safetensors (*.safetensors)", optional=True, createByDefault=False)))
         self.add_output_parameter("Pansharpened image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -78,8 +116,31 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
         request = FusionRequest(
             task=self.TASK, hr_path=pan, lr_path=ms, output_path=output,
             hr_bands=[pan_band], lr_bands=self.band_list(parameters, self.MS_BANDS, context),
+            method_options=self.deep_options(parameters, context) if choices["method"] == "panadapter" else {},
             **choices)
         feedback.pushInfo(self.tr("PAN: {0} (band {1})").format(pan, pan_band))
         feedback.pushInfo(self.tr("MS: {0} (bands {1})").format(
             ms, ", ".join(map(str, request.lr_bands)) if request.lr_bands else self.tr("all")))
-        return self.run_engine(request, feedback)
+        results = self.run_engine(request, feedback)
+        saved = request.method_options.get("adapted_weights")
+        if saved and os.path.isfile(saved):
+            results[self.ADAPTED_WEIGHTS] = saved
+        return results
+
+    def deep_options(self, parameters, context) -> dict:
+        """PanAdapter's method options (WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS)."""
+        opts = {}
+        if self.parameterAsBool(parameters, self.ADAPT, context):
+            opts["adapt"] = True
+        if parameters.get(self.ADAPT_SECONDS) not in (None, ""):
+            opts["adapt_seconds"] = self.parameterAsDouble(parameters, self.ADAPT_SECONDS, context)
+        weights = self.parameterAsFile(parameters, self.WEIGHTS, context) if parameters.get(self.WEIGHTS) else ""
+        if weights:
+            opts["weights"] = weights
+        saved = self.parameterAsFileOutput(parameters, self.ADAPTED_WEIGHTS, context) \
+            if parameters.get(self.ADAPTED_WEIGHTS) else ""
+        if saved:
+            if not saved.endswith(".safetensors"):
+                saved = os.path.splitext(saved)[0] + ".safetensors"
+            opts["adapted_weights"] = saved
+        return opts

@@ -290,6 +290,9 @@ class PanAdapterMethod(FusionMethod):
             self._warn(f"PanAdapter model '{man['name']}' was trained for ratio(s) {man.get('ratios')}, not "
                        f"{scene.ratio}; consider ADAPT (scene adaptation).")
         model = model.to(self.device)
+        if adapt and not isinstance(model, PanAdapter):
+            raise InputError(f"The weights '{man['name']}' are not a PanAdapter network ({man.get('variant')}): "
+                             "they cannot be adapted to the scene.")
         if adapt:
             seconds = float(opts.get("adapt_seconds") or 120.0)
             pairs = scene_pairs(samples, scene, self.scale, self.gain)
@@ -307,7 +310,8 @@ class PanAdapterMethod(FusionMethod):
             out = opts.get("adapted_weights")
             if out:
                 self._save_adapted(str(out), model, man, scene, rep)
-        model.set_stage(2)
+        if isinstance(model, PanAdapter):
+            model.set_stage(2)
         self.model = model.eval()
         self.manifest = man
         torch.set_flush_denormal(True)

@@ -1,7 +1,16 @@
 """Processing algorithm ``deeppansharpen:hsmsfusion`` — "HS-MS fusion (LR-HSI + HR-MSI)"."""
 from __future__ import annotations
 
-from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterLayer
+import os
+
+from qgis.core import (
+    QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
 
 from .base import FusionAlgorithmBase, _advanced
 
@@ -15,6 +24,11 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
     LR_LABEL = "low-resolution hyperspectral (LR-HSI)"
     MSI_BANDS = "MSI_BANDS"
     HSI_BANDS = "HSI_BANDS"
+    # INFN (deep) options
+    WEIGHTS = "WEIGHTS"
+    ADAPT = "ADAPT"
+    ADAPT_SECONDS = "ADAPT_SECONDS"
+    ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
 
     def name(self) -> str:
         return "hsmsfusion"
@@ -42,7 +56,21 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             "<p><b>Method</b>: <i>MTF-GLP-HS</i> (default) gives every hyperspectral band the detail of the "
             "combination of multispectral bands that best explains it; <i>EXP</i> only enlarges the "
             "hyperspectral image (the no-fusion reference).</p>"
+            "<p><i>INFN</i> (deep learning, needs torch) is a neural network trained on the CAVE hyperspectral "
+            "database (31 bands + RGB). For any other sensor pair it adapts itself to your scene first.</p>"
             "<p><b>HSI bands / MSI bands</b> (advanced): bands to use; empty = all.</p>"
+            "<p><b>INFN: adapt to the scene</b> (advanced): before fusing, the network is fine-tuned on your "
+            "two images at reduced resolution (both degraded by the ratio; the original hyperspectral image is "
+            "the target). New input and output layers are made for your band layout, starting from the bundled "
+            "model; the spectral response linking the two images is estimated from the data and reported in "
+            "the log and the output metadata. Bad bands (nodata, flagged bad, constant) are written as nodata. "
+            "Without a model for your band layout, adaptation starts automatically.</p>"
+            "<p><b>INFN: adaptation time</b> (advanced): seconds spent adapting (more = better, up to a point; "
+            "a GPU does much more in the same time).</p>"
+            "<p><b>INFN: weights file</b> (advanced): a .safetensors model (with its .json manifest next to it), "
+            "e.g. one saved by an earlier adaptation. Empty = the bundled model.</p>"
+            "<p><b>INFN: save the adapted model</b> (advanced): where to save the adapted model, to reuse it on "
+            "other scenes of the same sensors without adapting again.</p>"
         ) + self.common_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
@@ -58,6 +86,18 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             self.MSI_BANDS, self.tr("MSI bands to use (empty = all)"), defaultValue=None,
             parentLayerParameterName=self.HR, optional=True, allowMultiple=True)))
         self.add_common_advanced_parameters()
+        self.addParameter(_advanced(QgsProcessingParameterBoolean(
+            self.ADAPT, self.tr("INFN: adapt to the scene before fusing"), defaultValue=False)))
+        self.addParameter(_advanced(QgsProcessingParameterNumber(
+            self.ADAPT_SECONDS, self.tr("INFN: adaptation time (seconds)"), QgsProcessingParameterNumber.Double,
+            defaultValue=120.0, minValue=1.0, maxValue=36000.0)))
+        self.addParameter(_advanced(QgsProcessingParameterFile(
+            self.WEIGHTS, self.tr("INFN: weights file (.safetensors; empty = bundled model)"),
+            behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
+        dest = QgsProcessingParameterFileDestination(
+            self.ADAPTED_WEIGHTS, self.tr("INFN: save the adapted model (.safetensors)"),
+            fileFilter="Safetensors (*.safetensors)", optional=True, createByDefault=False)
+        self.addParameter(_advanced(dest))
         self.add_output_parameter("Fused hyperspectral image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -65,10 +105,34 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
 
         hsi = self.raster_source(parameters, self.LR, self.LR_LABEL, context)
         msi = self.raster_source(parameters, self.HR, self.HR_LABEL, context)
+        choices = self.common_choices(parameters, context)
         request = FusionRequest(
             task=self.TASK, hr_path=msi, lr_path=hsi, output_path=self.output_file(parameters, context),
             hr_bands=self.band_list(parameters, self.MSI_BANDS, context),
             lr_bands=self.band_list(parameters, self.HSI_BANDS, context),
-            **self.common_choices(parameters, context))
+            method_options=self.infn_options(parameters, context) if choices["method"] == "infn" else {},
+            **choices)
         feedback.pushInfo(self.tr("HSI: {0}; MSI: {1}").format(hsi, msi))
-        return self.run_engine(request, feedback)
+        results = self.run_engine(request, feedback)
+        saved = request.method_options.get("adapted_weights")
+        if saved and os.path.isfile(saved):
+            results[self.ADAPTED_WEIGHTS] = saved
+        return results
+
+    def infn_options(self, parameters, context) -> dict:
+        """Method options of INFN (ignored by the classical methods)."""
+        opts = {}
+        if self.parameterAsBool(parameters, self.ADAPT, context):
+            opts["adapt"] = True
+        if parameters.get(self.ADAPT_SECONDS) not in (None, ""):
+            opts["adapt_seconds"] = self.parameterAsDouble(parameters, self.ADAPT_SECONDS, context)
+        weights = self.parameterAsFile(parameters, self.WEIGHTS, context) if parameters.get(self.WEIGHTS) else ""
+        if weights:
+            opts["weights"] = weights
+        saved = self.parameterAsFileOutput(parameters, self.ADAPTED_WEIGHTS, context) \
+            if parameters.get(self.ADAPTED_WEIGHTS) else ""
+        if saved:
+            if not saved.endswith(".safetensors"):
+                saved = os.path.splitext(saved)[0] + ".safetensors"
+            opts["adapted_weights"] = saved
+        return opts

@@ -1,12 +1,29 @@
 """INFN HS-MS fusion (deep implicit neural feature fusion, core.models.infn) as an engine method.
 
-Weights: the method option ``weights`` (a .safetensors file with its .json manifest), or else the bundled
-model in resources/weights whose band layout (HSI bands, MSI bands) and ratio match the scene (31-band
-HSI + 3-band RGB: the CAVE model).  Every file is checked against the SHA-256 in its manifest before it
-is parsed.  When nothing matches, the method says why (scene adaptation is a later step).
+Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS):
+  weights          a .safetensors file with its .json manifest (checked against its SHA-256 before it is
+                   parsed).  Default: the bundled model in resources/weights whose band layout (HSI bands,
+                   MSI bands) matches the scene, trained for its ratio if possible (31-band HSI + 3-band RGB:
+                   the CAVE model).
+  adapt            fine-tune on the scene itself before fusing (core.models.infn_adapt): at reduced
+                   resolution (both images degraded by the ratio, Wald), starting from ``weights`` / the
+                   bundled model; a model of another band layout gets new band layers initialised by
+                   wavelength and from the spectral response estimated from the data (NNLS).
+                   When no model matches the band layout, adaptation starts automatically (logged).
+  adapt_seconds    time budget of the adaptation (default 120 s; on a GPU the same budget does far more)
+  adapt_steps      a fixed number of adaptation steps (reproducible across machines; default: fitted to
+                   the budget and logged)
+  adapted_weights  where to save the adapted model (.safetensors + .json manifest), reusable as ``weights``
+                   on other scenes of the same sensor pair
+  seed             adaptation seed (default 0)
 
-Values: the model works in [0, 1]; the inputs are divided by ``value_max`` (the option of that name, or
-the scene's: 2**bit_depth - 1 for integer data, 1 for float data) and the output multiplied back.
+Bad bands: the scene's bad bands (flagged ``bbl`` = 0 or mostly nodata, core.scene) and bands that are
+constant over the scene are left out of the model and written as nodata; an adapted model records the bands
+it uses.
+
+Values: the CAVE model works in [0, 1]: the inputs are divided by ``value_max`` (the option of that name, or
+the scene's: 2**bit_depth - 1 for integer data, 1 for float data).  An adapted model stores its own scales
+(the 99th percentile of each image's valid values) in its manifest.
 
 Halo: one output pixel depends on (2 + 2 x spatial blocks) HR pixels of the HR-MSI / upsampled LR-HSI
 around it (6 for the bundled configuration) and on (4 + 2 x spectral blocks) LR pixels of the LR-HSI
@@ -31,6 +48,7 @@ log = logging.getLogger(__name__)
 
 ENGINE = "infn"
 HALO = 16
+DEFAULT_ADAPT_SECONDS = 120.0
 
 
 def _pick_device(requested: str):
@@ -44,11 +62,29 @@ def _pick_device(requested: str):
     return torch.device("cpu"), None
 
 
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _layout(man: dict) -> tuple[int, int]:
+    b = man.get("bands", {})
+    return int(b.get("lr_bands", -1)), int(b.get("hr_bands", -1))
+
+
+def _describe(man: dict) -> str:
+    lr, hr = _layout(man)
+    return (f"{man['name']} ({lr}-band HSI + {hr}-band MSI, ratio "
+            f"{', '.join(str(r) for r in man.get('ratios', []))})")
+
+
 class INFN(FusionMethod):
     name = "infn"
     label = "INFN (deep implicit fusion)"
     description = ("Implicit neural feature fusion: encoders for both images, dual high-frequency fusion and "
-                   "cosine-similarity neighbour weights decode the HR-HSI at every MSI pixel.")
+                   "cosine-similarity neighbour weights decode the HR-HSI at every MSI pixel; adapts itself to "
+                   "any sensor pair on the scene (ADAPT).")
     task = "hsms"
     needs_torch = True
     tile_threads = 1
@@ -61,80 +97,289 @@ class INFN(FusionMethod):
         self.device = None
         self.manifest: dict = {}
         self.scale = 1.0
+        self.msi_scale = 1.0
+        self.used: list[int] = []          # LR band positions the model fuses
+        self.skip: list[int] = []          # LR band positions written as nodata
+        self.adaptation: dict = {}
         self.warnings: list[str] = []
 
     def halo(self, ratio: int) -> int:
         return HALO
 
+    def _warn(self, msg: str) -> None:
+        self.warnings.append(msg)
+        log.warning(msg)
+        getattr(self, "log", lambda _m: None)("Warning: " + msg)
+
+    def _info(self, msg: str) -> None:
+        log.info(msg)
+        getattr(self, "log", lambda _m: None)(msg)
+
     # --- weights --------------------------------------------------------------------------------
-    def _choose_weights(self, scene: SceneInfo) -> str:
+    def _plan(self, scene: SceneInfo, adapt: bool) -> tuple[str | None, bool]:
+        """(weights path or None = a fresh network, adapt?) for this scene; InputError when nothing fits."""
         path = scene.options.get("weights")
+        layout = (scene.lr_bands, scene.hr_bands)
         if path:
             path = os.path.expanduser(str(path))
             if not os.path.isfile(path):
                 raise InputError(f"The INFN weights file '{path}' does not exist.")
-            return path
+            man = W.read_manifest(path)
+            if _layout(man) != layout and not adapt:
+                raise InputError(
+                    f"The INFN weights '{os.path.basename(path)}' are for a {_layout(man)[0]}-band HSI with a "
+                    f"{_layout(man)[1]}-band MSI; the inputs have {scene.lr_bands} and {scene.hr_bands} bands. "
+                    "Turn on scene adaptation (ADAPT) to move them to this sensor pair, or give weights made "
+                    "for it.")
+            return path, adapt
         found = W.find_models(ENGINE, scene.lr_bands, scene.hr_bands, scene.ratio)
-        if not found:
-            have = [f"{m['name']} ({m['bands'].get('lr_bands')}-band HSI + {m['bands'].get('hr_bands')}-band MSI, "
-                    f"ratio {', '.join(str(r) for r in m.get('ratios', []))})"
-                    for m in W.list_models() if m["engine"] == ENGINE]
-            raise InputError(
-                f"INFN has no weights for a {scene.lr_bands}-band HSI with a {scene.hr_bands}-band MSI at ratio "
-                f"{scene.ratio}. Bundled INFN models: {'; '.join(have) if have else 'none installed'}. "
-                "Give a weights file trained for this band layout (WEIGHTS); adapting the model to a scene is "
-                "not available yet.")
-        man = found[0]
-        if float(scene.ratio) not in [float(r) for r in man.get("ratios", [])]:
-            self._warn(f"INFN model '{man['name']}' was trained for ratio(s) {man['ratios']}, not {scene.ratio}: "
-                       "it runs as an implicit function at this ratio, expect lower quality.")
-        return man["path"]
+        if found:
+            man = found[0]
+            if float(scene.ratio) not in [float(r) for r in man.get("ratios", [])]:
+                self._warn(f"INFN model '{man['name']}' was trained for ratio(s) {man['ratios']}, not "
+                           f"{scene.ratio}: it runs as an implicit function at this ratio"
+                           + ("." if adapt else ", expect lower quality (ADAPT fine-tunes it on the scene)."))
+            return man["path"], adapt
+        models = [m for m in W.list_models() if m["engine"] == ENGINE]
+        if models:
+            models.sort(key=lambda m: (float(scene.ratio) not in [float(r) for r in m.get("ratios", [])], m["name"]))
+            if not adapt:
+                self._warn(f"No INFN model matches a {scene.lr_bands}-band HSI with a {scene.hr_bands}-band MSI "
+                           f"(bundled: {'; '.join(_describe(m) for m in models)}): adapting "
+                           f"'{models[0]['name']}' to this scene automatically (ADAPT).")
+            return models[0]["path"], True
+        if adapt:
+            self._warn("No INFN weights are installed: the network is trained on this scene from scratch "
+                       "(expect lower quality than with the bundled model).")
+            return None, True
+        raise InputError(
+            f"INFN has no weights for a {scene.lr_bands}-band HSI with a {scene.hr_bands}-band MSI at ratio "
+            f"{scene.ratio}. Bundled INFN models: none installed. Turn on scene adaptation (ADAPT) to train "
+            "the network on this scene, or give a weights file trained for this band layout (WEIGHTS).")
 
-    def _warn(self, msg: str) -> None:
-        self.warnings.append(msg)
-        log.warning(msg)
+    def prepare_share(self, scene: SceneInfo) -> float:
+        adapt = _flag(scene.options.get("adapt"))
+        if not adapt and not scene.options.get("weights"):
+            adapt = not W.find_models(ENGINE, scene.lr_bands, scene.hr_bands, scene.ratio)
+        return 0.6 if adapt else 0.05
 
     # --- engine interface -------------------------------------------------------------------------
     def prepare(self, samples, scene: SceneInfo) -> None:
         super().prepare(samples, scene)
-        self.device, warning = _pick_device(scene.options.get("device", "auto"))
+        opts = scene.options
+        self.device, warning = _pick_device(opts.get("device", "auto"))
         if warning:
             self._warn(warning)
-        path = self._choose_weights(scene)
+        torch.set_flush_denormal(True)
+        adapt = _flag(opts.get("adapt"))
+        path, adapt = self._plan(scene, adapt)
+        layout = (scene.lr_bands, scene.hr_bands)
+        base_state, base_man = None, {}
+        if path is not None:
+            model, base_state, base_man = self._load(path)
+        else:
+            model = None
+        fits = path is not None and _layout(base_man) == layout
+        vmax = float(opts.get("value_max") or scene.value_max or 1.0)
+        if fits:
+            self.used = [int(i) for i in base_man["bands"].get("lr_used", range(scene.lr_bands))]
+            scales = base_man.get("value_scale") or {}
+            self.scale = float(scales.get("hsi", vmax))
+            self.msi_scale = float(scales.get("msi", vmax))
+            if model.cfg.hsi_bands != len(self.used) or model.cfg.msi_bands != scene.hr_bands:
+                raise InputError(f"The INFN weights '{os.path.basename(path)}' are for a {model.cfg.hsi_bands}-band "
+                                 f"HSI with a {model.cfg.msi_bands}-band MSI; the inputs have {scene.lr_bands} and "
+                                 f"{scene.hr_bands} bands.")
+        if adapt:
+            model = self._adapt(samples, scene, model, base_man if path else None, fits)
+        self.skip = sorted(set(range(scene.lr_bands)) - set(self.used))
+        bad_used = sorted(set(self.used) & set(scene.lr_bad_bands))
+        if bad_used:
+            self._warn(f"{len(bad_used)} band(s) the model uses are bad in this scene: they are written as nodata.")
+            self.skip = sorted(set(self.skip) | set(bad_used))
+        hr_rad, lr_rad = receptive_radius(model.cfg)
+        if hr_rad > HALO or lr_rad > LR_MARGIN:
+            self._warn(f"The INFN network sees {hr_rad} HR / {lr_rad} LR pixels of context, more than the tiles "
+                       f"carry ({HALO} / {LR_MARGIN}): tile borders may differ slightly (they are blended); use a "
+                       "larger tile size to reduce them.")
+        self.model = model.to(self.device).eval()
+        if not adapt:
+            self.manifest = base_man
+
+    def _adapt(self, samples, scene: SceneInfo, base, base_man, fits: bool):
+        from ..models import infn_adapt as A
+        from ..srf import estimate_srf
+
+        opts = scene.options
+        r = int(scene.ratio)
+        seed = int(opts.get("seed") or 0)
+        torch.manual_seed(seed)
+        # Bands: the scene's usable bands, minus bands constant over the samples.
+        usable = [i for i in range(scene.lr_bands) if i not in scene.lr_bad_bands]
+        if fits:
+            usable = [i for i in self.used if i in usable]
+        lo = np.full(scene.lr_bands, np.inf)
+        hi = np.full(scene.lr_bands, -np.inf)
+        for t in samples:
+            flat = t.lr.reshape(t.lr.shape[0], -1)
+            lo, hi = np.minimum(lo, flat.min(axis=1)), np.maximum(hi, flat.max(axis=1))
+        constant = [i for i in usable if hi[i] <= lo[i]]
+        if constant:
+            self._info(f"INFN: {len(constant)} constant band(s) left out of the model (written as nodata).")
+        used = [i for i in usable if i not in constant]
+        if not used:
+            raise InputError("INFN: the hyperspectral image has no usable band (all bad, nodata or constant).")
+        # Reduced-resolution pairs on the LR-HSI grid, from the engine's sample tiles.
+        at_lr = [x for x in (A.tile_at_hsi_grid(t, used, scene.gnyq_hr) for t in samples) if x is not None]
+        if not at_lr:
+            raise InputError("INFN adaptation: the images overlap too little.")
+        hsi_px = np.concatenate([h[:, v] for h, _m, v in at_lr], axis=1)
+        msi_px = np.concatenate([m[:, v] for _h, m, v in at_lr], axis=1)
+        if hsi_px.shape[1] < 16:
+            raise InputError("INFN adaptation: too few valid pixels in the hyperspectral image.")
+        if fits and base_man.get("value_scale"):
+            s_h, s_m = float(base_man["value_scale"]["hsi"]), float(base_man["value_scale"]["msi"])
+        else:
+            s_h = float(np.percentile(np.abs(hsi_px), 99)) or 1.0
+            s_m = float(np.percentile(np.abs(msi_px), 99)) or 1.0
+        gn_lr = [scene.gnyq_lr[i] if i < len(scene.gnyq_lr) else scene.gnyq_lr[-1] for i in used] \
+            if len(scene.gnyq_lr) > 1 else scene.gnyq_lr[0]
+        pairs = A.PairSet([], r)
+        for h, m, v in at_lr:
+            reg = A.make_region(h / np.float32(s_h), m / np.float32(s_m), v, r, gn_lr)
+            if reg is not None:
+                pairs.regions.append(reg)
+        if not pairs.regions:
+            raise InputError(f"INFN adaptation needs a hyperspectral image of at least {2 * r * r} x {2 * r * r} "
+                             "pixels (it trains on the image degraded by the ratio).")
+        wl_all = scene.lr_wavelengths_nm or [None] * scene.lr_bands
+        wl = []
+        for i in used:
+            try:
+                wl.append(float(wl_all[i]))
+            except (TypeError, ValueError, IndexError):
+                wl = None
+                break
+        # The spectral response linking the two images (reported; used for the warm start of the MSI inputs).
+        est = estimate_srf(hsi_px / s_h, msi_px / s_m, wl)
+        srf_report = {"msi_band_centroid_nm": [round(float(c), 1) for c in est.get("centroid_nm", [])],
+                      "msi_band_width_nm": [round(float(c), 1) for c in est.get("fwhm_nm", [])],
+                      "fit_r2": [round(float(x), 4) for x in est["r2"]],
+                      "weight_sum": [round(float(x), 4) for x in est["sum"]],
+                      "weights": [[round(float(x), 5) for x in row] for row in est["weights"]],
+                      "method": "NNLS (scipy.optimize.nnls) of the MSI on the HSI at HSI resolution, smoothed"}
+        if wl:
+            self._info("INFN: spectral response estimated from the data (NNLS): " + "; ".join(
+                f"MSI band {k + 1} ~ {c:.0f} nm (width {w:.0f} nm, R2 {q:.3f})" for k, (c, w, q) in enumerate(
+                    zip(est["centroid_nm"], est["fwhm_nm"], est["r2"]))))
+        # The network: a fitting model is fine-tuned; another layout gets new band layers (warm-started).
+        notes = []
+        if fits:
+            model = base
+        elif base is not None:
+            model = base
+            model.cfg.srf_detail = True
+            model.replace_band_layers(len(used), scene.hr_bands)
+            base_wl = base_man.get("bands", {}).get("lr_wavelengths_nm")
+            if not base_wl or len(base_wl) != len(self._base_state["bands.out.bias"]):
+                base_wl = list(np.linspace(400.0, 700.0, len(self._base_state["bands.out.bias"])))
+            notes = A.warm_start_band_layers(model, self._base_state, base_wl,
+                                             wl, A.rgb_from_msi(est["weights"], wl) if wl else None)
+        else:
+            model = Net(InfnConfig(hsi_bands=len(used), msi_bands=scene.hr_bands, srf_detail=True))
+            notes = ["trained from scratch (no INFN weights installed)"]
+        model = model.to(self.device)
+        error_interp = A.interpolation_error(pairs)
+        if not fits and model.cfg.srf_detail:
+            A.fit_detail_path(model, pairs, est["weights"].astype(np.float32), est["offsets"].astype(np.float32),
+                              self.device)
+            notes.append("linear detail path: estimated response + least-squares injection (closed form)")
+        settings = A.AdaptSettings(seconds=float(opts.get("adapt_seconds") or DEFAULT_ADAPT_SECONDS),
+                                   steps=int(opts["adapt_steps"]) if opts.get("adapt_steps") else None, seed=seed)
+        self._info(f"INFN: adapting {'the' if fits else 'new band layers of the'} model to this scene "
+                   f"({len(used)} HSI bands, {scene.hr_bands} MSI bands, ratio {r}; "
+                   f"{pairs.pixels} reduced-resolution pixels; budget {settings.seconds:.0f} s) ...")
+        report = A.adapt(model, pairs, settings, self.device, self.report_progress, self.is_cancelled,
+                         self._info)
+        report["error_interpolated"] = error_interp
+        b, a = report["error_before"]["rmse"], report["error_after"]["rmse"]
+        self._info(f"INFN adaptation: {report['steps']} steps in {report['seconds']:.0f} s; reduced-resolution "
+                   f"RMSE: interpolation {error_interp['rmse']:.4f}, start {b:.4f}, adapted {a:.4f} (scaled units)")
+        self.used = used
+        self.scale, self.msi_scale = s_h, s_m
+        base_desc = (f"{base_man['name']} (sha256 {base_man['weights']['sha256'][:16]})" if base_man else "none")
+        self.adaptation = {"base": base_desc, "notes": notes, "used_bands": len(used),
+                           "value_scale": {"hsi": s_h, "msi": s_m}, **report}
+        self.manifest = self._adapted_manifest(model, scene, base_man, srf_report, wl)
+        self.srf_estimate = srf_report
+        out = opts.get("adapted_weights")
+        if out:
+            out = os.path.expanduser(str(out))
+            if not out.endswith(W.WEIGHTS_SUFFIX):
+                out += W.WEIGHTS_SUFFIX
+            man = W.save_weights(out, model.state_dict(), self.manifest, dtype="float32")
+            self.manifest = dict(man, path=os.path.abspath(out))
+            self._info(f"INFN: adapted weights saved to {out} (reuse them with WEIGHTS).")
+        return model
+
+    def _adapted_manifest(self, model, scene: SceneInfo, base_man: dict, srf_report: dict, wl) -> dict:
+        name = f"infn_adapted_{scene.lr_bands}x{scene.hr_bands}_r{scene.ratio}"
+        return {
+            "name": name, "engine": ENGINE, "config": model.cfg.to_dict(),
+            "bands": {"lr_bands": scene.lr_bands, "hr_bands": scene.hr_bands, "lr_used": list(self.used),
+                      "lr_wavelengths_nm": wl, "lr_band_names": [scene.lr_band_names[i] for i in self.used]
+                      if len(scene.lr_band_names) == scene.lr_bands else None},
+            "ratios": [int(scene.ratio)], "any_ratio": True,
+            "value_scale": {"hsi": self.scale, "msi": self.msi_scale},
+            "value_range": "input / value_scale (99th percentile of the adaptation scene's valid values)",
+            "training": {"adaptation": {k: v for k, v in self.adaptation.items() if k != "value_scale"},
+                         "base": self.adaptation.get("base")},
+            "srf_estimate": srf_report,
+        }
+
+    def _load(self, path: str):
+        """(model, tensors, manifest) of a verified weights file; the tensors are kept for a warm start."""
         tensors, man = W.load_weights(path, engine=ENGINE)
         try:
             cfg = InfnConfig.from_dict(man["config"])
         except (TypeError, ValueError) as exc:
             raise InputError(f"The INFN weights '{os.path.basename(path)}' have an unusable config: {exc}") from None
-        if (cfg.hsi_bands, cfg.msi_bands) != (scene.lr_bands, scene.hr_bands):
-            raise InputError(
-                f"The INFN weights '{os.path.basename(path)}' are for a {cfg.hsi_bands}-band HSI with a "
-                f"{cfg.msi_bands}-band MSI; the inputs have {scene.lr_bands} and {scene.hr_bands} bands.")
-        hr_rad, lr_rad = receptive_radius(cfg)
-        if hr_rad > HALO or lr_rad > LR_MARGIN:
-            self._warn(f"The INFN network in '{os.path.basename(path)}' sees {hr_rad} HR / {lr_rad} LR pixels of "
-                       f"context, more than the tiles carry ({HALO} / {LR_MARGIN}): tile borders may differ slightly "
-                       "(they are blended); use a larger tile size to reduce them.")
         model = Net(cfg)
         try:
             model.load_state_dict({k: v.float() for k, v in tensors.items()})
         except RuntimeError as exc:
             raise InputError(f"The INFN weights '{os.path.basename(path)}' do not fit their config: {exc}") from None
-        self.model = model.to(self.device).eval()
-        self.manifest = man
-        vmax = scene.options.get("value_max") or scene.value_max or 1.0
-        self.scale = float(vmax)
-        torch.set_flush_denormal(True)
+        self._base_state = tensors
+        return model, tensors, man
+
+    def nodata_bands(self) -> list[int]:
+        return list(self.skip)
+
+    def provenance(self) -> dict:
+        man = self.manifest or {}
+        out = {"infn_weights": f"{man.get('name', '?')} (sha256 {man.get('weights', {}).get('sha256', 'not saved')})"}
+        if self.adaptation:
+            out["infn_adaptation"] = {k: v for k, v in self.adaptation.items()}
+            out["infn_srf_estimate"] = getattr(self, "srf_estimate", {})
+        return out
 
     def apply(self, tile: Tile) -> np.ndarray:
         if self.model is None:
             raise RuntimeError("INFN.apply() before prepare()")
-        inv = np.float32(1.0 / self.scale)
         dev = self.device
+        used = self.used
+        all_bands = len(used) == tile.lr.shape[0]
 
-        def t(a):
-            return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32) * inv)[None].to(dev)
+        def t(a, scale, pick=False):
+            a = a[used] if pick and not all_bands else a
+            return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32) * np.float32(1.0 / scale))[None].to(dev)
 
         with torch.inference_mode():
-            out = self.model(t(tile.lr), t(tile.hr), t(tile.lr_up), float(tile.ratio), origin=tile.lr_origin)
-        return (out[0].float().cpu().numpy() * np.float32(self.scale)).astype(np.float32, copy=False)
+            out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale), t(tile.lr_up, self.scale, True),
+                             float(tile.ratio), origin=tile.lr_origin)
+        res = out[0].float().cpu().numpy() * np.float32(self.scale)
+        if all_bands:
+            return res.astype(np.float32, copy=False)
+        full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)
+        full[used] = res
+        return full

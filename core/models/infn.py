@@ -62,6 +62,7 @@ class InfnConfig:
     res_scale: float = 1.0             # EDSR residual scaling
     tau: float = 1.0                   # INR-CS softmax temperature
     cell_decode: bool = True           # feed 1 / ratio to the fusion MLP
+    srf_detail: bool = False           # linear detail path inject(MSI - srf(LR-HSI up)) (scene adaptation)
 
     def __post_init__(self) -> None:
         self.mlp_hidden = tuple(int(v) for v in self.mlp_hidden)
@@ -129,7 +130,8 @@ class EdsrBody(nn.Module):
 class InfnBandLayers(nn.Module):
     """The only band-count-specific layers: swap this module to move the model to another sensor pair."""
 
-    def __init__(self, hsi_bands: int, msi_bands: int, spe_width: int, spa_width: int, dec_in: int):
+    def __init__(self, hsi_bands: int, msi_bands: int, spe_width: int, spa_width: int, dec_in: int,
+                 srf_detail: bool = False):
         super().__init__()
         self.spe_in = nn.Conv2d(hsi_bands, spe_width, 3, padding=1)
         self.spa_in = nn.Conv2d(msi_bands + hsi_bands, spa_width, 3, padding=1)
@@ -137,6 +139,18 @@ class InfnBandLayers(nn.Module):
         # Start from the residual (the upsampled LR-HSI): the network first learns nothing harmful.
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
+        if srf_detail:
+            # Optional linear path (scene adaptation): the MSI detail the upsampled HSI lacks, seen through the
+            # spectral response (srf: HSI -> MSI, with offsets), injected into the HSI bands (inject: MSI -> HSI).
+            self.srf = nn.Conv2d(hsi_bands, msi_bands, 1)
+            self.inject = nn.Conv2d(msi_bands, hsi_bands, 1, bias=False)
+            nn.init.zeros_(self.inject.weight)
+
+    def detail(self, hr: torch.Tensor, lr_up: torch.Tensor) -> Optional[torch.Tensor]:
+        """The linear detail path's contribution (B, hsi, H, W), or None when the layers have none."""
+        if not hasattr(self, "inject"):
+            return None
+        return self.inject(hr - self.srf(lr_up))
 
     @property
     def hsi_bands(self) -> int:
@@ -281,7 +295,7 @@ class INFN(nn.Module):
         cfg = cfg or InfnConfig(**kwargs)
         self.cfg = cfg
         self.bands = InfnBandLayers(cfg.hsi_bands, cfg.msi_bands, cfg.spe_width, cfg.spa_width,
-                                    cfg.dec_widths[-1] if cfg.dec_widths else cfg.mlp_out)
+                                    cfg.dec_widths[-1] if cfg.dec_widths else cfg.mlp_out, cfg.srf_detail)
         self.spe_body = EdsrBody(cfg.spe_width, cfg.spe_blocks, cfg.res_scale)
         self.spe_proj = nn.Conv2d(cfg.spe_width, cfg.feat_dim, 1)
         self.spa_body = EdsrBody(cfg.spa_width, cfg.spa_blocks, cfg.res_scale)
@@ -301,7 +315,7 @@ class INFN(nn.Module):
         cfg = self.cfg
         dev = next(self.parameters()).device
         self.bands = InfnBandLayers(hsi_bands, msi_bands, cfg.spe_width, cfg.spa_width,
-                                    cfg.dec_widths[-1] if cfg.dec_widths else cfg.mlp_out).to(dev)
+                                    cfg.dec_widths[-1] if cfg.dec_widths else cfg.mlp_out, cfg.srf_detail).to(dev)
         cfg.hsi_bands, cfg.msi_bands = hsi_bands, msi_bands
         return self.bands
 
@@ -406,7 +420,9 @@ class INFN(nn.Module):
                 parts.append(self.decode_grid(table, zn, lr.shape[-2:], g_map[:, :, r0 - a0:r1 - a0], uy[r0:r1], ux,
                                               1.0 / float(ratio)))
         res = parts[0] if len(parts) == 1 else torch.cat(parts, dim=2)
-        return lr_up + res
+        out = lr_up + res
+        d = self.bands.detail(hr, lr_up)
+        return out if d is None else out + d
 
     def query_points(self, lr: torch.Tensor, hr: torch.Tensor, lr_up: torch.Tensor, points: torch.Tensor,
                      ratio: float, origin: Optional[Sequence[float]] = None) -> torch.Tensor:
@@ -427,7 +443,8 @@ class INFN(nn.Module):
                                          align_corners=False)[:, :, 0].transpose(1, 2)
         u = points_lr_coords(points.to(torch.float32), ratio, origin)
         res = self.decode_points(table, zn, lr.shape[-2:], sample(g_map), u, 1.0 / float(ratio))
-        return sample(lr_up) + res
+        d = self.bands.detail(hr, lr_up)
+        return sample(lr_up if d is None else lr_up + d) + res
 
 
 def count_parameters(model: nn.Module) -> int:

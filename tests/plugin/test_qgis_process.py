@@ -71,3 +71,33 @@ def test_run_reports_missing_input(profile_root, demo_pair, tmp_path):
     assert res.returncode != 0
     assert "panchromatic (PAN) file was not found" in res.stderr
     assert not (tmp_path / "o.tif").exists()
+
+
+def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
+    """METHOD=infn on the bundled Jasper Ridge demo (198 bands: no model fits, so it adapts; short budget)."""
+    pytest.importorskip("torch")
+    from osgeo import gdal
+
+    from core.methods import method_names
+    method = method_names("hsms").index("infn")
+
+    sample = REPO / "resources" / "sample"
+    hsi = tmp_path / "hsi.tif"
+    msi = tmp_path / "msi.tif"
+    hsi.write_bytes((sample / "jasper_ridge_lrhsi_120m.tif").read_bytes())
+    msi.write_bytes((sample / "jasper_ridge_msi_s2_30m.tif").read_bytes())
+    out = tmp_path / "infn.tif"
+    saved = tmp_path / "adapted.safetensors"
+    res = qgis_process("run", "deeppansharpen:hsmsfusion", "--", f"HSI={hsi}", f"MSI={msi}", f"METHOD={method}",
+                       "ADAPT=true", "ADAPT_SECONDS=4", "DEVICE=1", f"ADAPTED_WEIGHTS={saved}", f"OUTPUT={out}",
+                       profile_root=profile_root)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "INFN adaptation" in res.stdout + res.stderr
+    assert saved.exists() and (tmp_path / "adapted.json").exists()
+    ds = gdal.Open(str(out))
+    assert (ds.RasterXSize, ds.RasterYSize, ds.RasterCount) == (99, 99, 198)
+    assert ds.GetRasterBand(50).GetMetadataItem("wavelength") == gdal.Open(str(hsi)).GetRasterBand(50) \
+        .GetMetadataItem("wavelength")
+    assert "infn" in ds.GetMetadataItem("DEEPPANSHARPEN_METHOD")
+    a = ds.GetRasterBand(50).ReadAsArray().astype(float)
+    assert a.std() > 0 and 0 < a.mean() < 5000

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+import core.engine as engine
 from core import dask_backend
 from core.engine import FusionRequest, run_fusion
+from core.methods.base import FusionMethod
 from core.errors import Cancelled, InputError, MissingDependency
 
 pytest.importorskip("distributed")
@@ -52,6 +54,72 @@ def test_two_workers_write_the_single_process_pixels(tmp_path, client, reference
     assert np.array_equal(data, reference[0]) and nodata == reference[1]
     assert not os.path.exists(str(out) + ".tiles")
     assert [p for p in os.listdir(tmp_path) if p != "dask.tif"] == []
+
+
+class CountingLoads(FusionMethod):
+    """EXP that records every unpickling (= every load of the prepared method) in a file."""
+    name = "counting_loads"
+    label = "test: counting loads"
+
+    def __init__(self, log_path=""):
+        super().__init__()
+        self.log_path = log_path
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        with open(self.log_path, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+
+    def apply(self, tile):
+        return tile.lr_up
+
+
+def test_the_prepared_method_is_loaded_once_per_worker(tmp_path, client, monkeypatch):
+    log_path = tmp_path / "loads.txt"
+    real_get, real_names = engine.get_method, engine.method_names
+    monkeypatch.setattr(engine, "get_method",
+                        lambda n: CountingLoads(str(log_path)) if n == "counting_loads" else real_get(n))
+    monkeypatch.setattr(engine, "method_names", lambda task: ["counting_loads"] + real_names(task))
+    dask_backend.run_fusion_dask(request(tmp_path / "o.tif", method="counting_loads", cluster="local:2"),
+                                 client=client)
+    pids = log_path.read_text().split()
+    assert 1 <= len(pids) <= 2 and len(set(pids)) == len(pids)      # 25 tiles, at most one load per worker
+
+
+class TinyConvNet(FusionMethod):
+    """A deep-method stand-in: a fixed random 3x3 convolution (torch) added to the interpolated MS."""
+    name = "tiny_conv"
+    label = "test: tiny torch network"
+    needs_torch = True
+    tile_threads = 1
+
+    def halo(self, ratio):
+        return 4
+
+    def prepare(self, samples, scene):
+        import torch
+        super().prepare(samples, scene)
+        torch.manual_seed(0)
+        self.net = torch.nn.Conv2d(scene.lr_bands + 1, scene.lr_bands, 3, padding=1)
+
+    def apply(self, tile):
+        import torch
+        x = torch.from_numpy(np.concatenate([tile.lr_up, tile.hr]) / 1000.0).float()[None]
+        with torch.no_grad():
+            detail = self.net(x)[0].numpy()
+        return tile.lr_up + 100.0 * detail
+
+
+def test_a_torch_method_matches_within_float_tolerance(tmp_path, client, monkeypatch):
+    pytest.importorskip("torch")
+    real_get, real_names = engine.get_method, engine.method_names
+    monkeypatch.setattr(engine, "get_method", lambda n: TinyConvNet() if n == "tiny_conv" else real_get(n))
+    monkeypatch.setattr(engine, "method_names", lambda task: ["tiny_conv"] + real_names(task))
+    kw = dict(method="tiny_conv", output_dtype="float32")
+    run_fusion(request(tmp_path / "a.tif", **kw))
+    dask_backend.run_fusion_dask(request(tmp_path / "b.tif", cluster="local:2", **kw), client=client)
+    a, b = pixels(tmp_path / "a.tif")[0], pixels(tmp_path / "b.tif")[0]
+    assert np.allclose(a, b, rtol=1e-5, atol=1e-3)
 
 
 def test_hsms_on_the_cluster_matches_too(tmp_path, client):

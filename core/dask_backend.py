@@ -148,8 +148,7 @@ def _cached(cache: OrderedDict, key: str, make):
 def _worker_scene(spec: dict) -> Scene:
     def make():
         scene = Scene(spec["hr_path"], spec["lr_path"], spec["hr_bands"], spec["lr_bands"], spec["task"])
-        scene.hr_fill = np.asarray(spec["hr_fill"], np.float32)
-        scene.lr_fill = np.asarray(spec["lr_fill"], np.float32)
+        scene.__dict__.update(spec["state"])        # fill values, bad bands ... estimated on the client
         return scene
     return _cached(_SCENES, spec["key"], make)
 
@@ -286,13 +285,21 @@ def pickle_method(method) -> bytes:
     return buf.getvalue()
 
 
+_PLAIN = (np.ndarray, np.generic, list, tuple, set, frozenset, dict, int, float, str, bool, type(None))
+
+
+def _scene_state(scene: Scene) -> dict:
+    """The scene's plain attributes (what the client estimated: fill values, bad bands ...); GDAL handles
+    and grid objects are rebuilt by each worker from the paths."""
+    return {k: v for k, v in vars(scene).items() if isinstance(v, _PLAIN)}
+
+
 def _scene_spec(req, scene: Scene) -> dict:
     def where(path: str) -> str:
         return os.path.abspath(path) if os.path.exists(path) else path
     spec = {"hr_path": where(req.hr_path), "lr_path": where(req.lr_path), "task": req.task,
-            "hr_bands": list(scene.hr_bands), "lr_bands": list(scene.lr_bands),
-            "hr_fill": scene.hr_fill.tolist(), "lr_fill": scene.lr_fill.tolist()}
-    spec["key"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+            "hr_bands": list(scene.hr_bands), "lr_bands": list(scene.lr_bands), "state": _scene_state(scene)}
+    spec["key"] = hashlib.sha256(pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()[:16]
     spec["fault"] = os.environ.get(FAULT_ENV)
     return spec
 

@@ -149,7 +149,10 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
                        scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog)
     try:
-        windows = tile_windows(scene.height, scene.width, req.tile_size, req.overlap)
+        # Methods whose halo covers their whole receptive field give the same pixels on any tiling: no blend
+        # overlap (each 256 x 256 output block is then written once, not twice, which matters for many bands).
+        overlap = 0 if getattr(method, "exact_tiles", False) else req.overlap
+        windows = tile_windows(scene.height, scene.width, req.tile_size, overlap)
         assembler = BlendAssembler(windows, info.lr_bands, scene.width)
         n_valid = 0
         tiles = (tile_source or _fused_tiles)(scene, method, windows, halo, is_cancelled)
@@ -175,7 +178,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
             "version": plugin_version(), "method": req.method, "task": req.task,
             "hr_input": os.path.basename(req.hr_path), "lr_input": os.path.basename(req.lr_path),
             "hr_bands": scene.hr_bands, "lr_bands": scene.lr_bands, "sensor": req.sensor,
-            "ratio": scene.ratio, "tile_size": req.tile_size, "overlap": req.overlap,
+            "ratio": scene.ratio, "tile_size": req.tile_size, "overlap": overlap,
             "method_options": req.method_options, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **method.provenance(),
         })

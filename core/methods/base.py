@@ -82,6 +82,7 @@ class FusionMethod(ABC):
     task: str = "pansharpen"       # or "hsms"
     needs_torch: bool = False
     tile_threads: int | None = None    # tiles fused at once; None = engine default, 1 for torch methods
+    exact_tiles: bool = False          # halo covers the receptive field: tiles need no blend overlap
 
     def __init__(self) -> None:
         self.scene: SceneInfo | None = None

@@ -88,6 +88,7 @@ class INFN(FusionMethod):
     task = "hsms"
     needs_torch = True
     tile_threads = 1
+    exact_tiles = True                 # HALO covers the receptive field (see the module docstring)
     trained_on = "CAVE (31 bands, 400-700 nm) with a simulated Nikon D700 RGB image, ratios 4 and 8"
     seconds_per_mp_band = 0.06       # CPU, 2 threads: the network alone does 0.6-0.8 HR megapixels/s at 31 bands
 
@@ -203,6 +204,7 @@ class INFN(FusionMethod):
                        f"carry ({HALO} / {LR_MARGIN}): tile borders may differ slightly (they are blended); use a "
                        "larger tile size to reduce them.")
         self.model = model.to(self.device).eval()
+        self._base_state = None                  # only needed for the warm start (keeps a pickled method small)
         if not adapt:
             self.manifest = base_man
 
@@ -377,7 +379,7 @@ class INFN(FusionMethod):
         with torch.inference_mode():
             out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale), t(tile.lr_up, self.scale, True),
                              float(tile.ratio), origin=tile.lr_origin)
-        res = out[0].float().cpu().numpy() * np.float32(self.scale)
+        res = out[0].float().mul_(self.scale).cpu().numpy()
         if all_bands:
             return res.astype(np.float32, copy=False)
         full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)

@@ -379,7 +379,7 @@ class INFN(FusionMethod):
         with torch.inference_mode():
             out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale), t(tile.lr_up, self.scale, True),
                              float(tile.ratio), origin=tile.lr_origin)
-        res = out[0].float().mul_(self.scale).cpu().numpy()
+            res = out[0].float().mul_(self.scale).cpu().numpy()
         if all_bands:
             return res.astype(np.float32, copy=False)
         full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)

@@ -135,6 +135,7 @@ def main(argv=None) -> int:
 
 
 def write_table(args, info, rows, ref, mp, n_tiles, load_before, load_after, argv) -> None:
+    client_cpu = next((r[3] for r in rows if r[0].startswith("LocalCluster, 2 worker(s)")), rows[-1][3])
     cmd = ".venv/bin/python bench/bench_dask.py" + ("" if argv is None else " " + shlex.join(argv))
     if argv is None and len(sys.argv) > 1:
         cmd += " " + shlex.join(sys.argv[1:])
@@ -176,6 +177,12 @@ def write_table(args, info, rows, ref, mp, n_tiles, load_before, load_after, arg
         "and nannies, receives the tiles, stores them in the work folder, blends them and writes the DEFLATE "
         "GeoTIFF); *workers* is the sum over the worker processes (`os.times` on each). Wall times on a shared "
         "machine depend on the other jobs; CPU seconds show what the Dask path costs in work.",
+        f"* The client's part (prepare, receive and store the tiles, blend, DEFLATE write: {client_cpu:.1f} CPU s in "
+        f"the 2-worker run) is serial, so one scene cannot go faster than about {mp / client_cpu:.1f} MP/s on this "
+        "CPU however many workers fuse; a batch (one scene per task, each worker writing its own output) has no "
+        "such bound.",
+        "* The kill run pays for the restart of the dead worker (a new process, imports, the scene reopened) and "
+        "for the tiles it held in memory that the client had not yet received, which Dask computes again.",
         "* Bit-identical output is by construction: workers return each tile's fused core and the client blends "
         "the tiles in row-major order with the engine's own BlendAssembler and OutputRaster.",
         "* The kill run makes the worker that fuses the middle tile exit hard (`os._exit`, test hook "

@@ -86,6 +86,20 @@ def test_batch_on_a_local_cluster_matches_the_single_process(scenes, tmp_path):
     assert np.array_equal(pixels(tmp_path / "out" / "c_gsa.tif"), pixels(ref))
 
 
+def test_batch_with_the_tiles_of_each_scene_on_the_cluster(scenes, tmp_path):
+    pytest.importorskip("distributed")
+    pairs = batch.pairs_from_folder(str(scenes), "*_pan.tif", "*_ms.tif", str(tmp_path / "out"), "gsa")
+    messages = []
+    reports = batch.run_batch(pairs, TEMPLATE, str(tmp_path / "summary.csv"), cluster="local:2",
+                              tiles_on_cluster=True, log=messages.append)
+    assert [r.status for r in reports] == ["ok", "failed", "ok"]
+    assert sum("Starting a local Dask cluster" in m for m in messages) == 1      # one cluster for the batch
+    assert any("[a] Tiles run on a Dask cluster of 2 worker(s)" in m for m in messages)
+    ref = tmp_path / "ref.tif"
+    run_fusion(FusionRequest(hr_path=PAN, lr_path=MS, output_path=str(ref), **TEMPLATE))
+    assert np.array_equal(pixels(tmp_path / "out" / "a_gsa.tif"), pixels(ref))
+
+
 def test_command_line_with_a_pairs_table(tmp_path, capsys):
     table = tmp_path / "pairs.csv"
     table.write_text(f"pan,ms,output\n{PAN},{MS},one.tif\n{PAN},missing_ms.tif,two.tif\n")

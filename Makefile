@@ -174,3 +174,12 @@ train-panadapter-ablations: setup
 
 bench-panadapter: setup
 	"$(PY)" bench/bench_panadapter.py
+
+# --- INFN (HS-MS fusion): benchmark -------------------------------------------------------------
+# CAVE validation x4/x8, scene-adapted INFN on EnMAP + simulated Sentinel-2, CPU throughput; writes
+# bench/results/infn_quality.md.  INFN_WEIGHTS defaults to the bundled model (else build/infn_cave_x4x8/).
+INFN_WEIGHTS      ?=
+INFN_ADAPT_SECONDS ?= 120
+.PHONY: bench-infn
+bench-infn: setup
+	"$(PY)" bench/bench_infn.py $(if $(INFN_WEIGHTS),--weights $(INFN_WEIGHTS)) --adapt-seconds $(INFN_ADAPT_SECONDS)

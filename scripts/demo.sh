@@ -73,23 +73,46 @@ HSI="resources/sample/jasper_ridge_lrhsi_120m.tif"
 MSI="resources/sample/jasper_ridge_msi_s2_30m.tif"
 scripts/qgis_process run deeppansharpen:hsmsfusion -- \
   "HSI=$ROOT/$HSI" "MSI=$ROOT/$MSI" "OUTPUT=$ROOT/demo_output/jasper_ridge_fused.tif" > demo_output/hsms.log
-"$PY" - "$ROOT" "$ROOT/demo_output/jasper_ridge_fused.tif" <<'PYEOF'
+OUTPUTS=("MTF-GLP-HS=$ROOT/demo_output/jasper_ridge_fused.tif")
+
+# INFN (deep) adapts itself to this 198-band sensor pair first (short budget); needs torch.
+if "$PY" -c 'import torch' 2>/dev/null; then
+  INFN_IDX=$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); from core.methods import method_names; print(method_names("hsms").index("infn"))' "$ROOT")
+  echo ">> INFN with scene adaptation (ADAPT, 30 s budget on the CPU)"
+  scripts/qgis_process run deeppansharpen:hsmsfusion -- \
+    "HSI=$ROOT/$HSI" "MSI=$ROOT/$MSI" "METHOD=$INFN_IDX" ADAPT=true ADAPT_SECONDS=30 \
+    "ADAPTED_WEIGHTS=$ROOT/demo_output/jasper_ridge_infn_adapted.safetensors" \
+    "OUTPUT=$ROOT/demo_output/jasper_ridge_infn.tif" > demo_output/hsms_infn.log 2>&1 \
+    && OUTPUTS+=("INFN (adapted)=$ROOT/demo_output/jasper_ridge_infn.tif") \
+    || echo "   INFN failed: see demo_output/hsms_infn.log"
+  grep -h "INFN adaptation:" demo_output/hsms_infn.log | sed 's/^/   /' || true
+else
+  echo ">> INFN skipped (torch is not installed)"
+fi
+"$PY" - "$ROOT" "${OUTPUTS[@]}" <<'PYEOF'
 import os, sys
 import numpy as np
 import scipy.io
 from osgeo import gdal
-root, out = sys.argv[1:3]
+root = sys.argv[1]
 sys.path.insert(0, root)
 from core import metrics
-ds = gdal.Open(out)
-fused = ds.ReadAsArray().astype(np.float64)
-print(f"   Output: {out} ({ds.RasterXSize} x {ds.RasterYSize} pixels, {ds.RasterCount} bands, "
-      f"band 50 at {ds.GetRasterBand(50).GetMetadataItem('wavelength')} nm)")
 truth = os.path.join(root, "..", "shared", "data", "jasper_ridge", "jasperRidge2_R198.mat")
+cube = None
 if os.path.exists(truth):
     cube = scipy.io.loadmat(truth)["Y"].T.reshape(100, 100, 198, order="F").transpose(2, 0, 1)[:, 1:, 1:]
     cube = cube.astype(np.float64)
-    print(f"   Against the true 30 m cube: PSNR {metrics.psnr(fused, cube, 5000.0):.2f} dB, "
-          f"SAM {metrics.sam(fused, cube):.2f} deg, ERGAS {metrics.ergas(fused, cube, 4):.3f}")
+    print(f"   {'method':<16} {'PSNR':>7} {'SAM':>6} {'ERGAS':>7}   (against the true 30 m cube)")
+for item in sys.argv[2:]:
+    name, out = item.split("=", 1)
+    ds = gdal.Open(out)
+    fused = ds.ReadAsArray().astype(np.float64)
+    if cube is None:
+        print(f"   {name}: {out} ({ds.RasterXSize} x {ds.RasterYSize} pixels, {ds.RasterCount} bands, "
+              f"band 50 at {ds.GetRasterBand(50).GetMetadataItem('wavelength')} nm)")
+        continue
+    print(f"   {name:<16} {metrics.psnr(fused, cube, 5000.0):7.2f} {metrics.sam(fused, cube):6.2f} "
+          f"{metrics.ergas(fused, cube, 4):7.3f}   {os.path.basename(out)}, {ds.RasterCount} bands, "
+          f"band 50 at {ds.GetRasterBand(50).GetMetadataItem('wavelength')} nm")
 PYEOF
 

@@ -28,6 +28,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
     WEIGHTS = "WEIGHTS"
     ADAPT = "ADAPT"
     ADAPT_SECONDS = "ADAPT_SECONDS"
+    ADAPT_STEPS = "ADAPT_STEPS"
     ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
 
     def name(self) -> str:
@@ -67,6 +68,8 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             "Without a model for your band layout, adaptation starts automatically.</p>"
             "<p><b>INFN: adaptation time</b> (advanced): seconds spent adapting (more = better, up to a point; "
             "a GPU does much more in the same time).</p>"
+            "<p><b>INFN: adaptation steps</b> (advanced): a fixed number of training steps instead of the time "
+            "budget, to repeat an adaptation exactly (the log gives the number a timed run used).</p>"
             "<p><b>INFN: weights file</b> (advanced): a .safetensors model (with its .json manifest next to it), "
             "e.g. one saved by an earlier adaptation. Empty = the bundled model.</p>"
             "<p><b>INFN: save the adapted model</b> (advanced): where to save the adapted model, to reuse it on "
@@ -91,6 +94,9 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.ADAPT_SECONDS, self.tr("INFN: adaptation time (seconds)"), QgsProcessingParameterNumber.Double,
             defaultValue=120.0, minValue=1.0, maxValue=36000.0)))
+        self.addParameter(_advanced(QgsProcessingParameterNumber(
+            self.ADAPT_STEPS, self.tr("INFN: adaptation steps (0 = as many as the time allows)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0)))
         self.addParameter(_advanced(QgsProcessingParameterFile(
             self.WEIGHTS, self.tr("INFN: weights file (.safetensors; empty = bundled model)"),
             behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
@@ -126,6 +132,9 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             opts["adapt"] = True
         if parameters.get(self.ADAPT_SECONDS) not in (None, ""):
             opts["adapt_seconds"] = self.parameterAsDouble(parameters, self.ADAPT_SECONDS, context)
+        steps = self.parameterAsInt(parameters, self.ADAPT_STEPS, context) if parameters.get(self.ADAPT_STEPS) else 0
+        if steps > 0:
+            opts["adapt_steps"] = steps
         weights = self.parameterAsFile(parameters, self.WEIGHTS, context) if parameters.get(self.WEIGHTS) else ""
         if weights:
             opts["weights"] = weights

@@ -306,7 +306,9 @@ class INFN(FusionMethod):
         report["error_interpolated"] = error_interp
         b, a = report["error_before"]["rmse"], report["error_after"]["rmse"]
         self._info(f"INFN adaptation: {report['steps']} steps in {report['seconds']:.0f} s; reduced-resolution "
-                   f"RMSE: interpolation {error_interp['rmse']:.4f}, start {b:.4f}, adapted {a:.4f} (scaled units)")
+                   f"RMSE: interpolation {error_interp['rmse']:.4f}, start {b:.4f}, adapted {a:.4f} (scaled units)"
+                   + (f"; ADAPT_STEPS={report['steps']} repeats it exactly" if report["steps"] == report["planned_steps"]
+                      else ""))
         self.used = used
         self.scale, self.msi_scale = s_h, s_m
         base_desc = (f"{base_man['name']} (sha256 {base_man['weights']['sha256'][:16]})" if base_man else "none")

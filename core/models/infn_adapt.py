@@ -258,7 +258,7 @@ def interpolation_error(pairs: PairSet) -> dict:
 @dataclass
 class AdaptSettings:
     seconds: float = 120.0
-    steps: Optional[int] = None         # fixed number of steps (else fitted to ``seconds`` after timing)
+    steps: Optional[int] = None         # fixed number of steps, no time limit (else fitted to ``seconds``)
     seed: int = 0
     batch: int = 8
     lr_patch: int = 12
@@ -325,7 +325,7 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
         if total is not None and step >= total:
             break
         elapsed = time.perf_counter() - start
-        if elapsed > budget:
+        if elapsed > budget and settings.steps is None:          # a given number of steps always runs to the end
             if total is not None:
                 log(f"INFN adaptation: time budget reached after {step} of {total} steps.")
             break
@@ -356,11 +356,10 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
             timing.append(time.perf_counter() - ts)
             if len(timing) == 5:
                 per = float(np.median(timing[1:]))
-                total = max(step + 1, int((budget - (time.perf_counter() - start)) / per * 0.95) + step)
-                log(f"INFN adaptation: {total} steps of {per:.2f} s (batch {lr_t.shape[0]}, "
-                    f"{n * r} x {n * r} pixels); set ADAPT_STEPS={total} to repeat exactly.")
-        progress(min(1.0, (time.perf_counter() - start) / budget if total is None else max(step / total, (
-            time.perf_counter() - start) / budget)))
+                total = max(step + 1, int((budget - (time.perf_counter() - start)) / per * 0.9) + step)
+                log(f"INFN adaptation: {total} steps of {per:.2f} s planned (batch {lr_t.shape[0]}, "
+                    f"{n * r} x {n * r} pixels).")
+        progress(min(1.0, step / total if total else (time.perf_counter() - start) / budget))
     model.eval()
     after = evaluate(model, pairs, device)
     kept = "adapted"
@@ -373,6 +372,6 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
         after = before
     for p in model.parameters():
         p.requires_grad_(True)
-    return {"kept": kept, "steps": step, "seconds": round(time.perf_counter() - t0, 1), "patch": n * r, "seed": settings.seed,
+    return {"kept": kept, "steps": step, "planned_steps": total, "seconds": round(time.perf_counter() - t0, 1), "patch": n * r, "seed": settings.seed,
             "error_before": before, "error_after": after, "loss_first": losses[0] if losses else None,
             "loss_last": float(np.mean(losses[-10:])) if losses else None}

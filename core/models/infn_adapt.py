@@ -16,8 +16,12 @@ from the base model by wavelength instead of at random:
     A = argmin ||A S - D'|| (D' = D resampled on the new bands) and the new weights are W_rgb A;
   * output layer: base rows interpolated at the wavelengths inside the base range, zero elsewhere (those
     bands start as the interpolated HSI).
-Then the band layers are trained alone for a quarter of the budget, and everything together (the trunk
-with a 5x smaller learning rate) for the rest, L1 loss, AdamW, cosine decay, gradient clipping.
+A linear detail path (MSI minus the estimated response applied to the upsampled HSI, injected into every
+band) starts at its least-squares optimum on the reduced-resolution pairs.  Then the band layers are trained
+alone for a quarter of the steps, and everything together (the trunk with a 5x smaller learning rate) for the
+rest: L1 + 0.05 x (1 - cosine) per pixel (the spectral angle: dark pixels count as much as bright ones),
+AdamW, cosine decay, gradient clipping, random flips (odd ratios) and transposes that keep the decimation
+phase.  If the trained network is worse than its start on the pairs, the start is kept.
 
 Reproducible: batch k comes from numpy.random.default_rng([seed, k]); the number of steps is fixed after
 timing the first steps (or given), so the same steps on the same data give the same weights.
@@ -105,7 +109,7 @@ def make_region(hsi: np.ndarray, msi: np.ndarray, valid: np.ndarray, ratio: int,
                   np.ascontiguousarray(hsi, np.float32), valid.astype(bool))
 
 
-def sample_batch(pairs: PairSet, rng: np.random.Generator, batch: int, lr_patch: int):
+def sample_batch(pairs: PairSet, rng: np.random.Generator, batch: int, lr_patch: int, augment: bool = True):
     """``batch`` crops of ``lr_patch`` degraded pixels (aligned on the ratio) from random regions; a region
     smaller than the patch is used whole (batch 1).  Returns torch tensors (lr, msi, up, target, valid)."""
     r = pairs.ratio
@@ -137,7 +141,32 @@ def sample_batch(pairs: PairSet, rng: np.random.Generator, batch: int, lr_patch:
                           g.up[(slice(None),) + hs], g.target[(slice(None),) + hs], g.valid[hs]))
         if not parts:
             return None
+    if augment:
+        parts = [_dihedral(p, r, rng) for p in parts]
     return tuple(torch.from_numpy(np.ascontiguousarray(np.stack([p[k] for p in parts]))) for k in range(5))
+
+
+def _dihedral(part, ratio: int, rng: np.random.Generator):
+    """A random flip / transpose of one (lr, msi, up, target, valid) crop that keeps the decimation phase:
+    flips only for odd ratios (LR pixel k stays on HR pixel r*k + r//2), transposes for any ratio, and only
+    when the HR size is exactly ratio x the LR size."""
+    lr = part[0]
+    hh, ww = part[3].shape[-2:]
+    if (hh, ww) != (lr.shape[-2] * ratio, lr.shape[-1] * ratio):
+        return part
+    tr, fy, fx = (bool(v) for v in rng.integers(0, 2, size=3))
+    if ratio % 2 == 0:
+        fy = fx = False
+    out = []
+    for a in part:
+        if fy:
+            a = a[..., ::-1, :]
+        if fx:
+            a = a[..., :, ::-1]
+        if tr:
+            a = np.swapaxes(a, -1, -2)
+        out.append(a)
+    return tuple(out)
 
 
 def patch_size(pairs: PairSet, wanted: int = 12) -> int:
@@ -265,6 +294,7 @@ class AdaptSettings:
     lr_bands: float = 1e-3
     lr_trunk: float = 2e-4
     lr_detail: float = 1e-4
+    sam_weight: float = 0.05            # weight of the spectral-angle term (1 - cos) in the loss
     bands_only_share: float = 0.25      # first share of the steps: band layers only
     clip: float = 1.0
 
@@ -345,6 +375,10 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
         pred = model(lr_t, msi_t, up_t, r, origin=origin)
         w = val_t[:, None].to(pred.dtype)
         loss = (torch.abs(pred - tgt_t) * w).sum() / (w.sum() * pred.shape[1]).clamp_min(1.0)
+        if settings.sam_weight:
+            # spectral-angle term: dark pixels (water, shadow) weigh as much as bright ones
+            cos = F.cosine_similarity(pred, tgt_t, dim=1, eps=1e-6)
+            loss = loss + settings.sam_weight * ((1.0 - cos) * w[:, 0]).sum() / w.sum().clamp_min(1.0)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if settings.clip:

@@ -136,6 +136,10 @@ def evaluate_full(work, adapt_seconds, threads) -> dict:
 
 
 def throughput(work, threads) -> dict:
+    return {t: _throughput(work, t) for t in (1, 2)}
+
+
+def _throughput(work, threads) -> dict:
     """PAN megapixels per second of PanAdapter on the CPU: the whole engine run and the network alone."""
     import torch
     from core.models.panadapter.predict import predict_image
@@ -192,7 +196,7 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
         f"Command: `{command}`  ",
         f"Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}  ",
         f"Software: Python {platform.python_version()}, torch {torch.__version__}, GDAL {gdal.__version__}; "
-        f"SHA-1 of core/*.py {BQ.engine_fingerprint()}; torch threads {threads}; machine: {os.cpu_count()} CPU cores, "
+        f"SHA-1 of core/*.py {BQ.engine_fingerprint()}; torch threads {threads} (quality rows); machine: {os.cpu_count()} CPU cores, "
         "shared with other jobs (an INFN training run at nice 5 was using about one core) — timings are pessimistic.",
         "",
         "Protocol: as bench/results/classical_quality.md (Wald via `core.wald.degrade_pair`, the pair's sensor "
@@ -233,12 +237,15 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
               "| pair | beats every classical (ERGAS and SAM) | beats every ablation (ERGAS) | target |",
               "|---|---|---|---|"] + check_targets(results) + [""]
     if tp:
+        best = max(v["engine_mp_s"] for v in tp.values())
         lines += ["## CPU throughput", "",
-                  f"Engine run (prepare + tiles + GeoTIFF), synthetic 4-band scene, PAN {tp['engine_mp']:.2f} MP, "
-                  f"bundled 4-band weights, ratio 2: **{tp['engine_mp_s']:.2f} PAN MP/s** ({tp['engine_seconds']:.1f} s). "
-                  f"Network alone (patch-wise inference, 512 × 512, 4 bands): **{tp['network_mp_s']:.2f} MP/s**. "
-                  f"Torch threads {tp['threads']}. Target >= 0.5 PAN MP/s on this 2-core machine: "
-                  + ("met." if tp["engine_mp_s"] >= 0.5 else "**not met** (see the load note above)."), ""]
+                  "Engine run (prepare + tiles + GeoTIFF) on a synthetic 4-band scene (PAN 1024 × 1024, ratio 2, "
+                  "bundled 4-band weights) and the network alone (patch-wise inference of a 512 × 512 image):", "",
+                  "| torch threads | engine PAN MP/s | engine seconds | network alone MP/s |", "|---|---|---|---|"]
+        for t, v in tp.items():
+            lines.append(f"| {t} | {v['engine_mp_s']:.2f} | {v['engine_seconds']:.1f} | {v['network_mp_s']:.2f} |")
+        lines += ["", "Target >= 0.5 PAN MP/s on this 2-core machine: "
+                  + ("met." if best >= 0.5 else "**not met** under this load (see the note on the machine above)."), ""]
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + "\n")
@@ -249,7 +256,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pairs", default="all")
     ap.add_argument("--adapt-seconds", type=float, default=60.0)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads for the quality rows")
     ap.add_argument("--no-throughput", action="store_true")
     ap.add_argument("--no-wv2", action="store_true")
     ap.add_argument("--work", default=os.path.join(HERE, "work", "panadapter"))

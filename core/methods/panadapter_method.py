@@ -20,9 +20,13 @@ decimated onto the MS grid, the MS is filtered with the band MTFs and decimated,
 of both stages (input heads, LPE, fusion, Tail1, Q embedding, tokenisers, adapters, Tail2) are fine-tuned
 on random crops for ``adapt_seconds``; the pre-trained CNN and transformer bodies stay frozen.  It starts
 from the bundled model with the same band count, or, for another band count, from the 4-band model with
-new band-dependent layers.  The adapted network is kept only if it lowers the loss on held-out crops.
+new band-dependent layers.  The adapted network is kept only if it lowers the loss on a fixed set of
+check crops drawn before training.
 
-Inference: the engine's tiles (halo 32 px, overlap blending) are cut into 128 x 128 pieces that overlap
+Residual base: the bundled networks learn corrections to MTF-GLP-HPM (``PanAdapterConfig.base``), which
+this method computes on every tile with the classical method prepared on the same scene.
+
+Inference: the engine's tiles (halo >= 32 px, overlap blending) are cut into 128 x 128 pieces that overlap
 by 16 px (the transformer attends within a piece), fused in batches under torch.inference_mode (autocast
 float16 on CUDA) and blended.
 """
@@ -41,6 +45,7 @@ from ..errors import Cancelled, InputError
 from ..models import weights as W
 from ..models.panadapter import PanAdapter, PanAdapterConfig
 from ..models.panadapter.predict import predict_image
+from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
 from .base import FusionMethod, SceneInfo, Tile
 
@@ -90,8 +95,8 @@ def find_bundled(bands: int, ratio: int) -> list[dict]:
 # Scene adaptation
 # ------------------------------------------------------------------------------------------------
 
-def scene_pairs(samples, scene: SceneInfo, scale: float, gain: float) -> list[tuple]:
-    """Reduced-resolution (ms_up, pan, ref) triples, normalised, from the engine's sample tiles."""
+def scene_pairs(samples, scene: SceneInfo, scale: float, gain: float, base_name: str = "ms_up") -> list[tuple]:
+    """Reduced-resolution (ms_up, pan, ref, residual base) arrays, normalised, from the engine's sample tiles."""
     r = scene.ratio
     out = []
     for t in samples:
@@ -106,21 +111,23 @@ def scene_pairs(samples, scene: SceneInfo, scale: float, gain: float) -> list[tu
             continue
         ref, pan_red = ref[:, :h, :w], pan_red[:h, :w]
         ms_red = filters.mtf_filter_decimate(ref, scene.gnyq_lr, r)
-        ms_red_up = filters.upsample(ms_red, r, (h, w))
-        out.append((ms_red_up.astype(np.float32), pan_red.astype(np.float32), ref.astype(np.float32)))
+        ms_red_up = filters.upsample(ms_red, r, (h, w)).astype(np.float32)
+        pan_red = pan_red.astype(np.float32)
+        base = classical_base(base_name, ms_red_up, pan_red, r, scene.gnyq_lr, scene.gnyq_hr)
+        out.append((ms_red_up, pan_red, ref.astype(np.float32), base.astype(np.float32)))
     return out
 
 
 def _crop_batch(pairs, n, size, r, rng):
-    a, b, c = [], [], []
+    out = [[], [], [], []]
     wts = np.array([p[1].size for p in pairs], float)
     for _ in range(n):
-        ms_up, pan, ref = pairs[rng.choice(len(pairs), p=wts / wts.sum())]
+        ms_up, pan, ref, base = pairs[rng.choice(len(pairs), p=wts / wts.sum())]
         y = rng.integers(0, (pan.shape[0] - size) // r + 1) * r
         x = rng.integers(0, (pan.shape[1] - size) // r + 1) * r
-        a.append(ms_up[:, y:y + size, x:x + size]); b.append(pan[None, y:y + size, x:x + size])
-        c.append(ref[:, y:y + size, x:x + size])
-    return [torch.from_numpy(np.ascontiguousarray(np.stack(v))) for v in (a, b, c)]
+        for lst, a in zip(out, (ms_up, pan[None], ref, base)):
+            lst.append(a[:, y:y + size, x:x + size])
+    return [torch.from_numpy(np.ascontiguousarray(np.stack(v))) for v in out]
 
 
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
@@ -138,13 +145,17 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     torch.manual_seed(seed)
     held = [t.to(device) for t in _crop_batch(big, 8, size, r, np.random.default_rng(seed + 1))]
     params = model.set_stage("adapt")
-    opt = torch.optim.AdamW(params, lr=lr)
+    # the stage-1 parts are small (heads, LPE, fusion, Tail1): a 4x larger step
+    s1 = {id(p) for p in model._parts(model.trainable_names(1))}
+    groups = [{"params": [p for p in params if id(p) in s1], "mult": 4.0},
+              {"params": [p for p in params if id(p) not in s1], "mult": 1.0}]
+    opt = torch.optim.AdamW(groups, lr=lr)
     phase = (r // 2, r // 2)
 
     def held_loss() -> float:
         model.eval()
         with torch.inference_mode():
-            v = float(torch.nn.functional.l1_loss(model(held[0], held[1], r, phase, stage=2), held[2]))
+            v = float(torch.nn.functional.l1_loss(model(held[0], held[1], r, phase, stage=2, base=held[3]), held[2]))
         model.train()
         return v
 
@@ -153,20 +164,24 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     t0 = time.perf_counter()
     steps = 0
     model.train()
-    while time.perf_counter() - t0 < seconds and (max_steps is None or steps < max_steps):
+    step_time = 0.0
+    while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
         if is_cancelled and is_cancelled():
             raise Cancelled("Cancelled by the user; no output was written.")
-        cur = lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (time.perf_counter() - t0) / seconds))))
+        ts = time.perf_counter()
+        frac = min(1.0, (ts - t0) / seconds)
+        cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
-            g["lr"] = cur
-        ms_up, pan, ref = (t.to(device) for t in _crop_batch(big, batch, size, r, rng))
-        o1, o2 = model(ms_up, pan, r, phase, stage=2, return_both=True)
+            g["lr"] = cur * g["mult"]
+        ms_up, pan, ref, base = (t.to(device) for t in _crop_batch(big, batch, size, r, rng))
+        o1, o2 = model(ms_up, pan, r, phase, stage=2, return_both=True, base=base)
         loss = torch.nn.functional.l1_loss(o2, ref) + 0.5 * torch.nn.functional.l1_loss(o1, ref)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         steps += 1
+        step_time = time.perf_counter() - ts if steps == 1 else 0.8 * step_time + 0.2 * (time.perf_counter() - ts)
         if progress:
             progress(min(1.0, (time.perf_counter() - t0) / seconds))
     after = held_loss()
@@ -176,7 +191,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     model.set_stage(2)
     model.eval()
     return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
-            "held_out_l1_before": round(before, 6), "held_out_l1_after": round(after, 6), "kept": kept}
+            "check_l1_before": round(before, 6), "check_l1_after": round(after, 6), "kept": kept}
 
 
 def transplant(src: PanAdapter, bands: int, seed: int = 0) -> PanAdapter:
@@ -213,9 +228,11 @@ class PanAdapterMethod(FusionMethod):
         self.warnings: list[str] = []
         self.batch = 8
         self.stage = 2
+        self.base_method = None          # classical fusion giving the residual base (cfg.base), or None
 
     def halo(self, ratio: int) -> int:
-        return HALO
+        from .classical_pan import MTFGLPHPM
+        return max(HALO, MTFGLPHPM().halo(ratio))       # the residual base is filtered on the tile
 
     def _warn(self, msg: str) -> None:
         self.warnings.append(msg)
@@ -293,9 +310,14 @@ class PanAdapterMethod(FusionMethod):
         if adapt and not isinstance(model, PanAdapter):
             raise InputError(f"The weights '{man['name']}' are not a PanAdapter network ({man.get('variant')}): "
                              "they cannot be adapted to the scene.")
+        base_name = getattr(getattr(model, "cfg", None), "base", "ms_up")
+        if base_name != "ms_up":
+            from . import get_method
+            self.base_method = get_method(base_name)
+            self.base_method.prepare(samples, scene)
         if adapt:
             seconds = float(opts.get("adapt_seconds") or 120.0)
-            pairs = scene_pairs(samples, scene, self.scale, self.gain)
+            pairs = scene_pairs(samples, scene, self.scale, self.gain, base_name)
             if not pairs:
                 raise InputError("PanAdapter cannot adapt: the scene is too small for a reduced-resolution pair.")
             self._info(f"Adapting PanAdapter to the scene for {seconds:.0f} s (Wald protocol on "
@@ -304,8 +326,8 @@ class PanAdapterMethod(FusionMethod):
                               getattr(self, "report_progress", None), getattr(self, "is_cancelled", None))
             rep["started_from"] = man["name"]
             self.adaptation = rep
-            self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; held-out L1 "
-                       f"{rep['held_out_l1_before']:.5f} -> {rep['held_out_l1_after']:.5f}"
+            self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; L1 on check crops "
+                       f"{rep['check_l1_before']:.5f} -> {rep['check_l1_after']:.5f}"
                        + ("" if rep["kept"] else " (no gain: the starting weights are kept)") + ".")
             out = opts.get("adapted_weights")
             if out:
@@ -345,6 +367,7 @@ class PanAdapterMethod(FusionMethod):
         k = np.float32(self.gain / self.scale)
         ms_up = tile.lr_up.astype(np.float32) * k
         pan = tile.hr[0].astype(np.float32) * k
+        base = self.base_method.apply(tile).astype(np.float32) * k if self.base_method is not None else None
         out = predict_image(self.model, ms_up, pan, tile.ratio, tile.phase, self.device, PIECE, PIECE_OVERLAP,
-                            self.batch, stage=self.stage)
+                            self.batch, stage=self.stage, base=base)
         return (out / k).astype(np.float32, copy=False)

@@ -29,6 +29,7 @@ import numpy as np
 from osgeo import gdal
 
 from .. import filters
+from ..models.panadapter.residual_base import classical_base
 
 SHARED = os.path.abspath(os.environ.get("DEEP_PANSHARPEN_SHARED",
                                         os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared")))
@@ -67,6 +68,7 @@ class WaldPair:
     ms_up: np.ndarray        # (C, H, W) reduced MS interpolated onto the reduced PAN grid
     ref: np.ndarray          # (C, H, W) reference (the original MS)
     gain: float
+    base: np.ndarray = None  # (C, H, W) MTF-GLP-HPM of (ms_up, pan): the residual base of the network
 
     @property
     def bands(self) -> int:
@@ -78,9 +80,9 @@ class WaldPair:
         cut = int(w * (1 - fraction)) // (8 * self.ratio) * (8 * self.ratio)
         f = lambda a, s: np.ascontiguousarray(a[..., s])
         tr = WaldPair(self.name, self.ratio, f(self.pan, slice(0, cut)), f(self.ms_up, slice(0, cut)),
-                      f(self.ref, slice(0, cut)), self.gain)
+                      f(self.ref, slice(0, cut)), self.gain, f(self.base, slice(0, cut)))
         va = WaldPair(self.name + ":val", self.ratio, f(self.pan, slice(cut, None)), f(self.ms_up, slice(cut, None)),
-                      f(self.ref, slice(cut, None)), self.gain)
+                      f(self.ref, slice(cut, None)), self.gain, f(self.base, slice(cut, None)))
         return tr, va
 
 
@@ -96,8 +98,11 @@ def wald_pair(name: str, pan: np.ndarray, ms: np.ndarray, ratio: int, pan_phase,
     ms_red = filters.mtf_filter_decimate(ref, gnyq_ms, r)
     ms_up = filters.upsample(ms_red, r, (h, w))
     g = scene_gain(ms_red)
-    return WaldPair(name, r, (pan_red * g).astype(np.float32), (ms_up * g).astype(np.float32),
-                    (ref * g).astype(np.float32), g)
+    pan_n, ms_up_n = (pan_red * g).astype(np.float32), (ms_up * g).astype(np.float32)
+    # The residual base: the classical fusion of the reduced pair, computed once on the whole image.  The
+    # split keeps the whole-image base for both parts (the engine computes it per tile with a halo).
+    base = classical_base("mtf_glp_hpm", ms_up_n, pan_n, r, gnyq_ms, gnyq_pan)
+    return WaldPair(name, r, pan_n, ms_up_n, (ref * g).astype(np.float32), g, base)
 
 
 def landsat8_pairs(data: str = DATA) -> list[WaldPair]:
@@ -150,21 +155,22 @@ def layout_pairs(layout: str, data: str = DATA) -> list[WaldPair]:
 
 def sample_batch(pairs: list[WaldPair], ratio: int, n: int, size: int, rng: np.random.Generator,
                  augment: bool = True):
-    """(ms_up, pan, ref) float32 arrays (n, C, size, size) / (n, 1, size, size) of pairs at ``ratio``.
+    """(ms_up, pan, ref, base) float32 arrays (n, C, size, size) / (n, 1, size, size) of pairs at ``ratio``.
 
     Crops start on multiples of the ratio (the decimation phase stays r//2); the augmentation is a
     transpose (which keeps the phase), chosen per batch; pairs are weighted by their pixel count.
     """
     cand = [p for p in pairs if p.ratio == ratio and min(p.pan.shape) >= size]
     wts = np.array([p.pan.size for p in cand], float)
-    ms_up, pan, ref = [], [], []
+    ms_up, pan, ref, base = [], [], [], []
     for _ in range(n):
         p = cand[rng.choice(len(cand), p=wts / wts.sum())]
         y = rng.integers(0, (p.pan.shape[0] - size) // ratio + 1) * ratio
         x = rng.integers(0, (p.pan.shape[1] - size) // ratio + 1) * ratio
         s = (slice(y, y + size), slice(x, x + size))
         ms_up.append(p.ms_up[(slice(None),) + s]); pan.append(p.pan[s][None]); ref.append(p.ref[(slice(None),) + s])
-    out = [np.stack(a) for a in (ms_up, pan, ref)]
+        base.append(p.base[(slice(None),) + s])
+    out = [np.stack(a) for a in (ms_up, pan, ref, base)]
     if augment and rng.random() < 0.5:
         out = [np.swapaxes(a, -1, -2) for a in out]
     return [np.ascontiguousarray(a, dtype=np.float32) for a in out]

@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--size", type=int, default=64, help="HR crop side")
-    p.add_argument("--lr", type=float, default=None, help="default 2e-3 (stage 1), 5e-4 (stage 2 / pnn)")
+    p.add_argument("--lr", type=float, default=None, help="default 1e-3 (stage 1), 5e-4 (stage 2 / pnn)")
     p.add_argument("--min-lr", type=float, default=1e-5)
     p.add_argument("--warmup", type=int, default=50)
     p.add_argument("--epoch-steps", type=int, default=200)
@@ -89,7 +89,9 @@ def evaluate(model, pairs, stage=None, device="cpu") -> dict:
     model.eval()
     res = {}
     for p in pairs:
-        out = predict_image(model, p.ms_up, p.pan, p.ratio, (p.ratio // 2, p.ratio // 2), device, stage=stage)
+        base = p.base if getattr(getattr(model, "cfg", None), "base", "ms_up") != "ms_up" else None
+        out = predict_image(model, p.ms_up, p.pan, p.ratio, (p.ratio // 2, p.ratio // 2), device, stage=stage,
+                            base=base)
         res[p.name] = {"SAM": metrics.sam(out, p.ref), "ERGAS": metrics.ergas(out, p.ref, p.ratio),
                        "PSNR": metrics.psnr(out, p.ref, 1.0)}
     model.train(was)
@@ -97,8 +99,12 @@ def evaluate(model, pairs, stage=None, device="cpu") -> dict:
 
 
 def baseline(pairs) -> dict:
-    return {p.name: {"SAM": metrics.sam(p.ms_up, p.ref), "ERGAS": metrics.ergas(p.ms_up, p.ref, p.ratio),
-                     "PSNR": metrics.psnr(p.ms_up, p.ref, 1.0)} for p in pairs}
+    out = {}
+    for p in pairs:
+        for tag, x in (("EXP", p.ms_up), ("MTF-GLP-HPM", p.base)):
+            out.setdefault(tag, {})[p.name] = {"SAM": metrics.sam(x, p.ref), "ERGAS": metrics.ergas(x, p.ref, p.ratio),
+                                                "PSNR": metrics.psnr(x, p.ref, 1.0)}
+    return out
 
 
 def _mean(res: dict, key: str) -> float:
@@ -149,7 +155,7 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
                                            "total_steps", "seed", "loss", "optimizer")},
             "step": state["best"].get("step"), "train_seconds": round(state["train_seconds"], 1),
             "previous_stages_seconds": s.get("previous_stages_seconds", {}),
-            "validation": state["best"].get("validation"), "validation_baseline_exp": s.get("baseline"),
+            "validation": state["best"].get("validation"), "validation_baselines": s.get("baseline"),
         },
     }
 
@@ -179,9 +185,10 @@ def run(argv=None) -> dict:
              "variant": args.variant, "random_vit": bool(args.random_vit),
              "pretrained": os.path.abspath(args.pretrained), "init": os.path.abspath(args.init) if args.init else None,
              "data": os.path.abspath(args.data), "batch": args.batch, "size": args.size,
-             "lr": args.lr or (2e-3 if args.stage == 1 and args.variant == "panadapter" else 5e-4),
+             "lr": args.lr or (1e-3 if args.stage == 1 and args.variant == "panadapter" else 5e-4),
              "min_lr": args.min_lr, "warmup": args.warmup, "epoch_steps": args.epoch_steps, "seed": args.seed,
-             "total_steps": args.steps, "config": json.loads(args.config), "loss": "L1",
+             "total_steps": args.steps, "config": (dict({"base": "mtf_glp_hpm"}, **json.loads(args.config)) if args.variant == "panadapter"
+                        else json.loads(args.config)), "loss": "L1",
              "optimizer": "AdamW(betas=(0.9, 0.999))", "schedule": "linear warm-up + cosine",
              "ratios": LAYOUTS[args.layout]["ratios"], "environment": environment()}
     t0 = time.perf_counter()
@@ -222,7 +229,9 @@ def run(argv=None) -> dict:
             _append_csv(os.path.join(out, "val_log.csv"), {"step": step, "pair": name, **{k: round(x, 5) for k, x in d.items()}})
         score = _mean(v, "ERGAS")
         print(f"  val step {step}: ERGAS {score:.4f} SAM {_mean(v, 'SAM'):.4f} PSNR {_mean(v, 'PSNR'):.3f} "
-              f"(EXP: ERGAS {_mean(s['baseline'], 'ERGAS'):.4f})", flush=True)
+              f"(EXP: ERGAS {_mean(s['baseline']['EXP'], 'ERGAS'):.4f}, MTF-GLP-HPM: ERGAS "
+              f"{_mean(s['baseline']['MTF-GLP-HPM'], 'ERGAS'):.4f} SAM {_mean(s['baseline']['MTF-GLP-HPM'], 'SAM'):.4f})",
+              flush=True)
         if score < state["best"].get("score", np.inf):
             state["best"] = {"score": score, "step": step, "validation": v}
             save_weights(os.path.join(out, s["name"] + ".safetensors"), model.state_dict(),
@@ -241,11 +250,11 @@ def run(argv=None) -> dict:
         ts = time.perf_counter()
         r = s["ratios"][step % len(s["ratios"])]
         rng = np.random.default_rng([s["seed"], step])
-        ms_up, pan, ref = (torch.from_numpy(a) for a in pan_data.sample_batch(train, r, s["batch"], s["size"], rng))
+        ms_up, pan, ref, base = (torch.from_numpy(a) for a in pan_data.sample_batch(train, r, s["batch"], s["size"], rng))
         cur = lr_at(step, s if s["total_steps"] else dict(s, total_steps=10 ** 9))
         for g in opt.param_groups:
             g["lr"] = cur
-        pred = model(ms_up, pan, r, (r // 2, r // 2))
+        pred = model(ms_up, pan, r, (r // 2, r // 2), base=base)
         loss = F.l1_loss(pred, ref)
         opt.zero_grad(set_to_none=True)
         loss.backward()

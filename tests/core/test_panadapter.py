@@ -50,6 +50,20 @@ def test_shapes(bands, ratio):
     assert torch.equal(o1, o2)
 
 
+def test_classical_residual_base():
+    """With cfg.base = "mtf_glp_hpm" the untrained network returns (almost) the classical fusion it is given."""
+    from core.models.panadapter.residual_base import classical_base
+    torch.manual_seed(0)
+    m = PanAdapter(PanAdapterConfig(bands=4, base="mtf_glp_hpm", **TINY)).eval()
+    rng = np.random.default_rng(1)
+    ms_up = rng.random((4, 64, 64), dtype=np.float32) * 0.3
+    pan = ms_up.mean(0) + 0.05 * rng.random((64, 64), dtype=np.float32)
+    base = classical_base("mtf_glp_hpm", ms_up, pan, 2, 0.3, 0.15)
+    assert base.shape == ms_up.shape and not np.allclose(base, ms_up)
+    out = predict_image(m, ms_up, pan, 2, (1, 1), base=base)
+    assert np.abs(out - base).max() < 0.02
+
+
 def test_cti_scale_starts_at_zero():
     m = tiny(4)
     scales = [a.cti.scale for a in m.adapters]
@@ -141,7 +155,9 @@ def test_bundled_weights_reproduce_reference():
         model, man2 = load_model(man["path"])
         assert man2["weights"]["sha256"] == str(data[f"sha256_{bands}"])
         ms_up, pan, ratio = data[f"ms_up_{bands}"], data[f"pan_{bands}"], int(data[f"ratio_{bands}"])
-        out = predict_image(model, ms_up, pan, ratio, (ratio // 2, ratio // 2))
+        base = data[f"base_{bands}"]
+        assert model.cfg.base == "mtf_glp_hpm"
+        out = predict_image(model, ms_up, pan, ratio, (ratio // 2, ratio // 2), base=base)
         np.testing.assert_allclose(out, data[f"out_{bands}"], atol=2e-4)
         # and it sharpens: closer to the reference than the interpolated MS
         ref = data[f"ref_{bands}"]

@@ -26,6 +26,9 @@ class PanAdapterConfig:
     adapter_dim: int = 32          # k: width of the adapter branches
     adapter_heads: int = 2
     tail2_feats: int = 8           # channels per HR pixel decoded from the final branch tokens
+    # Residual base of the output: "ms_up" (the paper: O = ... + M↑) or "mtf_glp_hpm" (a classical fusion
+    # computed outside the network, core.methods.classical_pan; the network learns corrections to it).
+    base: str = "ms_up"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -47,6 +50,8 @@ class PanAdapterConfig:
             raise ValueError("vit_depth must be a multiple of adapter_every")
         if self.vit_dim % self.vit_heads or self.adapter_dim % self.adapter_heads:
             raise ValueError("widths must be multiples of the head counts")
+        if self.base not in ("ms_up", "mtf_glp_hpm"):
+            raise ValueError(f"unknown residual base {self.base!r}")
         if self.patch % self.spatial_unshuffle:
             raise ValueError("patch must be a multiple of spatial_unshuffle")
 

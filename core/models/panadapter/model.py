@@ -7,16 +7,19 @@ decimation ``phase`` (the HR pixel of the first LR centre), which the interpolat
 Stage 1 (Local Prior Extraction):
     A = spectral prior, LR scale, from the body fed with the LR-MS
     B = spatial prior, HR scale, from the body fed with Q = [ms_up, pan]
-    O1 = Tail1([A↑, B, Q]) + ms_up                Tail1 = SIREN decoder
+    O1 = Tail1([A↑, B, Q, R]) + R                 Tail1 = SIREN decoder, R = residual base (below)
 Stage 2 (Multiscale Feature Interaction):
     tokens of Q -> frozen transformer blocks; A↑ and B tokenised (p x p patches) into two adapter branches;
     an AdapterLayer (CTF + CTI) after every t blocks;
-    O2 = O1 + Tail2([D(Â, B̂), A↑, B, Q])         D = linear token decoder to p x p pixels, Tail2 = SIREN
+    O2 = O1 + Tail2([D(Â, B̂), A↑, B, Q, R])      D = linear token decoder to p x p pixels, Tail2 = SIREN
 Deviation from the paper's released code, on purpose: Tail2 is a zero-initialised residual on O1 rather
 than on ms_up, and it also sees A↑ and B, so stage 2 starts exactly at the stage-1 result and decodes the
 tokens with pixel-shuffled (not bilinearly interpolated) detail; both decoders also see Q itself (in place
 of the paper's pixel coordinates, which would tie the output to the tile position), a direct path for
-the PAN detail while the priors are still weak.
+the PAN detail while the priors are still weak.  The residual base R is ms_up as in the paper, or, with
+``cfg.base = "mtf_glp_hpm"`` (the bundled weights), the MTF-GLP-HPM fusion of the same inputs: with the
+small frozen bodies and minutes of CPU training we can afford, learning the whole detail injection from
+M↑ fell far short of the classical methods, so the network learns corrections to a classical result.
 
 Trainable parts: stage 1 = input heads, LPE, fusion, Tail1; stage 2 = Q embedding, A/B tokenisers,
 adapters, token decoder, Tail2.  The CNN bodies and the transformer body are pre-trained and always
@@ -63,7 +66,7 @@ class PanAdapter(nn.Module):
         # Stage 1
         self.spe = PriorBranch(c, cfg.feats, cfg.resblocks, cfg.lpe_dim, m, unshuffle=1)
         self.spa = PriorBranch(c + 1, cfg.feats, cfg.resblocks, cfg.lpe_dim, m, unshuffle=cfg.spatial_unshuffle)
-        self.tail1 = SirenDecoder(2 * m + c + 1, cfg.siren_hidden, c, cfg.siren_layers, cfg.siren_w0)
+        self.tail1 = SirenDecoder(2 * m + 2 * c + 1, cfg.siren_hidden, c, cfg.siren_layers, cfg.siren_w0)
         # Stage 2
         k, p = cfg.adapter_dim, cfg.patch
         self.q_embed = PatchEmbed(c + 1, cfg.vit_dim, p)
@@ -72,7 +75,7 @@ class PanAdapter(nn.Module):
         self.tok_b = nn.Conv2d(m, k, p, stride=p)
         self.adapters = nn.ModuleList(AdapterLayer(cfg.vit_dim, k, cfg.adapter_heads) for _ in range(cfg.n_adapters))
         self.decode = nn.Linear(2 * k, p * p * cfg.tail2_feats)
-        self.tail2 = SirenDecoder(cfg.tail2_feats + 2 * m + c + 1, cfg.siren_hidden, c, cfg.siren_layers, cfg.siren_w0,
+        self.tail2 = SirenDecoder(cfg.tail2_feats + 2 * m + 2 * c + 1, cfg.siren_hidden, c, cfg.siren_layers, cfg.siren_w0,
                                   zero_out=True)
         self.set_stage(2)
 
@@ -107,26 +110,28 @@ class PanAdapter(nn.Module):
                 "stage2_trainable_pct": round(100.0 * s2 / total, 2)}
 
     # --- forward ----------------------------------------------------------------------------------
-    def priors(self, ms_up: torch.Tensor, pan: torch.Tensor, ratio: int, phase: tuple[int, int]):
+    def priors(self, ms_up: torch.Tensor, pan: torch.Tensor, ratio: int, phase: tuple[int, int], base: torch.Tensor):
         ms = ms_up[..., phase[0]::ratio, phase[1]::ratio]
         q = torch.cat([ms_up, pan], dim=1)
         a = self.spe(ms)
         b = self.spa(q)
         a_hr = lr_to_hr(a, q.shape[-2:], ratio, phase)
-        o1 = self.tail1(torch.cat([a_hr, b, q], dim=1)) + ms_up
+        o1 = self.tail1(torch.cat([a_hr, b, q, base], dim=1)) + base
         return q, a_hr, b, o1
 
     def forward(self, ms_up: torch.Tensor, pan: torch.Tensor, ratio: int, phase: Optional[tuple[int, int]] = None,
-                stage: Optional[int] = None, return_both: bool = False):
+                stage: Optional[int] = None, return_both: bool = False, base: Optional[torch.Tensor] = None):
         """The stage-``stage`` output (default: 2, or 1 while stage 1 trains), shape of ``ms_up``.
 
-        H and W must be multiples of ``patch`` (and of ``spatial_unshuffle``); callers pad.
+        H and W must be multiples of ``patch`` (and of ``spatial_unshuffle``); callers pad.  ``base``: the
+        residual base (shape of ``ms_up``) when ``cfg.base`` is a classical fusion; default ``ms_up``.
         """
+        base = ms_up if base is None else base
         phase = (ratio // 2, ratio // 2) if phase is None else (int(phase[0]), int(phase[1]))
         stage = stage or (1 if self.stage == 1 else 2)
         need_grad_1 = torch.is_grad_enabled() and any(p.requires_grad for p in self._parts(STAGE1_PARTS))
         with torch.set_grad_enabled(need_grad_1):
-            q, a_hr, b, o1 = self.priors(ms_up, pan, ratio, phase)
+            q, a_hr, b, o1 = self.priors(ms_up, pan, ratio, phase, base)
         if stage == 1:
             return (o1, o1) if return_both else o1
         t_vit, grid = self.q_embed(q)
@@ -138,7 +143,7 @@ class PanAdapter(nn.Module):
             if (i + 1) % every == 0:
                 t_vit, t_b, t_a = self.adapters[i // every](t_vit, t_b, t_a)
         dec = F.pixel_shuffle(tokens_to_map(self.decode(torch.cat([t_b, t_a], dim=-1)), grid), self.cfg.patch)
-        o2 = o1 + self.tail2(torch.cat([dec, a_hr, b, q], dim=1))
+        o2 = o1 + self.tail2(torch.cat([dec, a_hr, b, q, base], dim=1))
         return (o1, o2) if return_both else o2
 
     # --- pre-trained bodies -----------------------------------------------------------------------

@@ -16,5 +16,6 @@ class PNNLike(nn.Module):
         nn.init.zeros_(self.net[-1].weight)
         nn.init.zeros_(self.net[-1].bias)
 
-    def forward(self, ms_up: torch.Tensor, pan: torch.Tensor, ratio: int = 0, phase=None, stage=None) -> torch.Tensor:
+    def forward(self, ms_up: torch.Tensor, pan: torch.Tensor, ratio: int = 0, phase=None, stage=None,
+                base=None) -> torch.Tensor:
         return ms_up + self.net(torch.cat([ms_up, pan], dim=1))

@@ -42,8 +42,10 @@ def _starts(n: int, size: int, step: int, r: int) -> list[int]:
 
 
 def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(0, 0), device="cpu",
-                  patch: int = 128, overlap: int = 16, batch: int = 8, stage: Optional[int] = None) -> np.ndarray:
-    """(C, H, W) float32 fused image from normalised ``ms_up`` (C, H, W) and ``pan`` (H, W)."""
+                  patch: int = 128, overlap: int = 16, batch: int = 8, stage: Optional[int] = None,
+                  base: Optional[np.ndarray] = None) -> np.ndarray:
+    """(C, H, W) float32 fused image from normalised ``ms_up`` (C, H, W), ``pan`` (H, W) and, for networks
+    with a classical residual base, ``base`` (C, H, W)."""
     r = int(ratio)
     c, h, w = ms_up.shape
     cfg = getattr(model, "cfg", None)
@@ -53,7 +55,8 @@ def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(
     step = max(r, (size - ov) // r * r)
     ys, xs = _starts(h, size, step, r), _starts(w, size, step, r)
     H, W = ys[-1] + size, xs[-1] + size
-    x = np.concatenate([ms_up, pan[None]], axis=0).astype(np.float32, copy=False)
+    parts = [ms_up, pan[None]] + ([base] if base is not None else [])
+    x = np.concatenate(parts, axis=0).astype(np.float32, copy=False)
     if H > h or W > w:          # mirror padding at the bottom / right keeps the decimation phase
         x = np.pad(x, ((0, 0), (0, H - h), (0, W - w)), mode="symmetric")
     acc = np.zeros((c, H, W), np.float32)
@@ -69,7 +72,8 @@ def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(
         try:
             with torch.inference_mode(), torch.autocast(device_type=dev.type, dtype=torch.float16, enabled=use_amp):
                 t = torch.from_numpy(arr).to(dev)
-                out = model(t[:, :c], t[:, c:], r, phase=ph, stage=stage).float().cpu().numpy()
+                extra = {"base": t[:, c + 1:]} if base is not None else {}
+                out = model(t[:, :c], t[:, c:c + 1], r, phase=ph, stage=stage, **extra).float().cpu().numpy()
         except torch.cuda.OutOfMemoryError:
             if bs == 1:
                 raise

@@ -61,7 +61,10 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
     for key, label, run_dir, name in (
             ("abl_randvit", "ablation: stage 2 on a random frozen transformer", f"{lay}_s2_randvit",
              f"panadapter_{lay}_s2_randvit"),
-            ("abl_pnn", "ablation: PNN-like CNN", f"{lay}_pnn", f"panadapter_{lay}_pnn")):
+            ("abl_pnn_hpm", "ablation: PNN-like CNN, same MTF-GLP-HPM residual base", f"{lay}_pnn_hpm",
+             f"panadapter_{lay}_pnn_hpm"),
+            ("abl_pnn", "ablation: PNN-like CNN, residual on the interpolated MS", f"{lay}_pnn",
+             f"panadapter_{lay}_pnn")):
         path = os.path.join(ABL, run_dir, name + ".safetensors")
         if os.path.exists(path):
             rows.append((key, label, "panadapter", {"weights": path}))

@@ -115,7 +115,7 @@ def build_model(s: dict, bands: int, seed: int):
     """The network of the run, before any checkpoint is loaded (deterministic from the seed)."""
     torch.manual_seed(seed)
     if s["variant"] == "pnn":
-        model = PNNLike(bands, int(s["config"].get("width", 48)))
+        model = PNNLike(bands, int(s["config"].get("width", 48)), str(s["config"].get("base", "ms_up")))
         return model, list(model.parameters())
     if s["stage"] == 1:
         cfg = PanAdapterConfig.from_dict(dict(s["config"], bands=bands))
@@ -181,6 +181,8 @@ def run(argv=None) -> dict:
         if args.variant == "panadapter" and args.stage == 2 and not args.init:
             raise SystemExit("--stage 2 needs --init (the stage-1 weights)")
         suffix = {"pnn": "_pnn"}.get(args.variant, f"_s{args.stage}") + ("_randvit" if args.random_vit else "")
+        if args.variant == "pnn" and json.loads(args.config).get("base", "ms_up") != "ms_up":
+            suffix += "_" + json.loads(args.config)["base"].split("_")[-1]
         s = {"name": args.name or f"panadapter_{args.layout}{suffix}", "layout": args.layout, "stage": args.stage,
              "variant": args.variant, "random_vit": bool(args.random_vit),
              "pretrained": os.path.abspath(args.pretrained), "init": os.path.abspath(args.init) if args.init else None,

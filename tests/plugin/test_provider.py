@@ -86,7 +86,10 @@ def test_pansharpen_parameters(alg, plugin_package):
     assert len(p["DEVICE"].options()) == 3
     advanced = {n for n, d in p.items() if d.flags() & QgsProcessingParameterDefinition.FlagAdvanced}
     assert advanced == {"PAN_BAND", "MS_BANDS", "SENSOR", "TILE_SIZE", "OVERLAP", "OUTPUT_TYPE", "COG", "DEVICE",
-                        "CLUSTER"}
+                        "CLUSTER", "ADAPT", "ADAPT_SECONDS", "WEIGHTS", "ADAPTED_WEIGHTS"}
+    # PanAdapter options, the same kinds as INFN's on hsmsfusion
+    assert p["ADAPT"].defaultValue() is False and p["ADAPT_SECONDS"].defaultValue() == 120.0
+    assert p["WEIGHTS"].flags() & QgsProcessingParameterDefinition.FlagOptional
 
     help_text = alg.shortHelpString()
     for words in ("Panchromatic (PAN) image", "Multispectral (MS) image", "Method", "PAN band", "MS bands",

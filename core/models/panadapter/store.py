@@ -17,7 +17,7 @@ def model_from_manifest(man: dict):
     variant = man.get("config", {}).get("variant", "panadapter") if isinstance(man.get("config"), dict) else "panadapter"
     cfgd = {k: v for k, v in man["config"].items() if k != "variant"}
     if variant == "pnn":
-        return PNNLike(int(cfgd["bands"]), int(cfgd.get("width", 48)))
+        return PNNLike(int(cfgd["bands"]), int(cfgd.get("width", 48)), str(cfgd.get("base", "ms_up")))
     return PanAdapter(PanAdapterConfig.from_dict(cfgd))
 
 
@@ -37,5 +37,5 @@ def load_model(path: str, engine: str = ENGINE):
 
 def config_dict(model) -> dict:
     if isinstance(model, PNNLike):
-        return {"variant": "pnn", "bands": model.bands, "width": model.net[0].out_channels}
+        return {"variant": "pnn", "bands": model.bands, "width": model.net[0].out_channels, "base": model.cfg.base}
     return model.cfg.to_dict()

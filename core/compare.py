@@ -6,7 +6,7 @@ from typing import Callable, Optional
 
 from .assess import Assessment, assess_full, assess_reduced
 from .engine import FusionRequest, run_fusion
-from .errors import Cancelled
+from .errors import Cancelled, MissingDependency
 from .gdal_brovey import gdal_brovey
 from .methods import method_label
 from .raster_io import describe, open_raster
@@ -56,10 +56,15 @@ def compare_methods(pan_path: str, ms_path: str, methods: list[str], work_dir: s
             gdal_brovey(fuse_pan, fuse_ms, out, ms_bands=fuse_ms_bands, pan_band=fuse_pan_band)
             label = GDAL_NAME
         else:
-            run_fusion(FusionRequest("pansharpen", fuse_pan, fuse_ms, out, method=name, sensor=sensor,
-                                           hr_bands=[fuse_pan_band], lr_bands=fuse_ms_bands,
-                                           tile_size=tile_size, output_dtype="float32"),
-                             is_cancelled=is_cancelled)
+            try:
+                run_fusion(FusionRequest("pansharpen", fuse_pan, fuse_ms, out, method=name, sensor=sensor,
+                                         hr_bands=[fuse_pan_band], lr_bands=fuse_ms_bands,
+                                         tile_size=tile_size, output_dtype="float32"),
+                           is_cancelled=is_cancelled)
+            except MissingDependency as exc:      # a deep method without torch: compare the others
+                log(f"Warning: {method_label(name)} skipped: {exc}")
+                progress(100.0 * (i + 1) / len(runs))
+                continue
             label = method_label(name)
         if mode == "reduced":
             results[label] = assess_reduced(out, ref, ratio, value_max=peak)

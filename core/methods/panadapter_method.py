@@ -20,8 +20,9 @@ decimated onto the MS grid, the MS is filtered with the band MTFs and decimated,
 of both stages (input heads, LPE, fusion, Tail1, Q embedding, tokenisers, adapters, Tail2) are fine-tuned
 on random crops for ``adapt_seconds``; the pre-trained CNN and transformer bodies stay frozen.  It starts
 from the bundled model with the same band count, or, for another band count, from the 4-band model with
-new band-dependent layers.  The adapted network is kept only if it lowers the loss on a fixed set of
-check crops drawn before training.
+new band-dependent layers.  On a fixed set of check crops drawn before training: when the starting
+network is worse than its own residual base (MTF-GLP-HPM), its two output layers are zeroed first (the
+adaptation then starts from the base); the adapted network is kept only if it lowers the check loss.
 
 Residual base: the bundled networks learn corrections to MTF-GLP-HPM (``PanAdapterConfig.base``), which
 this method computes on every tile with the classical method prepared on the same scene.
@@ -160,6 +161,16 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         return v
 
     before = held_loss()
+    base_only = float(torch.nn.functional.l1_loss(held[3], held[2]))
+    restarted = False
+    if base_only < before:
+        # On this scene the starting network is worse than its own residual base: start from the base
+        # (output layers of both decoders at zero) and learn the corrections from there.
+        with torch.no_grad():
+            for layer in (model.tail1.out, model.tail2.out):
+                layer.weight.zero_()
+                layer.bias.zero_()
+        before, restarted = held_loss(), True
     start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     t0 = time.perf_counter()
     steps = 0
@@ -191,6 +202,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     model.set_stage(2)
     model.eval()
     return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
+            "restarted_from_base": restarted, "check_l1_base": round(base_only, 6),
             "check_l1_before": round(before, 6), "check_l1_after": round(after, 6), "kept": kept}
 
 

@@ -80,6 +80,17 @@ def default_weights() -> str:
     return os.path.join(ROOT, "resources", "weights", "infn_cave_x4x8.safetensors")
 
 
+def weights_tag(path: str) -> str:
+    """'<file> (sha256 <12 hex>, step <n>, val x4 <PSNR>)' from the manifest."""
+    from core.models import weights as W
+    man = W.read_manifest(path)
+    tr = man.get("training", {})
+    val = (tr.get("validation_fp16") or tr.get("validation") or {}).get("4", {})
+    extra = f", training step {tr['step']}" if tr.get("step") else ""
+    extra += f", its x4 validation {val['PSNR']:.2f} dB" if val.get("PSNR") else ""
+    return f"{os.path.basename(path)} (sha256 {man['weights']['sha256'][:12]}{extra})"
+
+
 def _scene_info(lr_bands, hr_bands, ratio, value_max, options=None, wavelengths=None) -> SceneInfo:
     preset = preset_for_bands("generic", lr_bands)
     return SceneInfo(task="hsms", ratio=ratio, lr_bands=lr_bands, hr_bands=hr_bands, gnyq_lr=list(preset.gnyq_ms),
@@ -104,7 +115,7 @@ def _scores(fused, ref, ratio, peak, mask=None) -> dict:
 
 def part_cave(weights: str) -> dict:
     from core.training import cave
-    out = {"weights": os.path.relpath(weights, ROOT), "scenes": list(cave.VALIDATION_SCENES), "ratios": {}}
+    out = {"weights": weights_tag(weights), "scenes": list(cave.VALIDATION_SCENES), "ratios": {}}
     scenes = cave.load_scenes(cave.VALIDATION_SCENES, [4, 8])
     for r in (4, 8):
         per = {m: [] for m in ("bicubic", "hs_exp", "mtf_glp_hs", "infn")}
@@ -201,7 +212,9 @@ def build_enmap_pair(name: str, vrt: str) -> dict:
 
 
 def part_enmap(weights: str, adapt_seconds: float) -> dict:
-    res = {"ratio": ENMAP_RATIO, "adapt_seconds": adapt_seconds, "weights": os.path.relpath(weights, ROOT),
+    import torch
+    res = {"ratio": ENMAP_RATIO, "adapt_seconds": adapt_seconds, "weights": weights_tag(weights),
+           "torch_threads": torch.get_num_threads(),
            "scenes": {}}
     for name, vrt in _enmap_mosaics():
         pair = build_enmap_pair(name, vrt)
@@ -281,14 +294,14 @@ def build_throughput_pair(size: int = 2048, ratio: int = 4) -> tuple[str, str]:
     return msi_path, hsi_path
 
 
-def part_throughput(weights: str, repeat: int, profile: bool, tile_size: int) -> dict:
+def part_throughput(weights: str, repeat: int, profile: bool, tile_size: int, threads=None) -> dict:
     import torch
     from core.models import weights as W
     from core.models.infn import INFN, InfnConfig
     msi, hsi = build_throughput_pair()
     out = os.path.join(WORK, "tp_out.tif")
     req = FusionRequest("hsms", msi, hsi, out, method="infn", tile_size=tile_size,
-                        method_options={"weights": weights}, device="cpu")
+                        method_options={"weights": weights, "torch_threads": threads}, device="cpu")
     runs = []
     for _ in range(repeat):
         res = run_fusion(req)
@@ -296,7 +309,7 @@ def part_throughput(weights: str, repeat: int, profile: bool, tile_size: int) ->
         mp = res.width * res.height / 1e6
     best = min(runs)
     result = {"hr_megapixels": mp, "bands": 31, "ratio": 4, "tile_size": tile_size, "seconds": runs,
-              "mp_per_s": mp / best, "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count()}
+              "mp_per_s": mp / best, "torch_threads": threads or torch.get_num_threads(), "cpus": os.cpu_count()}
     # The network alone, in memory, 1024 x 1024 HR pixels.
     tensors, man = W.load_weights(weights, engine="infn")
     net = INFN(InfnConfig.from_dict(man["config"]))
@@ -362,8 +375,8 @@ def render(res: dict) -> str:
     en = res.get("enmap")
     if en:
         L += ["## EnMAP + simulated Sentinel-2, reduced resolution (Wald), ratio 3", "",
-              f"Scene-adapted INFN (ADAPT, {en['adapt_seconds']:.0f} s budget on the CPU, from "
-              f"`{en['weights']}`) vs the classical methods. PSNR peak 10000 (reflectance 1). "
+              f"Scene-adapted INFN (ADAPT, {en['adapt_seconds']:.0f} s budget on the CPU with "
+              f"{en.get('torch_threads', '?')} torch thread(s), from `{en['weights']}`) vs the classical methods. PSNR peak 10000 (reflectance 1). "
               "Bad bands (130-135) excluded from the scores; `nodata` = they were written as nodata.", "",
               "| scene | size (HR) | method | SAM | ERGAS | PSNR | SSIM | seconds | nodata |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -406,6 +419,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--tile-size", type=int, default=1024)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads during INFN tiles (default: torch's)")
     ap.add_argument("--note", default="", help="free text added to the throughput section (e.g. machine load)")
     args = ap.parse_args(argv)
     if not os.path.isfile(args.weights):
@@ -423,7 +437,7 @@ def main(argv=None) -> int:
         elif part == "enmap":
             res["enmap"] = part_enmap(args.weights, args.adapt_seconds)
         else:
-            res["throughput"] = part_throughput(args.weights, args.repeat, args.profile, args.tile_size)
+            res["throughput"] = part_throughput(args.weights, args.repeat, args.profile, args.tile_size, args.threads)
             if args.note:
                 res["throughput"]["note"] = args.note
         with open(JSON_OUT, "w") as f:

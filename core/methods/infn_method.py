@@ -378,10 +378,18 @@ class INFN(FusionMethod):
             a = a[used] if pick and not all_bands else a
             return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32) * np.float32(1.0 / scale))[None].to(dev)
 
-        with torch.inference_mode():
-            out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale), t(tile.lr_up, self.scale, True),
-                             float(tile.ratio), origin=tile.lr_origin)
-            res = out[0].float().mul_(self.scale).cpu().numpy()
+        threads = self.scene.options.get("torch_threads") if self.scene is not None else None
+        saved = torch.get_num_threads()
+        if threads and dev.type == "cpu":
+            torch.set_num_threads(int(threads))
+        try:
+            with torch.inference_mode():
+                out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale),
+                                 t(tile.lr_up, self.scale, True), float(tile.ratio), origin=tile.lr_origin)
+                res = out[0].float().mul_(self.scale).cpu().numpy()
+        finally:
+            if threads and dev.type == "cpu":
+                torch.set_num_threads(saved)
         if all_bands:
             return res.astype(np.float32, copy=False)
         full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)

@@ -14,14 +14,15 @@ from the base model by wavelength instead of at random:
   * MSI inputs of the spatial encoder: the base model expects RGB = D x HSI (D: the D700 response); the
     new MSI relates to the HSI by the estimated response S (core.srf.estimate_srf), so RGB ~ A x MSI with
     A = argmin ||A S - D'|| (D' = D resampled on the new bands) and the new weights are W_rgb A;
-  * output layer: base rows interpolated at the wavelengths inside the base range, zero elsewhere (those
-    bands start as the interpolated HSI).
+  * output layer: zero (the network starts as the interpolated HSI plus the linear detail path below).
 A linear detail path (MSI minus the estimated response applied to the upsampled HSI, injected into every
 band) starts at its least-squares optimum on the reduced-resolution pairs.  Then the band layers are trained
-alone for a quarter of the steps, and everything together (the trunk with a 5x smaller learning rate) for the
+alone for a quarter of the steps, and everything together (the trunk with a 20x smaller learning rate) for the
 rest: L1 + 0.05 x (1 - cosine) per pixel (the spectral angle: dark pixels count as much as bright ones),
 AdamW, cosine decay, gradient clipping, random flips (odd ratios) and transposes that keep the decimation
-phase.  If the trained network is worse than its start on the pairs, the start is kept.
+phase, at most 60 passes over the scene's reduced-resolution pixels or 300 steps, whichever is more (small
+scenes overfit beyond that).  If the
+trained network is worse than its start on the pairs, the start is kept.
 
 Reproducible: batch k comes from numpy.random.default_rng([seed, k]); the number of steps is fixed after
 timing the first steps (or given), so the same steps on the same data give the same weights.
@@ -234,10 +235,11 @@ def warm_start_band_layers(model: INFN, base_state: dict, base_wavelengths: Sequ
         notes.append("MSI input weights: the base MSI weights averaged (no usable response mapping)")
     model.bands.spa_in.weight.copy_(torch.cat([w_msi, w_hsi], dim=1))
     model.bands.spa_in.bias.copy_(base_state["bands.spa_in.bias"].float())
-    out_w, out_b = base_state["bands.out.weight"].float(), base_state["bands.out.bias"].float()
-    inside = torch.tensor([base_wavelengths[0] - 10 <= w <= base_wavelengths[-1] + 10 for w in wl]).float()
-    model.bands.out.weight.copy_((p @ out_w) * inside[:, None])
-    model.bands.out.bias.copy_((p @ out_b) * inside)
+    # The output layer starts at zero: the network first returns the interpolated HSI (plus the linear detail
+    # path, fitted separately) and learns its residual on the scene.  (Rows interpolated from the base model
+    # made the start far worse than interpolation on EnMAP: the base's residual is specific to CAVE.)
+    model.bands.out.weight.zero_()
+    model.bands.out.bias.zero_()
     return notes
 
 
@@ -292,7 +294,9 @@ class AdaptSettings:
     batch: int = 8
     lr_patch: int = 12
     lr_bands: float = 1e-3
-    lr_trunk: float = 2e-4
+    lr_trunk: float = 5e-5
+    max_epochs: float = 60.0            # cap on passes over the reduced-resolution pixels (small scenes overfit)
+    min_cap_steps: int = 300            # ... but at least this many steps
     lr_detail: float = 1e-4
     sam_weight: float = 0.05            # weight of the spectral-angle term (1 - cos) in the loss
     bands_only_share: float = 0.25      # first share of the steps: band layers only
@@ -391,8 +395,14 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
             if len(timing) == 5:
                 per = float(np.median(timing[1:]))
                 total = max(step + 1, int((budget - (time.perf_counter() - start)) / per * 0.9) + step)
+                per_step = float(val_t.sum())                       # reduced-resolution pixels per step
+                cap = max(settings.min_cap_steps,
+                          int(math.ceil(settings.max_epochs * pairs.pixels / max(per_step, 1.0))))
+                capped = cap < total
+                total = max(step + 1, min(total, cap))
                 log(f"INFN adaptation: {total} steps of {per:.2f} s planned (batch {lr_t.shape[0]}, "
-                    f"{n * r} x {n * r} pixels).")
+                    f"{tuple(tgt_t.shape[-2:])} pixels" + (f"; capped at {settings.max_epochs:g} passes over the "
+                                                            "scene's pixels" if capped else "") + ").")
         progress(min(1.0, step / total if total else (time.perf_counter() - start) / budget))
     model.eval()
     after = evaluate(model, pairs, device)

@@ -362,7 +362,7 @@ def render(res: dict) -> str:
               "with the ratio, SSIM x255 convention.", "",
               "| ratio | method | PSNR | SAM | ERGAS | SSIM | published (PSNR / SAM / ERGAS / SSIM) |",
               "|---|---|---|---|---|---|---|"]
-        names = {"bicubic": "Bicubic", "hs_exp": "EXP (hs_exp)", "mtf_glp_hs": "MTF-GLP-HS", "infn": "INFN (bundled)"}
+        names = {"bicubic": "Bicubic", "hs_exp": "EXP (hs_exp)", "mtf_glp_hs": "MTF-GLP-HS", "infn": "INFN (CAVE model)"}
         for r, rows in cave["ratios"].items():
             for m, v in rows.items():
                 anchor = ANCHORS.get(int(r), {}).get({"bicubic": "Bicubic", "mtf_glp_hs": "MTF-GLP-HS"}.get(m, ""))

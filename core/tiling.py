@@ -104,7 +104,11 @@ class BlendAssembler:
     def add(self, w: TileWindow, tile: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
         """Add a fused tile (bands, h, w) for window ``w``; yields (y0, x0, block) ready to write."""
         wy, wx = blend_weights(self.windows, w)
-        acc = tile.astype(np.float32) * wy[None, :, None] * wx[None, None, :]
+        acc = tile.astype(np.float32)                  # a copy: it is accumulated into and kept in strips
+        if not (wy == 1).all():
+            acc *= wy[None, :, None]
+        if not (wx == 1).all():
+            acc *= wx[None, None, :]
         if w.col == 0:
             # A new tile row: the strip left by the previous row becomes the top strip.
             self._top, self._next_top = self._next_top, None

@@ -54,7 +54,7 @@ from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.filters import imresize_bicubic, mtf_filter_decimate  # noqa: E402
 from core.methods import SceneInfo, Tile, get_method  # noqa: E402
 from core.sensors import preset_for_bands  # noqa: E402
-from core.srf import read_pyrsr_sensor, simulate_msi  # noqa: E402
+from core.srf import band_weights, read_pyrsr_sensor, simulate_msi  # noqa: E402
 
 gdal.UseExceptions()
 SHARED = os.path.abspath(os.environ.get("DEEP_PANSHARPEN_SHARED", os.path.join(ROOT, "..", "shared")))
@@ -199,13 +199,15 @@ def build_enmap_pair(name: str, vrt: str) -> dict:
         raise SystemExit(f"EnMAP mosaic {name} has nodata in good bands")
     srfs = read_pyrsr_sensor(os.path.join(DATA, "srf", "pyrsr", "Sentinel-2A", "MSI"), S2_BANDS)
     msi, msi_names = simulate_msi(cube[good].astype(np.float64), wl[good], srfs)
+    true_w = np.stack([band_weights(wl[good], srfs[b]) for b in msi_names])
+    true_centroids = [round(float(c), 1) for c in (true_w * wl[good]).sum(1) / true_w.sum(1)]
     lr = np.full((cube.shape[0], h // r, w // r), -32768, np.float32)
     lr[good] = mtf_filter_decimate(cube[good], 0.3, r)
     gt = ds.GetGeoTransform()
     wkt = ds.GetProjection()
     lr_gt = (gt[0], gt[1] * r, 0.0, gt[3], 0.0, gt[5] * r)        # odd ratio: LR pixel k centred on HR r*k + r//2
     base = os.path.join(WORK, f"enmap_{name}")
-    return {"name": name, "size": (h, w), "bands": int(cube.shape[0]), "good": good, "ref": cube, "wl": wl,
+    return {"name": name, "size": (h, w), "true_centroids": true_centroids, "bands": int(cube.shape[0]), "good": good, "ref": cube, "wl": wl,
             "hsi": _write(base + "_lrhsi_90m.tif", lr, lr_gt, wkt, -32768, md, names),
             "msi": _write(base + "_s2_30m.tif", msi.astype(np.float32), gt, wkt,
                           names=[f"S2A B{n} (simulated)" for n in msi_names])}
@@ -239,13 +241,13 @@ def part_enmap(weights: str, adapt_seconds: float) -> dict:
             if method == "infn":
                 ad = json.loads(o.GetMetadataItem("DEEPPANSHARPEN_INFN_ADAPTATION") or "{}")
                 srf = json.loads(o.GetMetadataItem("DEEPPANSHARPEN_INFN_SRF_ESTIMATE") or "{}")
-                rows[method]["adaptation"] = {k: ad.get(k) for k in ("steps", "seconds", "error_before",
-                                                                     "error_after", "notes")}
+                rows[method]["adaptation"] = {k: ad.get(k) for k in ("steps", "seconds", "error_interpolated",
+                                                                     "error_before", "error_after", "notes", "kept")}
                 rows[method]["srf_centroids_nm"] = srf.get("msi_band_centroid_nm")
             print(f"  enmap {name} {method}: " + ", ".join(f"{k} {v:.3f}" for k, v in rows[method].items()
                                                            if isinstance(v, float)), flush=True)
         res["scenes"][name] = {"size": list(pair["size"]), "bands": pair["bands"], "good_bands": int(good.sum()),
-                               "methods": rows}
+                               "methods": rows, "true_centroids_nm": pair["true_centroids"]}
     return res
 
 
@@ -393,10 +395,12 @@ def render(res: dict) -> str:
         for name, sc in en["scenes"].items():
             ad = sc["methods"]["infn"].get("adaptation", {})
             if ad:
-                L.append(f"* {name}: {ad.get('steps')} adaptation steps in {ad.get('seconds')} s, reduced-resolution "
-                         f"RMSE {ad.get('error_before', {}).get('rmse', 0):.4f} -> "
-                         f"{ad.get('error_after', {}).get('rmse', 0):.4f}; estimated S2 band centroids (nm): "
-                         f"{sc['methods']['infn'].get('srf_centroids_nm')}")
+                interp = (ad.get("error_interpolated") or {}).get("rmse")
+                L.append(f"* {name}: {ad.get('steps')} adaptation steps in {ad.get('seconds')} s; reduced-resolution "
+                         f"RMSE (scaled units): interpolation {_f(interp, 4)}, start (closed-form linear detail path) "
+                         f"{ad.get('error_before', {}).get('rmse', 0):.4f}, adapted "
+                         f"{ad.get('error_after', {}).get('rmse', 0):.4f}. S2 band centroids (nm) estimated by NNLS "
+                         f"{sc['methods']['infn'].get('srf_centroids_nm')}, true {sc.get('true_centroids_nm')}")
         L.append("")
     tp = res.get("throughput")
     if tp:

@@ -88,7 +88,7 @@ class INFN(FusionMethod):
     task = "hsms"
     needs_torch = True
     tile_threads = 1
-    exact_tiles = True                 # HALO covers the receptive field (see the module docstring)
+    exact_tiles = True                 # HALO covers the receptive field (checked again in prepare)
     trained_on = "CAVE (31 bands, 400-700 nm) with a simulated Nikon D700 RGB image, ratios 4 and 8"
     seconds_per_mp_band = 0.06       # CPU, 2 threads: the network alone does 0.6-0.8 HR megapixels/s at 31 bands
 
@@ -199,7 +199,8 @@ class INFN(FusionMethod):
             self._warn(f"{len(bad_used)} band(s) the model uses are bad in this scene: they are written as nodata.")
             self.skip = sorted(set(self.skip) | set(bad_used))
         hr_rad, lr_rad = receptive_radius(model.cfg)
-        if hr_rad > HALO or lr_rad > LR_MARGIN:
+        self.exact_tiles = hr_rad <= HALO and lr_rad <= LR_MARGIN      # else the engine blends tile overlaps
+        if not self.exact_tiles:
             self._warn(f"The INFN network sees {hr_rad} HR / {lr_rad} LR pixels of context, more than the tiles "
                        f"carry ({HALO} / {LR_MARGIN}): tile borders may differ slightly (they are blended); use a "
                        "larger tile size to reduce them.")

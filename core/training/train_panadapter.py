@@ -291,6 +291,16 @@ def run(argv=None) -> dict:
     with open(os.path.join(out, "settings.json"), "w") as f:
         json.dump({**s, "state": {k: state[k] for k in ("step", "best", "train_seconds", "sessions")}}, f, indent=2)
     done = s["total_steps"] is not None and step >= s["total_steps"]
+    mpath = os.path.join(out, s["name"] + ".json")
+    if os.path.exists(mpath):            # the best weights' manifest: add the whole run's time (hash unchanged)
+        with open(mpath) as f:
+            man = json.load(f)
+        man["training"]["total_train_seconds"] = round(state["train_seconds"], 1)
+        man["training"]["total_steps_run"] = step
+        man["training"]["schedule_complete"] = done
+        with open(mpath, "w") as f:
+            json.dump(man, f, indent=2, sort_keys=True)
+            f.write("\n")
     print(f"stopped at step {step}/{s['total_steps']} ({'complete' if done else 'resumable with --resume'}); "
           f"{state['train_seconds']:.0f} s of training; best ERGAS {state['best'].get('score')}", flush=True)
     return state

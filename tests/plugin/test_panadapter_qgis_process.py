@@ -17,7 +17,7 @@ pytestmark = [
 def test_run_panadapter(profile_root, demo_pair, tmp_path):  # noqa: F811
     pytest.importorskip("torch")
     pytest.importorskip("timm")
-    from deep_pansharpen.core.methods import method_names
+    from core.methods import method_names
     pan, ms = demo_pair
     out = tmp_path / "panadapter.tif"
     res = qgis_process("run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}", f"OUTPUT={out}",

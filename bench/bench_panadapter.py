@@ -138,7 +138,7 @@ def evaluate_full(work, adapt_seconds, threads) -> dict:
     return scores
 
 
-def throughput(work, threads) -> dict:
+def throughput(work, threads=None) -> dict:
     return {t: _throughput(work, t) for t in (1, 2)}
 
 
@@ -255,6 +255,24 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
     print("wrote", path)
 
 
+def write_throughput(path, command, tp) -> int:
+    """Append one measurement (with the machine's load average) to the throughput log."""
+    load = os.getloadavg()
+    new = not os.path.exists(path)
+    lines = ["# PanAdapter CPU throughput (appended per run)", "",
+             "Synthetic 4-band scene, PAN 1024 × 1024, ratio 2, bundled 4-band weights; engine = prepare + tiles + "
+             "GeoTIFF; network alone = patch-wise inference of 512 × 512.", "",
+             "| date (UTC) | command | load average (1 min) | torch threads | engine PAN MP/s | network MP/s |",
+             "|---|---|---|---|---|---|"] if new else []
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    for t, v in tp.items():
+        lines.append(f"| {date} | `{command}` | {load[0]:.2f} | {t} | {v['engine_mp_s']:.2f} | {v['network_mp_s']:.2f} |")
+    with open(path, "a") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print(tp)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pairs", default="all")
@@ -265,9 +283,17 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=os.path.join(HERE, "work", "panadapter"))
     ap.add_argument("--out", default=os.path.join(HERE, "results", "panadapter_quality.md"))
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--throughput-only", action="store_true",
+                    help="only the CPU throughput, appended to bench/results/panadapter_throughput.md")
     args = ap.parse_args(argv)
     command = ".venv/bin/python bench/bench_panadapter.py" + (" " + shlex.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else "")
     os.makedirs(args.work, exist_ok=True)
+    if args.throughput_only:
+        try:
+            return write_throughput(os.path.join(HERE, "results", "panadapter_throughput.md"), command,
+                                    throughput(args.work))
+        finally:
+            shutil.rmtree(args.work, ignore_errors=True)
     try:
         pairs = BQ.build_pairs(args.work, quick=False)
         if args.pairs != "all":

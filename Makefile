@@ -139,12 +139,12 @@ bench-dask: setup
 	"$(PY)" bench/bench_dask.py
 
 # --- PanAdapter: pre-training, two-stage training, bundling, benchmark ---------------------------
-# Budgets in minutes per run (CPU, 2 cores shared: the bundled weights used 17 / 12 / 26); each run is
+# Budgets in minutes per run (CPU, 2 cores shared: the bundled weights used 17 / 12 / 22); each run is
 # resumable (add --resume to the same command) and logs / checkpoints under $(PA_OUT) (git-ignored).
 PA_OUT           ?= build/panadapter
 PRETRAIN_MINUTES ?= 17
 STAGE1_MINUTES   ?= 12
-STAGE2_MINUTES   ?= 26
+STAGE2_MINUTES   ?= 22
 TRAIN_THREADS    ?= 1
 PA_TRAIN         := "$(PY)" -m core.training.train_panadapter --threads $(TRAIN_THREADS)
 
@@ -164,12 +164,16 @@ train-panadapter: setup
 	done
 	"$(PY)" scripts/make_panadapter_reference.py
 
-# Ablations for bench-panadapter: stage 2 on a random frozen transformer, and a PNN-like CNN.
+# Ablations for bench-panadapter: stage 2 on a random frozen transformer, and a PNN-like CNN (width 96, about
+# the stage-2 trainable size) with the same MTF-GLP-HPM residual base and with a residual on the MS.
 train-panadapter-ablations: setup
 	for lay in 4band 8band; do \
 	  $(PA_TRAIN) --stage 2 --random-vit --layout $$lay --init $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors \
 	    --out $(PA_OUT)/$${lay}_s2_randvit --minutes $(STAGE2_MINUTES); \
-	  $(PA_TRAIN) --variant pnn --layout $$lay --out $(PA_OUT)/$${lay}_pnn --minutes $$(( $(STAGE1_MINUTES) + $(STAGE2_MINUTES) )); \
+	  $(PA_TRAIN) --variant pnn --config '{"width": 96, "base": "mtf_glp_hpm"}' --layout $$lay \
+	    --out $(PA_OUT)/$${lay}_pnn_hpm --minutes $$(( $(STAGE1_MINUTES) + $(STAGE2_MINUTES) )); \
+	  $(PA_TRAIN) --variant pnn --config '{"width": 96}' --layout $$lay \
+	    --out $(PA_OUT)/$${lay}_pnn --minutes $$(( $(STAGE1_MINUTES) + $(STAGE2_MINUTES) )); \
 	done
 
 bench-panadapter: setup

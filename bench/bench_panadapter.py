@@ -72,6 +72,7 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
 
 
 def fuse(pan, ms, out, method, sensor, opts, threads):
+    opts = dict(opts, threads=threads) if method == "panadapter" else opts
     import torch
     torch.set_num_threads(threads)
     t0 = time.perf_counter()
@@ -158,7 +159,8 @@ def _throughput(work, threads) -> dict:
     pan_p = BQ._write_tif(os.path.join(work, "tp_pan.tif"), np.rint(cube.mean(0)).astype(np.uint16),
                           (0.0, 1.0, 0.0, 0.0, 0.0, -1.0))
     ms_p = BQ._write_tif(os.path.join(work, "tp_ms.tif"), np.rint(ms).astype(np.uint16), (0.0, 2.0, 0.0, 0.0, 0.0, -2.0))
-    secs, res = fuse(pan_p, ms_p, os.path.join(work, "tp_out.tif"), "panadapter", "generic", {}, threads)
+    secs, res = fuse(pan_p, ms_p, os.path.join(work, "tp_out.tif"), "panadapter", "generic", {"threads": threads},
+                     threads)
     mp = res.width * res.height / 1e6
     model, _ = load_model(find_bundled(4, 2)[0]["path"])
     x = rng.random((4, 512, 512)).astype(np.float32) * 0.3

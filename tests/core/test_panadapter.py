@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,8 +179,12 @@ def test_corrupt_weights_are_refused(tmp_path):
 
 # --- engine method ----------------------------------------------------------------------------------
 
+_SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample"
+DEMO_PAN = _SAMPLE / "landsat8_pan_B8_15m.tif"     # the bundled Landsat demo (as in tests/conftest.py)
+DEMO_MS = _SAMPLE / "landsat8_ms_B2-B5_30m.tif"
+
+
 def _run(tmp_path, name, **opts):
-    from conftest import DEMO_MS, DEMO_PAN
     from core.engine import FusionRequest, run_fusion
     if not DEMO_PAN.exists():
         pytest.skip("shared demo data missing")
@@ -195,7 +200,6 @@ def _run(tmp_path, name, **opts):
 def test_engine_bundled_demo(tmp_path):
     out, res = _run(tmp_path, "bundled")
     from osgeo import gdal
-    from conftest import DEMO_MS
     ms = gdal.Open(str(DEMO_MS)).ReadAsArray().astype(np.float32)
     assert out.shape[0] == 4 and np.isfinite(out).all()
     # returned in the input's units (16-bit DN, same mean level as the MS)

@@ -250,7 +250,12 @@ class DualHighFrequencyFusion(nn.Module):
         hid = torch.relu_(hid.add_(q.unsqueeze(1)))
         if len(self.hidden):
             hid = self.hidden(hid)
-        return self.out(torch.bmm(weights.unsqueeze(1), hid).squeeze(1))
+        return self.out(self.weighted_sum(weights, hid))
+
+    @staticmethod
+    def weighted_sum(weights: torch.Tensor, hid: torch.Tensor) -> torch.Tensor:
+        """(N, 4) weights, (N, 4, D) -> (N, D); a multiply and a sum run ~6x faster than bmm on the CPU."""
+        return (hid * weights.unsqueeze(-1)).sum(1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -327,8 +332,19 @@ class INFN(nn.Module):
         return self.dhff.lr_table(z), zn.permute(0, 2, 3, 1).reshape(-1, z.shape[1]).contiguous(), z
 
     def encode_hr(self, hr: torch.Tensor, lr_up: torch.Tensor) -> torch.Tensor:
-        """HR-MSI (B, msi, H, W) and upsampled LR-HSI (B, hsi, H, W) -> G (B, C, H, W)."""
-        return self.spa_proj(self.spa_body(self.bands.spa_in(torch.cat([hr, lr_up], dim=1))))
+        """HR-MSI (B, msi, H, W) and upsampled LR-HSI (B, hsi, H, W) -> G (B, C, H, W), channels-last.
+
+        Channels-last is the same arithmetic, but oneDNN's CPU convolutions run 2-3x faster on it than on
+        NCHW at these widths, and the per-query view of G (pixels x channels) then needs no copy.
+        """
+        b, m, h, w = hr.shape
+        x = hr.new_empty((b, h, w, m + lr_up.shape[1])).permute(0, 3, 1, 2)      # channels-last (B, C, H, W)
+        x[:, :m] = hr
+        x[:, m:] = lr_up
+        y = self.spa_body(self.bands.spa_in(x))
+        # the 1x1 projection as a matrix product over pixels (a 1x1 oneDNN convolution is slower here)
+        proj = self.spa_proj
+        return F.linear(y.permute(0, 2, 3, 1), proj.weight.flatten(1), proj.bias).permute(0, 3, 1, 2)
 
     # --- the implicit function ------------------------------------------------------------------
     def _fuse(self, table: torch.Tensor, zn: torch.Tensor, g: torch.Tensor, idx: torch.Tensor,
@@ -387,6 +403,72 @@ class INFN(nn.Module):
         out = self._fuse(table, zn, g, idx, frac, cell)
         return out.view(b, hh, ww, -1).permute(0, 3, 1, 2)
 
+    def neighbour_tables(self, table: torch.Tensor, zn: torch.Tensor, lr_hw: tuple[int, int], uy: torch.Tensor,
+                         ux: torch.Tensor) -> dict:
+        """For a regular query grid: each LR cell's 4 neighbour rows of ``table`` and ``zn`` side by side.
+
+        Returns {"t": (B, ny, nx, 4, w0), "z": (B, ny, nx, 4, C), "iy0", "ix0"} over the cells
+        floor(u) in [iy0, iy0 + ny) x [ix0, ix0 + nx) that the grid ``uy`` x ``ux`` touches (neighbours
+        outside the LR image clamped to its edge, as in :meth:`decode_points`).  One gather at LR
+        resolution replaces a gather per HR query in :meth:`decode_grid_runs`.
+        """
+        h, w = lr_hw
+        m = zn.shape[0]
+        b = m // (h * w)
+        iy = torch.floor(uy).long()
+        ix = torch.floor(ux).long()
+        iy0, ix0 = int(iy.min()), int(ix.min())
+        cy = torch.arange(iy0, int(iy.max()) + 1, device=uy.device)
+        cx = torch.arange(ix0, int(ix.max()) + 1, device=ux.device)
+        base = (torch.arange(b, device=uy.device) * (h * w)).view(b, 1, 1, 1)
+        idx = torch.stack([((cy + oy).clamp(0, h - 1) * w)[:, None] + (cx + ox).clamp(0, w - 1)[None, :]
+                           for oy, ox in DualHighFrequencyFusion.OFFSETS], dim=-1)            # (ny, nx, 4)
+        idx = idx.unsqueeze(0) + base                                                         # (B, ny, nx, 4)
+        slots = torch.arange(4, device=uy.device)
+        t = table.view(4 * m, -1).index_select(0, (idx * 4 + slots).reshape(-1))
+        z = zn.index_select(0, idx.reshape(-1))
+        shape = tuple(idx.shape)
+        return {"t": t.view(*shape, -1), "z": z.view(*shape, -1), "iy0": iy0, "ix0": ix0}
+
+    def decode_grid_runs(self, nbr: dict, g_map: torch.Tensor, uy: torch.Tensor, ux: torch.Tensor, run: int,
+                         cell: float) -> torch.Tensor:
+        """:meth:`decode_grid` for an integer ratio ``run``: the columns of a row fall in runs of ``run``
+        queries that share their 4 LR neighbours, so each run adds its neighbours' rows by broadcasting
+        instead of gathering them per query.  Same arithmetic; g_map (B, C, R, W) -> (B, hsi_bands, R, W).
+        """
+        b, c, rr, ww = g_map.shape
+        t, z = nbr["t"], nbr["z"]
+        nx = t.shape[2]
+        iy, fy = _neighbour_index(uy)
+        ix, fx = _neighbour_index(ux)
+        # Column x sits at position (x + lead) % run of run (x + lead) // run; pad the row to whole runs.
+        lead = run - int((ix == ix[0]).sum())
+        width = nx * run
+        tail = width - lead - ww
+        if lead < 0 or tail < 0 or not bool(
+                ((ix - nbr["ix0"]) == (torch.arange(ww, device=ux.device) + lead) // run).all()):
+            raise ValueError("decode_grid_runs: the columns do not fall in runs of the ratio")
+        rows = iy - nbr["iy0"]
+        cells = b * rr * nx
+        # Everything below is kept at <= 4 dimensions: PyTorch's broadcasting kernels are ~10x slower on
+        # the equivalent 6-D shapes.
+        t_rows = t.index_select(1, rows).view(cells, 4, -1)                       # (cells, 4, w0)
+        z_rows = z.index_select(1, rows).view(cells, 4, -1)                       # (cells, 4, C)
+        g = g_map.permute(0, 2, 3, 1)                                             # (B, R, W, C)
+        frac = torch.stack(torch.broadcast_tensors(fy[:, None], fx[None, :]), dim=-1).to(g.dtype)
+        q = self.dhff.query_term(g, frac.expand(b, -1, -1, -1), cell)             # (B, R, W, w0)
+        pad = lambda a: F.pad(a, (0, 0, lead, tail)).view(cells, run, a.shape[-1])
+        cos = torch.bmm(pad(self.inr_cs.unit(g)), z_rows.transpose(1, 2))        # (cells, run, 4)
+        weights = torch.softmax(cos / self.inr_cs.tau, dim=-1).view(cells * run, 4)
+        hid = torch.relu_(pad(q).unsqueeze(2) + t_rows.unsqueeze(1))              # (cells, run, 4, w0)
+        hid = hid.view(cells * run, 4, -1)
+        if len(self.dhff.hidden):
+            hid = self.dhff.hidden(hid)
+        fused = self.dhff.out(self.dhff.weighted_sum(weights, hid))              # (cells * run, D)
+        out = self.bands.out(self.decoder(fused) if len(self.decoder) else fused)
+        out = out.view(b, rr, width, -1)[:, :, lead:lead + ww]
+        return out.permute(0, 3, 1, 2)
+
     def forward(self, lr: torch.Tensor, hr: torch.Tensor, lr_up: torch.Tensor, ratio: float,
                 origin: Optional[Sequence[float]] = None, chunk_rows: Optional[int] = None) -> torch.Tensor:
         """HR-HSI (B, hsi, H, W) on the HR grid of ``hr``.
@@ -410,17 +492,25 @@ class INFN(nn.Module):
         halo = receptive_radius(self.cfg)[0]
         chunk = self.QUERY_CHUNK if cpu else self.QUERY_CHUNK_GPU
         rows = max(1, int(chunk_rows) if chunk_rows else chunk // max(1, b * ww))
-        parts = []
+        run = int(ratio) if float(ratio).is_integer() else 0
+        nbr = self.neighbour_tables(table, zn, lr.shape[-2:], uy, ux) if run else None
+        out = torch.empty_like(lr_up)
         for s0 in range(0, hh, strip):
             s1 = min(hh, s0 + strip)
             a0, a1 = max(0, s0 - halo), min(hh, s1 + halo)
             g_map = self.encode_hr(hr[:, :, a0:a1], lr_up[:, :, a0:a1])
             for r0 in range(s0, s1, rows):
                 r1 = min(s1, r0 + rows)
-                parts.append(self.decode_grid(table, zn, lr.shape[-2:], g_map[:, :, r0 - a0:r1 - a0], uy[r0:r1], ux,
-                                              1.0 / float(ratio)))
-        res = parts[0] if len(parts) == 1 else torch.cat(parts, dim=2)
-        out = lr_up + res
+                g = g_map[:, :, r0 - a0:r1 - a0]
+                if run:
+                    res = self.decode_grid_runs(nbr, g, uy[r0:r1], ux, run, 1.0 / float(ratio))
+                else:
+                    res = self.decode_grid(table, zn, lr.shape[-2:], g, uy[r0:r1], ux, 1.0 / float(ratio))
+                # added per block of rows: the residual's (pixels x bands) layout is transposed in cache
+                if torch.is_grad_enabled():
+                    out[:, :, r0:r1] = lr_up[:, :, r0:r1] + res
+                else:
+                    torch.add(lr_up[:, :, r0:r1], res, out=out[:, :, r0:r1])
         d = self.bands.detail(hr, lr_up)
         return out if d is None else out + d
 

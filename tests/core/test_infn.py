@@ -67,6 +67,33 @@ def test_arbitrary_queries_match_the_grid_and_any_scale():
     assert odd.shape == (2, 8, 15, 17)
 
 
+@pytest.mark.parametrize("ratio,origin,hw", [(4, (2, 2), (24, 28)), (3, (1.5, -2.0), (17, 22)), (8, (5, 0), (32, 40))])
+def test_run_decoding_equals_per_query_gathering(ratio, origin, hw):
+    """The integer-ratio decoder (neighbours broadcast over runs of queries) is the per-query gather
+    decoder rewritten: same values and same gradients."""
+    from core.models.infn import grid_lr_coords
+    model = _randomise(INFN(InfnConfig(hsi_bands=8, **TINY)))
+    h, w = hw
+    lr, hr, up = _inputs(2, 8, 3, h // ratio + 2, w // ratio + 2, ratio)
+    hr, up = hr[..., :h, :w], up[..., :h, :w]
+
+    def by_gather():
+        table, zn, _ = model.encode_lr(lr)
+        uy, ux = grid_lr_coords(h, w, ratio, origin)
+        return up + model.decode_grid(table, zn, lr.shape[-2:], model.encode_hr(hr, up), uy, ux, 1.0 / ratio)
+
+    outs, grads = [], []
+    for fn in (lambda: model(lr, hr, up, ratio, origin=origin, chunk_rows=3), by_gather):
+        model.zero_grad()
+        out = fn()
+        out.square().mean().backward()
+        outs.append(out.detach())
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]))
+    assert torch.allclose(outs[0], outs[1], atol=1e-5)
+    assert grads[0].shape == grads[1].shape and torch.allclose(grads[0], grads[1], rtol=1e-4, atol=1e-6)
+    assert grads[0].abs().sum() > 0
+
+
 def test_inr_cs_is_parameter_free_and_sums_to_one():
     cs = CosineNeighbourWeights()
     assert list(cs.parameters()) == [] and list(cs.buffers()) == [] and cs.state_dict() == {}

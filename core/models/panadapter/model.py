@@ -116,7 +116,7 @@ class PanAdapter(nn.Module):
         a = self.spe(ms)
         b = self.spa(q)
         a_hr = lr_to_hr(a, q.shape[-2:], ratio, phase)
-        o1 = self.tail1(torch.cat([a_hr, b, q, base], dim=1)) + base
+        o1 = self.tail1([a_hr, b, q, base]) + base
         return q, a_hr, b, o1
 
     def forward(self, ms_up: torch.Tensor, pan: torch.Tensor, ratio: int, phase: Optional[tuple[int, int]] = None,
@@ -143,7 +143,7 @@ class PanAdapter(nn.Module):
             if (i + 1) % every == 0:
                 t_vit, t_b, t_a = self.adapters[i // every](t_vit, t_b, t_a)
         dec = F.pixel_shuffle(tokens_to_map(self.decode(torch.cat([t_b, t_a], dim=-1)), grid), self.cfg.patch)
-        o2 = o1 + self.tail2(torch.cat([dec, a_hr, b, q, base], dim=1))
+        o2 = o1 + self.tail2([dec, a_hr, b, q, base])
         return (o1, o2) if return_both else o2
 
     # --- pre-trained bodies -----------------------------------------------------------------------

@@ -71,7 +71,8 @@ def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(
         arr = np.stack([x[:, y:y + size, xx:xx + size] for y, xx in chunk])
         try:
             with torch.inference_mode(), torch.autocast(device_type=dev.type, dtype=torch.float16, enabled=use_amp):
-                t = torch.from_numpy(arr).to(dev)
+                # channels-last: oneDNN's CPU convolutions are much faster on it at these widths
+                t = torch.from_numpy(arr).to(dev).contiguous(memory_format=torch.channels_last)
                 extra = {"base": t[:, c + 1:]} if base is not None else {}
                 out = model(t[:, :c], t[:, c:c + 1], r, phase=ph, stage=stage, **extra).float().cpu().numpy()
         except torch.cuda.OutOfMemoryError:

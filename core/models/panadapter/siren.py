@@ -5,6 +5,7 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 class SineConv(nn.Module):
@@ -18,6 +19,11 @@ class SineConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sin(self.w0 * self.conv(x))
+
+    def pixelwise(self, y: torch.Tensor) -> torch.Tensor:
+        """The same layer on (..., cin) pixels-last values."""
+        z = F.linear(y, self.conv.weight.flatten(1), self.conv.bias)
+        return torch.sin(z if self.w0 == 1.0 else self.w0 * z)
 
 
 class SirenDecoder(nn.Module):
@@ -41,5 +47,14 @@ class SirenDecoder(nn.Module):
             nn.init.uniform_(self.out.weight, -1e-3, 1e-3)
             nn.init.zeros_(self.out.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.hidden(x))
+    def forward(self, x) -> torch.Tensor:
+        """x: (B, cin, H, W), or a sequence of (B, c_i, H, W) maps that make up the cin channels.
+
+        Runs as matrix products over pixels in a channels-last layout (the inputs are gathered into it
+        with one copy): on the CPU that is several times faster than 1x1 convolutions on NCHW maps.
+        Returns (B, cout, H, W) (channels-last memory)."""
+        parts = [x] if isinstance(x, torch.Tensor) else list(x)
+        y = torch.cat([p.permute(0, 2, 3, 1) for p in parts], dim=-1)
+        for layer in self.hidden:
+            y = layer.pixelwise(y)
+        return F.linear(y, self.out.weight.flatten(1), self.out.bias).permute(0, 3, 1, 2)

@@ -280,6 +280,14 @@ def points_lr_coords(points: torch.Tensor, ratio: float, origin: Sequence[float]
     return (points - o) / float(ratio)
 
 
+def _grid_neighbours(iy: torch.Tensor, ix: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """Flat LR indices (len(iy), len(ix), 4) of the 4 neighbours of cells (iy, ix), in
+    :attr:`DualHighFrequencyFusion.OFFSETS` order, clamped to the LR image."""
+    rows = [(iy + o).clamp(0, h - 1) * w for o in (0, 1)]
+    cols = [(ix + o).clamp(0, w - 1) for o in (0, 1)]
+    return torch.stack([rows[oy][:, None] + cols[ox][None, :] for oy, ox in DualHighFrequencyFusion.OFFSETS], dim=-1)
+
+
 def _neighbour_index(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """floor(u) and the fractional part; the two bracketing LR indices are floor(u) + {0, 1}."""
     i0 = torch.floor(u)
@@ -391,12 +399,8 @@ class INFN(nn.Module):
         h, w = lr_hw
         iy, fy = _neighbour_index(uy)
         ix, fx = _neighbour_index(ux)
-        rows = [(iy + o).clamp_(0, h - 1) * w for o in (0, 1)]
-        cols = [(ix + o).clamp_(0, w - 1) for o in (0, 1)]
         base = torch.arange(b, device=uy.device) * (h * w)
-        idx = torch.stack([rows[oy][:, None] + cols[ox][None, :] for oy, ox in DualHighFrequencyFusion.OFFSETS],
-                          dim=-1)                                                        # (H, W, 4)
-        idx = (idx.unsqueeze(0) + base.view(b, 1, 1, 1)).reshape(-1, 4)
+        idx = (_grid_neighbours(iy, ix, h, w).unsqueeze(0) + base.view(b, 1, 1, 1)).reshape(-1, 4)
         frac = torch.stack(torch.broadcast_tensors(fy[:, None], fx[None, :]), dim=-1).to(g_map.dtype)
         frac = frac.unsqueeze(0).expand(b, -1, -1, -1).reshape(-1, 2)
         g = g_map.permute(0, 2, 3, 1).reshape(-1, c).contiguous()
@@ -404,50 +408,51 @@ class INFN(nn.Module):
         return out.view(b, hh, ww, -1).permute(0, 3, 1, 2)
 
     def neighbour_tables(self, table: torch.Tensor, zn: torch.Tensor, lr_hw: tuple[int, int], uy: torch.Tensor,
-                         ux: torch.Tensor) -> dict:
-        """For a regular query grid: each LR cell's 4 neighbour rows of ``table`` and ``zn`` side by side.
+                         ux: torch.Tensor, run: int) -> dict:
+        """For a regular query grid with an integer ratio ``run``: each LR cell's 4 neighbour rows of
+        ``table`` and ``zn`` side by side, and the layout of the columns in runs of ``run``.
 
-        Returns {"t": (B, ny, nx, 4, w0), "z": (B, ny, nx, 4, C), "iy0", "ix0"} over the cells
+        Returns {"t": (B, ny, nx, 4, w0), "z": (B, ny, nx, 4, C), "iy0", "fx", "lead", "tail"} over the cells
         floor(u) in [iy0, iy0 + ny) x [ix0, ix0 + nx) that the grid ``uy`` x ``ux`` touches (neighbours
-        outside the LR image clamped to its edge, as in :meth:`decode_points`).  One gather at LR
-        resolution replaces a gather per HR query in :meth:`decode_grid_runs`.
+        outside the LR image clamped to its edge, as in :meth:`decode_grid`).  One gather at LR resolution
+        replaces a gather per HR query in :meth:`decode_grid_runs`.  Column x sits at position
+        (x + lead) % run of run (x + lead) // run; ``lead`` and ``tail`` pad a row to whole runs.
         """
         h, w = lr_hw
         m = zn.shape[0]
         b = m // (h * w)
         iy = torch.floor(uy).long()
-        ix = torch.floor(ux).long()
+        ix, fx = _neighbour_index(ux)
         iy0, ix0 = int(iy.min()), int(ix.min())
         cy = torch.arange(iy0, int(iy.max()) + 1, device=uy.device)
         cx = torch.arange(ix0, int(ix.max()) + 1, device=ux.device)
+        nx = len(cx)
+        lead = run - int((ix == ix[0]).sum())
+        tail = nx * run - lead - len(ux)
+        if lead < 0 or tail < 0 or not bool(
+                ((ix - ix0) == (torch.arange(len(ux), device=ux.device) + lead) // run).all()):
+            raise ValueError("neighbour_tables: the columns do not fall in runs of the ratio")
         base = (torch.arange(b, device=uy.device) * (h * w)).view(b, 1, 1, 1)
-        idx = torch.stack([((cy + oy).clamp(0, h - 1) * w)[:, None] + (cx + ox).clamp(0, w - 1)[None, :]
-                           for oy, ox in DualHighFrequencyFusion.OFFSETS], dim=-1)            # (ny, nx, 4)
-        idx = idx.unsqueeze(0) + base                                                         # (B, ny, nx, 4)
+        idx = _grid_neighbours(cy, cx, h, w).unsqueeze(0) + base                            # (B, ny, nx, 4)
         slots = torch.arange(4, device=uy.device)
         t = table.view(4 * m, -1).index_select(0, (idx * 4 + slots).reshape(-1))
         z = zn.index_select(0, idx.reshape(-1))
         shape = tuple(idx.shape)
-        return {"t": t.view(*shape, -1), "z": z.view(*shape, -1), "iy0": iy0, "ix0": ix0}
+        return {"t": t.view(*shape, -1), "z": z.view(*shape, -1), "iy0": iy0, "fx": fx, "lead": lead,
+                "tail": tail}
 
-    def decode_grid_runs(self, nbr: dict, g_map: torch.Tensor, uy: torch.Tensor, ux: torch.Tensor, run: int,
+    def decode_grid_runs(self, nbr: dict, g_map: torch.Tensor, uy: torch.Tensor, run: int,
                          cell: float) -> torch.Tensor:
         """:meth:`decode_grid` for an integer ratio ``run``: the columns of a row fall in runs of ``run``
         queries that share their 4 LR neighbours, so each run adds its neighbours' rows by broadcasting
-        instead of gathering them per query.  Same arithmetic; g_map (B, C, R, W) -> (B, hsi_bands, R, W).
+        instead of gathering them per query.  Same arithmetic; ``nbr`` from :meth:`neighbour_tables` (same
+        columns); g_map (B, C, R, W) rows at LR coordinates ``uy`` -> (B, hsi_bands, R, W).
         """
         b, c, rr, ww = g_map.shape
-        t, z = nbr["t"], nbr["z"]
+        t, z, fx, lead, tail = nbr["t"], nbr["z"], nbr["fx"], nbr["lead"], nbr["tail"]
         nx = t.shape[2]
-        iy, fy = _neighbour_index(uy)
-        ix, fx = _neighbour_index(ux)
-        # Column x sits at position (x + lead) % run of run (x + lead) // run; pad the row to whole runs.
-        lead = run - int((ix == ix[0]).sum())
         width = nx * run
-        tail = width - lead - ww
-        if lead < 0 or tail < 0 or not bool(
-                ((ix - nbr["ix0"]) == (torch.arange(ww, device=ux.device) + lead) // run).all()):
-            raise ValueError("decode_grid_runs: the columns do not fall in runs of the ratio")
+        iy, fy = _neighbour_index(uy)
         rows = iy - nbr["iy0"]
         cells = b * rr * nx
         # Everything below is kept at <= 4 dimensions: PyTorch's broadcasting kernels are ~10x slower on
@@ -493,7 +498,7 @@ class INFN(nn.Module):
         chunk = self.QUERY_CHUNK if cpu else self.QUERY_CHUNK_GPU
         rows = max(1, int(chunk_rows) if chunk_rows else chunk // max(1, b * ww))
         run = int(ratio) if float(ratio).is_integer() else 0
-        nbr = self.neighbour_tables(table, zn, lr.shape[-2:], uy, ux) if run else None
+        nbr = self.neighbour_tables(table, zn, lr.shape[-2:], uy, ux, run) if run else None
         out = torch.empty_like(lr_up)
         for s0 in range(0, hh, strip):
             s1 = min(hh, s0 + strip)
@@ -503,7 +508,7 @@ class INFN(nn.Module):
                 r1 = min(s1, r0 + rows)
                 g = g_map[:, :, r0 - a0:r1 - a0]
                 if run:
-                    res = self.decode_grid_runs(nbr, g, uy[r0:r1], ux, run, 1.0 / float(ratio))
+                    res = self.decode_grid_runs(nbr, g, uy[r0:r1], run, 1.0 / float(ratio))
                 else:
                     res = self.decode_grid(table, zn, lr.shape[-2:], g, uy[r0:r1], ux, 1.0 / float(ratio))
                 # added per block of rows: the residual's (pixels x bands) layout is transposed in cache

@@ -18,7 +18,8 @@ class SineConv(nn.Module):
         nn.init.uniform_(self.conv.bias, -bound, bound)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sin(self.w0 * self.conv(x))
+        """(B, cin, H, W) -> (B, cout, H, W)."""
+        return self.pixelwise(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
     def pixelwise(self, y: torch.Tensor) -> torch.Tensor:
         """The same layer on (..., cin) pixels-last values."""

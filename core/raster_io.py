@@ -105,13 +105,21 @@ def read_window(ds: gdal.Dataset, bands: list[int], xoff: int, yoff: int, xsize:
     numbers whose masks count (default all; bad bands that are nodata everywhere are left out)."""
     data = np.empty((len(bands), ysize, xsize), dtype=np.float32)
     valid = np.ones((ysize, xsize), dtype=bool)
+    # All bands in one call: GDAL decodes each (pixel-interleaved) block once instead of once per band.
+    ds.ReadAsArray(xoff, yoff, xsize, ysize, buf_obj=data, band_list=[int(b) for b in bands],
+                   buf_type=gdal.GDT_Float32)
     for i, b in enumerate(bands):
         band = ds.GetRasterBand(b)
-        data[i] = band.ReadAsArray(xoff, yoff, xsize, ysize, buf_type=gdal.GDT_Float32)
         if mask_bands is not None and b not in mask_bands:
             continue
-        if band.GetMaskFlags() != gdal.GMF_ALL_VALID:
+        flags = band.GetMaskFlags()
+        if flags == gdal.GMF_NODATA and band.DataType != gdal.GDT_Float64:
+            # Same test as GDAL's nodata mask, without reading the band a second time (the values of any
+            # type but float64 are exact in float32).
+            nd = np.float32(band.GetNoDataValue())
+            valid &= ~np.isnan(data[i]) if np.isnan(nd) else data[i] != nd
+        elif flags != gdal.GMF_ALL_VALID:
             valid &= band.GetMaskBand().ReadAsArray(xoff, yoff, xsize, ysize) > 0
-        if np.issubdtype(data.dtype, np.floating):
+        if band.DataType in (gdal.GDT_Float32, gdal.GDT_Float64):
             valid &= np.isfinite(data[i])
     return data, valid

@@ -104,6 +104,14 @@ class BlendAssembler:
     def add(self, w: TileWindow, tile: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
         """Add a fused tile (bands, h, w) for window ``w``; yields (y0, x0, block) ready to write."""
         wy, wx = blend_weights(self.windows, w)
+        next_x = None if w.last_col else self._next_start(w, "col")
+        next_y = None if w.last_row else self._next_start(w, "row")
+        keep_cols = w.width if next_x is None else next_x - w.x0
+        keep_rows = w.height if next_y is None else next_y - w.y0
+        if (keep_cols == w.width and keep_rows == w.height and self._left is None and self._top is None
+                and self._next_top is None and (wy == 1).all() and (wx == 1).all()):
+            yield w.y0, w.x0, tile                     # no overlap with any neighbour: nothing to blend
+            return
         acc = tile.astype(np.float32)                  # a copy: it is accumulated into and kept in strips
         if not (wy == 1).all():
             acc *= wy[None, :, None]
@@ -122,10 +130,6 @@ class BlendAssembler:
         if self._top is not None:
             n_rows = self._top.shape[1]
             acc[:, :n_rows, skip:] += self._top[:, :, w.x0 + skip:w.x0 + w.width]
-        next_x = None if w.last_col else self._next_start(w, "col")
-        next_y = None if w.last_row else self._next_start(w, "row")
-        keep_cols = w.width if next_x is None else next_x - w.x0
-        keep_rows = w.height if next_y is None else next_y - w.y0
         self._left = None if next_x is None else acc[:, :, keep_cols:].copy()
         if next_y is not None:
             if self._next_top is None:

@@ -198,3 +198,15 @@ def test_imresize_bicubic_grid_and_values():
     # antialiasing: a checkerboard at the HR Nyquist vanishes when shrinking by 4
     cb = (np.indices((64, 64)).sum(axis=0) % 2).astype(float)
     assert np.allclose(F.imresize_bicubic(cb, 0.25)[2:-2, 2:-2], 0.5, atol=1e-3)
+
+
+def test_interp23tap_threaded_band_split_is_exact(monkeypatch):
+    # Large multi-band images are split by bands over threads: the values must not change.
+    x = np.random.default_rng(8).random((5, 40, 33)).astype(np.float32)
+    whole = F.interp23tap(x, 4)
+    monkeypatch.setattr(F, "_THREADED_SAMPLES", 1)
+    if F._band_pool()._max_workers < 2:
+        pytest.skip("one CPU: no threaded split")
+    split = F.interp23tap(x, 4)
+    assert np.array_equal(split, whole)
+    assert np.array_equal(F.interp23tap(x[:1], 4)[0], whole[0])

@@ -179,6 +179,21 @@ train-panadapter-ablations: setup
 bench-panadapter: setup
 	"$(PY)" bench/bench_panadapter.py
 
+# --- INFN (HS-MS fusion): training on CAVE --------------------------------------------------------
+# The bundled model: the standard CAVE protocol at x4 and x8, 3 scenes held out for validation (the trainer's
+# defaults), seed 0.  Resumable: run the same command again with INFN_RESUME=--resume.  The best checkpoint by
+# x4 validation PSNR lands in $(INFN_OUT)/ and is copied next to the plugin's other weights.
+INFN_OUT    ?= build/infn_cave_x4x8
+INFN_STEPS  ?= 20000
+INFN_CONFIG ?= {"spa_width": 16, "spa_blocks": 1, "mlp_hidden": [64], "spe_width": 48, "spe_blocks": 2, "feat_dim": 48, "mlp_out": 48, "dec_widths": [48]}
+INFN_RESUME ?=
+.PHONY: train-infn
+train-infn: setup
+	"$(PY)" -m core.training.train_infn --out $(INFN_OUT) --ratio 4 8 --steps $(INFN_STEPS) --threads 2 \
+	  --config '$(INFN_CONFIG)' $(INFN_RESUME)
+	cp $(INFN_OUT)/infn_cave_x4x8.safetensors $(INFN_OUT)/infn_cave_x4x8.json resources/weights/
+	"$(PY)" scripts/make_infn_reference.py
+
 # --- INFN (HS-MS fusion): benchmark -------------------------------------------------------------
 # CAVE validation x4/x8, scene-adapted INFN on EnMAP + simulated Sentinel-2, CPU throughput; writes
 # bench/results/infn_quality.md.  INFN_WEIGHTS defaults to the bundled model (else build/infn_cave_x4x8/).

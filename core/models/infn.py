@@ -244,6 +244,15 @@ class DualHighFrequencyFusion(nn.Module):
             coord = torch.cat([frac, torch.full_like(frac, float(cell))], dim=-1)
         return self.lin_g(g) + self.lin_coord(coord)
 
+    def grid_coord_term(self, fy: torch.Tensor, fx: torch.Tensor, cell: float) -> torch.Tensor:
+        """The coordinate part of :meth:`query_term` on a grid: rows ``fy`` (R,) x columns ``fx`` (W,) -> (R, W, w0),
+        as the sum of a row term and a column term (the layer is linear in each coordinate)."""
+        a = self.lin_coord.weight
+        ty = fy[:, None].to(a.dtype) * a[:, 0]
+        if self.cell_decode:
+            ty = ty + float(cell) * (a[:, 2] + a[:, 3])
+        return ty[:, None, :] + (fx[:, None].to(a.dtype) * a[:, 1])[None]
+
     def forward(self, hid: torch.Tensor, q: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """hid (N, 4, w0) gathered :meth:`lr_table` rows (overwritten), q (N, w0) :meth:`query_term`,
         weights (N, 4) INR-CS weights -> F_q (N, out_dim) = sum_t w_t MLP(x_t)."""
@@ -339,8 +348,9 @@ class INFN(nn.Module):
         zn = self.inr_cs.unit(z, dim=1)
         return self.dhff.lr_table(z), zn.permute(0, 2, 3, 1).reshape(-1, z.shape[1]).contiguous(), z
 
-    def encode_hr(self, hr: torch.Tensor, lr_up: torch.Tensor) -> torch.Tensor:
+    def encode_hr(self, hr: torch.Tensor, lr_up: torch.Tensor, with_query: bool = False):
         """HR-MSI (B, msi, H, W) and upsampled LR-HSI (B, hsi, H, W) -> G (B, C, H, W), channels-last.
+        ``with_query``: return (G, A_g G (B, H, W, w0)), the second the query's term of the DHFF first layer.
 
         Channels-last is the same arithmetic, but oneDNN's CPU convolutions run 2-3x faster on it than on
         NCHW at these widths, and the per-query view of G (pixels x channels) then needs no copy.
@@ -351,8 +361,14 @@ class INFN(nn.Module):
         x[:, m:] = lr_up
         y = self.spa_body(self.bands.spa_in(x))
         # the 1x1 projection as a matrix product over pixels (a 1x1 oneDNN convolution is slower here)
-        proj = self.spa_proj
-        return F.linear(y.permute(0, 2, 3, 1), proj.weight.flatten(1), proj.bias).permute(0, 3, 1, 2)
+        w, b = self.spa_proj.weight.flatten(1), self.spa_proj.bias
+        y = y.permute(0, 2, 3, 1)
+        g = F.linear(y, w, b).permute(0, 3, 1, 2)
+        if not with_query:
+            return g
+        # The query's first-layer term A_g G straight from the encoder features: A_g (W y + b) = (A_g W) y + A_g b
+        lin_g = self.dhff.lin_g.weight
+        return g, F.linear(y, lin_g @ w, lin_g @ b)
 
     # --- the implicit function ------------------------------------------------------------------
     def _fuse(self, table: torch.Tensor, zn: torch.Tensor, g: torch.Tensor, idx: torch.Tensor,
@@ -441,8 +457,21 @@ class INFN(nn.Module):
         return {"t": t.view(*shape, -1), "z": z.view(*shape, -1), "iy0": iy0, "fx": fx, "lead": lead,
                 "tail": tail}
 
+    def _head(self, mixed: torch.Tensor) -> torch.Tensor:
+        """DHFF's last layer, the decoder and the band layer on the INR-CS-weighted activations (N, w0).
+        Without gradients, DHFF's last layer and the decoder's first (linear, nothing between them) run as
+        one matrix: the same function with one matrix product fewer per query."""
+        if torch.is_grad_enabled() or not len(self.decoder):
+            fused = self.dhff.out(mixed)
+            return self.bands.out(self.decoder(fused) if len(self.decoder) else fused)
+        first, last = self.decoder[0], self.dhff.out
+        x = F.linear(mixed, first.weight @ last.weight, torch.addmv(first.bias, first.weight, last.bias))
+        for layer in list(self.decoder)[1:]:
+            x = layer(x)
+        return self.bands.out(x)
+
     def decode_grid_runs(self, nbr: dict, g_map: torch.Tensor, uy: torch.Tensor, run: int,
-                         cell: float) -> torch.Tensor:
+                         cell: float, q_map: Optional[torch.Tensor] = None) -> torch.Tensor:
         """:meth:`decode_grid` for an integer ratio ``run``: the columns of a row fall in runs of ``run``
         queries that share their 4 LR neighbours, so each run adds its neighbours' rows by broadcasting
         instead of gathering them per query.  Same arithmetic; ``nbr`` from :meth:`neighbour_tables` (same
@@ -460,8 +489,11 @@ class INFN(nn.Module):
         t_rows = t.index_select(1, rows).view(cells, 4, -1)                       # (cells, 4, w0)
         z_rows = z.index_select(1, rows).view(cells, 4, -1)                       # (cells, 4, C)
         g = g_map.permute(0, 2, 3, 1)                                             # (B, R, W, C)
-        frac = torch.stack(torch.broadcast_tensors(fy[:, None], fx[None, :]), dim=-1).to(g.dtype)
-        q = self.dhff.query_term(g, frac.expand(b, -1, -1, -1), cell)             # (B, R, W, w0)
+        if q_map is not None:                          # A_g G from encode_hr(with_query=True)
+            q = q_map + self.dhff.grid_coord_term(fy, fx, cell)                   # (B, R, W, w0)
+        else:
+            frac = torch.stack(torch.broadcast_tensors(fy[:, None], fx[None, :]), dim=-1).to(g.dtype)
+            q = self.dhff.query_term(g, frac.expand(b, -1, -1, -1), cell)
         pad = lambda a: F.pad(a, (0, 0, lead, tail)).view(cells, run, a.shape[-1])
         cos = torch.bmm(pad(self.inr_cs.unit(g)), z_rows.transpose(1, 2))        # (cells, run, 4)
         weights = torch.softmax(cos / self.inr_cs.tau, dim=-1).view(cells * run, 4)
@@ -469,8 +501,7 @@ class INFN(nn.Module):
         hid = hid.view(cells * run, 4, -1)
         if len(self.dhff.hidden):
             hid = self.dhff.hidden(hid)
-        fused = self.dhff.out(self.dhff.weighted_sum(weights, hid))              # (cells * run, D)
-        out = self.bands.out(self.decoder(fused) if len(self.decoder) else fused)
+        out = self._head(self.dhff.weighted_sum(weights, hid))                  # (cells * run, hsi)
         out = out.view(b, rr, width, -1)[:, :, lead:lead + ww]
         return out.permute(0, 3, 1, 2)
 
@@ -498,17 +529,20 @@ class INFN(nn.Module):
         chunk = self.QUERY_CHUNK if cpu else self.QUERY_CHUNK_GPU
         rows = max(1, int(chunk_rows) if chunk_rows else chunk // max(1, b * ww))
         run = int(ratio) if float(ratio).is_integer() else 0
+        fold = not torch.is_grad_enabled()             # exact inference-only folds of consecutive linear maps
         nbr = self.neighbour_tables(table, zn, lr.shape[-2:], uy, ux, run) if run else None
         out = torch.empty_like(lr_up)
         for s0 in range(0, hh, strip):
             s1 = min(hh, s0 + strip)
             a0, a1 = max(0, s0 - halo), min(hh, s1 + halo)
-            g_map = self.encode_hr(hr[:, :, a0:a1], lr_up[:, :, a0:a1])
+            g_map = self.encode_hr(hr[:, :, a0:a1], lr_up[:, :, a0:a1], with_query=bool(run) and fold)
+            g_map, q_map = g_map if isinstance(g_map, tuple) else (g_map, None)
             for r0 in range(s0, s1, rows):
                 r1 = min(s1, r0 + rows)
                 g = g_map[:, :, r0 - a0:r1 - a0]
                 if run:
-                    res = self.decode_grid_runs(nbr, g, uy[r0:r1], run, 1.0 / float(ratio))
+                    res = self.decode_grid_runs(nbr, g, uy[r0:r1], run, 1.0 / float(ratio),
+                                                None if q_map is None else q_map[:, r0 - a0:r1 - a0])
                 else:
                     res = self.decode_grid(table, zn, lr.shape[-2:], g, uy[r0:r1], ux, 1.0 / float(ratio))
                 # added per block of rows: the residual's (pixels x bands) layout is transposed in cache

@@ -94,6 +94,24 @@ def test_run_decoding_equals_per_query_gathering(ratio, origin, hw):
     assert grads[0].abs().sum() > 0
 
 
+@pytest.mark.parametrize("extra", [{}, {"mlp_hidden": (16, 12), "dec_widths": (16, 8)}])
+def test_inference_folds_equal_the_training_path(extra):
+    """Without gradients forward() merges consecutive linear maps (A_g with the G projection, DHFF's last layer
+    with the decoder's first): the same function as the training path, to float rounding."""
+    cfg = InfnConfig(hsi_bands=8, **{**TINY, **extra})
+    model = _randomise(INFN(cfg))
+    with torch.no_grad():                       # non-trivial biases, so a wrongly folded bias shows
+        for p in model.parameters():
+            p.add_(torch.randn(p.shape, generator=torch.Generator().manual_seed(p.numel())) * 0.05)
+    lr, hr, up = _inputs(2, 8, 3, 6, 7, 4)
+    trained_path = model(lr, hr, up, 4, origin=(1.5, 2.0))
+    assert trained_path.requires_grad
+    with torch.inference_mode():
+        folded = model(lr, hr, up, 4, origin=(1.5, 2.0))
+    assert (trained_path - up).abs().max() > 1e-2              # the residual is not trivially zero
+    assert torch.allclose(trained_path.detach(), folded, atol=1e-5)
+
+
 def test_inr_cs_is_parameter_free_and_sums_to_one():
     cs = CosineNeighbourWeights()
     assert list(cs.parameters()) == [] and list(cs.buffers()) == [] and cs.state_dict() == {}

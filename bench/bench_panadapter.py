@@ -13,7 +13,7 @@ window with the reference (same cut rule as bench_quality):
     (--random-vit), a plain PNN-like CNN (--variant pnn).
 The WorldView-2 Rio pair (already degraded, no reference) is fused as it is and scored without reference
 (QNR, HQNR) against the EXP interpolation.  CPU throughput of PanAdapter (engine, whole run, and the network
-alone) on a synthetic 1024 x 1024 4-band scene is measured last.
+alone) on a synthetic 2048 x 2048 4-band scene is measured last.
 
 Usage:
   .venv/bin/python bench/bench_panadapter.py                    # -> bench/results/panadapter_quality.md
@@ -144,14 +144,16 @@ def throughput(work, threads=None) -> dict:
 
 
 def _throughput(work, threads) -> dict:
-    """PAN megapixels per second of PanAdapter on the CPU: the whole engine run and the network alone."""
+    """PAN megapixels per second of PanAdapter on the CPU: the whole engine run (a 2048 x 2048 PAN scene, the
+    best of 2 runs: the first also pays for loading the model and torch's one-off kernel set-up) and the
+    network alone."""
     import torch
     from core.models.panadapter.predict import predict_image
     from core.methods.panadapter_method import find_bundled
     from core.models.panadapter.store import load_model
     torch.set_num_threads(threads)
     rng = np.random.default_rng(0)
-    n = 1024
+    n = 2048
     base = rng.random((n // 8, n // 8)).astype(np.float32)
     tex = np.kron(base, np.ones((8, 8), np.float32)) + 0.2 * rng.random((n, n)).astype(np.float32)
     cube = np.stack([tex * (0.8 + 0.1 * b) for b in range(4)]) * 8000
@@ -159,8 +161,9 @@ def _throughput(work, threads) -> dict:
     pan_p = BQ._write_tif(os.path.join(work, "tp_pan.tif"), np.rint(cube.mean(0)).astype(np.uint16),
                           (0.0, 1.0, 0.0, 0.0, 0.0, -1.0))
     ms_p = BQ._write_tif(os.path.join(work, "tp_ms.tif"), np.rint(ms).astype(np.uint16), (0.0, 2.0, 0.0, 0.0, 0.0, -2.0))
-    secs, res = fuse(pan_p, ms_p, os.path.join(work, "tp_out.tif"), "panadapter", "generic", {"threads": threads},
-                     threads)
+    runs = [fuse(pan_p, ms_p, os.path.join(work, "tp_out.tif"), "panadapter", "generic", {"threads": threads},
+                 threads) for _ in range(2)]
+    secs, res = min(runs, key=lambda r: r[0])
     mp = res.width * res.height / 1e6
     model, _ = load_model(find_bundled(4, 2)[0]["path"])
     x = rng.random((4, 512, 512)).astype(np.float32) * 0.3
@@ -168,7 +171,7 @@ def _throughput(work, threads) -> dict:
     t0 = time.perf_counter()
     predict_image(model, x, x.mean(0), 2, (1, 1))
     net = time.perf_counter() - t0
-    return {"engine_mp_s": mp / secs, "engine_seconds": secs, "engine_mp": mp,
+    return {"engine_mp_s": mp / secs, "engine_seconds": secs, "engine_runs": [r[0] for r in runs], "engine_mp": mp,
             "network_mp_s": 512 * 512 / 1e6 / net, "threads": threads}
 
 
@@ -244,7 +247,7 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
     if tp:
         best = max(v["engine_mp_s"] for v in tp.values())
         lines += ["## CPU throughput", "",
-                  "Engine run (prepare + tiles + GeoTIFF) on a synthetic 4-band scene (PAN 1024 × 1024, ratio 2, "
+                  "Engine run (prepare + tiles + GeoTIFF, best of 2) on a synthetic 4-band scene (PAN 2048 × 2048, ratio 2, "
                   "bundled 4-band weights) and the network alone (patch-wise inference of a 512 × 512 image):", "",
                   "| torch threads | engine PAN MP/s | engine seconds | network alone MP/s |", "|---|---|---|---|"]
         for t, v in tp.items():
@@ -257,15 +260,20 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
     print("wrote", path)
 
 
+SCENE_NOTE = "Synthetic 4-band scene, PAN 2048 × 2048,"
+
+
 def write_throughput(path, command, tp) -> int:
     """Append one measurement (with the machine's load average) to the throughput log."""
     load = os.getloadavg()
-    new = not os.path.exists(path)
-    lines = ["# PanAdapter CPU throughput (appended per run)", "",
-             "Synthetic 4-band scene, PAN 1024 × 1024, ratio 2, bundled 4-band weights; engine = prepare + tiles + "
-             "GeoTIFF; network alone = patch-wise inference of 512 × 512.", "",
-             "| date (UTC) | command | load average (1 min) | torch threads | engine PAN MP/s | network MP/s |",
-             "|---|---|---|---|---|---|"] if new else []
+    old = open(path).read() if os.path.exists(path) else ""
+    lines = [] if old else ["# PanAdapter CPU throughput (appended per run)", ""]
+    if SCENE_NOTE not in old:
+        lines += ([""] if old else []) + [
+            SCENE_NOTE + " ratio 2, bundled 4-band weights; engine = prepare + tiles + GeoTIFF (the best of 2 runs: "
+            "the first also loads the model); network alone = patch-wise inference of 512 × 512.", "",
+            "| date (UTC) | command | load average (1 min) | torch threads | engine PAN MP/s | network MP/s |",
+            "|---|---|---|---|---|---|"]
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     for t, v in tp.items():
         lines.append(f"| {date} | `{command}` | {load[0]:.2f} | {t} | {v['engine_mp_s']:.2f} | {v['network_mp_s']:.2f} |")

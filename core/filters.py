@@ -199,11 +199,12 @@ def _double(x: np.ndarray, axis: int, first: bool, mode: str) -> np.ndarray:
 # Multi-band images of at least this many output samples are interpolated on several threads, bands split
 # between them (scipy's filters release the GIL; the arithmetic per band, so the result, is unchanged).
 _THREADED_SAMPLES = 1 << 22
+_BAND_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 @lru_cache(maxsize=1)
 def _band_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="interp23tap")
+    return ThreadPoolExecutor(max_workers=_BAND_WORKERS, thread_name_prefix="interp23tap")
 
 
 def interp23tap(img, ratio: int, mode: str = "reflect") -> np.ndarray:
@@ -215,7 +216,7 @@ def interp23tap(img, ratio: int, mode: str = "reflect") -> np.ndarray:
     if not _is_pow2(r):
         raise ValueError(f"interp23tap needs a power-of-two ratio, got {ratio}")
     out = _float(img)
-    workers = _band_pool()._max_workers
+    workers = _BAND_WORKERS
     if out.ndim == 3 and out.shape[0] > 1 and workers > 1 and out.size * r * r >= _THREADED_SAMPLES \
             and not threading.current_thread().name.startswith("interp23tap"):
         result = np.empty(out.shape[:-2] + (out.shape[-2] * r, out.shape[-1] * r), out.dtype)

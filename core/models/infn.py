@@ -535,8 +535,10 @@ class INFN(nn.Module):
         for s0 in range(0, hh, strip):
             s1 = min(hh, s0 + strip)
             a0, a1 = max(0, s0 - halo), min(hh, s1 + halo)
-            g_map = self.encode_hr(hr[:, :, a0:a1], lr_up[:, :, a0:a1], with_query=bool(run) and fold)
-            g_map, q_map = g_map if isinstance(g_map, tuple) else (g_map, None)
+            if run and fold:
+                g_map, q_map = self.encode_hr(hr[:, :, a0:a1], lr_up[:, :, a0:a1], with_query=True)
+            else:
+                g_map, q_map = self.encode_hr(hr[:, :, a0:a1], lr_up[:, :, a0:a1]), None
             for r0 in range(s0, s1, rows):
                 r1 = min(s1, r0 + rows)
                 g = g_map[:, :, r0 - a0:r1 - a0]

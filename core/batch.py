@@ -319,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overlap", type=int, default=32)
     p.add_argument("--output-type", default=None, choices=["uint8", "uint16", "int16", "float32"])
     p.add_argument("--cog", action="store_true")
+    p.add_argument("--compression", default="deflate", choices=["deflate", "zstd", "none"],
+                   help="output GeoTIFF compression")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--tiles-on-cluster", action="store_true",
                    help="with --cluster, run the scenes one after the other, each one's tiles on the cluster "
@@ -338,7 +340,8 @@ def main(argv=None) -> int:
             pairs = pairs_from_folder(args.folder, args.hr_pattern or hr_p, args.lr_pattern or lr_p, args.out_dir,
                                       args.method, log=print)
         template = dict(task=task, method=args.method, sensor=args.sensor, tile_size=args.tile_size,
-                        overlap=args.overlap, output_dtype=args.output_type, cog=args.cog, device=args.device)
+                        overlap=args.overlap, output_dtype=args.output_type, cog=args.cog,
+                        compression=args.compression, device=args.device)
         summary = args.summary or os.path.join(args.out_dir, "batch_summary.csv")
         reports = run_batch(pairs, template, summary, metrics=args.metrics, cluster=args.cluster,
                             tiles_on_cluster=args.tiles_on_cluster, skip_existing=args.skip_existing, log=print)

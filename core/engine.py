@@ -22,7 +22,7 @@ from .scene import Scene, Window
 from .sensors import preset_for_bands
 from .tiling import BlendAssembler, tile_windows
 from .version import plugin_version
-from .writer import OutputRaster, default_nodata
+from .writer import COMPRESSIONS, OutputRaster, default_nodata
 
 ProgressFn = Callable[[float], None]      # 0..100
 CancelFn = Callable[[], bool]             # True when the user asked to stop
@@ -43,6 +43,7 @@ class FusionRequest:
     overlap: int = 32                     # pixels blended between neighbouring tiles
     output_dtype: Optional[str] = None    # "uint8", "uint16", "int16", "float32"; None = the LR input's type
     cog: bool = False
+    compression: str = "deflate"          # "deflate", "zstd" or "none" (core.writer.COMPRESSIONS)
     method_options: dict = field(default_factory=dict)
     device: str = "auto"
     cluster: str = ""                     # "" = this process; "local[:N]" or a scheduler address = Dask
@@ -79,6 +80,9 @@ def _check_request(req: FusionRequest) -> None:
         raise InputError("The tile overlap must be between 0 and half the tile size.")
     if req.output_dtype is not None and req.output_dtype not in DTYPE_RANGES:
         raise InputError(f"Unknown output type '{req.output_dtype}'.")
+    if req.compression not in COMPRESSIONS:
+        raise InputError(f"Unknown output compression '{req.compression}'. Choose one of: "
+                         f"{', '.join(COMPRESSIONS)}.")
 
 
 def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
@@ -147,7 +151,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     if skip and nodata is None:
         nodata = default_nodata(out_dtype)
     out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
-                       scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog)
+                       scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog,
+                       compression=req.compression)
     try:
         # Methods whose halo covers their whole receptive field give the same pixels on any tiling: no blend
         # overlap (each 256 x 256 output block is then written once, not twice, which matters for many bands).

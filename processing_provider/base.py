@@ -52,6 +52,11 @@ DEVICES: list[tuple[str, str]] = [
     ("cpu", "CPU"),
     ("cuda", "CUDA GPU"),
 ]
+COMPRESSION_CHOICES: list[tuple[str, str]] = [
+    ("deflate", "DEFLATE (small files, read everywhere)"),
+    ("zstd", "ZSTD (faster, slightly larger; GDAL 2.3 or newer)"),
+    ("none", "None (fastest, largest files)"),
+]
 
 
 def tr(text: str) -> str:
@@ -90,6 +95,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     OVERLAP = "OVERLAP"
     OUTPUT_TYPE = "OUTPUT_TYPE"
     COG = "COG"
+    COMPRESSION = "COMPRESSION"
     DEVICE = "DEVICE"
     CLUSTER = "CLUSTER"
     OUTPUT = "OUTPUT"
@@ -146,6 +152,9 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         self.addParameter(_advanced(QgsProcessingParameterBoolean(
             self.COG, self.tr("Write a Cloud Optimized GeoTIFF (COG)"), defaultValue=False)))
         self.addParameter(_advanced(QgsProcessingParameterEnum(
+            self.COMPRESSION, self.tr("Output compression"), options=[self.tr(c[1]) for c in COMPRESSION_CHOICES],
+            allowMultiple=False, defaultValue=0)))
+        self.addParameter(_advanced(QgsProcessingParameterEnum(
             self.DEVICE, self.tr("Device for deep-learning methods"), options=[self.tr(d[1]) for d in DEVICES],
             allowMultiple=False, defaultValue=0)))
         self.addParameter(_advanced(QgsProcessingParameterString(
@@ -168,6 +177,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         s = self.parameterAsEnum(parameters, self.SENSOR, context)
         t = self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context)
         d = self.parameterAsEnum(parameters, self.DEVICE, context)
+        c = self.parameterAsEnum(parameters, self.COMPRESSION, context)
         return dict(
             method=methods[m],
             sensor=sensors[s] if 0 <= s < len(sensors) else "generic",
@@ -175,6 +185,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             overlap=self.parameterAsInt(parameters, self.OVERLAP, context),
             output_dtype=OUTPUT_TYPES[t][0] if 0 <= t < len(OUTPUT_TYPES) else None,
             cog=self.parameterAsBool(parameters, self.COG, context),
+            compression=COMPRESSION_CHOICES[c][0] if 0 <= c < len(COMPRESSION_CHOICES) else "deflate",
             device=DEVICES[d][0] if 0 <= d < len(DEVICES) else "auto",
             cluster=(self.parameterAsString(parameters, self.CLUSTER, context) or "").strip(),
         )
@@ -345,6 +356,9 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             "the low-resolution input; values outside the range of the chosen type are clipped.</p>"
             "<p><b>Cloud Optimized GeoTIFF</b> (advanced): write a COG (internal tiles and overviews), "
             "convenient for web publishing.</p>"
+            "<p><b>Output compression</b> (advanced): DEFLATE (default) gives small files that every GIS reads; "
+            "ZSTD is faster for slightly larger files and needs GDAL 2.3 or newer to read; none is fastest and "
+            "gives the largest files. Compression is a large share of the run time for many-band outputs.</p>"
             "<p><b>Device</b> (advanced): where deep-learning methods run: automatic, the CPU, or an NVIDIA GPU "
             "(CUDA). Classical methods always run on the CPU. Deep-learning methods need the optional Python "
             "packages torch and timm.</p>"

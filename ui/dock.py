@@ -110,6 +110,7 @@ class DeepPansharpenDock(QgsDockWidget):
         f.overlap.setValue(s.overlap)
         f.output_type.setCurrentIndex(max(0, min(s.output_type, f.output_type.count() - 1)))
         f.cog_check.setChecked(s.cog)
+        f.compression.setCurrentIndex(max(0, min(s.compression, f.compression.count() - 1)))
         f.advanced.setCollapsed(s.advanced_collapsed)
         if s.last_output_folder:
             f.output_file.setDefaultRoot(s.last_output_folder)
@@ -123,6 +124,7 @@ class DeepPansharpenDock(QgsDockWidget):
         s.adapt, s.adapt_seconds = f.adapt_check.isChecked(), f.adapt_seconds.value()
         s.tile_size, s.overlap = f.tile_size.value(), f.overlap.value()
         s.output_type, s.cog = f.output_type.currentIndex(), f.cog_check.isChecked()
+        s.compression = f.compression.currentIndex()
         s.advanced_collapsed = f.advanced.isCollapsed()
         if f.output_path():
             s.last_output_folder = os.path.dirname(os.path.abspath(f.output_path()))
@@ -358,6 +360,7 @@ class DeepPansharpenDock(QgsDockWidget):
             "SENSOR": list(SENSORS).index(f.sensor()),
             "TILE_SIZE": f.tile_size.value(), "OVERLAP": f.overlap.value(),
             "OUTPUT_TYPE": f.output_type.currentIndex(), "COG": f.cog_check.isChecked(),
+            "COMPRESSION": f.compression.currentIndex(),
             "DEVICE": [d[0] for d in DEVICES].index(f.device()),
             "OUTPUT": output,
         }

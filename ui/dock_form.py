@@ -31,7 +31,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.sensors import SENSORS
-from ..processing_provider.base import DEVICES, OUTPUT_TYPES
+from ..processing_provider.base import COMPRESSION_CHOICES, DEVICES, OUTPUT_TYPES
 
 # Raster providers that are not local files: the engine reads through GDAL only.
 EXCLUDED_PROVIDERS = ["wms", "wcs", "arcgismapserver", "postgresraster", "virtualraster", "mdal"]
@@ -152,6 +152,12 @@ class DockForm(QWidget):
         aform.addRow("Output data type", self.output_type)
         self.cog_check = QCheckBox("Cloud Optimized GeoTIFF")
         aform.addRow(self.cog_check)
+        self.compression = QComboBox()
+        for _value, label in COMPRESSION_CHOICES:
+            self.compression.addItem(label)
+        self.compression.setToolTip("DEFLATE: small files every GIS reads. ZSTD or none: faster (for many-band "
+                                    "outputs compression is a large share of the run time), larger files.")
+        aform.addRow("Output compression", self.compression)
         layout.addWidget(self.advanced)
 
         out_form = QFormLayout()

@@ -21,6 +21,7 @@ class DockSettings:
     overlap: int = 32
     output_type: int = 0                 # index into processing_provider.base.OUTPUT_TYPES
     cog: bool = False
+    compression: int = 0                 # index into processing_provider.base.COMPRESSION_CHOICES
     last_output_folder: str = ""
     advanced_collapsed: bool = True
 

@@ -243,6 +243,25 @@ def test_output_grid_metadata_and_provenance(tmp_path):
     np.testing.assert_allclose(arr[:, ::2, ::2][:, 5:-5, 5:-5], ms[:, 5:-5, 5:-5], atol=1)
 
 
+def test_output_compression_choices(tmp_path):
+    """The same pixels whatever the compression; the file says which one it holds; a wrong name is refused."""
+    arrays, sizes = {}, {}
+    for comp, tag in (("deflate", "DEFLATE"), ("zstd", "ZSTD"), ("none", None)):
+        out = str(tmp_path / f"{comp}.tif")
+        run_fusion(FusionRequest("pansharpen", L8_PAN, L8_MS, out, method="mtf_glp_hpm", compression=comp))
+        ds = gdal.Open(out)
+        assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == tag
+        arrays[comp] = ds.ReadAsArray()
+        sizes[comp] = os.path.getsize(out)
+    assert np.array_equal(arrays["deflate"], arrays["none"]) and np.array_equal(arrays["zstd"], arrays["none"])
+    assert sizes["deflate"] < sizes["none"] and sizes["zstd"] < sizes["none"]
+    cog = str(tmp_path / "cog.tif")
+    run_fusion(FusionRequest("pansharpen", L8_PAN, L8_MS, cog, method="exp", cog=True, compression="zstd"))
+    assert gdal.Open(cog).GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "ZSTD"
+    with pytest.raises(InputError, match="compression"):
+        run_fusion(FusionRequest("pansharpen", L8_PAN, L8_MS, str(tmp_path / "x.tif"), compression="jpeg"))
+
+
 def test_cog_option(tmp_path):
     out = str(tmp_path / "o.tif")
     run_fusion(FusionRequest("pansharpen", L8_PAN, L8_MS, out, method="exp", cog=True))

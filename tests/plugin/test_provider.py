@@ -38,8 +38,10 @@ def run(params):
 
 def option_index(alg, name, value):
     """Enum index of ``value`` in the algorithm's choice list for parameter ``name``."""
+    from deep_pansharpen.processing_provider.base import COMPRESSION_CHOICES
+
     a = alg.createInstance()
-    lists = {"METHOD": a.methods(), "SENSOR": a.sensors()}
+    lists = {"METHOD": a.methods(), "SENSOR": a.sensors(), "COMPRESSION": [c[0] for c in COMPRESSION_CHOICES]}
     return lists[name].index(value)
 
 
@@ -62,7 +64,7 @@ def test_pansharpen_parameters(alg, plugin_package):
     assert alg.group() and alg.groupId()
     names = [p.name() for p in alg.parameterDefinitions()]
     for n in ("PAN", "MS", "METHOD", "OUTPUT", "PAN_BAND", "MS_BANDS", "SENSOR", "TILE_SIZE", "OVERLAP",
-              "OUTPUT_TYPE", "COG", "DEVICE"):
+              "OUTPUT_TYPE", "COG", "COMPRESSION", "DEVICE"):
         assert n in names, n
     p = {d.name(): d for d in alg.parameterDefinitions()}
     assert p["PAN"].type() == "raster" and p["MS"].type() == "raster"
@@ -83,10 +85,11 @@ def test_pansharpen_parameters(alg, plugin_package):
     assert p["OVERLAP"].defaultValue() == 32
     assert len(p["OUTPUT_TYPE"].options()) == 5 and p["OUTPUT_TYPE"].defaultValue() == 0
     assert p["COG"].defaultValue() is False
+    assert len(p["COMPRESSION"].options()) == 3 and p["COMPRESSION"].defaultValue() == 0
     assert len(p["DEVICE"].options()) == 3
     advanced = {n for n, d in p.items() if d.flags() & QgsProcessingParameterDefinition.FlagAdvanced}
     assert advanced == {"PAN_BAND", "MS_BANDS", "SENSOR", "TILE_SIZE", "OVERLAP", "OUTPUT_TYPE", "COG", "DEVICE",
-                        "CLUSTER", "ADAPT", "ADAPT_SECONDS", "WEIGHTS", "ADAPTED_WEIGHTS"}
+                        "COMPRESSION", "CLUSTER", "ADAPT", "ADAPT_SECONDS", "WEIGHTS", "ADAPTED_WEIGHTS"}
     # PanAdapter options, the same kinds as INFN's on hsmsfusion
     assert p["ADAPT"].defaultValue() is False and p["ADAPT_SECONDS"].defaultValue() == 120.0
     assert p["WEIGHTS"].flags() & QgsProcessingParameterDefinition.FlagOptional
@@ -118,6 +121,15 @@ def test_run_with_layers_band_subset_and_output_type(alg, demo_pair, tmp_path):
          "MS_BANDS": [3, 2, 1], "PAN_BAND": 1, "SENSOR": option_index(alg, "SENSOR", "generic"),
          "TILE_SIZE": 64, "OVERLAP": 8, "OUTPUT_TYPE": 4, "OUTPUT": out})
     check_pansharpened(out, pan, ms, bands=[3, 2, 1], dtype="Float32")
+    assert gdal.Open(out).GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "DEFLATE"      # the default
+
+
+def test_compression_choice_reaches_the_output(alg, demo_pair, tmp_path):
+    pan, ms = demo_pair
+    for comp, tag in (("zstd", "ZSTD"), ("none", None)):
+        out = str(tmp_path / f"{comp}.tif")
+        run({"PAN": pan, "MS": ms, "COMPRESSION": option_index(alg, "COMPRESSION", comp), "OUTPUT": out})
+        assert gdal.Open(out).GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == tag
 
 
 def test_run_without_extension_writes_tif(alg, demo_pair, tmp_path):

@@ -41,6 +41,7 @@ def test_settings_round_trip(make_dock, ui_modules):
     f.overlap.setValue(48)
     f.output_type.setCurrentIndex(4)
     f.cog_check.setChecked(True)
+    f.compression.setCurrentIndex(2)
     f.adapt_seconds.setValue(90)
     f.advanced.setCollapsed(False)
     f.output_file.setFilePath("/tmp/somewhere/out.tif")
@@ -58,6 +59,7 @@ def test_settings_round_trip(make_dock, ui_modules):
     assert (g.sensor(), g.device()) == ("landsat89", "cpu")
     assert (g.tile_size.value(), g.overlap.value(), g.output_type.currentIndex()) == (512, 48, 4)
     assert g.cog_check.isChecked() and g.adapt_seconds.value() == 90 and not g.advanced.isCollapsed()
+    assert g.compression.currentIndex() == 2 and g.compression.count() == 3
     assert ui_modules.settings.DockSettings.load().last_output_folder == "/tmp/somewhere"
     assert g.select_data(g.task_combo, "pansharpen")
     assert g.method() == "gsa"                           # remembered per task

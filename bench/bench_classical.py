@@ -295,7 +295,8 @@ def _writer_options() -> str:
     try:
         import inspect
         from core import writer
-        opts = " ".join(getattr(writer, "CREATION_OPTIONS", [])) or "?"
+        opts = " ".join(list(getattr(writer, "CREATION_OPTIONS", []))
+                        + list(getattr(writer, "COMPRESSIONS", {}).get("deflate", []))) or "?"
         if "PREDICTOR=2" in inspect.getsource(writer) and "PREDICTOR" not in opts:
             opts += " + PREDICTOR=2 (integer output)"
         return opts

@@ -22,7 +22,7 @@ from .scene import Scene, Window
 from .sensors import preset_for_bands
 from .tiling import BlendAssembler, tile_windows
 from .version import plugin_version
-from .writer import COMPRESSIONS, OutputRaster, default_nodata
+from .writer import OutputRaster, check_compression, default_nodata
 
 ProgressFn = Callable[[float], None]      # 0..100
 CancelFn = Callable[[], bool]             # True when the user asked to stop
@@ -80,9 +80,7 @@ def _check_request(req: FusionRequest) -> None:
         raise InputError("The tile overlap must be between 0 and half the tile size.")
     if req.output_dtype is not None and req.output_dtype not in DTYPE_RANGES:
         raise InputError(f"Unknown output type '{req.output_dtype}'.")
-    if req.compression not in COMPRESSIONS:
-        raise InputError(f"Unknown output compression '{req.compression}'. Choose one of: "
-                         f"{', '.join(COMPRESSIONS)}.")
+    check_compression(req.compression)          # before a long prepare, not when the output is created
 
 
 def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:

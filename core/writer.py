@@ -21,6 +21,11 @@ COMPRESSIONS = {"deflate": ["COMPRESS=DEFLATE", "ZLEVEL=1"], "zstd": ["COMPRESS=
 COG_OPTIONS = ["BIGTIFF=IF_SAFER", "OVERVIEWS=AUTO"]
 
 
+def check_compression(name: str) -> None:
+    if name not in COMPRESSIONS:
+        raise InputError(f"Unknown output compression '{name}'. Choose one of: {', '.join(COMPRESSIONS)}.")
+
+
 def default_nodata(dtype: str) -> float:
     return {"uint8": 0, "uint16": 0, "int16": -32768, "uint32": 0, "int32": -2147483648}.get(dtype, float("nan"))
 
@@ -44,8 +49,7 @@ class OutputRaster:
                  geotransform: tuple, projection: str, nodata: float | None, cog: bool = False,
                  compression: str = "deflate"):
         check_output_path(path)
-        if compression not in COMPRESSIONS:
-            raise InputError(f"Unknown output compression '{compression}'. Choose one of: {', '.join(COMPRESSIONS)}.")
+        check_compression(compression)
         self.compression = compression
         self.path = path
         self.dtype = dtype

@@ -435,7 +435,7 @@ def main(argv=None) -> int:
         worker_gdal_compute(*args.worker_gdal_compute)
         return 0
 
-    from core.methods import method_label, method_names
+    from core.methods import method_entry, method_label, method_names
     command = ".venv/bin/python bench/bench_classical.py" + ("" if not (argv or sys.argv[1:]) else
                                                               " " + shlex.join(argv or sys.argv[1:]))
     if args.quick:
@@ -444,7 +444,9 @@ def main(argv=None) -> int:
             args.methods = "exp,brovey,mtf_glp_hpm"
         if args.out == ap.get_default("out"):
             args.out = os.path.join(HERE, "results", "classical_throughput_quick.md")
-    methods = method_names("pansharpen") if args.methods == "all" else args.methods.split(",")
+    # "all" = the classical methods (the deep ones have their own benchmarks)
+    methods = ([m for m in method_names("pansharpen") if method_entry(m)[0].startswith("classical")]
+               if args.methods == "all" else args.methods.split(","))
     labels = {m: method_label(m) for m in method_names("pansharpen")}
 
     # Inputs

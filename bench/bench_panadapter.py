@@ -181,6 +181,14 @@ def fmt(k, v):
     return f"{v:.2f}" if k == "PSNR" else f"{v:.4f}"
 
 
+ABLATIONS = ("abl_randvit", "abl_pnn_hpm", "abl_pnn")
+
+
+def missing_ablations(results: dict) -> list[str]:
+    """Trained ablations absent from some pair (their weights are not under build/panadapter)."""
+    return [k for k in ABLATIONS if any(k not in sc for sc in results.values())]
+
+
 def check_targets(results: dict) -> list[str]:
     lines = []
     for key, sc in results.items():
@@ -191,21 +199,25 @@ def check_targets(results: dict) -> list[str]:
         ablations = [m for m in sc if m.startswith("abl_")]
         worse_c = [m for m in classical if sc[m]["ERGAS"] <= a["ERGAS"] or sc[m]["SAM"] <= a["SAM"]]
         worse_a = [m for m in ablations if sc[m]["ERGAS"] <= a["ERGAS"]]
+        absent = [m for m in ABLATIONS if m not in sc]
         ok = not worse_c and not worse_a
-        lines.append(f"| {key} | {'yes' if not worse_c else 'no: ' + ', '.join(worse_c)} | "
-                     f"{'yes' if not worse_a else 'no: ' + ', '.join(worse_a)} | {'**met**' if ok else 'not met'} |")
+        verdict = "not met" if not ok else ("**met**" if not absent else "not checked (ablations missing)")
+        beats_a = ("yes" if not worse_a else "no: " + ", ".join(worse_a)) + \
+            (f" (compared: {', '.join(ablations) or 'none'})" if absent else "")
+        lines.append(f"| {key} | {'yes' if not worse_c else 'no: ' + ', '.join(worse_c)} | {beats_a} | {verdict} |")
     return lines
 
 
-def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads):
+def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads, load=None):
     import torch
+    missing = missing_ablations(results)
     lines = [
         "# PanAdapter: reduced-resolution quality on real pairs, ablations and CPU throughput", "",
         f"Command: `{command}`  ",
         f"Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}  ",
         f"Software: Python {platform.python_version()}, torch {torch.__version__}, GDAL {gdal.__version__}; "
         f"SHA-1 of core/*.py {BQ.engine_fingerprint()}; torch threads {threads} (quality rows); machine: {os.cpu_count()} CPU cores, "
-        "shared with other jobs (an INFN training run at nice 5 was using about one core) — timings are pessimistic.",
+        + (f"1-minute load average {load:.2f} when the run started." if load is not None else "load not recorded."),
         "",
         "Protocol: as bench/results/classical_quality.md (Wald via `core.wald.degrade_pair`, the pair's sensor "
         "preset, `run_fusion` float32, common window, toolbox cut, V21 metric conventions). PanAdapter rows run "
@@ -213,7 +225,9 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
         f"(the method applies Wald's protocol once more to its input and fine-tunes for {adapt_seconds:g} s), "
         "starting from the bundled weights for the band count. Ablations are trained with the same data, "
         "seeds and CLI (`core.training.train_panadapter`), see the manifests under build/panadapter/.",
-        "",
+        ""] + ([f"**Not in this run:** {', '.join(missing)}: their weights were not found under build/panadapter "
+               "(`make train-panadapter-ablations`, about 3 h of CPU); the table of an earlier run that has them "
+               "stays in bench/results/panadapter_quality.md.", ""] if missing else []) + [
         "**Train/test overlap, stated plainly:** the bundled 4- and 8-band weights were trained on Wald pairs "
         "of the same Landsat-8 and Sentinel-2 scenes (85 % of their columns; different degradation levels "
         "from the Sentinel-2 pairs here), so the Landsat-8 and Sentinel-2 rows are not independent test "
@@ -260,7 +274,8 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
     print("wrote", path)
 
 
-SCENE_NOTE = "Synthetic 4-band scene, PAN 2048 × 2048,"
+SCENE_NOTE = ("Since 2026-11-29 (stage 1 and the decoders over whole tiles, the transformer by pieces): "
+              "synthetic 4-band scene, PAN 2048 × 2048,")
 
 
 def write_throughput(path, command, tp) -> int:
@@ -271,7 +286,7 @@ def write_throughput(path, command, tp) -> int:
     if SCENE_NOTE not in old:
         lines += ([""] if old else []) + [
             SCENE_NOTE + " ratio 2, bundled 4-band weights; engine = prepare + tiles + GeoTIFF (the best of 2 runs: "
-            "the first also loads the model); network alone = patch-wise inference of 512 × 512.", "",
+            "the first also loads the model); network alone = `predict_image` on 512 × 512.", "",
             "| date (UTC) | command | load average (1 min) | torch threads | engine PAN MP/s | network MP/s |",
             "|---|---|---|---|---|---|"]
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
@@ -309,7 +324,7 @@ def main(argv=None) -> int:
         if args.pairs != "all":
             keep = set(args.pairs.split(","))
             pairs = [p for p in pairs if p.key in keep]
-        results = {}
+        results, load = {}, os.getloadavg()[0]
         for p in pairs:
             print(f"== {p.title}", flush=True)
             results[p.key] = evaluate_reduced(p, args.work, args.adapt_seconds, args.threads)
@@ -320,7 +335,7 @@ def main(argv=None) -> int:
         tp = None if args.no_throughput else throughput(args.work, args.threads)
         if tp:
             print("throughput", tp)
-        write_report(args.out, command, pairs, results, full, tp, args.adapt_seconds, args.threads)
+        write_report(args.out, command, pairs, results, full, tp, args.adapt_seconds, args.threads, load)
     finally:
         if not args.keep:
             shutil.rmtree(args.work, ignore_errors=True)

@@ -19,18 +19,22 @@ Scene adaptation = Wald's protocol on the input scene: on the engine's sample ti
 LR pixel centres of the interpolated MS) becomes the reference, the PAN is filtered with the PAN MTF and
 decimated onto the MS grid, the MS is filtered with the band MTFs and decimated, and the trainable parts
 of both stages (input heads, LPE, fusion, Tail1, Q embedding, tokenisers, adapters, Tail2) are fine-tuned
-on random crops for ``adapt_seconds``; the pre-trained CNN and transformer bodies stay frozen.  It starts
-from the bundled model with the same band count, or, for another band count, from the 4-band model with
-new band-dependent layers.  On a fixed set of check crops drawn before training: when the starting
-network is worse than its own residual base (MTF-GLP-HPM), its two output layers are zeroed first (the
-adaptation then starts from the base); the adapted network is kept only if it lowers the check loss.
+on random crops for ``adapt_seconds`` with an L1 loss weighted per band by the inverse band mean (relative
+errors, as ERGAS counts them); the pre-trained CNN and transformer bodies stay frozen.  It starts from the
+bundled model with the same band count, or, for another band count, from the 4-band model with new
+band-dependent layers.  A quarter of each sample block is held out (when the block is large enough) and a
+fixed set of check crops is drawn from it: when the starting network is worse there than its own residual
+base (MTF-GLP-HPM), its two output layers are zeroed first (the adaptation then starts from the base); the
+check loss is measured 12 times during the run and the weights with the lowest one, the starting weights
+included, are kept.
 
 Residual base: the bundled networks learn corrections to MTF-GLP-HPM (``PanAdapterConfig.base``), which
 this method computes on every tile with the classical method prepared on the same scene.
 
-Inference: the engine's tiles (halo >= 32 px, overlap blending) are cut into 128 x 128 pieces that overlap
-by 16 px (the transformer attends within a piece), fused in batches under torch.inference_mode (autocast
-float16 on CUDA) and blended.
+Inference (core.models.panadapter.predict): on each engine tile (halo >= 32 px, overlap blending) the CNN
+priors, Tail1 and Tail2 run once over the whole tile; the transformer stage runs on 128 x 128 pieces that
+overlap by 16 px (it attends within a piece), in batches, and its decoded features are blended; all under
+torch.inference_mode (autocast float16 on CUDA).
 """
 from __future__ import annotations
 
@@ -146,9 +150,46 @@ def _crop_batch(pairs, n, size, r, rng):
     return [torch.from_numpy(np.ascontiguousarray(np.stack(v))) for v in out]
 
 
+def band_weights(pairs) -> torch.Tensor:
+    """Per-band loss weights (1, C, 1, 1): the inverse of each band's mean in the scene, normalised to mean 1,
+    so that the loss weighs bands by relative error as ERGAS does (a dim band counts as much as a bright one)."""
+    means = np.mean([p[2].reshape(p[2].shape[0], -1).mean(axis=1) for p in pairs], axis=0)
+    w = 1.0 / np.maximum(np.abs(means), 1e-3 * max(float(np.abs(means).max()), 1e-6))
+    return torch.from_numpy((w / w.mean()).astype(np.float32)).view(1, -1, 1, 1)
+
+
+def adapt_loss(pred: torch.Tensor, ref: torch.Tensor, bw: torch.Tensor) -> torch.Tensor:
+    """L1 with per-band weights ``bw`` (band_weights)."""
+    return ((pred - ref).abs() * bw).mean()
+
+
+def _split_pairs(pairs, size: int, r: int) -> tuple[list, list]:
+    """(training, check) pairs: the right (or bottom) quarter of each block, cut on the ratio grid, is held
+    out for checking when both parts still hold a ``size`` crop; otherwise the block serves both."""
+    train, check = [], []
+    for p in pairs:
+        h, w = p[1].shape
+        for axis, n in ((-1, w), (-2, h)):
+            cut = (n * 3 // 4) // r * r
+            if cut >= size and n - cut >= size:
+                halves = [np.split(x, [cut], axis=axis) for x in p]
+                train.append(tuple(a for a, _b in halves))
+                check.append(tuple(b for _a, b in halves))
+                break
+        else:
+            train.append(p)
+            check.append(p)
+    return train, check
+
+
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
-                seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None) -> dict:
-    """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``."""
+                seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None, checks: int = 12) -> dict:
+    """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``.
+
+    Crops are drawn from three quarters of each sample block; the loss on fixed crops of the held-out
+    quarter is checked ``checks`` times during the run (evenly in time, or in steps with ``max_steps``) and
+    the weights with the lowest check loss (the starting ones included) are kept: on small scenes longer
+    training overfits the reduced scale."""
     r = int(ratio)
     unit = math.lcm(model.cfg.patch, model.cfg.spatial_unshuffle, r)
     side = min(min(p[1].shape) for p in pairs) if pairs else 0
@@ -157,9 +198,10 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     if size < unit:
         raise InputError(f"The scene is too small to adapt PanAdapter at ratio {r}: the reduced-resolution pair "
                          f"needs at least {unit * r} x {unit * r} PAN pixels.")
+    train, check = _split_pairs(big, size, r)
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
-    held = [t.to(device) for t in _crop_batch(big, 8, size, r, np.random.default_rng(seed + 1))]
+    held = [t.to(device) for t in _crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
     params = model.set_stage("adapt")
     # the stage-1 parts are small (heads, LPE, fusion, Tail1): a 4x larger step
     s1 = {id(p) for p in model._parts(model.trainable_names(1))}
@@ -167,16 +209,17 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
               {"params": [p for p in params if id(p) not in s1], "mult": 1.0}]
     opt = torch.optim.AdamW(groups, lr=lr)
     phase = (r // 2, r // 2)
+    bw = band_weights(big).to(device)
 
     def held_loss() -> float:
         model.eval()
         with torch.inference_mode():
-            v = float(torch.nn.functional.l1_loss(model(held[0], held[1], r, phase, stage=2, base=held[3]), held[2]))
+            v = float(adapt_loss(model(held[0], held[1], r, phase, stage=2, base=held[3]), held[2], bw))
         model.train()
         return v
 
     before = held_loss()
-    base_only = float(torch.nn.functional.l1_loss(held[3], held[2]))
+    base_only = float(adapt_loss(held[3], held[2], bw))
     restarted = False
     if base_only < before:
         # On this scene the starting network is worse than its own residual base: start from the base
@@ -186,11 +229,14 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
                 layer.weight.zero_()
                 layer.bias.zero_()
         before, restarted = held_loss(), True
-    start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    best_loss, best_step = before, 0
+    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     t0 = time.perf_counter()
     steps = 0
     model.train()
     step_time = 0.0
+    next_check = seconds / checks
+    history = []
     while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
         if is_cancelled and is_cancelled():
             raise Cancelled("Cancelled by the user; no output was written.")
@@ -199,9 +245,9 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = cur * g["mult"]
-        ms_up, pan, ref, base = (t.to(device) for t in _crop_batch(big, batch, size, r, rng))
+        ms_up, pan, ref, base = (t.to(device) for t in _crop_batch(train, batch, size, r, rng))
         o1, o2 = model(ms_up, pan, r, phase, stage=2, return_both=True, base=base)
-        loss = torch.nn.functional.l1_loss(o2, ref) + 0.5 * torch.nn.functional.l1_loss(o1, ref)
+        loss = adapt_loss(o2, ref, bw) + 0.5 * adapt_loss(o1, ref, bw)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -210,15 +256,28 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         step_time = time.perf_counter() - ts if steps == 1 else 0.8 * step_time + 0.2 * (time.perf_counter() - ts)
         if progress:
             progress(min(1.0, (time.perf_counter() - t0) / seconds))
+        by_steps = max_steps is not None and steps % max(1, max_steps // checks) == 0
+        if by_steps or (max_steps is None and time.perf_counter() - t0 >= next_check):
+            next_check += seconds / checks
+            v = held_loss()
+            history.append((steps, round(v, 6)))
+            if v < best_loss:
+                best_loss, best_step = v, steps
+                best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
     after = held_loss()
-    kept = after < before
-    if not kept:
-        model.load_state_dict(start_state)
+    history.append((steps, round(after, 6)))
+    if after < best_loss:
+        best_loss, best_step = after, steps
+    else:
+        model.load_state_dict(best_state)
     model.set_stage(2)
     model.eval()
     return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
-            "restarted_from_base": restarted, "check_l1_base": round(base_only, 6),
-            "check_l1_before": round(before, 6), "check_l1_after": round(after, 6), "kept": kept}
+            "held_out": sum(c is not t for c, t in zip(check, train)),
+            "restarted_from_base": restarted, "loss": "band-weighted L1",
+            "check_loss_base": round(base_only, 6), "check_loss_before": round(before, 6),
+            "check_loss_after": round(best_loss, 6), "kept_step": best_step, "kept": best_step > 0,
+            "check_history": history}
 
 
 def transplant(src: PanAdapter, bands: int, seed: int = 0) -> PanAdapter:
@@ -355,9 +414,10 @@ class PanAdapterMethod(FusionMethod):
                               getattr(self, "report_progress", None), getattr(self, "is_cancelled", None))
             rep["started_from"] = man["name"]
             self.adaptation = rep
-            self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; L1 on check crops "
-                       f"{rep['check_l1_before']:.5f} -> {rep['check_l1_after']:.5f}"
-                       + ("" if rep["kept"] else " (no gain: the starting weights are kept)") + ".")
+            self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; loss on check crops "
+                       f"{rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f}"
+                       + (f" (the weights after step {rep['kept_step']} are kept)" if rep["kept"] else
+                          " (no gain: the starting weights are kept)") + ".")
             out = opts.get("adapted_weights")
             if out:
                 self._save_adapted(str(out), model, man, scene, rep)

@@ -131,6 +131,38 @@ def test_predict_image_pieces_match_a_single_pass():
     assert odd.shape == (4, 45, 37) and np.isfinite(odd).all()
 
 
+def test_stage1_runs_once_over_the_whole_image():
+    """Only the transformer needs pieces: with several pieces the stage-1 output is the one-pass result."""
+    m = tiny(4).eval()
+    rng = np.random.default_rng(2)
+    ms_up = rng.random((4, 64, 80), dtype=np.float32) * 0.3
+    pan = ms_up.mean(0)
+    pieces = predict_image(m, ms_up, pan, 2, (1, 1), patch=32, overlap=8, stage=1)
+    with torch.inference_mode():
+        direct = m(torch.from_numpy(ms_up)[None], torch.from_numpy(pan)[None, None], 2, (1, 1), stage=1)[0].numpy()
+    np.testing.assert_allclose(pieces, direct, atol=1e-5)
+    # stage 2 by blended pieces stays close to one pass over the whole image
+    with torch.no_grad():
+        m.tail2.out.weight.uniform_(-0.05, 0.05)       # trained Tail2s are not zero: let stage 2 show
+    two = predict_image(m, ms_up, pan, 2, (1, 1), patch=32, overlap=8)
+    one = predict_image(m, ms_up, pan, 2, (1, 1), patch=80)
+    assert two.shape == one.shape == ms_up.shape
+    stage2_part = np.abs(one - predict_image(m, ms_up, pan, 2, (1, 1), patch=80, stage=1)).max()
+    assert stage2_part > 0.01 and np.abs(two - one).max() < 0.05 * stage2_part
+
+
+def test_siren_decoder_chunks_equal_one_pass():
+    from core.models.panadapter.siren import SirenDecoder
+    torch.manual_seed(0)
+    dec = SirenDecoder(7, 16, 3, 2, 1.0)
+    parts = [torch.randn(2, 3, 9, 11), torch.randn(2, 4, 9, 11)]
+    with torch.no_grad():
+        chunked = dec(parts, chunk=37)
+    one = dec(parts)                     # autograd on: one pass
+    assert chunked.shape == (2, 3, 9, 11)
+    torch.testing.assert_close(chunked, one.detach(), atol=1e-6, rtol=1e-6)
+
+
 # --- bundled weights --------------------------------------------------------------------------------
 
 def _bundled():
@@ -225,3 +257,51 @@ def test_engine_cuda_request_falls_back_to_cpu(tmp_path, caplog):
     assert dev.type == "cpu" and "CPU" in warning
     with pytest.raises(InputError):
         _pick_device("tpu")
+
+
+# --- scene adaptation helpers ------------------------------------------------------------------------
+
+def _pair(bands=4, h=128, w=160, seed=0, ratio=2):
+    ms_up, pan, ref = (t[0].numpy() for t in batch(bands, ratio, n=1, size=max(h, w), seed=seed))
+    return ms_up[:, :h, :w], pan[0, :h, :w], ref[:, :h, :w], ms_up[:, :h, :w].copy()
+
+
+def test_band_weights_count_relative_errors():
+    from core.methods.panadapter_method import band_weights
+    ms_up, pan, ref, base = _pair()
+    ref = ref * np.array([1.0, 2.0, 4.0, 8.0], np.float32)[:, None, None]
+    w = band_weights([(ms_up, pan, ref, base)]).flatten().numpy()
+    assert w.mean() == pytest.approx(1.0, rel=1e-5)
+    means = ref.reshape(4, -1).mean(1)
+    np.testing.assert_allclose(w * means, (w * means)[0], rtol=1e-4)      # weight x mean is the same per band
+
+
+def test_split_pairs_holds_out_a_disjoint_quarter():
+    from core.methods.panadapter_method import _split_pairs
+    p = _pair(h=128, w=256)
+    train, check = _split_pairs([p], 64, 2)
+    (tr,), (ck,) = train, check
+    assert tr[1].shape == (128, 192) and ck[1].shape == (128, 64)
+    for a, b, whole in zip(tr, ck, p):
+        np.testing.assert_array_equal(np.concatenate([a, b], axis=-1), whole)
+    small = _pair(h=96, w=160)
+    train, check = _split_pairs([small], 64, 2)
+    assert train[0] is check[0] is small                 # too small to split: the block serves both
+
+
+def test_adaptation_keeps_the_weights_with_the_lowest_check_loss():
+    from core.methods.panadapter_method import _crop_batch, _split_pairs, adapt_loss, adapt_model, band_weights
+    torch.set_num_threads(1)
+    m = tiny(4, seed=2)
+    pairs = [_pair(h=128, w=256, seed=5)]
+    rep = adapt_model(m, pairs, 2, seconds=30.0, device=torch.device("cpu"), max_steps=24, checks=6, lr=3e-3)
+    assert rep["steps"] == 24 and rep["held_out"] == 1 and len(rep["check_history"]) >= 2
+    losses = [v for _s, v in rep["check_history"]]
+    assert rep["check_loss_after"] == pytest.approx(min([rep["check_loss_before"]] + losses), rel=1e-4)
+    # the model now in place gives that loss on the same check crops
+    _train, check = _split_pairs(pairs, rep["crop"], 2)
+    held = _crop_batch(check, 8, rep["crop"], 2, np.random.default_rng(1))
+    with torch.inference_mode():
+        v = float(adapt_loss(m(held[0], held[1], 2, (1, 1), stage=2, base=held[3]), held[2], band_weights(pairs)))
+    assert v == pytest.approx(rep["check_loss_after"], rel=1e-3)
+    assert rep["check_loss_after"] < rep["check_loss_before"]

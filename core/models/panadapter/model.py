@@ -134,6 +134,12 @@ class PanAdapter(nn.Module):
             q, a_hr, b, o1 = self.priors(ms_up, pan, ratio, phase, base)
         if stage == 1:
             return (o1, o1) if return_both else o1
+        o2 = self.stage2_output(o1, self.stage2_features(q, a_hr, b), q, a_hr, b, base)
+        return (o1, o2) if return_both else o2
+
+    def stage2_features(self, q: torch.Tensor, a_hr: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """The decoded adapter-branch tokens (B, tail2_feats, H, W): the only part of the network whose
+        output at a pixel depends on the whole input (attention), so the only part inference runs by pieces."""
         t_vit, grid = self.q_embed(q)
         t_a = self.tok_a(a_hr).flatten(2).transpose(1, 2)
         t_b = self.tok_b(b).flatten(2).transpose(1, 2)
@@ -142,9 +148,11 @@ class PanAdapter(nn.Module):
             t_vit = blk(t_vit)
             if (i + 1) % every == 0:
                 t_vit, t_b, t_a = self.adapters[i // every](t_vit, t_b, t_a)
-        dec = F.pixel_shuffle(tokens_to_map(self.decode(torch.cat([t_b, t_a], dim=-1)), grid), self.cfg.patch)
-        o2 = o1 + self.tail2([dec, a_hr, b, q, base])
-        return (o1, o2) if return_both else o2
+        return F.pixel_shuffle(tokens_to_map(self.decode(torch.cat([t_b, t_a], dim=-1)), grid), self.cfg.patch)
+
+    def stage2_output(self, o1: torch.Tensor, dec: torch.Tensor, q: torch.Tensor, a_hr: torch.Tensor, b: torch.Tensor,
+                      base: torch.Tensor) -> torch.Tensor:
+        return o1 + self.tail2([dec, a_hr, b, q, base])
 
     # --- pre-trained bodies -----------------------------------------------------------------------
     def load_pretrained_bodies(self, cnn_body: dict, vit_body: dict) -> None:

@@ -1,10 +1,13 @@
-"""Patch-wise, batched inference of a PanAdapter-type network on an image of any size.
+"""Batched inference of a PanAdapter-type network on an image of any size.
 
-The transformer attends over all tokens of its input, so a large image is cut into ``patch``-square
-pieces (multiples of the token size and of the ratio, origins on multiples of the ratio so that every
-piece keeps the image's decimation phase) overlapping by ``overlap`` pixels, fused in batches and
-blended with a raised-cosine weight.  Edges are mirror-padded up to the piece grid.  On CUDA the batch
-runs under autocast (float16), and an out-of-memory error halves the batch and retries.
+Everything in a PanAdapter but the transformer stage is convolutional or per pixel (the CNN priors, Tail1,
+Tail2), so it runs once over the whole image.  The transformer attends over all tokens of its input, so
+only the stage-2 token features are computed on ``patch``-square pieces (multiples of the token size and of
+the ratio, origins on multiples of the ratio so that every piece keeps the image's decimation phase)
+overlapping by ``overlap`` pixels and blended with a raised-cosine weight before Tail2 decodes them.  Other
+networks (the PNN-like ablation) run whole pieces, blended the same way.  Edges are mirror-padded up to
+the piece grid.  On CUDA the network runs under autocast (float16), and an out-of-memory error halves the
+batch and retries (a whole-image stage that does not fit falls back to whole pieces).
 """
 from __future__ import annotations
 
@@ -13,12 +16,10 @@ from typing import Optional
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 
 def _lcm(a: int, b: int) -> int:
     return a * b // math.gcd(a, b)
-
 
 
 def _ramp(n: int, ramp: int, top: bool, bottom: bool) -> np.ndarray:
@@ -41,6 +42,38 @@ def _starts(n: int, size: int, step: int, r: int) -> list[int]:
     return s
 
 
+class _Pieces:
+    """The piece grid of an (H, W) image and the blending weight of each piece."""
+
+    def __init__(self, h: int, w: int, unit: int, patch: int, overlap: int, r: int) -> None:
+        self.size = size = max(unit, min(patch, max(-(-h // unit), -(-w // unit)) * unit) // unit * unit)
+        self.ov = min(overlap, size // 4) // r * r
+        step = max(r, (size - self.ov) // r * r)
+        ys, xs = _starts(h, size, step, r), _starts(w, size, step, r)
+        self.H, self.W = ys[-1] + size, xs[-1] + size
+        self.origins = [(y, x) for y in ys for x in xs]
+
+    def weight(self, y: int, x: int) -> np.ndarray:
+        s, ov = self.size, self.ov
+        return np.outer(_ramp(s, ov, y > 0, y + s < self.H), _ramp(s, ov, x > 0, x + s < self.W))
+
+
+def _run_batched(fn, n: int, batch: int, on_cuda: bool):
+    """fn(i, j) over [0, n) in chunks of ``batch``; on CUDA out-of-memory the chunk is retried halved."""
+    i, bs = 0, max(1, int(batch))
+    while i < n:
+        j = min(n, i + bs)
+        try:
+            fn(i, j)
+        except torch.cuda.OutOfMemoryError:
+            if bs == 1 or not on_cuda:
+                raise
+            torch.cuda.empty_cache()
+            bs = max(1, bs // 2)
+            continue
+        i = j
+
+
 def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(0, 0), device="cpu",
                   patch: int = 128, overlap: int = 16, batch: int = 8, stage: Optional[int] = None,
                   base: Optional[np.ndarray] = None) -> np.ndarray:
@@ -50,40 +83,70 @@ def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(
     c, h, w = ms_up.shape
     cfg = getattr(model, "cfg", None)
     unit = _lcm(_lcm(getattr(cfg, "patch", 8), getattr(cfg, "spatial_unshuffle", 1)), r)
-    size = max(unit, min(patch, max(-(-h // unit), -(-w // unit)) * unit) // unit * unit)
-    ov = min(overlap, size // 4) // r * r
-    step = max(r, (size - ov) // r * r)
-    ys, xs = _starts(h, size, step, r), _starts(w, size, step, r)
-    H, W = ys[-1] + size, xs[-1] + size
+    grid = _Pieces(h, w, unit, patch, overlap, r)
     parts = [ms_up, pan[None]] + ([base] if base is not None else [])
     x = np.concatenate(parts, axis=0).astype(np.float32, copy=False)
-    if H > h or W > w:          # mirror padding at the bottom / right keeps the decimation phase
-        x = np.pad(x, ((0, 0), (0, H - h), (0, W - w)), mode="symmetric")
-    acc = np.zeros((c, H, W), np.float32)
-    wsum = np.zeros((H, W), np.float32)
-    pieces = [(y, xx) for y in ys for xx in xs]
+    if grid.H > h or grid.W > w:       # mirror padding at the bottom / right keeps the decimation phase
+        x = np.pad(x, ((0, 0), (0, grid.H - h), (0, grid.W - w)), mode="symmetric")
     dev = torch.device(device)
-    use_amp = dev.type == "cuda"
     ph = (int(phase[0]) % r, int(phase[1]) % r)
-    i, bs = 0, max(1, int(batch))
-    while i < len(pieces):
-        chunk = pieces[i:i + bs]
-        arr = np.stack([x[:, y:y + size, xx:xx + size] for y, xx in chunk])
+    if hasattr(model, "stage2_features"):
         try:
-            with torch.inference_mode(), torch.autocast(device_type=dev.type, dtype=torch.float16, enabled=use_amp):
-                # channels-last: oneDNN's CPU convolutions are much faster on it at these widths
-                t = torch.from_numpy(arr).to(dev).contiguous(memory_format=torch.channels_last)
-                extra = {"base": t[:, c + 1:]} if base is not None else {}
-                out = model(t[:, :c], t[:, c:c + 1], r, phase=ph, stage=stage, **extra).float().cpu().numpy()
+            return _predict_whole(model, x, c, grid, r, ph, dev, batch, stage, base is not None)[:, :h, :w]
         except torch.cuda.OutOfMemoryError:
-            if bs == 1:
-                raise
             torch.cuda.empty_cache()
-            bs = max(1, bs // 2)            # retry the same pieces with a smaller batch
-            continue
+    return _predict_by_pieces(model, x, c, grid, r, ph, dev, batch, stage, base is not None)[:, :h, :w]
+
+
+def _to_device(a: np.ndarray, dev: torch.device) -> torch.Tensor:
+    # channels-last: oneDNN's CPU convolutions are much faster on it at these widths
+    return torch.from_numpy(np.ascontiguousarray(a)).to(dev).contiguous(memory_format=torch.channels_last)
+
+
+def _predict_whole(model, x, c, grid: _Pieces, r, ph, dev, batch, stage, has_base) -> np.ndarray:
+    """Stage 1 and Tail2 over the whole image, the stage-2 token features by blended pieces."""
+    with torch.inference_mode(), torch.autocast(device_type=dev.type, dtype=torch.float16, enabled=dev.type == "cuda"):
+        t = _to_device(x[None], dev)
+        ms_up, pan = t[:, :c], t[:, c:c + 1]
+        base = t[:, c + 1:] if has_base else ms_up
+        q, a_hr, b, o1 = model.priors(ms_up, pan, r, ph, base)
+        if (stage or 2) == 1:
+            return o1[0].float().cpu().numpy()
+        s = grid.size
+        dec = torch.zeros((1, model.cfg.tail2_feats, grid.H, grid.W), device=dev, dtype=torch.float32)
+        wsum = torch.zeros((grid.H, grid.W), device=dev, dtype=torch.float32)
+
+        def run(i, j):
+            chunk = grid.origins[i:j]
+            cut = [torch.cat([m[:, :, y:y + s, xx:xx + s] for y, xx in chunk]) for m in (q, a_hr, b)]
+            f = model.stage2_features(*cut).float()
+            for (y, xx), fi in zip(chunk, f):
+                wgt = torch.from_numpy(grid.weight(y, xx)).to(dev)
+                dec[0, :, y:y + s, xx:xx + s] += fi * wgt
+                wsum[y:y + s, xx:xx + s] += wgt
+
+        _run_batched(run, len(grid.origins), batch, dev.type == "cuda")
+        dec = (dec / wsum.clamp_min(1e-6)).to(q.dtype).contiguous(memory_format=torch.channels_last)
+        return model.stage2_output(o1, dec, q, a_hr, b, base)[0].float().cpu().numpy()
+
+
+def _predict_by_pieces(model, x, c, grid: _Pieces, r, ph, dev, batch, stage, has_base) -> np.ndarray:
+    """The whole network on each piece, outputs blended."""
+    s = grid.size
+    acc = np.zeros((c, grid.H, grid.W), np.float32)
+    wsum = np.zeros((grid.H, grid.W), np.float32)
+
+    def run(i, j):
+        chunk = grid.origins[i:j]
+        with torch.inference_mode(), torch.autocast(device_type=dev.type, dtype=torch.float16,
+                                                    enabled=dev.type == "cuda"):
+            t = _to_device(np.stack([x[:, y:y + s, xx:xx + s] for y, xx in chunk]), dev)
+            extra = {"base": t[:, c + 1:]} if has_base else {}
+            out = model(t[:, :c], t[:, c:c + 1], r, phase=ph, stage=stage, **extra).float().cpu().numpy()
         for (y, xx), o in zip(chunk, out):
-            wgt = np.outer(_ramp(size, ov, y > 0, y + size < H), _ramp(size, ov, xx > 0, xx + size < W))
-            acc[:, y:y + size, xx:xx + size] += o * wgt
-            wsum[y:y + size, xx:xx + size] += wgt
-        i += len(chunk)
-    return acc[:, :h, :w] / np.maximum(wsum[:h, :w], 1e-6)
+            wgt = grid.weight(y, xx)
+            acc[:, y:y + s, xx:xx + s] += o * wgt
+            wsum[y:y + s, xx:xx + s] += wgt
+
+    _run_batched(run, len(grid.origins), batch, dev.type == "cuda")
+    return acc / np.maximum(wsum, 1e-6)

@@ -71,6 +71,10 @@ class PriorBranch(nn.Module):
         s = self.unshuffle
         if s > 1:
             x = nn.functional.pixel_unshuffle(x, s)
-        layers = self.body(self.head(x))
-        prior = self.fuse(torch.cat([lpe(f) for lpe, f in zip(self.lpe, layers)], dim=1))
+        x = self.head(x)
+        local = []
+        for blk, lpe in zip(self.body.blocks, self.lpe):     # = self.body(x), without keeping every layer
+            x = blk(x)
+            local.append(lpe(x))
+        prior = self.fuse(torch.cat(local, dim=1))
         return nn.functional.pixel_shuffle(prior, s) if s > 1 else prior

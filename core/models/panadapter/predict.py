@@ -110,7 +110,7 @@ def _predict_whole(model, x, c, grid: _Pieces, r, ph, dev, batch, stage, has_bas
         ms_up, pan = t[:, :c], t[:, c:c + 1]
         base = t[:, c + 1:] if has_base else ms_up
         q, a_hr, b, o1 = model.priors(ms_up, pan, r, ph, base)
-        if (stage or 2) == 1:
+        if (stage or (1 if getattr(model, "stage", 2) == 1 else 2)) == 1:      # the default of model.forward
             return o1[0].float().cpu().numpy()
         s = grid.size
         dec = torch.zeros((1, model.cfg.tail2_feats, grid.H, grid.W), device=dev, dtype=torch.float32)

@@ -48,7 +48,7 @@ class CNNRestorer(nn.Module):
         self.tail = nn.Conv2d(feats, 1, 3, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.tail(self.body(self.head(x))[-1])
+        return x + self.tail(self.body(self.head(x)))
 
 
 def build_restorers(cfg: PanAdapterConfig) -> nn.ModuleDict:

@@ -1,8 +1,8 @@
 """Stage-1 building blocks: EDSR-style residual CNN body, Local Prior Extraction (LPE), prior fusion.
 
 The body is band-agnostic (feats -> feats), so one pre-trained body serves every band count: the input
-heads (conv to ``feats``) are per band count and trainable.  ``forward`` returns every block's output,
-the "layers" the LPE modules read.
+heads (conv to ``feats``) are per band count and trainable.  ``CNNBody.tapped`` gives what one module per
+block (the LPE modules) reads from each block's output, the "layers" of the paper.
 """
 from __future__ import annotations
 
@@ -25,17 +25,23 @@ class ResBlock(nn.Module):
 
 
 class CNNBody(nn.Module):
-    """A stack of residual blocks; returns the list of block outputs."""
+    """A stack of residual blocks."""
 
     def __init__(self, feats: int, blocks: int) -> None:
         super().__init__()
         self.blocks = nn.ModuleList(ResBlock(feats) for _ in range(blocks))
 
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        outs = []
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         for blk in self.blocks:
             x = blk(x)
-            outs.append(x)
+        return x
+
+    def tapped(self, x: torch.Tensor, taps) -> list[torch.Tensor]:
+        """[taps[i](output of block i)]: only the taps' (narrower) outputs are kept, not every layer."""
+        outs = []
+        for blk, tap in zip(self.blocks, taps):
+            x = blk(x)
+            outs.append(tap(x))
         return outs
 
 
@@ -71,10 +77,5 @@ class PriorBranch(nn.Module):
         s = self.unshuffle
         if s > 1:
             x = nn.functional.pixel_unshuffle(x, s)
-        x = self.head(x)
-        local = []
-        for blk, lpe in zip(self.body.blocks, self.lpe):     # = self.body(x), without keeping every layer
-            x = blk(x)
-            local.append(lpe(x))
-        prior = self.fuse(torch.cat(local, dim=1))
+        prior = self.fuse(torch.cat(self.body.tapped(self.head(x), self.lpe), dim=1))
         return nn.functional.pixel_shuffle(prior, s) if s > 1 else prior

@@ -128,7 +128,7 @@ class PanAdapter(nn.Module):
         """
         base = ms_up if base is None else base
         phase = (ratio // 2, ratio // 2) if phase is None else (int(phase[0]), int(phase[1]))
-        stage = stage or (1 if self.stage == 1 else 2)
+        stage = self.output_stage(stage)
         need_grad_1 = torch.is_grad_enabled() and any(p.requires_grad for p in self._parts(STAGE1_PARTS))
         with torch.set_grad_enabled(need_grad_1):
             q, a_hr, b, o1 = self.priors(ms_up, pan, ratio, phase, base)
@@ -136,6 +136,10 @@ class PanAdapter(nn.Module):
             return (o1, o1) if return_both else o1
         o2 = self.stage2_output(o1, self.stage2_features(q, a_hr, b), q, a_hr, b, base)
         return (o1, o2) if return_both else o2
+
+    def output_stage(self, stage: Optional[int] = None) -> int:
+        """The stage whose output ``forward`` returns: ``stage``, else 1 while stage 1 trains, else 2."""
+        return stage or (1 if self.stage == 1 else 2)
 
     def stage2_features(self, q: torch.Tensor, a_hr: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """The decoded adapter-branch tokens (B, tail2_feats, H, W): the only part of the network whose

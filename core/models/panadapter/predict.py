@@ -18,10 +18,6 @@ import numpy as np
 import torch
 
 
-def _lcm(a: int, b: int) -> int:
-    return a * b // math.gcd(a, b)
-
-
 def _ramp(n: int, ramp: int, top: bool, bottom: bool) -> np.ndarray:
     w = np.ones(n, np.float32)
     if ramp > 0:
@@ -82,7 +78,7 @@ def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(
     r = int(ratio)
     c, h, w = ms_up.shape
     cfg = getattr(model, "cfg", None)
-    unit = _lcm(_lcm(getattr(cfg, "patch", 8), getattr(cfg, "spatial_unshuffle", 1)), r)
+    unit = math.lcm(getattr(cfg, "patch", 8), getattr(cfg, "spatial_unshuffle", 1), r)
     grid = _Pieces(h, w, unit, patch, overlap, r)
     parts = [ms_up, pan[None]] + ([base] if base is not None else [])
     x = np.concatenate(parts, axis=0).astype(np.float32, copy=False)
@@ -110,7 +106,7 @@ def _predict_whole(model, x, c, grid: _Pieces, r, ph, dev, batch, stage, has_bas
         ms_up, pan = t[:, :c], t[:, c:c + 1]
         base = t[:, c + 1:] if has_base else ms_up
         q, a_hr, b, o1 = model.priors(ms_up, pan, r, ph, base)
-        if (stage or (1 if getattr(model, "stage", 2) == 1 else 2)) == 1:      # the default of model.forward
+        if model.output_stage(stage) == 1:
             return o1[0].float().cpu().numpy()
         s = grid.size
         dec = torch.zeros((1, model.cfg.tail2_feats, grid.H, grid.W), device=dev, dtype=torch.float32)

@@ -139,41 +139,52 @@ bench-dask: setup
 	"$(PY)" bench/bench_dask.py
 
 # --- PanAdapter: pre-training, two-stage training, bundling, benchmark ---------------------------
-# Budgets in minutes per run (CPU, 2 cores shared: the bundled weights used 17 / 12 / 22); each run is
+# Each run is
 # resumable (add --resume to the same command) and logs / checkpoints under $(PA_OUT) (git-ignored).
 PA_OUT           ?= build/panadapter
-PRETRAIN_MINUTES ?= 17
-STAGE1_MINUTES   ?= 12
-STAGE2_MINUTES   ?= 22
+# Step counts, not minutes: the same weights whatever else the machine is doing (seeded data and init).
+PRETRAIN_STEPS   ?= 3500
+STAGE1_STEPS     ?= 3000
+STAGE2_STEPS     ?= 6000
+PRETRAIN_THREADS ?= 2
 TRAIN_THREADS    ?= 1
+PA_LAYOUTS       ?= 4band 8band
 PA_TRAIN         := "$(PY)" -m core.training.train_panadapter --threads $(TRAIN_THREADS)
 
 .PHONY: pretrain train-panadapter train-panadapter-ablations bench-panadapter
 pretrain: setup
-	"$(PY)" -m core.training.pretrain_panadapter --out $(PA_OUT)/pretrain --minutes $(PRETRAIN_MINUTES) \
-	  --threads $(TRAIN_THREADS) --epoch-steps 400
+	"$(PY)" -m core.training.pretrain_panadapter --out $(PA_OUT)/pretrain --steps $(PRETRAIN_STEPS) \
+	  --threads $(PRETRAIN_THREADS) --epoch-steps 500
 
 train-panadapter: setup
 	mkdir -p resources/weights
-	for lay in 4band 8band; do \
+	for lay in $(PA_LAYOUTS); do \
 	  $(PA_TRAIN) --stage 1 --layout $$lay --pretrained $(PA_OUT)/pretrain/pretrained.safetensors \
-	    --out $(PA_OUT)/$${lay}_s1 --minutes $(STAGE1_MINUTES); \
+	    --out $(PA_OUT)/$${lay}_s1 --steps $(STAGE1_STEPS); \
 	  $(PA_TRAIN) --stage 2 --layout $$lay --init $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors \
-	    --out $(PA_OUT)/$${lay}_s2 --name panadapter_$$lay --minutes $(STAGE2_MINUTES); \
+	    --out $(PA_OUT)/$${lay}_s2 --name panadapter_$$lay --steps $(STAGE2_STEPS); \
 	  cp $(PA_OUT)/$${lay}_s2/panadapter_$$lay.safetensors $(PA_OUT)/$${lay}_s2/panadapter_$$lay.json resources/weights/; \
 	done
 	"$(PY)" scripts/make_panadapter_reference.py
 
 # Ablations for bench-panadapter: stage 2 on a random frozen transformer, and a PNN-like CNN (width 96, about
 # the stage-2 trainable size) with the same MTF-GLP-HPM residual base and with a residual on the MS.
+# Their stage-1 start is rebuilt from the bundled network when build/ lacks it (scripts/panadapter_stage1_from_bundled.py).
+# The results are copied to bench/ablations/ (committed, not packaged) for bench/bench_panadapter.py.
 train-panadapter-ablations: setup
-	for lay in 4band 8band; do \
+	for lay in $(PA_LAYOUTS); do \
+	  test -f $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors || "$(PY)" scripts/panadapter_stage1_from_bundled.py \
+	    resources/weights/panadapter_$$lay.safetensors $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors; \
 	  $(PA_TRAIN) --stage 2 --random-vit --layout $$lay --init $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors \
-	    --out $(PA_OUT)/$${lay}_s2_randvit --minutes $(STAGE2_MINUTES); \
+	    --out $(PA_OUT)/$${lay}_s2_randvit --steps $(STAGE2_STEPS); \
 	  $(PA_TRAIN) --variant pnn --config '{"width": 96, "base": "mtf_glp_hpm"}' --layout $$lay \
-	    --out $(PA_OUT)/$${lay}_pnn_hpm --minutes $$(( $(STAGE1_MINUTES) + $(STAGE2_MINUTES) )); \
+	    --out $(PA_OUT)/$${lay}_pnn_hpm --steps $$(( $(STAGE1_STEPS) + $(STAGE2_STEPS) )); \
 	  $(PA_TRAIN) --variant pnn --config '{"width": 96}' --layout $$lay \
-	    --out $(PA_OUT)/$${lay}_pnn --minutes $$(( $(STAGE1_MINUTES) + $(STAGE2_MINUTES) )); \
+	    --out $(PA_OUT)/$${lay}_pnn --steps $$(( $(STAGE1_STEPS) + $(STAGE2_STEPS) )); \
+	  mkdir -p bench/ablations; \
+	  for run in s2_randvit pnn_hpm pnn; do \
+	    cp $(PA_OUT)/$${lay}_$$run/panadapter_$${lay}_$$run.safetensors $(PA_OUT)/$${lay}_$$run/panadapter_$${lay}_$$run.json bench/ablations/; \
+	  done; \
 	done
 
 bench-panadapter: setup

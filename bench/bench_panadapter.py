@@ -8,7 +8,8 @@ window with the reference (same cut rule as bench_quality):
   * every classical pansharpening method;
   * PanAdapter with the bundled weights for the band count (4 or 8 bands);
   * PanAdapter adapted to the scene (ADAPT, --adapt-seconds, from the bundled weights);
-  * ablations, trained the same way (core.training.train_panadapter, weights under build/panadapter/):
+  * ablations, trained the same way (core.training.train_panadapter, weights under build/panadapter/ or
+    their committed copies in bench/ablations/):
     stage 1 only (the bundled network's stage-1 output), stage 2 on a randomly initialised frozen transformer
     (--random-vit), a plain PNN-like CNN (--variant pnn).
 The WorldView-2 Rio pair (already degraded, no reference) is fused as it is and scored without reference
@@ -48,6 +49,7 @@ from core.wald import degrade_pair  # noqa: E402
 gdal.UseExceptions()
 METRICS = ("SAM", "ERGAS", "Q2n", "Q", "PSNR")
 ABL = os.path.join(ROOT, "build", "panadapter")
+ABL_KEPT = os.path.join(HERE, "ablations")        # copies `make train-panadapter-ablations` leaves (committed)
 
 
 def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict]]:
@@ -66,6 +68,8 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
             ("abl_pnn", "ablation: PNN-like CNN, residual on the interpolated MS", f"{lay}_pnn",
              f"panadapter_{lay}_pnn")):
         path = os.path.join(ABL, run_dir, name + ".safetensors")
+        if not os.path.exists(path):
+            path = os.path.join(ABL_KEPT, name + ".safetensors")
         if os.path.exists(path):
             rows.append((key, label, "panadapter", {"weights": path}))
     return rows
@@ -185,7 +189,7 @@ ABLATIONS = ("abl_randvit", "abl_pnn_hpm", "abl_pnn")
 
 
 def missing_ablations(results: dict) -> list[str]:
-    """Trained ablations absent from some pair (their weights are not under build/panadapter)."""
+    """Trained ablations absent from some pair (their weights are neither under build/panadapter nor in bench/ablations)."""
     return [k for k in ABLATIONS if any(k not in sc for sc in results.values())]
 
 
@@ -224,10 +228,9 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
         "through the same engine (tiles, halo, blending). *Scene-adapted*: ADAPT on the reduced pair itself "
         f"(the method applies Wald's protocol once more to its input and fine-tunes for {adapt_seconds:g} s), "
         "starting from the bundled weights for the band count. Ablations are trained with the same data, "
-        "seeds and CLI (`core.training.train_panadapter`), see the manifests under build/panadapter/.",
+        "seeds and CLI (`core.training.train_panadapter`), with the same step counts; their manifests are in bench/ablations/.",
         ""] + ([f"**Not in this run:** {', '.join(missing)}: their weights were not found under build/panadapter "
-               "(`make train-panadapter-ablations`, about 3 h of CPU); the table of an earlier run that has them "
-               "stays in bench/results/panadapter_quality.md.", ""] if missing else []) + [
+               "or bench/ablations (`make train-panadapter-ablations`).", ""] if missing else []) + [
         "**Train/test overlap, stated plainly:** the bundled 4- and 8-band weights were trained on Wald pairs "
         "of the same Landsat-8 and Sentinel-2 scenes (85 % of their columns; different degradation levels "
         "from the Sentinel-2 pairs here), so the Landsat-8 and Sentinel-2 rows are not independent test "

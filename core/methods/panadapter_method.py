@@ -19,14 +19,17 @@ Scene adaptation = Wald's protocol on the input scene: on the engine's sample ti
 LR pixel centres of the interpolated MS) becomes the reference, the PAN is filtered with the PAN MTF and
 decimated onto the MS grid, the MS is filtered with the band MTFs and decimated, and the trainable parts
 of both stages (input heads, LPE, fusion, Tail1, Q embedding, tokenisers, adapters, Tail2) are fine-tuned
-on random crops for ``adapt_seconds`` with an L1 loss weighted per band by the inverse band mean (relative
+on random crops (flipped and transposed at random: small scenes are seen many times) for ``adapt_seconds``
+with an L1 loss weighted per band by the inverse band mean (relative
 errors, as ERGAS counts them); the pre-trained CNN and transformer bodies stay frozen.  It starts from the
 bundled model with the same band count, or, for another band count, from the 4-band model with new
-band-dependent layers.  A quarter of each sample block is held out (when the block is large enough) and a
-fixed set of check crops is drawn from it: when the starting network is worse there than its own residual
+band-dependent layers.  A quarter of each sample block, at least one crop, is held out (the crops shrink
+from 64 down to 32 pixels when that lets a small block be split) and a fixed set of check crops is drawn
+from it: when the starting network is worse there than its own residual
 base (MTF-GLP-HPM), its two output layers are zeroed first (the adaptation then starts from the base); the
 check loss is measured 12 times during the run and the weights with the lowest one, the starting weights
-included, are kept.
+included, are kept.  Last, the spectral-direction blend towards the interpolated MS (angle_blend) is picked
+on the same check crops.
 
 Residual base: the bundled networks learn corrections to MTF-GLP-HPM (``PanAdapterConfig.base``), which
 this method computes on every tile with the classical method prepared on the same scene.
@@ -49,7 +52,7 @@ import torch            # at import time: the registry turns a missing torch int
 from .. import filters
 from ..errors import Cancelled, InputError
 from ..models import weights as W
-from ..models.panadapter import PanAdapter, PanAdapterConfig
+from ..models.panadapter import PanAdapter, PanAdapterConfig, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
@@ -164,13 +167,14 @@ def adapt_loss(pred: torch.Tensor, ref: torch.Tensor, bw: torch.Tensor) -> torch
 
 
 def _split_pairs(pairs, size: int, r: int) -> tuple[list, list]:
-    """(training, check) pairs: the right (or bottom) quarter of each block, cut on the ratio grid, is held
-    out for checking when both parts still hold a ``size`` crop; otherwise the block serves both."""
+    """(training, check) pairs: the right (or bottom) part of each block, a quarter or at least one ``size``
+    crop, cut on the ratio grid, is held out for checking when the rest still holds a ``size`` crop;
+    otherwise the block serves both."""
     train, check = [], []
     for p in pairs:
         h, w = p[1].shape
         for axis, n in ((-1, w), (-2, h)):
-            cut = (n * 3 // 4) // r * r
+            cut = min(n * 3 // 4, n - size) // r * r
             if cut >= size and n - cut >= size:
                 halves = [np.split(x, [cut], axis=axis) for x in p]
                 train.append(tuple(a for a, _b in halves))
@@ -182,19 +186,48 @@ def _split_pairs(pairs, size: int, r: int) -> tuple[list, list]:
     return train, check
 
 
+def crop_size(pairs, unit: int, largest: int = 64) -> int:
+    """Side of the adaptation crops, a multiple of ``unit``: ``largest`` (or the smallest block's side), or,
+    when no block is long enough to hold out a crop of that size, the size that lets the longest block be
+    split into a training and a check crop, if that is at least half of ``largest``."""
+    fit = min(largest, min(min(p[1].shape) for p in pairs) // unit * unit)
+    if any(max(p[1].shape) >= 2 * fit for p in pairs):
+        return fit
+    half = max(max(p[1].shape) for p in pairs) // 2 // unit * unit
+    return half if half >= largest // 2 else fit
+
+
+def flip_batch(batch, rng, r: int, phase: tuple[int, int]):
+    """The same random flips and transposition for every tensor of a (B, C, S, S) batch, and the decimation
+    phase that follows (with S a multiple of r, a flipped axis puts the LR pixel centres at r - 1 - p)."""
+    py, px = phase
+    dims = []
+    if rng.random() < 0.5:
+        dims.append(-2)
+        py = r - 1 - py
+    if rng.random() < 0.5:
+        dims.append(-1)
+        px = r - 1 - px
+    out = [t.flip(dims) if dims else t for t in batch]
+    if rng.random() < 0.5:
+        out = [t.transpose(-2, -1) for t in out]
+        py, px = px, py
+    return out, (py, px)
+
+
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
                 seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None, checks: int = 12) -> dict:
     """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``.
 
-    Crops are drawn from three quarters of each sample block; the loss on fixed crops of the held-out
-    quarter is checked ``checks`` times during the run (evenly in time, or in steps with ``max_steps``) and
+    Crops (flipped / transposed at random) are drawn from the training part of each sample block (_split_pairs);
+    the loss on fixed crops of the held-out part is checked ``checks`` times during the run (evenly in time, or in steps with ``max_steps``) and
     the weights with the lowest check loss (the starting ones included) are kept: on small scenes longer
     training overfits the reduced scale."""
     r = int(ratio)
     unit = math.lcm(model.cfg.patch, model.cfg.spatial_unshuffle, r)
     side = min(min(p[1].shape) for p in pairs) if pairs else 0
     big = [p for p in pairs if min(p[1].shape) >= min(64, side // unit * unit)]
-    size = min(64, min(min(p[1].shape) for p in big) // unit * unit) if big else 0
+    size = crop_size(big, unit) if big else 0
     if size < unit:
         raise InputError(f"The scene is too small to adapt PanAdapter at ratio {r}: the reduced-resolution pair "
                          f"needs at least {unit * r} x {unit * r} PAN pixels.")
@@ -245,8 +278,9 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = cur * g["mult"]
-        ms_up, pan, ref, base = (t.to(device) for t in _crop_batch(train, batch, size, r, rng))
-        o1, o2 = model(ms_up, pan, r, phase, stage=2, return_both=True, base=base)
+        (ms_up, pan, ref, base), ph = flip_batch([t.to(device) for t in _crop_batch(train, batch, size, r, rng)],
+                                                 rng, r, phase)
+        o1, o2 = model(ms_up, pan, r, ph, stage=2, return_both=True, base=base)
         loss = adapt_loss(o2, ref, bw) + 0.5 * adapt_loss(o1, ref, bw)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -272,12 +306,15 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         model.load_state_dict(best_state)
     model.set_stage(2)
     model.eval()
+    with torch.inference_mode():
+        alpha, blends = angle_blend.choose(model(held[0], held[1], r, phase, stage=2, base=held[3]), held[0], held[2],
+                                           lambda a, b: adapt_loss(a, b, bw))
     return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
             "held_out": sum(c is not t for c, t in zip(check, train)),
             "restarted_from_base": restarted, "loss": "band-weighted L1",
             "check_loss_base": round(base_only, 6), "check_loss_before": round(before, 6),
             "check_loss_after": round(best_loss, 6), "kept_step": best_step, "kept": best_step > 0,
-            "check_history": history}
+            "check_history": history, "angle_blend": alpha, "angle_blend_check": blends}
 
 
 def transplant(src: PanAdapter, bands: int, seed: int = 0) -> PanAdapter:
@@ -315,6 +352,7 @@ class PanAdapterMethod(FusionMethod):
         self.batch = 8
         self.stage = 2
         self.base_method = None          # classical fusion giving the residual base (cfg.base), or None
+        self.angle_blend = 0.0           # spectral-direction blend towards the interpolated MS (angle_blend)
 
     def halo(self, ratio: int) -> int:
         from .classical_pan import MTFGLPHPM
@@ -417,10 +455,14 @@ class PanAdapterMethod(FusionMethod):
             self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; loss on check crops "
                        f"{rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f}"
                        + (f" (the weights after step {rep['kept_step']} are kept)" if rep["kept"] else
-                          " (no gain: the starting weights are kept)") + ".")
+                          " (no gain: the starting weights are kept)")
+                       + f"; spectral-direction blend {rep['angle_blend']:g}.")
+            self.angle_blend = float(rep["angle_blend"])
             out = opts.get("adapted_weights")
             if out:
                 self._save_adapted(str(out), model, man, scene, rep)
+        else:
+            self.angle_blend = float(man.get("angle_blend", 0.0)) if exact else 0.0
         if isinstance(model, PanAdapter):
             model.set_stage(2)
         # channels-last weights: oneDNN's CPU convolutions run ~1.4x faster on it at these widths
@@ -434,7 +476,7 @@ class PanAdapterMethod(FusionMethod):
         name = os.path.splitext(os.path.basename(path))[0]
         man = {"name": name, "engine": ENGINE, "config": config_dict(model), "stage": 2, "variant": "panadapter",
                "bands": {"lr_bands": scene.lr_bands, "hr_bands": 1, "lr_names": list(scene.lr_band_names)},
-               "ratios": [scene.ratio], "any_ratio": True,
+               "ratios": [scene.ratio], "any_ratio": True, "angle_blend": self.angle_blend,
                "value_range": base.get("value_range", ""),
                "training": {"data": f"scene adaptation (Wald protocol on the user's scene, sensor preset "
                                     f"'{scene.sensor}')", "adapted_from": base["name"],
@@ -460,4 +502,6 @@ class PanAdapterMethod(FusionMethod):
         base = self.base_method.apply(tile).astype(np.float32) * k if self.base_method is not None else None
         out = predict_image(self.model, ms_up, pan, tile.ratio, tile.phase, self.device, PIECE, PIECE_OVERLAP,
                             self.batch, stage=self.stage, base=base)
+        if self.angle_blend > 0:
+            out = angle_blend.blend(torch.from_numpy(out), torch.from_numpy(ms_up), self.angle_blend).numpy()
         return (out / k).astype(np.float32, copy=False)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -153,6 +154,7 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
             "pretrained": s.get("pretrained_manifest"), "init": s.get("init"),
             "settings": {k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr", "warmup",
                                            "total_steps", "seed", "loss", "optimizer")},
+            "commands": s.get("previous_commands", []) + [s.get("command", "?")],
             "step": state["best"].get("step"), "train_seconds": round(state["train_seconds"], 1),
             "previous_stages_seconds": s.get("previous_stages_seconds", {}),
             "validation": state["best"].get("validation"), "validation_baselines": s.get("baseline"),
@@ -192,7 +194,8 @@ def run(argv=None) -> dict:
              "total_steps": args.steps, "config": (dict({"base": "mtf_glp_hpm"}, **json.loads(args.config)) if args.variant == "panadapter"
                         else json.loads(args.config)), "loss": "L1",
              "optimizer": "AdamW(betas=(0.9, 0.999))", "schedule": "linear warm-up + cosine",
-             "ratios": LAYOUTS[args.layout]["ratios"], "environment": environment()}
+             "ratios": LAYOUTS[args.layout]["ratios"], "environment": environment(),
+             "command": "python -m core.training.train_panadapter " + shlex.join(sys.argv[1:] if argv is None else argv)}
     t0 = time.perf_counter()
     pairs = pan_data.layout_pairs(s["layout"], s["data"])
     train, val = zip(*[p.split() for p in pairs])
@@ -212,6 +215,7 @@ def run(argv=None) -> dict:
             prev = dict(m["training"].get("previous_stages_seconds", {}))
             prev["pretrain" if s["stage"] == 1 else "stage1"] = m["training"].get("train_seconds")
             s["previous_stages_seconds"] = prev
+            s["previous_commands"] = list(m["training"].get("commands", []))
         s["parameters"] = model.parameter_counts() if isinstance(model, PanAdapter) else \
             {"total": sum(p.numel() for p in model.parameters())}
         s["trainable"] = sum(p.numel() for p in params)

@@ -13,7 +13,7 @@ pytest.importorskip("timm")
 
 from core.errors import InputError  # noqa: E402
 from core.models import weights as W  # noqa: E402
-from core.models.panadapter import PanAdapter, PanAdapterConfig  # noqa: E402
+from core.models.panadapter import PanAdapter, PanAdapterConfig, angle_blend  # noqa: E402
 from core.models.panadapter.predict import predict_image  # noqa: E402
 from core.models.panadapter.store import load_model  # noqa: E402
 
@@ -245,8 +245,11 @@ def test_engine_adapts_a_band_count_without_bundled_model(tmp_path):
     assert out.shape[0] == 3 and np.isfinite(out).all()
     model, man = load_model(saved)
     assert man["bands"]["lr_bands"] == 3 and man["training"]["adapted_from"]
+    assert man["angle_blend"] in angle_blend.STEPS
     out2, _ = _run(tmp_path, "reuse3", lr_bands=[1, 2, 3], weights=saved)
     assert out2.shape == out.shape
+    # the same network (stored in float16) and the same spectral-direction blend: the same image
+    assert np.abs(out2 - out).mean() < 2e-3 * np.abs(out).mean()
 
 
 def test_engine_cuda_request_falls_back_to_cpu(tmp_path, caplog):
@@ -284,9 +287,35 @@ def test_split_pairs_holds_out_a_disjoint_quarter():
     assert tr[1].shape == (128, 192) and ck[1].shape == (128, 64)
     for a, b, whole in zip(tr, ck, p):
         np.testing.assert_array_equal(np.concatenate([a, b], axis=-1), whole)
-    small = _pair(h=96, w=160)
+    train, check = _split_pairs([_pair(h=96, w=160)], 64, 2)
+    assert train[0][1].shape == (96, 96) and check[0][1].shape == (96, 64)    # at least one crop held out
+    small = _pair(h=96, w=100)
     train, check = _split_pairs([small], 64, 2)
     assert train[0] is check[0] is small                 # too small to split: the block serves both
+
+
+def test_crop_size_shrinks_so_that_a_crop_can_be_held_out():
+    from core.methods.panadapter_method import _split_pairs, crop_size
+    assert crop_size([_pair(h=128, w=256)], 8) == 64
+    assert crop_size([_pair(h=80, w=80)], 8) == 40            # 64 fits once: 40 + 40 lets a crop be held out
+    train, check = _split_pairs([_pair(h=80, w=80)], 40, 4)
+    assert train[0][1].shape == (80, 40) and check[0][1].shape == (80, 40)
+    assert crop_size([_pair(h=56, w=56)], 8) == 56            # halving would go below 32: keep the whole block
+
+
+def test_flip_batch_keeps_the_lr_pixel_centres():
+    from core.methods.panadapter_method import flip_batch
+    r, p, size = 4, (2, 2), 32
+    x = torch.arange(2 * size * size, dtype=torch.float32).view(1, 2, size, size)
+    lr = x[..., p[0]::r, p[1]::r]
+    seen = set()
+    for seed in range(16):
+        (y,), ph = flip_batch([x], np.random.default_rng(seed), r, p)
+        # the LR samples at the new phase are the old ones, flipped / transposed like the image
+        got = set(y[..., ph[0]::r, ph[1]::r].flatten().tolist())
+        assert got == set(lr.flatten().tolist()) and y[..., ph[0]::r, ph[1]::r].shape == lr.shape
+        seen.add(ph)
+    assert len(seen) > 1
 
 
 def test_adaptation_keeps_the_weights_with_the_lowest_check_loss():
@@ -305,3 +334,35 @@ def test_adaptation_keeps_the_weights_with_the_lowest_check_loss():
         v = float(adapt_loss(m(held[0], held[1], 2, (1, 1), stage=2, base=held[3]), held[2], band_weights(pairs)))
     assert v == pytest.approx(rep["check_loss_after"], rel=1e-3)
     assert rep["check_loss_after"] < rep["check_loss_before"]
+
+
+# --- spectral-direction blend ------------------------------------------------------------------------
+
+def test_angle_blend_keeps_brightness_and_takes_the_ms_direction():
+    g = torch.Generator().manual_seed(0)
+    out = torch.rand(4, 16, 16, generator=g) + 0.1
+    ms = torch.rand(4, 16, 16, generator=g) + 0.1
+    assert torch.equal(angle_blend.blend(out, ms, 0.0), out)
+    one = angle_blend.blend(out, ms, 1.0)
+    torch.testing.assert_close(one.norm(dim=0), out.norm(dim=0))
+    assert angle_blend.mean_angle(one, ms) < 1e-3
+    half = angle_blend.blend(out, ms, 0.5)
+    torch.testing.assert_close(half.norm(dim=0), out.norm(dim=0))
+    a_out, a_ms = angle_blend.mean_angle(half, out), angle_blend.mean_angle(half, ms)
+    assert 0 < a_out and 0 < a_ms and abs(a_out - a_ms) < 0.05 * (a_out + a_ms)     # half way between
+    zero = out.clone()
+    zero[:, 0, 0] = 0
+    assert torch.equal(angle_blend.blend(zero, ms, 0.5)[:, 0, 0], zero[:, 0, 0])
+
+
+def test_angle_blend_choice_follows_the_reference():
+    g = torch.Generator().manual_seed(1)
+    ref = torch.rand(2, 4, 32, 32, generator=g) + 0.2
+    ms = ref * (1 + 0.3 * torch.rand(2, 1, 32, 32, generator=g))          # right angles, wrong brightness
+    noisy = ref + 0.05 * torch.randn(2, 4, 32, 32, generator=g)          # right brightness, turned angles
+    l1 = lambda a, b: float((a - b).abs().mean())                         # noqa: E731
+    a, rows = angle_blend.choose(noisy, ms, ref, l1)
+    assert a > 0.5 and rows[0][0] == 0.0 and len(rows) == len(angle_blend.STEPS)
+    assert dict((r[0], r[2]) for r in rows)[a] < rows[0][2]
+    a, _rows = angle_blend.choose(ref.clone(), ms * torch.rand(2, 4, 1, 1, generator=g), ref, l1)
+    assert a == 0.0                                                       # exact prediction: nothing to blend

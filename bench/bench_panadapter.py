@@ -189,7 +189,7 @@ ABLATIONS = ("abl_randvit", "abl_pnn_hpm", "abl_pnn")
 
 
 def missing_ablations(results: dict) -> list[str]:
-    """Trained ablations absent from some pair (their weights are neither under build/panadapter nor in bench/ablations)."""
+    """Trained ablations absent from some pair (weights neither under build/panadapter nor in bench/ablations)."""
     return [k for k in ABLATIONS if any(k not in sc for sc in results.values())]
 
 
@@ -228,7 +228,8 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
         "through the same engine (tiles, halo, blending). *Scene-adapted*: ADAPT on the reduced pair itself "
         f"(the method applies Wald's protocol once more to its input and fine-tunes for {adapt_seconds:g} s), "
         "starting from the bundled weights for the band count. Ablations are trained with the same data, "
-        "seeds and CLI (`core.training.train_panadapter`), with the same step counts; their manifests are in bench/ablations/.",
+        "seeds and CLI (`core.training.train_panadapter`), with the same step counts; their manifests are in "
+        "bench/ablations/.",
         ""] + ([f"**Not in this run:** {', '.join(missing)}: their weights were not found under build/panadapter "
                "or bench/ablations (`make train-panadapter-ablations`).", ""] if missing else []) + [
         "**Train/test overlap, stated plainly:** the bundled 4- and 8-band weights were trained on Wald pairs "

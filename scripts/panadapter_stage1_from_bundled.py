@@ -43,14 +43,15 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     model, man = load_model(args.bundled)
     tr = man["training"]
+    prev = tr.get("previous_stages_seconds", {})
     seed = int(tr.get("settings", {}).get("seed", 0))
     name = os.path.splitext(os.path.basename(args.out))[0]
     out_man = {"name": name, "engine": man["engine"], "config": man["config"], "stage": 1,
                "variant": "panadapter", "bands": man["bands"], "ratios": man["ratios"],
                "value_range": man.get("value_range", ""),
                "training": {"data": tr.get("data"), "pretrained": tr.get("pretrained"),
-                            "previous_stages_seconds": {"pretrain": tr.get("previous_stages_seconds", {}).get("pretrain")},
-                            "train_seconds": tr.get("previous_stages_seconds", {}).get("stage1"),
+                            "previous_stages_seconds": {"pretrain": prev.get("pretrain")},
+                            "train_seconds": prev.get("stage1"),
                             "rebuilt_from": {"name": man["name"], "sha256": man["weights"]["sha256"],
                                              "note": "stage-1 tensors and bodies of the bundled network; stage-2 "
                                                      f"parts at their initial values for seed {seed}"}}}

@@ -20,8 +20,8 @@ LR pixel centres of the interpolated MS) becomes the reference, the PAN is filte
 decimated onto the MS grid, the MS is filtered with the band MTFs and decimated, and the trainable parts
 of both stages (input heads, LPE, fusion, Tail1, Q embedding, tokenisers, adapters, Tail2) are fine-tuned
 on random crops (flipped and transposed at random: small scenes are seen many times) for ``adapt_seconds``
-with an L1 loss weighted per band by the inverse band mean (relative
-errors, as ERGAS counts them); the pre-trained CNN and transformer bodies stay frozen.  It starts from the
+with an L1 loss weighted per band by the inverse band mean (relative errors, as ERGAS counts them); the
+pre-trained CNN and transformer bodies stay frozen.  It starts from the
 bundled model with the same band count, or, for another band count, from the 4-band model with new
 band-dependent layers.  A quarter of each sample block, at least one crop, is held out (the crops shrink
 from 64 down to 32 pixels when that lets a small block be split) and a fixed set of check crops is drawn
@@ -219,10 +219,11 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
                 seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None, checks: int = 12) -> dict:
     """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``.
 
-    Crops (flipped / transposed at random) are drawn from the training part of each sample block (_split_pairs);
-    the loss on fixed crops of the held-out part is checked ``checks`` times during the run (evenly in time, or in steps with ``max_steps``) and
-    the weights with the lowest check loss (the starting ones included) are kept: on small scenes longer
-    training overfits the reduced scale."""
+    Crops (flipped / transposed at random) are drawn from the training part of each sample block
+    (_split_pairs); the loss on fixed crops of the held-out part is checked ``checks`` times during the run
+    (evenly in time, or in steps with ``max_steps``) and the weights with the lowest check loss (the starting
+    ones included) are kept: on small scenes longer training overfits the reduced scale.  The
+    spectral-direction blend (angle_blend.choose) is then picked on the same check crops."""
     r = int(ratio)
     unit = math.lcm(model.cfg.patch, model.cfg.spatial_unshuffle, r)
     side = min(min(p[1].shape) for p in pairs) if pairs else 0
@@ -458,6 +459,10 @@ class PanAdapterMethod(FusionMethod):
                           " (no gain: the starting weights are kept)")
                        + f"; spectral-direction blend {rep['angle_blend']:g}.")
             self.angle_blend = float(rep["angle_blend"])
+            if not rep["held_out"]:
+                self._warn("The scene is too small to hold part of it out: the adaptation could not be checked on "
+                           "pixels it did not train on and may only fit the reduced scale; compare with a run "
+                           "without ADAPT.")
             out = opts.get("adapted_weights")
             if out:
                 self._save_adapted(str(out), model, man, scene, rep)

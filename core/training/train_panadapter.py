@@ -195,7 +195,8 @@ def run(argv=None) -> dict:
                         else json.loads(args.config)), "loss": "L1",
              "optimizer": "AdamW(betas=(0.9, 0.999))", "schedule": "linear warm-up + cosine",
              "ratios": LAYOUTS[args.layout]["ratios"], "environment": environment(),
-             "command": "python -m core.training.train_panadapter " + shlex.join(sys.argv[1:] if argv is None else argv)}
+             "command": "python -m core.training.train_panadapter "
+                        + shlex.join(sys.argv[1:] if argv is None else argv)}
     t0 = time.perf_counter()
     pairs = pan_data.layout_pairs(s["layout"], s["data"])
     train, val = zip(*[p.split() for p in pairs])

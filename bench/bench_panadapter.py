@@ -193,6 +193,12 @@ def missing_ablations(results: dict) -> list[str]:
     return [k for k in ABLATIONS if any(k not in sc for sc in results.values())]
 
 
+def _not_above(x: float, y: float) -> bool:
+    """x <= y at the tables' precision: a tie there (e.g. a spectral-direction blend of 1, which gives the
+    interpolated MS's angles) is not a win."""
+    return round(x, 4) <= round(y, 4)
+
+
 def check_targets(results: dict) -> list[str]:
     lines = []
     for key, sc in results.items():
@@ -201,12 +207,8 @@ def check_targets(results: dict) -> list[str]:
         a = sc["pa_adapted"]
         classical = [m for m in sc if not m.startswith(("pa_", "abl_"))]
         ablations = [m for m in sc if m.startswith("abl_")]
-        # compared at the tables' precision: a tie there (e.g. a spectral-direction blend of 1, which gives the
-        # interpolated MS's angles) is not a win
-        def le(x, y):
-            return round(x, 4) <= round(y, 4)
-        worse_c = [m for m in classical if le(sc[m]["ERGAS"], a["ERGAS"]) or le(sc[m]["SAM"], a["SAM"])]
-        worse_a = [m for m in ablations if le(sc[m]["ERGAS"], a["ERGAS"])]
+        worse_c = [m for m in classical if _not_above(sc[m]["ERGAS"], a["ERGAS"]) or _not_above(sc[m]["SAM"], a["SAM"])]
+        worse_a = [m for m in ablations if _not_above(sc[m]["ERGAS"], a["ERGAS"])]
         absent = [m for m in ABLATIONS if m not in sc]
         ok = not worse_c and not worse_a
         verdict = "not met" if not ok else ("**met**" if not absent else "not checked (ablations missing)")

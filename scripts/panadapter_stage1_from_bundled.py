@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from core.models import weights as W  # noqa: E402
 from core.models.panadapter import PanAdapter, PanAdapterConfig  # noqa: E402
-from core.models.panadapter.model import STAGE2_PARTS  # noqa: E402
+from core.models.panadapter.model import STAGE2_PARTS, in_parts  # noqa: E402
 from core.models.panadapter.store import load_model  # noqa: E402
 
 
@@ -31,7 +31,7 @@ def stage1_state(bundled: PanAdapter, seed: int) -> dict:
     fresh = PanAdapter(PanAdapterConfig.from_dict(bundled.cfg.to_dict()))
     state = bundled.state_dict()
     for k, v in fresh.state_dict().items():
-        if any(k == n or k.startswith(n + ".") for n in STAGE2_PARTS):
+        if in_parts(k, STAGE2_PARTS):
             state[k] = v
     return state
 

@@ -1,6 +1,7 @@
 """PanAdapter: model shapes, frozen parts, CTI initialisation, learning, bundled weights, engine method."""
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from pathlib import Path
@@ -345,10 +346,10 @@ def test_angle_blend_keeps_brightness_and_takes_the_ms_direction():
     assert torch.equal(angle_blend.blend(out, ms, 0.0), out)
     one = angle_blend.blend(out, ms, 1.0)
     torch.testing.assert_close(one.norm(dim=0), out.norm(dim=0))
-    assert angle_blend.mean_angle(one, ms) < 1e-3
+    assert angle_blend.batch_sam(one, ms) < math.degrees(1e-3)
     half = angle_blend.blend(out, ms, 0.5)
     torch.testing.assert_close(half.norm(dim=0), out.norm(dim=0))
-    a_out, a_ms = angle_blend.mean_angle(half, out), angle_blend.mean_angle(half, ms)
+    a_out, a_ms = angle_blend.batch_sam(half, out), angle_blend.batch_sam(half, ms)
     assert 0 < a_out and 0 < a_ms and abs(a_out - a_ms) < 0.05 * (a_out + a_ms)     # half way between
     zero = out.clone()
     zero[:, 0, 0] = 0

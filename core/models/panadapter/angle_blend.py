@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from ... import metrics
+
 STEPS = (0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 1.0)
 
 
@@ -27,14 +29,12 @@ def blend(out: torch.Tensor, ms_up: torch.Tensor, alpha: float, dim: int = -3) -
     return torch.where(ok, res, out)
 
 
-def mean_angle(a: torch.Tensor, b: torch.Tensor, dim: int = -3) -> float:
-    """Mean spectral angle (radians) between ``a`` and ``b`` over pixels where both are non-zero."""
-    dot = (a * b).sum(dim)
-    nn = a.norm(dim=dim) * b.norm(dim=dim)
-    keep = nn > 0
-    if not bool(keep.any()):
-        return float("nan")
-    return float(torch.acos((dot[keep] / nn[keep]).clamp(-1, 1)).mean())
+def batch_sam(a: torch.Tensor, b: torch.Tensor) -> float:
+    """core.metrics.sam (degrees) over every pixel of (B, C, H, W) batches, or of (C, H, W) images."""
+    def cube(t):
+        t = t.detach().float().cpu()
+        return (t.transpose(0, 1).reshape(t.shape[1], -1, t.shape[-1]) if t.ndim == 4 else t).numpy()
+    return metrics.sam(cube(a), cube(b))
 
 
 def choose(pred: torch.Tensor, ms_up: torch.Tensor, ref: torch.Tensor, loss_fn) -> tuple[float, list]:
@@ -43,7 +43,7 @@ def choose(pred: torch.Tensor, ms_up: torch.Tensor, ref: torch.Tensor, loss_fn) 
     rows = []
     for a in STEPS:
         b = blend(pred, ms_up, a)
-        rows.append((a, float(loss_fn(b, ref)), mean_angle(b, ref)))
+        rows.append((a, float(loss_fn(b, ref)), batch_sam(b, ref)))
     l0, s0 = max(rows[0][1], 1e-12), max(rows[0][2], 1e-12)
     best = min(rows, key=lambda r: (r[1] / l0 + r[2] / s0, r[0]))
     return best[0], [(a, round(l, 6), round(s, 6)) for a, l, s in rows]

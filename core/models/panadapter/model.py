@@ -44,6 +44,11 @@ STAGE2_PARTS = ("q_embed", "tok_a", "tok_b", "adapters", "decode", "tail2")
 FROZEN_PARTS = ("spe.body", "spa.body", "vit")
 
 
+def in_parts(name: str, parts: Iterable[str]) -> bool:
+    """Whether the parameter or buffer ``name`` belongs to one of the submodules ``parts``."""
+    return any(name == n or name.startswith(n + ".") for n in parts)
+
+
 def lr_to_hr(a: torch.Tensor, size: tuple[int, int], ratio: int, phase: tuple[int, int]) -> torch.Tensor:
     """Bilinear resampling of an LR map onto the HR grid: HR pixel y samples LR coordinate (y - phase) / r."""
     b, _c, h, w = a.shape
@@ -81,11 +86,7 @@ class PanAdapter(nn.Module):
 
     # --- which parameters train -----------------------------------------------------------------
     def _parts(self, names: Iterable[str]) -> list[nn.Parameter]:
-        out = []
-        for name, p in self.named_parameters():
-            if any(name == n or name.startswith(n + ".") for n in names):
-                out.append(p)
-        return out
+        return [p for name, p in self.named_parameters() if in_parts(name, names)]
 
     def trainable_names(self, stage) -> tuple[str, ...]:
         """stage 1, 2, or "adapt" (both stages' trainable parts: scene adaptation)."""

@@ -43,6 +43,7 @@ for p in (ROOT, HERE):
 
 import bench_quality as BQ  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
+from core.methods.panadapter_method import ADAPT_SECONDS  # noqa: E402
 from core.methods import method_label, method_names  # noqa: E402
 from core.wald import degrade_pair  # noqa: E402
 
@@ -96,7 +97,9 @@ def evaluate_reduced(pair, work, adapt_seconds, threads) -> dict:
     scores = {}
     for key, label, method, opts in variants(ref.shape[0], adapt_seconds):
         out = os.path.join(d, f"fused_{key}.tif")
-        secs, _res = fuse(red_pan, red_ms, out, method, pair.sensor, opts, threads)
+        secs, res = fuse(red_pan, red_ms, out, method, pair.sensor, opts, threads)
+        if any("ADAPT is skipped" in w for w in res.warnings):
+            label += " (adaptation skipped: the scene is too small to check it; the bundled network runs)"
         fused, fgt = BQ._read(out)
         f, r, _off = BQ.align(fused, fgt, ref, rgt)
         cut = BQ.auto_cut(f.shape[1], f.shape[2], "auto")
@@ -311,7 +314,7 @@ def write_throughput(path, command, tp) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pairs", default="all")
-    ap.add_argument("--adapt-seconds", type=float, default=60.0)
+    ap.add_argument("--adapt-seconds", type=float, default=ADAPT_SECONDS, help="default: the method's default")
     ap.add_argument("--threads", type=int, default=1, help="torch threads for the quality rows")
     ap.add_argument("--no-throughput", action="store_true")
     ap.add_argument("--no-wv2", action="store_true")

@@ -61,6 +61,7 @@ from .base import FusionMethod, SceneInfo, Tile
 log = logging.getLogger(__name__)
 
 HALO = 32
+ADAPT_SECONDS = 120.0             # default adaptation budget (Processing's ADAPT_SECONDS default too)
 PIECE, PIECE_OVERLAP = 128, 16
 TARGET_P99 = 0.4                  # = core.training.pan_data.TARGET_P99 (no GDAL import here)
 BAND_DEPENDENT = ("spe.head.", "spa.head.", "q_embed.proj.", "tail1.out.", "tail2.out.")
@@ -215,6 +216,25 @@ def flip_batch(batch, rng, r: int, phase: tuple[int, int]):
     return out, (py, px)
 
 
+def crop_plan(cfg, pairs, r: int) -> tuple[list, int, list, list]:
+    """(blocks used, crop side, training blocks, check blocks) of an adaptation on ``pairs`` at ratio ``r``;
+    a check block that ``is`` its training block means nothing could be held out there."""
+    unit = math.lcm(cfg.patch, cfg.spatial_unshuffle, r)
+    side = min(min(p[1].shape) for p in pairs) if pairs else 0
+    big = [p for p in pairs if min(p[1].shape) >= min(64, side // unit * unit)]
+    size = crop_size(big, unit) if big else 0
+    if size < unit:
+        raise InputError(f"The scene is too small to adapt PanAdapter at ratio {r}: the reduced-resolution pair "
+                         f"needs at least {unit * r} x {unit * r} PAN pixels.")
+    return (big, size) + _split_pairs(big, size, r)
+
+
+def holds_out(cfg, pairs, r: int) -> bool:
+    """Whether an adaptation on ``pairs`` can check itself on pixels it does not train on."""
+    _big, _size, train, check = crop_plan(cfg, pairs, r)
+    return any(c is not t for c, t in zip(check, train))
+
+
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
                 seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None, checks: int = 12) -> dict:
     """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``.
@@ -225,14 +245,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     ones included) are kept: on small scenes longer training overfits the reduced scale.  The
     spectral-direction blend (angle_blend.choose) is then picked on the same check crops."""
     r = int(ratio)
-    unit = math.lcm(model.cfg.patch, model.cfg.spatial_unshuffle, r)
-    side = min(min(p[1].shape) for p in pairs) if pairs else 0
-    big = [p for p in pairs if min(p[1].shape) >= min(64, side // unit * unit)]
-    size = crop_size(big, unit) if big else 0
-    if size < unit:
-        raise InputError(f"The scene is too small to adapt PanAdapter at ratio {r}: the reduced-resolution pair "
-                         f"needs at least {unit * r} x {unit * r} PAN pixels.")
-    train, check = _split_pairs(big, size, r)
+    big, size, train, check = crop_plan(model.cfg, pairs, r)
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     held = [t.to(device) for t in _crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
@@ -443,10 +456,23 @@ class PanAdapterMethod(FusionMethod):
             self.base_method = get_method(base_name)
             self.base_method.prepare(samples, scene)
         if adapt:
-            seconds = float(opts.get("adapt_seconds") or 120.0)
+            seconds = float(opts.get("adapt_seconds") or ADAPT_SECONDS)
             pairs = scene_pairs(samples, scene, self.scale, self.gain, base_name)
             if not pairs:
                 raise InputError("PanAdapter cannot adapt: the scene is too small for a reduced-resolution pair.")
+            if exact and not holds_out(model.cfg, pairs, scene.ratio):
+                # Nothing could be held out: the adaptation could only fit the reduced scale, unchecked, and
+                # on the tiny scenes where this happens it made the result worse than the bundled network.
+                why = (f"The scene is too small to check a scene adaptation on pixels it does not train on; "
+                       f"ADAPT is skipped and the weights '{man['name']}' are used unchanged.")
+                self._warn(why)
+                self.adaptation = {"skipped": why, "started_from": man["name"], "steps": 0,
+                                   "angle_blend": float(man.get("angle_blend", 0.0))}
+                self.angle_blend = self.adaptation["angle_blend"]
+                if opts.get("adapted_weights"):
+                    self._save_adapted(str(opts["adapted_weights"]), model, man, scene, self.adaptation)
+                adapt = False
+        if adapt:
             self._info(f"Adapting PanAdapter to the scene for {seconds:.0f} s (Wald protocol on "
                        f"{len(pairs)} sample block(s), ratio {scene.ratio}) ...")
             rep = adapt_model(model, pairs, scene.ratio, seconds, self.device,

@@ -66,6 +66,21 @@ def test_classical_residual_base():
     assert np.abs(out - base).max() < 0.02
 
 
+def test_ms_up_network_ignores_a_classical_base():
+    """Training passes every batch's classical base; a network whose cfg.base is "ms_up" must still add its
+    output to ms_up, in training (forward) and inference (predict_image) alike."""
+    m = tiny(4).eval()
+    with torch.no_grad():
+        m.tail1.out.weight.normal_(0, 0.1)                    # a non-zero correction
+    ms_up, pan, _ = batch(4, 2, n=1, size=32)
+    other = ms_up * 0.5 + 0.1
+    with torch.no_grad():
+        assert torch.equal(m(ms_up, pan, 2, base=other), m(ms_up, pan, 2))
+    a = predict_image(m, ms_up[0].numpy(), pan[0, 0].numpy(), 2, (1, 1), base=other[0].numpy())
+    b = predict_image(m, ms_up[0].numpy(), pan[0, 0].numpy(), 2, (1, 1))
+    np.testing.assert_array_equal(a, b)
+
+
 def test_cti_scale_starts_at_zero():
     m = tiny(4)
     scales = [a.cti.scale for a in m.adapters]
@@ -222,8 +237,9 @@ def _run(tmp_path, name, **opts):
     if not DEMO_PAN.exists():
         pytest.skip("shared demo data missing")
     bands = opts.pop("lr_bands", None)
+    hr, lr = opts.pop("hr", str(DEMO_PAN)), opts.pop("lr", str(DEMO_MS))
     out = str(tmp_path / f"{name}.tif")
-    res = run_fusion(FusionRequest(task="pansharpen", hr_path=str(DEMO_PAN), lr_path=str(DEMO_MS), output_path=out,
+    res = run_fusion(FusionRequest(task="pansharpen", hr_path=hr, lr_path=lr, output_path=out,
                                    method="panadapter", sensor="landsat89" if not bands else "generic",
                                    lr_bands=bands, output_dtype="float32", method_options=opts, device="cpu"))
     from osgeo import gdal
@@ -251,6 +267,24 @@ def test_engine_adapts_a_band_count_without_bundled_model(tmp_path):
     assert out2.shape == out.shape
     # the same network (stored in float16) and the same spectral-direction blend: the same image
     assert np.abs(out2 - out).mean() < 2e-3 * np.abs(out).mean()
+
+
+def test_engine_skips_an_adaptation_it_cannot_check(tmp_path):
+    """A 4-band scene too small to hold anything out: ADAPT is skipped with a warning, the bundled network
+    runs unchanged, and the requested ADAPTED_WEIGHTS still holds reusable weights (saying why)."""
+    from osgeo import gdal
+    if not DEMO_PAN.exists():
+        pytest.skip("shared demo data missing")
+    pan, ms = str(tmp_path / "pan.tif"), str(tmp_path / "ms.tif")
+    gdal.Translate(pan, str(DEMO_PAN), srcWin=[0, 0, 80, 80])
+    gdal.Translate(ms, str(DEMO_MS), srcWin=[0, 0, 40, 40])
+    saved = str(tmp_path / "kept.safetensors")
+    out, res = _run(tmp_path, "skip", hr=pan, lr=ms, adapt=True, adapt_seconds=30, adapted_weights=saved)
+    ref, _ = _run(tmp_path, "plain", hr=pan, lr=ms)
+    assert any("ADAPT is skipped" in w for w in res.warnings)
+    np.testing.assert_array_equal(out, ref)
+    _model, man = load_model(saved)
+    assert "too small" in man["training"]["adaptation"]["skipped"]
 
 
 def test_engine_cuda_request_falls_back_to_cpu(tmp_path, caplog):

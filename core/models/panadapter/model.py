@@ -19,7 +19,12 @@ of the paper's pixel coordinates, which would tie the output to the tile positio
 the PAN detail while the priors are still weak.  The residual base R is ms_up as in the paper, or, with
 ``cfg.base = "mtf_glp_hpm"`` (the bundled weights), the MTF-GLP-HPM fusion of the same inputs: with the
 small frozen bodies and minutes of CPU training we can afford, learning the whole detail injection from
-M↑ fell far short of the classical methods, so the network learns corrections to a classical result.
+M↑ fell far short of the classical methods, so the network learns corrections to a classical result
+(4 bands, stage 1, 2400 steps: validation ERGAS 1.69 on M↑, 1.30 on MTF-GLP-HPM, 1.38 for MTF-GLP-HPM
+alone, 1.93 for M↑ alone; trained on M↑, a linear map of the 16 channels of the spatial prior B explained
+1-4 % (ratio 2) and 15-21 % (ratio 4) of the variance of ref - M↑ where a linear 5 x 5 filter of the PAN
+high-pass explains 43-64 % and 52-75 %: the LPE on frozen bodies, 12.6 k trainable parameters, learn
+little detail by themselves).
 
 Trainable parts: stage 1 = input heads, LPE, fusion, Tail1; stage 2 = Q embedding, A/B tokenisers,
 adapters, token decoder, Tail2.  The CNN bodies and the transformer body are pre-trained and always
@@ -125,9 +130,10 @@ class PanAdapter(nn.Module):
         """The stage-``stage`` output (default: 2, or 1 while stage 1 trains), shape of ``ms_up``.
 
         H and W must be multiples of ``patch`` (and of ``spatial_unshuffle``); callers pad.  ``base``: the
-        residual base (shape of ``ms_up``) when ``cfg.base`` is a classical fusion; default ``ms_up``.
+        residual base (shape of ``ms_up``) when ``cfg.base`` is a classical fusion; ignored when it is
+        "ms_up" (the default).
         """
-        base = ms_up if base is None else base
+        base = self.residual_base(ms_up, base)
         phase = (ratio // 2, ratio // 2) if phase is None else (int(phase[0]), int(phase[1]))
         stage = self.output_stage(stage)
         need_grad_1 = torch.is_grad_enabled() and any(p.requires_grad for p in self._parts(STAGE1_PARTS))
@@ -137,6 +143,11 @@ class PanAdapter(nn.Module):
             return (o1, o1) if return_both else o1
         o2 = self.stage2_output(o1, self.stage2_features(q, a_hr, b), q, a_hr, b, base)
         return (o1, o2) if return_both else o2
+
+    def residual_base(self, ms_up: torch.Tensor, base: Optional[torch.Tensor]) -> torch.Tensor:
+        """R: ``base`` when ``cfg.base`` is a classical fusion, else ``ms_up`` (a base given to an "ms_up"
+        network is ignored: callers may pass the classical base to any network)."""
+        return ms_up if base is None or self.cfg.base == "ms_up" else base
 
     def output_stage(self, stage: Optional[int] = None) -> int:
         """The stage whose output ``forward`` returns: ``stage``, else 1 while stage 1 trains, else 2."""

@@ -104,7 +104,7 @@ def _predict_whole(model, x, c, grid: _Pieces, r, ph, dev, batch, stage, has_bas
     with torch.inference_mode(), torch.autocast(device_type=dev.type, dtype=torch.float16, enabled=dev.type == "cuda"):
         t = _to_device(x[None], dev)
         ms_up, pan = t[:, :c], t[:, c:c + 1]
-        base = t[:, c + 1:] if has_base else ms_up
+        base = model.residual_base(ms_up, t[:, c + 1:] if has_base else None)
         q, a_hr, b, o1 = model.priors(ms_up, pan, r, ph, base)
         if model.output_stage(stage) == 1:
             return o1[0].float().cpu().numpy()

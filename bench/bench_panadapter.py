@@ -43,8 +43,8 @@ for p in (ROOT, HERE):
 
 import bench_quality as BQ  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
-from core.methods.panadapter_method import ADAPT_SECONDS  # noqa: E402
 from core.methods import method_label, method_names  # noqa: E402
+from core.methods.panadapter_method import ADAPT_SECONDS  # noqa: E402
 from core.wald import degrade_pair  # noqa: E402
 
 gdal.UseExceptions()

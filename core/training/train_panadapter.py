@@ -90,9 +90,9 @@ def evaluate(model, pairs, stage=None, device="cpu") -> dict:
     model.eval()
     res = {}
     for p in pairs:
-        base = p.base if getattr(getattr(model, "cfg", None), "base", "ms_up") != "ms_up" else None
+        # every pair's classical base is passed, as in training: a network whose cfg.base is "ms_up" ignores it
         out = predict_image(model, p.ms_up, p.pan, p.ratio, (p.ratio // 2, p.ratio // 2), device, stage=stage,
-                            base=base)
+                            base=p.base)
         res[p.name] = {"SAM": metrics.sam(out, p.ref), "ERGAS": metrics.ergas(out, p.ref, p.ratio),
                        "PSNR": metrics.psnr(out, p.ref, 1.0)}
     model.train(was)

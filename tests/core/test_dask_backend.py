@@ -126,7 +126,13 @@ def test_hsms_on_the_cluster_matches_too(tmp_path, client):
     kw = dict(task="hsms", hr_path=MSI, lr_path=HSI, method="mtf_glp_hs", tile_size=64, overlap=8)
     run_fusion(request(tmp_path / "a.tif", **kw))
     dask_backend.run_fusion_dask(request(tmp_path / "b.tif", cluster="local", **kw), client=client)
-    assert np.array_equal(pixels(tmp_path / "a.tif")[0], pixels(tmp_path / "b.tif")[0])
+    a, b = pixels(tmp_path / "a.tif")[0].astype(np.int64), pixels(tmp_path / "b.tif")[0].astype(np.int64)
+    # The band regression (lstsq) and its injection (tensordot) run on BLAS, whose summation order follows the
+    # thread count (a worker has its own), so a value within a last-bit difference of .5 can round to the other
+    # integer: on one machine 7 of 1.9 M values differed by 1.  Anything beyond that (a misplaced or missing
+    # tile) fails here.
+    d = np.abs(a - b)
+    assert d.max() <= 1 and np.count_nonzero(d) <= 1e-4 * d.size
 
 
 def test_a_killed_worker_loses_no_tile(tmp_path, client, reference, monkeypatch):

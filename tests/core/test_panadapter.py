@@ -21,7 +21,7 @@ from core.models.panadapter.store import load_model  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 REF = os.path.join(HERE, "..", "data", "panadapter_reference.npz")
 TINY = dict(feats=8, resblocks=2, lpe_dim=4, prior_dim=8, vit_dim=32, vit_depth=2, vit_heads=2, adapter_every=1,
-            adapter_dim=16, adapter_heads=2, siren_hidden=16, tail2_feats=4)
+            adapter_dim=16, adapter_heads=2, siren_hidden=16, tail2_feats=4, tail_local_kernel=3)
 
 
 def tiny(bands: int, seed: int = 0) -> PanAdapter:
@@ -164,7 +164,7 @@ def test_stage1_runs_once_over_the_whole_image():
     one = predict_image(m, ms_up, pan, 2, (1, 1), patch=80)
     assert two.shape == one.shape == ms_up.shape
     stage2_part = np.abs(one - predict_image(m, ms_up, pan, 2, (1, 1), patch=80, stage=1)).max()
-    assert stage2_part > 0.01 and np.abs(two - one).max() < 0.05 * stage2_part
+    assert stage2_part > 0.01 and np.abs(two - one).max() < 0.1 * stage2_part
 
 
 def test_siren_decoder_chunks_equal_one_pass():
@@ -177,6 +177,27 @@ def test_siren_decoder_chunks_equal_one_pass():
     one = dec(parts)                     # autograd on: one pass
     assert chunked.shape == (2, 3, 9, 11)
     torch.testing.assert_close(chunked, one.detach(), atol=1e-6, rtol=1e-6)
+
+
+def test_siren_decoder_local_neighbourhood():
+    """With ``local_kernel`` 3 the decoder output at a pixel depends on the local map's neighbours (and only
+    within the kernel); chunked and one-pass decoding agree; a missing local map is refused."""
+    from core.models.panadapter.siren import SirenDecoder
+    torch.manual_seed(0)
+    dec = SirenDecoder(4, 16, 3, 2, 1.0, local_in=2, local_kernel=3)
+    x, loc = torch.randn(1, 4, 9, 11), torch.randn(1, 2, 9, 11)
+    with torch.no_grad():
+        ref = dec(x, local=loc)
+        chunked = dec(x, chunk=13, local=loc)
+        near, far = loc.clone(), loc.clone()
+        near[0, 1, 4, 6] += 1.0                     # neighbour of pixel (4, 5)
+        far[0, 1, 4, 7] += 1.0                      # two columns away
+        d_near = (dec(x, local=near) - ref)[0, :, 4, 5].abs().max()
+        d_far = (dec(x, local=far) - ref)[0, :, 4, 5].abs().max()
+    torch.testing.assert_close(chunked, ref, atol=1e-6, rtol=1e-6)
+    assert d_near > 1e-4 and d_far == 0
+    with pytest.raises(ValueError, match="local"):
+        dec(x)
 
 
 # --- bundled weights --------------------------------------------------------------------------------
@@ -359,7 +380,9 @@ def test_adaptation_keeps_the_weights_with_the_lowest_check_loss():
     m = tiny(4, seed=2)
     pairs = [_pair(h=128, w=256, seed=5)]
     rep = adapt_model(m, pairs, 2, seconds=30.0, device=torch.device("cpu"), max_steps=24, checks=6, lr=3e-3)
-    assert rep["steps"] == 24 and rep["held_out"] == 1 and len(rep["check_history"]) >= 2
+    assert rep["steps"] == 24 and rep["held_out"] == 1
+    # checks at 1/96, 1/48, 1/24 (all due by step 1 of 24) and every sixth of the run, then once at the end
+    assert [s for s, _v in rep["check_history"]] == [1, 4, 8, 12, 16, 20, 24, 24]
     losses = [v for _s, v in rep["check_history"]]
     assert rep["check_loss_after"] == pytest.approx(min([rep["check_loss_before"]] + losses), rel=1e-4)
     # the model now in place gives that loss on the same check crops

@@ -16,6 +16,7 @@ class PanAdapterConfig:
     siren_hidden: int = 32         # SIREN decoders (Tail1, Tail2): hidden width and layers
     siren_layers: int = 2
     siren_w0: float = 1.0
+    tail_local_kernel: int = 0     # > 0: the decoders' first layer also reads a k x k neighbourhood of Q
     # Stage 2: the frozen transformer (timm Blocks) and the adapters.
     vit_dim: int = 96
     vit_depth: int = 4
@@ -52,6 +53,8 @@ class PanAdapterConfig:
             raise ValueError("widths must be multiples of the head counts")
         if self.base not in ("ms_up", "mtf_glp_hpm"):
             raise ValueError(f"unknown residual base {self.base!r}")
+        if self.tail_local_kernel < 0 or (self.tail_local_kernel and self.tail_local_kernel % 2 == 0):
+            raise ValueError("tail_local_kernel must be 0 or an odd size")
         if self.patch % self.spatial_unshuffle:
             raise ValueError("patch must be a multiple of spatial_unshuffle")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -21,19 +22,30 @@ class SineConv(nn.Module):
         """(B, cin, H, W) -> (B, cout, H, W)."""
         return self.pixelwise(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
-    def pixelwise(self, y: torch.Tensor) -> torch.Tensor:
-        """The same layer on (..., cin) pixels-last values."""
+    def pixelwise(self, y: torch.Tensor, add: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The same layer on (..., cin) pixels-last values; ``add`` (..., cout) joins the pre-activation."""
         z = F.linear(y, self.conv.weight.flatten(1), self.conv.bias)
+        if add is not None:
+            z = z + add
         return torch.sin(z if self.w0 == 1.0 else self.w0 * z)
 
 
 class SirenDecoder(nn.Module):
     """in -> (hidden, sin) x layers -> out (linear).  ``zero_out``: the output layer starts at zero, so
-    the decoder starts as "no change" to whatever residual it is added to."""
+    the decoder starts as "no change" to whatever residual it is added to.
+
+    ``local_kernel`` > 0: the first layer also reads a ``local_kernel`` x ``local_kernel`` neighbourhood of a
+    ``local_in``-channel map (the ``local`` argument of forward), as local implicit decoders unfold the
+    neighbouring latent codes (LIIF; INFN's neighbour weighting): a per-pixel decoder cannot see the PAN's
+    spatial detail otherwise."""
 
     def __init__(self, cin: int, hidden: int, cout: int, layers: int = 2, w0: float = 1.0,
-                 zero_out: bool = False) -> None:
+                 zero_out: bool = False, local_in: int = 0, local_kernel: int = 0) -> None:
         super().__init__()
+        self.local = None
+        if local_kernel:
+            self.local = nn.Conv2d(local_in, hidden, local_kernel, padding=local_kernel // 2, bias=False)
+            nn.init.uniform_(self.local.weight, -1.0 / (local_in * local_kernel ** 2), 1.0 / (local_in * local_kernel ** 2))
         mods = []
         c = cin
         for i in range(layers):
@@ -48,24 +60,34 @@ class SirenDecoder(nn.Module):
             nn.init.uniform_(self.out.weight, -1e-3, 1e-3)
             nn.init.zeros_(self.out.bias)
 
-    def forward(self, x, chunk: int = 8192) -> torch.Tensor:
+    def forward(self, x, chunk: int = 8192, local: Optional[torch.Tensor] = None) -> torch.Tensor:
         """x: (B, cin, H, W), or a sequence of (B, c_i, H, W) maps that make up the cin channels.
 
         Runs as matrix products over pixels in a channels-last layout: on the CPU that is several times
         faster than 1x1 convolutions on NCHW maps.  Without autograd the pixels go through in chunks of
         ``chunk`` (the hidden activations of a chunk stay in the CPU cache instead of whole-image buffers).
-        Returns (B, cout, H, W) (channels-last memory)."""
+        ``local``: the (B, local_in, H, W) map the first layer reads by neighbourhoods (needed when
+        ``local_kernel`` > 0).  Returns (B, cout, H, W) (channels-last memory)."""
         parts = [p.permute(0, 2, 3, 1) for p in ([x] if isinstance(x, torch.Tensor) else list(x))]
+        if self.local is not None:
+            if local is None:
+                raise ValueError("this decoder reads a neighbourhood map: pass local=")
+            parts.append(self.local(local).permute(0, 2, 3, 1))
+        n_add = 1 if self.local is not None else 0
         b, h, w = parts[0].shape[:3]
         if torch.is_grad_enabled() or b * h * w <= chunk:
-            return self._pixels(torch.cat(parts, dim=-1)).permute(0, 3, 1, 2)
+            return self._pixels(parts, n_add).permute(0, 3, 1, 2)
         parts = [p.reshape(b * h * w, p.shape[-1]) for p in parts]
         out = torch.empty((b * h * w, self.out.out_channels), dtype=parts[0].dtype, device=parts[0].device)
         for i in range(0, b * h * w, chunk):
-            out[i:i + chunk] = self._pixels(torch.cat([p[i:i + chunk] for p in parts], dim=-1))
+            out[i:i + chunk] = self._pixels([p[i:i + chunk] for p in parts], n_add)
         return out.view(b, h, w, -1).permute(0, 3, 1, 2)
 
-    def _pixels(self, y: torch.Tensor) -> torch.Tensor:
-        for layer in self.hidden:
-            y = layer.pixelwise(y)
+    def _pixels(self, parts: list, n_add: int) -> torch.Tensor:
+        """parts: pixels-last inputs; the last ``n_add`` of them (0 or 1) join the first pre-activation."""
+        keep = len(parts) - n_add
+        y = torch.cat(parts[:keep], dim=-1)
+        add = parts[keep] if n_add else None
+        for i, layer in enumerate(self.hidden):
+            y = layer.pixelwise(y, add if i == 0 else None)
         return torch.nn.functional.linear(y, self.out.weight.flatten(1), self.out.bias)

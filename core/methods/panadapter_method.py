@@ -236,22 +236,14 @@ def holds_out(cfg, pairs, r: int) -> bool:
     return any(c is not t for c, t in zip(check, train))
 
 
-def check_points(checks: int = 12) -> list[float]:
-    """Fractions of an adaptation run at which the held-out crops are checked: ``checks`` evenly spaced,
-    and three more early on (1/96, 1/48, 1/24), because on small scenes the best check comes within the first
-    twelfth of the run (IKONOS at 120 s: the first of 12 checks, step 201 of 2412, then worse at every one);
-    a check is one forward pass over 8 crops, a fraction of a training step's cost."""
-    return sorted({1 / 96, 1 / 48, 1 / 24} | {k / checks for k in range(1, checks + 1)})
-
-
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
                 seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None, checks: int = 12) -> dict:
     """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``.
 
     Crops (flipped / transposed at random) are drawn from the training part of each sample block
-    (_split_pairs); the loss on fixed crops of the held-out part is checked at the fractions ``check_points``
-    of the run (in time, or in steps with ``max_steps``) and the weights with the lowest check loss (the
-    starting ones included) are kept: on small scenes longer training overfits the reduced scale.  The
+    (_split_pairs); the loss on fixed crops of the held-out part is checked ``checks`` times during the run
+    (evenly in time, or in steps with ``max_steps``) and the weights with the lowest check loss (the starting
+    ones included) are kept: on small scenes longer training overfits the reduced scale.  The
     spectral-direction blend (angle_blend.choose) is then picked on the same check crops."""
     r = int(ratio)
     big, size, train, check = crop_plan(model.cfg, pairs, r)
@@ -291,8 +283,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     steps = 0
     model.train()
     step_time = 0.0
-    points = check_points(checks)
-    mark = [(f * max_steps if max_steps is not None else f * seconds) for f in points]
+    next_check = seconds / checks
     history = []
     while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
         if is_cancelled and is_cancelled():
@@ -314,10 +305,9 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         step_time = time.perf_counter() - ts if steps == 1 else 0.8 * step_time + 0.2 * (time.perf_counter() - ts)
         if progress:
             progress(min(1.0, (time.perf_counter() - t0) / seconds))
-        done = steps if max_steps is not None else time.perf_counter() - t0
-        if mark and done >= mark[0]:
-            while mark and done >= mark[0]:
-                mark.pop(0)
+        by_steps = max_steps is not None and steps % max(1, max_steps // checks) == 0
+        if by_steps or (max_steps is None and time.perf_counter() - t0 >= next_check):
+            next_check += seconds / checks
             v = held_loss()
             history.append((steps, round(v, 6)))
             if v < best_loss:

@@ -45,7 +45,8 @@ class SirenDecoder(nn.Module):
         self.local = None
         if local_kernel:
             self.local = nn.Conv2d(local_in, hidden, local_kernel, padding=local_kernel // 2, bias=False)
-            nn.init.uniform_(self.local.weight, -1.0 / (local_in * local_kernel ** 2), 1.0 / (local_in * local_kernel ** 2))
+            bound = 1.0 / (local_in * local_kernel ** 2)        # SIREN's first-layer bound 1 / fan-in
+            nn.init.uniform_(self.local.weight, -bound, bound)
         mods = []
         c = cin
         for i in range(layers):

@@ -70,25 +70,24 @@ class SirenDecoder(nn.Module):
         ``local``: the (B, local_in, H, W) map the first layer reads by neighbourhoods (needed when
         ``local_kernel`` > 0).  Returns (B, cout, H, W) (channels-last memory)."""
         parts = [p.permute(0, 2, 3, 1) for p in ([x] if isinstance(x, torch.Tensor) else list(x))]
+        add = None                       # the neighbourhood term of the first pre-activation, pixels-last
         if self.local is not None:
             if local is None:
                 raise ValueError("this decoder reads a neighbourhood map: pass local=")
-            parts.append(self.local(local).permute(0, 2, 3, 1))
-        n_add = 1 if self.local is not None else 0
+            add = self.local(local).permute(0, 2, 3, 1)
         b, h, w = parts[0].shape[:3]
         if torch.is_grad_enabled() or b * h * w <= chunk:
-            return self._pixels(parts, n_add).permute(0, 3, 1, 2)
+            return self._pixels(torch.cat(parts, dim=-1), add).permute(0, 3, 1, 2)
         parts = [p.reshape(b * h * w, p.shape[-1]) for p in parts]
+        add = None if add is None else add.reshape(b * h * w, add.shape[-1])
         out = torch.empty((b * h * w, self.out.out_channels), dtype=parts[0].dtype, device=parts[0].device)
         for i in range(0, b * h * w, chunk):
-            out[i:i + chunk] = self._pixels([p[i:i + chunk] for p in parts], n_add)
+            out[i:i + chunk] = self._pixels(torch.cat([p[i:i + chunk] for p in parts], dim=-1),
+                                            None if add is None else add[i:i + chunk])
         return out.view(b, h, w, -1).permute(0, 3, 1, 2)
 
-    def _pixels(self, parts: list, n_add: int) -> torch.Tensor:
-        """parts: pixels-last inputs; the last ``n_add`` of them (0 or 1) join the first pre-activation."""
-        keep = len(parts) - n_add
-        y = torch.cat(parts[:keep], dim=-1)
-        add = parts[keep] if n_add else None
+    def _pixels(self, y: torch.Tensor, add: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """y: (..., cin) pixels-last inputs; ``add`` (..., hidden) joins the first layer's pre-activation."""
         for i, layer in enumerate(self.hidden):
             y = layer.pixelwise(y, add if i == 0 else None)
         return torch.nn.functional.linear(y, self.out.weight.flatten(1), self.out.bias)

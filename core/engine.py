@@ -195,7 +195,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     seconds = time.perf_counter() - t_start
     log(f"Wrote {req.output_path} in {seconds:.1f} s.")
     return FusionResult(req.output_path, scene.width, scene.height, info.lr_bands, req.method, seconds,
-                        list(scene.pairing.warnings) + list(getattr(method, "warnings", [])))
+                        list(scene.pairing.warnings) + list(method.warnings))
 
 
 def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelFn):

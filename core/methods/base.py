@@ -14,6 +14,7 @@ Arrays are float32 in the input's units (no rescaling is done by the engine):
 """
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -86,6 +87,7 @@ class FusionMethod(ABC):
 
     def __init__(self) -> None:
         self.scene: SceneInfo | None = None
+        self.warnings: list[str] = []        # for the user, returned in FusionResult.warnings
         self.bind()
 
     def bind(self, progress=None, is_cancelled=None, log=None) -> None:
@@ -94,6 +96,16 @@ class FusionMethod(ABC):
         self.report_progress = progress or (lambda _f: None)
         self.is_cancelled = is_cancelled or (lambda: False)
         self.log = log or (lambda _m: None)
+
+    def _warn(self, msg: str) -> None:
+        """A warning for the user: kept in ``warnings``, logged, and passed to the run's log callback."""
+        self.warnings.append(msg)
+        logging.getLogger(type(self).__module__).warning(msg)
+        self.log("Warning: " + msg)
+
+    def _info(self, msg: str) -> None:
+        logging.getLogger(type(self).__module__).info(msg)
+        self.log(msg)
 
     def prepare_share(self, scene: SceneInfo) -> float:
         """Share of the progress bar that prepare() takes (a deep method that adapts itself takes more)."""

@@ -32,7 +32,6 @@ HR pixels, so tiles reproduce the whole-image result exactly (a deeper model run
 """
 from __future__ import annotations
 
-import logging
 import os
 
 import numpy as np
@@ -44,7 +43,6 @@ from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
 from .base import FusionMethod, SceneInfo, Tile
 
-log = logging.getLogger(__name__)
 
 ENGINE = "infn"
 HALO = 16
@@ -102,19 +100,9 @@ class INFN(FusionMethod):
         self.used: list[int] = []          # LR band positions the model fuses
         self.skip: list[int] = []          # LR band positions written as nodata
         self.adaptation: dict = {}
-        self.warnings: list[str] = []
 
     def halo(self, ratio: int) -> int:
         return HALO
-
-    def _warn(self, msg: str) -> None:
-        self.warnings.append(msg)
-        log.warning(msg)
-        getattr(self, "log", lambda _m: None)("Warning: " + msg)
-
-    def _info(self, msg: str) -> None:
-        log.info(msg)
-        getattr(self, "log", lambda _m: None)(msg)
 
     # --- weights --------------------------------------------------------------------------------
     def _plan(self, scene: SceneInfo, adapt: bool) -> tuple[str | None, bool]:

@@ -41,7 +41,6 @@ torch.inference_mode (autocast float16 on CUDA).
 """
 from __future__ import annotations
 
-import logging
 import math
 import os
 import time
@@ -58,7 +57,6 @@ from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
 from .base import FusionMethod, SceneInfo, Tile
 
-log = logging.getLogger(__name__)
 
 HALO = 32
 ADAPT_SECONDS = 120.0             # default adaptation budget (Processing's ADAPT_SECONDS default too)
@@ -363,7 +361,6 @@ class PanAdapterMethod(FusionMethod):
         self.scale = 1.0
         self.gain = 1.0
         self.adaptation: dict = {}
-        self.warnings: list[str] = []
         self.batch = 8
         self.stage = 2
         self.base_method = None          # classical fusion giving the residual base (cfg.base), or None
@@ -372,15 +369,6 @@ class PanAdapterMethod(FusionMethod):
     def halo(self, ratio: int) -> int:
         from .classical_pan import MTFGLPHPM
         return max(HALO, MTFGLPHPM().halo(ratio))       # the residual base is filtered on the tile
-
-    def _warn(self, msg: str) -> None:
-        self.warnings.append(msg)
-        log.warning(msg)
-        getattr(self, "log", lambda _m: None)("Warning: " + msg)
-
-    def _info(self, msg: str) -> None:
-        log.info(msg)
-        getattr(self, "log", lambda _m: None)(msg)
 
     def _will_adapt(self, scene: SceneInfo) -> bool:
         o = scene.options

@@ -54,11 +54,10 @@ from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.filters import imresize_bicubic, mtf_filter_decimate  # noqa: E402
 from core.methods import SceneInfo, Tile, get_method  # noqa: E402
 from core.sensors import preset_for_bands  # noqa: E402
+from core.shared_data import DATA  # noqa: E402
 from core.srf import band_weights, read_pyrsr_sensor, simulate_msi  # noqa: E402
 
 gdal.UseExceptions()
-SHARED = os.path.abspath(os.environ.get("DEEP_PANSHARPEN_SHARED", os.path.join(ROOT, "..", "shared")))
-DATA = os.path.join(SHARED, "data")
 WORK = os.path.join(ROOT, "build", "bench_infn")
 RESULTS = os.path.join(HERE, "results")
 JSON_OUT = os.path.join(RESULTS, "infn_results.json")

@@ -46,12 +46,11 @@ if ROOT not in sys.path:
 
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.methods import method_label, method_names  # noqa: E402
+from core.shared_data import DATA  # noqa: E402
 from core.wald import degrade_pair  # noqa: E402
 
 gdal.UseExceptions()
 
-SHARED = os.path.abspath(os.environ.get("DEEP_PANSHARPEN_SHARED", os.path.join(ROOT, "..", "shared")))
-DATA = os.path.join(SHARED, "data")
 METRICS = ("SAM", "ERGAS", "Q2n", "Q", "SCC", "PSNR")
 HIGHER_BETTER = {"SAM": False, "ERGAS": False, "Q2n": True, "Q": True, "SCC": True, "PSNR": True}
 TIFF_OPTS = ["TILED=YES", "COMPRESS=DEFLATE"]

@@ -34,8 +34,10 @@ gdal.UseExceptions()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHARED = os.path.abspath(os.path.join(ROOT, "..", "shared", "data"))
-S2_DIR = os.path.join(SHARED, "sentinel2")
+sys.path.insert(0, ROOT)
+from core.shared_data import DATA  # noqa: E402
+
+S2_DIR = os.path.join(DATA, "sentinel2")
 BANDS = ("B02", "B03", "B04", "B08")
 BAND_NAMES = ("B02 blue", "B03 green", "B04 red", "B08 NIR")
 RATIO = 4

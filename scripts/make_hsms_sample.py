@@ -21,6 +21,7 @@ from osgeo import gdal, osr
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from core.filters import decimate, mtf_filter  # noqa: E402
+from core.shared_data import SHARED  # noqa: E402
 from core.srf import read_pyrsr_sensor, simulate_msi  # noqa: E402
 
 RATIO = 4
@@ -49,7 +50,7 @@ def write(path, arr, pixel, band_names, band_md, shift=0.0):
 def main() -> None:
     ap = argparse.ArgumentParser()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ap.add_argument("--shared", default=os.path.join(root, "..", "shared"))
+    ap.add_argument("--shared", default=SHARED)
     ap.add_argument("--out", default=os.path.join(root, "resources", "sample"))
     args = ap.parse_args()
     mat = scipy.io.loadmat(os.path.join(args.shared, "data", "jasper_ridge", "jasperRidge2_R198.mat"))

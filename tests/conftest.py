@@ -8,14 +8,15 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 # imports only.  Here the repository root is loaded under that name with importlib (no symlink needed),
 # while ``core`` stays importable as a top-level package for tests/core (the sys.path line above).
 import importlib.util  # noqa: E402
-import os  # noqa: E402
 import shutil  # noqa: E402
 
 import pytest  # noqa: E402
 
+from core import shared_data  # noqa: E402
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 PLUGIN_PACKAGE = "deep_pansharpen"
-SHARED = pathlib.Path(os.environ.get("DEEP_PANSHARPEN_SHARED", REPO.parent / "shared"))
+SHARED = pathlib.Path(shared_data.SHARED)
 DEMO = SHARED / "data" / "demo"
 DEMO_PAN = DEMO / "landsat8_pan_B8_15m.tif"
 DEMO_MS = DEMO / "landsat8_ms_B2-B5_30m.tif"

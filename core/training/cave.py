@@ -24,9 +24,8 @@ import numpy as np
 from scipy import ndimage
 
 from ..filters import decimate, upsample
+from ..shared_data import SHARED
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.environ.get("DEEP_PANSHARPEN_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
 DEFAULT_ROOT = os.path.join(SHARED, "data", "cave")
 DEFAULT_RESPONSE = os.path.join(SHARED, "data", "srf", "nikon_d700_cave_31bands_rownorm.csv")
 

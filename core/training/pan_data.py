@@ -30,10 +30,7 @@ from osgeo import gdal
 
 from .. import filters
 from ..models.panadapter.residual_base import classical_base
-
-SHARED = os.path.abspath(os.environ.get("DEEP_PANSHARPEN_SHARED",
-                                        os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared")))
-DATA = os.path.join(SHARED, "data")
+from ..shared_data import DATA
 TARGET_P99 = 0.4
 GNYQ_MS, GNYQ_PAN = 0.3, 0.15            # core.sensors defaults for Landsat-8 / Sentinel-2 (no published MTF)
 S2_10M = ("B02", "B03", "B04", "B08")

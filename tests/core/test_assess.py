@@ -11,9 +11,10 @@ from core.compare import GDAL_NAME, compare_methods
 from core.engine import FusionRequest, run_fusion
 from core.errors import InputError
 from core.report import write_csv, write_html
+from core.shared_data import DATA
 from core.wald import degrade_pair
 
-DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "demo")
+DEMO = os.path.join(DATA, "demo")
 PAN = os.path.join(DEMO, "landsat8_pan_B8_15m.tif")
 MS = os.path.join(DEMO, "landsat8_ms_B2-B5_30m.tif")
 

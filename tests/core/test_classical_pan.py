@@ -8,8 +8,9 @@ from core import filters as F
 from core.errors import InputError
 from core.methods import SceneInfo, Tile, get_method, method_names
 from core.sensors import SENSORS, get_sensor, preset_for_bands
+from core.shared_data import DATA as SHARED_DATA
 
-DATA = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = pathlib.Path(SHARED_DATA)
 LANDSAT_MS = DATA / "demo" / "landsat8_ms_B2-B5_30m.tif"
 LANDSAT_PAN = DATA / "demo" / "landsat8_pan_B8_15m.tif"
 IKONOS = DATA / "vhr" / "imgIK.mat"

@@ -10,10 +10,10 @@ from core.engine import FusionRequest, run_fusion
 from core.errors import Cancelled, InputError
 from core.grid import pair_grids
 from core.raster_io import describe, open_raster
+from core.shared_data import DATA
 
 import fake_methods
 
-DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data")
 DEMO = os.path.join(DATA, "demo")
 L8_PAN = os.path.join(DEMO, "landsat8_pan_B8_15m.tif")
 L8_MS = os.path.join(DEMO, "landsat8_ms_B2-B5_30m.tif")

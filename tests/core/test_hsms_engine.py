@@ -7,12 +7,13 @@ import scipy.io
 from osgeo import gdal
 
 from core.engine import FusionRequest, run_fusion
+from core.shared_data import DATA
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 SAMPLE = os.path.join(ROOT, "resources", "sample")
 HSI = os.path.join(SAMPLE, "jasper_ridge_lrhsi_120m.tif")
 MSI = os.path.join(SAMPLE, "jasper_ridge_msi_s2_30m.tif")
-TRUTH = os.path.join(ROOT, "..", "shared", "data", "jasper_ridge", "jasperRidge2_R198.mat")
+TRUTH = os.path.join(DATA, "jasper_ridge", "jasperRidge2_R198.mat")
 
 
 @pytest.fixture(scope="module")

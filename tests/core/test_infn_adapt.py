@@ -17,12 +17,12 @@ from core.filters import mtf_filter_decimate  # noqa: E402
 from core.methods import get_method  # noqa: E402
 from core.models import weights as W  # noqa: E402
 from core.models.infn import INFN, InfnConfig  # noqa: E402
+from core.shared_data import DATA  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.environ.get("DEEP_PANSHARPEN_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
 SAMPLE = os.path.join(REPO, "resources", "sample")
-ENMAP = os.path.join(SHARED, "data", "enmap_potsdam", "enmap_potsdam_tile_64_0.tif")
-S2_SRF = os.path.join(SHARED, "data", "srf", "pyrsr", "Sentinel-2A", "MSI")
+ENMAP = os.path.join(DATA, "enmap_potsdam", "enmap_potsdam_tile_64_0.tif")
+S2_SRF = os.path.join(DATA, "srf", "pyrsr", "Sentinel-2A", "MSI")
 TINY = dict(feat_dim=16, spe_width=16, spe_blocks=1, spa_width=8, spa_blocks=1, mlp_hidden=(16,), mlp_out=16,
             dec_widths=(16,))
 

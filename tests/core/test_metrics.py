@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 
 from core import filters, metrics as M
+from core.shared_data import DATA
 
-DEMO_MS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "demo",
-                       "landsat8_ms_B2-B5_30m.tif")
-DEMO_PAN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "demo",
-                        "landsat8_pan_B8_15m.tif")
+DEMO_MS = os.path.join(DATA, "demo", "landsat8_ms_B2-B5_30m.tif")
+DEMO_PAN = os.path.join(DATA, "demo", "landsat8_pan_B8_15m.tif")
 
 
 def rng(seed=0):

@@ -9,9 +9,10 @@ from osgeo import gdal
 
 from core import metrics
 from core.engine import FusionRequest, run_fusion
+from core.shared_data import DATA
 from core.wald import degrade_pair
 
-DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "demo")
+DEMO = os.path.join(DATA, "demo")
 
 
 @pytest.fixture(scope="module")

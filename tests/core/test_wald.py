@@ -7,9 +7,10 @@ from osgeo import gdal
 
 from core.errors import Cancelled
 from core.filters import decimate, mtf_filter
+from core.shared_data import DATA
 from core.wald import degrade_pair
 
-DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "demo")
+DEMO = os.path.join(DATA, "demo")
 PAN = os.path.join(DEMO, "landsat8_pan_B8_15m.tif")
 MS = os.path.join(DEMO, "landsat8_ms_B2-B5_30m.tif")
 

@@ -21,7 +21,7 @@ from core.models.panadapter.store import load_model  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 REF = os.path.join(HERE, "..", "data", "panadapter_reference.npz")
 TINY = dict(feats=8, resblocks=2, lpe_dim=4, prior_dim=8, vit_dim=32, vit_depth=2, vit_heads=2, adapter_every=1,
-            adapter_dim=16, adapter_heads=2, siren_hidden=16, tail2_feats=4, tail_local_kernel=3)
+            adapter_dim=16, adapter_heads=2, siren_hidden=16, tail2_feats=4, tail_local_kernel=3, tail_local_width=4)
 
 
 def tiny(bands: int, seed: int = 0) -> PanAdapter:
@@ -179,25 +179,36 @@ def test_siren_decoder_chunks_equal_one_pass():
     torch.testing.assert_close(chunked, one.detach(), atol=1e-6, rtol=1e-6)
 
 
-def test_siren_decoder_local_neighbourhood():
-    """With ``local_kernel`` 3 the decoder output at a pixel depends on the local map's neighbours (and only
-    within the kernel); chunked and one-pass decoding agree; a missing local map is refused."""
+@pytest.mark.parametrize("width, reach", [(0, 1), (6, 2)])
+def test_siren_decoder_local_neighbourhood(width, reach):
+    """With ``local_kernel`` 3 the decoder output at a pixel depends on the local map's neighbours, and only
+    within the path's reach (one 3 x 3 conv: 1 pixel; with ``local_width`` a 3 x 3 conv, ReLU, 3 x 3 conv:
+    2 pixels); chunked and one-pass decoding agree; a missing local map is refused."""
     from core.models.panadapter.siren import SirenDecoder
     torch.manual_seed(0)
-    dec = SirenDecoder(4, 16, 3, 2, 1.0, local_in=2, local_kernel=3)
+    dec = SirenDecoder(4, 16, 3, 2, 1.0, local_in=2, local_kernel=3, local_width=width)
     x, loc = torch.randn(1, 4, 9, 11), torch.randn(1, 2, 9, 11)
     with torch.no_grad():
         ref = dec(x, local=loc)
         chunked = dec(x, chunk=13, local=loc)
         near, far = loc.clone(), loc.clone()
-        near[0, 1, 4, 6] += 1.0                     # neighbour of pixel (4, 5)
-        far[0, 1, 4, 7] += 1.0                      # two columns away
-        d_near = (dec(x, local=near) - ref)[0, :, 4, 5].abs().max()
-        d_far = (dec(x, local=far) - ref)[0, :, 4, 5].abs().max()
+        near[0, 1, 4, 1 + reach] += 5.0                # at the edge of the reach of pixel (4, 1)
+        far[0, 1, 4, 2 + reach] += 5.0                 # one column further
+        d_near = (dec(x, local=near) - ref)[0, :, 4, 1].abs().max()
+        d_far = (dec(x, local=far) - ref)[0, :, 4, 1].abs().max()
     torch.testing.assert_close(chunked, ref, atol=1e-6, rtol=1e-6)
-    assert d_near > 1e-4 and d_far == 0
+    assert d_near > 1e-6 and d_far == 0
     with pytest.raises(ValueError, match="local"):
         dec(x)
+
+
+def test_local_width_needs_an_odd_kernel():
+    assert isinstance(PanAdapter(PanAdapterConfig(tail_local_kernel=5, tail_local_width=8)).tail2.local[0],
+                      torch.nn.Conv2d)
+    with pytest.raises(ValueError, match="tail_local_width"):
+        PanAdapterConfig(tail_local_width=8).validate()
+    with pytest.raises(ValueError, match="odd"):
+        PanAdapterConfig(tail_local_kernel=4, tail_local_width=8).validate()
 
 
 # --- bundled weights --------------------------------------------------------------------------------

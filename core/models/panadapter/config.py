@@ -17,6 +17,7 @@ class PanAdapterConfig:
     siren_layers: int = 2
     siren_w0: float = 1.0
     tail_local_kernel: int = 0     # > 0: the decoders' first layer also reads a k x k neighbourhood of Q
+    tail_local_width: int = 0      # > 0: ... through a small CNN (k x k to this width, ReLU, 3 x 3)
     # Stage 2: the frozen transformer (timm Blocks) and the adapters.
     vit_dim: int = 96
     vit_depth: int = 4
@@ -55,6 +56,8 @@ class PanAdapterConfig:
             raise ValueError(f"unknown residual base {self.base!r}")
         if self.tail_local_kernel < 0 or (self.tail_local_kernel and self.tail_local_kernel % 2 == 0):
             raise ValueError("tail_local_kernel must be 0 or an odd size")
+        if self.tail_local_width < 0 or (self.tail_local_width and not self.tail_local_kernel):
+            raise ValueError("tail_local_width needs a tail_local_kernel")
         if self.patch % self.spatial_unshuffle:
             raise ValueError("patch must be a multiple of spatial_unshuffle")
 

@@ -30,6 +30,20 @@ class SineConv(nn.Module):
         return torch.sin(z if self.w0 == 1.0 else self.w0 * z)
 
 
+def local_features(cin: int, cout: int, kernel: int, width: int = 0) -> nn.Module:
+    """The neighbourhood term of a decoder's first layer: one ``kernel`` x ``kernel`` convolution, or with
+    ``width`` > 0 a small CNN (``kernel`` x ``kernel`` to ``width`` channels, ReLU, 3 x 3), whose last layer
+    starts within SIREN's first-layer bound 1 / fan-in."""
+    if width:
+        last = nn.Conv2d(width, cout, 3, padding=1, bias=False)
+        net = nn.Sequential(nn.Conv2d(cin, width, kernel, padding=kernel // 2), nn.ReLU(inplace=True), last)
+    else:
+        last = net = nn.Conv2d(cin, cout, kernel, padding=kernel // 2, bias=False)
+    bound = 1.0 / (last.in_channels * last.kernel_size[0] ** 2)
+    nn.init.uniform_(last.weight, -bound, bound)
+    return net
+
+
 class SirenDecoder(nn.Module):
     """in -> (hidden, sin) x layers -> out (linear).  ``zero_out``: the output layer starts at zero, so
     the decoder starts as "no change" to whatever residual it is added to.
@@ -40,13 +54,11 @@ class SirenDecoder(nn.Module):
     spatial detail otherwise."""
 
     def __init__(self, cin: int, hidden: int, cout: int, layers: int = 2, w0: float = 1.0,
-                 zero_out: bool = False, local_in: int = 0, local_kernel: int = 0) -> None:
+                 zero_out: bool = False, local_in: int = 0, local_kernel: int = 0, local_width: int = 0) -> None:
         super().__init__()
         self.local = None
         if local_kernel:
-            self.local = nn.Conv2d(local_in, hidden, local_kernel, padding=local_kernel // 2, bias=False)
-            bound = 1.0 / (local_in * local_kernel ** 2)        # SIREN's first-layer bound 1 / fan-in
-            nn.init.uniform_(self.local.weight, -bound, bound)
+            self.local = local_features(local_in, hidden, local_kernel, local_width)
         mods = []
         c = cin
         for i in range(layers):

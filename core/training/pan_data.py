@@ -151,14 +151,15 @@ def layout_pairs(layout: str, data: str = DATA) -> list[WaldPair]:
 
 
 def sample_batch(pairs: list[WaldPair], ratio: int, n: int, size: int, rng: np.random.Generator,
-                 augment: bool = True):
+                 augment: bool = True, weight_power: float = 1.0):
     """(ms_up, pan, ref, base) float32 arrays (n, C, size, size) / (n, 1, size, size) of pairs at ``ratio``.
 
     Crops start on multiples of the ratio (the decimation phase stays r//2); the augmentation is a
-    transpose (which keeps the phase), chosen per batch; pairs are weighted by their pixel count.
+    transpose (which keeps the phase), chosen per batch; pairs are drawn with probability proportional to
+    their pixel count to the power ``weight_power`` (1: by size, 0: all alike).
     """
     cand = [p for p in pairs if p.ratio == ratio and min(p.pan.shape) >= size]
-    wts = np.array([p.pan.size for p in cand], float)
+    wts = np.array([p.pan.size for p in cand], float) ** weight_power
     ms_up, pan, ref, base = [], [], [], []
     for _ in range(n):
         p = cand[rng.choice(len(cand), p=wts / wts.sum())]

@@ -7,7 +7,8 @@
 
 Data (core.training.pan_data): "4band" = Landsat-8 B2-B5 + PAN B8 (ratio 2) and Sentinel-2 B02/B03/B04/B08
 with a synthetic PAN (ratios 2, 4); "8band" = Sentinel-2 B02-B08 + B8A (ratios 2, 4).  Steps alternate
-the ratios.  The right-most 15 % of every pair is held out for validation (SAM, ERGAS, PSNR in normalised
+the ratios; within a ratio a pair is drawn in proportion to its pixel count (``--pair-weight-power`` 0:
+every pair alike, which gives the small Landsat-8 strips as many steps as the Sentinel-2 scene).  The right-most 15 % of every pair is held out for validation (SAM, ERGAS, PSNR in normalised
 units, whole held-out strip through the same patch-wise inference as the plugin).
 
 Stage 1 trains the input heads, LPE, fusion and Tail1 on top of the pre-trained CNN bodies
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--size", type=int, default=64, help="HR crop side")
+    p.add_argument("--pair-weight-power", type=float, default=1.0,
+                   help="a pair is drawn with probability proportional to its pixel count to this power: "
+                        "1 = by size (the bundled weights), 0 = every pair of the ratio alike")
     p.add_argument("--lr", type=float, default=None, help="default 1e-3 (stage 1), 5e-4 (stage 2 / pnn)")
     p.add_argument("--min-lr", type=float, default=1e-5)
     p.add_argument("--warmup", type=int, default=50)
@@ -158,8 +162,9 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
             "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2), "
                                               "15 % right-most columns held out",
             "pretrained": s.get("pretrained_manifest"), "init": s.get("init"),
-            "settings": {k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr", "warmup",
-                                           "total_steps", "seed", "loss", "optimizer")},
+            "settings": dict({k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr",
+                                                "warmup", "total_steps", "seed", "loss", "optimizer")},
+                             pair_weight_power=s.get("pair_weight_power", 1.0)),
             "commands": s.get("previous_commands", []) + [s.get("command", "?")],
             "step": state["best"].get("step"), "train_seconds": round(state["train_seconds"], 1),
             "previous_stages_seconds": s.get("previous_stages_seconds", {}),
@@ -195,6 +200,7 @@ def run(argv=None) -> dict:
              "variant": args.variant, "random_vit": bool(args.random_vit),
              "pretrained": os.path.abspath(args.pretrained), "init": os.path.abspath(args.init) if args.init else None,
              "data": os.path.abspath(args.data), "batch": args.batch, "size": args.size,
+             "pair_weight_power": args.pair_weight_power,
              "lr": args.lr or (1e-3 if args.stage == 1 and args.variant == "panadapter" else 5e-4),
              "min_lr": args.min_lr, "warmup": args.warmup, "epoch_steps": args.epoch_steps, "seed": args.seed,
              "total_steps": args.steps, "config": (dict(BUNDLED_CONFIG, **json.loads(args.config)) if args.variant == "panadapter"
@@ -263,7 +269,8 @@ def run(argv=None) -> dict:
         ts = time.perf_counter()
         r = s["ratios"][step % len(s["ratios"])]
         rng = np.random.default_rng([s["seed"], step])
-        ms_up, pan, ref, base = (torch.from_numpy(a) for a in pan_data.sample_batch(train, r, s["batch"], s["size"], rng))
+        ms_up, pan, ref, base = (torch.from_numpy(a) for a in pan_data.sample_batch(
+            train, r, s["batch"], s["size"], rng, weight_power=s.get("pair_weight_power", 1.0)))
         cur = lr_at(step, s if s["total_steps"] else dict(s, total_steps=10 ** 9))
         for g in opt.param_groups:
             g["lr"] = cur

@@ -433,3 +433,23 @@ def test_angle_blend_choice_follows_the_reference():
     assert dict((r[0], r[2]) for r in rows)[a] < rows[0][2]
     a, _rows = angle_blend.choose(ref.clone(), ms * torch.rand(2, 4, 1, 1, generator=g), ref, l1)
     assert a == 0.0                                                       # exact prediction: nothing to blend
+
+
+def test_training_pair_weights():
+    """Training crops come from the pairs of the step's ratio in proportion to pixel count ** power: a pair
+    4 times larger gives 4 in 5 crops with power 1 and about half with power 0."""
+    from core.training.pan_data import WaldPair, sample_batch
+
+    def pair(value: float, side: int) -> WaldPair:
+        img = np.full((2, side, side), value, np.float32)
+        return WaldPair(f"p{value}", 2, img[0], img, img, 1.0, img)
+
+    pairs = [pair(1.0, 64), pair(2.0, 128), pair(3.0, 256)]       # the last one has another ratio
+    pairs[2].ratio = 4
+    share = {}
+    for power in (1.0, 0.0):
+        rng = np.random.default_rng(0)
+        got = np.concatenate([sample_batch(pairs, 2, 8, 32, rng, weight_power=power)[2][:, 0, 0, 0] for _ in range(200)])
+        assert set(np.unique(got)) == {1.0, 2.0}
+        share[power] = float(np.mean(got == 2.0))
+    assert abs(share[1.0] - 0.8) < 0.05 and abs(share[0.0] - 0.5) < 0.05

@@ -8,8 +8,9 @@
 Data (core.training.pan_data): "4band" = Landsat-8 B2-B5 + PAN B8 (ratio 2) and Sentinel-2 B02/B03/B04/B08
 with a synthetic PAN (ratios 2, 4); "8band" = Sentinel-2 B02-B08 + B8A (ratios 2, 4).  Steps alternate
 the ratios; within a ratio a pair is drawn in proportion to its pixel count (``--pair-weight-power`` 0:
-every pair alike, which gives the small Landsat-8 strips as many steps as the Sentinel-2 scene).  The right-most 15 % of every pair is held out for validation (SAM, ERGAS, PSNR in normalised
-units, whole held-out strip through the same patch-wise inference as the plugin).
+every pair alike, which gives the small Landsat-8 strips as many steps as the Sentinel-2 scene).  The
+right-most 15 % of every pair is held out for validation (SAM, ERGAS, PSNR in normalised units, whole
+held-out strip through the same patch-wise inference as the plugin).
 
 Stage 1 trains the input heads, LPE, fusion and Tail1 on top of the pre-trained CNN bodies
 (``--pretrained``, core.training.pretrain_panadapter); stage 2 starts from the stage-1 weights (``--init``)

@@ -150,6 +150,9 @@ PRETRAIN_THREADS ?= 2
 TRAIN_THREADS    ?= 1
 PA_LAYOUTS       ?= 4band 8band
 PA_TRAIN         := "$(PY)" -m core.training.train_panadapter --threads $(TRAIN_THREADS)
+# Stage 2 draws every training pair of a ratio alike (stage 1 and the PNN ablations by pixel count, which
+# suits them better: README); with one pair per ratio (8 bands) it makes no difference.
+STAGE2_PAIRS     := --pair-weight-power 0
 
 .PHONY: pretrain train-panadapter train-panadapter-ablations bench-panadapter
 pretrain: setup
@@ -162,7 +165,7 @@ train-panadapter: setup
 	  $(PA_TRAIN) --stage 1 --layout $$lay --pretrained $(PA_OUT)/pretrain/pretrained.safetensors \
 	    --out $(PA_OUT)/$${lay}_s1 --steps $(STAGE1_STEPS); \
 	  $(PA_TRAIN) --stage 2 --layout $$lay --init $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors \
-	    --out $(PA_OUT)/$${lay}_s2 --name panadapter_$$lay --steps $(STAGE2_STEPS); \
+	    --out $(PA_OUT)/$${lay}_s2 --name panadapter_$$lay --steps $(STAGE2_STEPS) $(STAGE2_PAIRS); \
 	  cp $(PA_OUT)/$${lay}_s2/panadapter_$$lay.safetensors $(PA_OUT)/$${lay}_s2/panadapter_$$lay.json resources/weights/; \
 	done
 	"$(PY)" scripts/make_panadapter_reference.py
@@ -176,7 +179,7 @@ train-panadapter-ablations: setup
 	  test -f $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors || "$(PY)" scripts/panadapter_stage1_from_bundled.py \
 	    resources/weights/panadapter_$$lay.safetensors $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors; \
 	  $(PA_TRAIN) --stage 2 --random-vit --layout $$lay --init $(PA_OUT)/$${lay}_s1/panadapter_$${lay}_s1.safetensors \
-	    --out $(PA_OUT)/$${lay}_s2_randvit --steps $(STAGE2_STEPS); \
+	    --out $(PA_OUT)/$${lay}_s2_randvit --steps $(STAGE2_STEPS) $(STAGE2_PAIRS); \
 	  $(PA_TRAIN) --variant pnn --config '{"width": 96, "base": "mtf_glp_hpm"}' --layout $$lay \
 	    --out $(PA_OUT)/$${lay}_pnn_hpm --steps $$(( $(STAGE1_STEPS) + $(STAGE2_STEPS) )); \
 	  $(PA_TRAIN) --variant pnn --config '{"width": 96}' --layout $$lay \

@@ -163,9 +163,8 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
             "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2), "
                                               "15 % right-most columns held out",
             "pretrained": s.get("pretrained_manifest"), "init": s.get("init"),
-            "settings": dict({k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr",
-                                                "warmup", "total_steps", "seed", "loss", "optimizer")},
-                             pair_weight_power=s.get("pair_weight_power", 1.0)),
+            "settings": {k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr", "warmup",
+                                           "total_steps", "seed", "loss", "optimizer", "pair_weight_power")},
             "commands": s.get("previous_commands", []) + [s.get("command", "?")],
             "step": state["best"].get("step"), "train_seconds": round(state["train_seconds"], 1),
             "previous_stages_seconds": s.get("previous_stages_seconds", {}),
@@ -220,6 +219,7 @@ def run(argv=None) -> dict:
     if args.resume:
         state = load_checkpoint(ckpt, model, opt, "cpu")
         s = state["settings"]
+        s.setdefault("pair_weight_power", 1.0)       # checkpoints from before the option drew by size
     else:
         from ..models.weights import read_manifest
         if s["variant"] == "panadapter":
@@ -271,7 +271,7 @@ def run(argv=None) -> dict:
         r = s["ratios"][step % len(s["ratios"])]
         rng = np.random.default_rng([s["seed"], step])
         ms_up, pan, ref, base = (torch.from_numpy(a) for a in pan_data.sample_batch(
-            train, r, s["batch"], s["size"], rng, weight_power=s.get("pair_weight_power", 1.0)))
+            train, r, s["batch"], s["size"], rng, weight_power=s["pair_weight_power"]))
         cur = lr_at(step, s if s["total_steps"] else dict(s, total_steps=10 ** 9))
         for g in opt.param_groups:
             g["lr"] = cur

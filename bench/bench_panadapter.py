@@ -68,12 +68,31 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
              f"panadapter_{lay}_pnn_hpm"),
             ("abl_pnn", "ablation: PNN-like CNN, residual on the interpolated MS", f"{lay}_pnn",
              f"panadapter_{lay}_pnn")):
-        path = os.path.join(ABL, run_dir, name + ".safetensors")
-        if not os.path.exists(path):
-            path = os.path.join(ABL_KEPT, name + ".safetensors")
-        if os.path.exists(path):
+        path = ablation_weights(run_dir, name)
+        if path:
             rows.append((key, label, "panadapter", {"weights": path}))
     return rows
+
+
+ABLATION_SOURCES: dict = {}       # weights file -> how it relates to the committed copy (for the report)
+
+
+def ablation_weights(run_dir: str, name: str):
+    """The ablation's weights: a run under build/panadapter (after `make train-panadapter-ablations`) before the
+    committed copy in bench/ablations.  When both exist and differ, a warning says which one runs (a stale
+    build/ run would otherwise be read silently) and the report names it."""
+    from core.models.weights import sha256_file
+    built = os.path.join(ABL, run_dir, name + ".safetensors")
+    kept = os.path.join(ABL_KEPT, name + ".safetensors")
+    if not os.path.exists(built):
+        return kept if os.path.exists(kept) else None
+    if os.path.exists(kept) and built not in ABLATION_SOURCES:
+        same = sha256_file(built) == sha256_file(kept)
+        ABLATION_SOURCES[built] = same
+        if not same:
+            print(f"WARNING: {os.path.relpath(built, ROOT)} differs from the committed "
+                  f"{os.path.relpath(kept, ROOT)}; the build/ run is used", file=sys.stderr, flush=True)
+    return built
 
 
 def fuse(pan, ms, out, method, sensor, opts, threads):
@@ -239,7 +258,9 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
         "starting from the bundled weights for the band count. Ablations are trained with the same data, "
         "seeds and CLI (`core.training.train_panadapter`), with the same step counts; their manifests are in "
         "bench/ablations/.",
-        ""] + ([f"**Not in this run:** {', '.join(missing)}: their weights were not found under build/panadapter "
+        ""] + ([f"**Ablation weights not committed:** {', '.join(f'`{os.path.relpath(b, ROOT)}`' for b, same in ABLATION_SOURCES.items() if not same)} "
+               "differ from their copies in bench/ablations; this run used the build/ files.", ""]
+              if not all(ABLATION_SOURCES.values()) else []) + ([f"**Not in this run:** {', '.join(missing)}: their weights were not found under build/panadapter "
                "or bench/ablations (`make train-panadapter-ablations`).", ""] if missing else []) + [
         "**Train/test overlap, stated plainly:** the bundled 4- and 8-band weights were trained on Wald pairs "
         "of the same Landsat-8 and Sentinel-2 scenes (85 % of their columns; different degradation levels "

@@ -51,7 +51,7 @@ LOG_EVERY = 25
 # 3000 steps, validation ERGAS: per pixel 1.298; one 3 x 3 conv 1.258 (5 x 5: 1.271; 64 hidden: 1.262;
 # 3 layers: 1.251); 5 x 5 to 32 channels, ReLU, 3 x 3: 1.200 (7 x 7: 1.201; 9 x 9 to 48: 1.245; the same
 # on the interpolated MS instead of MTF-GLP-HPM: 1.401)).
-BUNDLED_CONFIG = {"base": "mtf_glp_hpm", "tail_local_kernel": 5, "tail_local_width": 32}
+BUNDLED_CONFIG = {"base": "mtf_glp_hpm", "tail_local_kernel": 5, "tail_local_width": 32, "vit_input": "detail"}
 LAYOUTS = {
     "4band": {"ratios": [2, 4], "order": ["blue", "green", "red", "NIR"],
               "data": "Landsat-8 OLI B2-B5 + PAN B8 (ratio 2, clear strips) and Sentinel-2 L1C B02, B03, B04, B08 "
@@ -132,7 +132,12 @@ def build_model(s: dict, bands: int, seed: int):
     if s["stage"] == 1:
         cfg = PanAdapterConfig.from_dict(dict(s["config"], bands=bands))
         model = PanAdapter(cfg)
-        cnn, vit, _man = load_pretrained(s["pretrained"])
+        cnn, vit, pman = load_pretrained(s["pretrained"])
+        pre_input = pman.get("config", {}).get("vit_input", "raw")
+        if pre_input != cfg.vit_input:
+            raise SystemExit(f"the transformer body in {s['pretrained']} was pre-trained on {pre_input!r} tokens, "
+                             f"this network's vit_input is {cfg.vit_input!r}: pass --config "
+                             f"'{{\"vit_input\": \"{pre_input}\"}}' or pre-train again")
         model.load_pretrained_bodies({k: v.float() for k, v in cnn.items()}, {k: v.float() for k, v in vit.items()})
     else:
         model, _man = load_model(s["init"])

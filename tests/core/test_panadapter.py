@@ -21,7 +21,8 @@ from core.models.panadapter.store import load_model  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 REF = os.path.join(HERE, "..", "data", "panadapter_reference.npz")
 TINY = dict(feats=8, resblocks=2, lpe_dim=4, prior_dim=8, vit_dim=32, vit_depth=2, vit_heads=2, adapter_every=1,
-            adapter_dim=16, adapter_heads=2, siren_hidden=16, tail2_feats=4, tail_local_kernel=3, tail_local_width=4)
+            adapter_dim=16, adapter_heads=2, siren_hidden=16, tail2_feats=4, tail_local_kernel=3, tail_local_width=4,
+            vit_input="detail")
 
 
 def tiny(bands: int, seed: int = 0) -> PanAdapter:
@@ -42,8 +43,10 @@ def batch(bands: int, ratio: int, n: int = 2, size: int = 32, seed: int = 0):
 
 @pytest.mark.parametrize("bands", [3, 4, 8])
 @pytest.mark.parametrize("ratio", [2, 4])
-def test_shapes(bands, ratio):
-    m = tiny(bands)
+@pytest.mark.parametrize("vit_input", ["detail", "raw"])
+def test_shapes(bands, ratio, vit_input):
+    torch.manual_seed(0)
+    m = PanAdapter(PanAdapterConfig(bands=bands, **dict(TINY, vit_input=vit_input)))
     ms_up, pan, _ = batch(bands, ratio)
     o1, o2 = m(ms_up, pan, ratio, return_both=True)
     assert o1.shape == o2.shape == ms_up.shape
@@ -200,6 +203,27 @@ def test_siren_decoder_local_neighbourhood(width, reach):
     assert d_near > 1e-6 and d_far == 0
     with pytest.raises(ValueError, match="local"):
         dec(x)
+
+
+def test_detail_tokens():
+    """vit.detail: zero on a constant image, blind to an added level, linear in the detail, 10 x the
+    difference from the 9 x 9 mean."""
+    from core.models.panadapter.vit import detail
+    x = torch.rand(2, 3, 20, 24)
+    torch.testing.assert_close(detail(torch.full((1, 1, 12, 12), 0.4)), torch.zeros(1, 1, 12, 12), atol=1e-5, rtol=0)
+    torch.testing.assert_close(detail(x + 0.3), detail(x), atol=1e-5, rtol=0)
+    torch.testing.assert_close(detail(2 * x), 2 * detail(x), atol=1e-5, rtol=0)
+    torch.testing.assert_close(detail(x)[..., 10, 12], 10 * (x[..., 10, 12] - x[..., 6:15, 8:17].mean((-2, -1))))
+    with pytest.raises(ValueError, match="vit_input"):
+        PanAdapterConfig(vit_input="edges").validate()
+
+
+def test_pretraining_transformer_on_detail_starts_at_the_identity():
+    from core.models.panadapter.vit import RestorationViT
+    torch.manual_seed(0)
+    x = torch.rand(2, 1, 32, 32)
+    assert torch.equal(RestorationViT(32, 2, 2, 2.0, 8, "detail")(x, 0), x)
+    assert not torch.equal(RestorationViT(32, 2, 2, 2.0, 8, "raw")(x, 0), x)
 
 
 def test_local_width_needs_an_odd_kernel():
@@ -453,3 +477,22 @@ def test_training_pair_weights():
         assert set(np.unique(got)) == {1.0, 2.0}
         share[power] = float(np.mean(got == 2.0))
     assert abs(share[1.0] - 0.8) < 0.05 and abs(share[0.0] - 0.5) < 0.05
+
+
+def test_stage1_refuses_a_transformer_pretrained_on_other_tokens(tmp_path):
+    """A body pre-trained on raw values is not silently fed detail tokens (or the reverse)."""
+    from core.models import weights as W
+    from core.training.pretrain_panadapter import build_restorers
+    from core.training.train_panadapter import build_model
+    cfg = PanAdapterConfig(**dict(TINY, vit_input="raw"))
+    rest = build_restorers(cfg)
+    tensors = {f"cnn_body.{k}": v for k, v in rest["cnn"].body.state_dict().items()}
+    tensors.update({f"vit_body.{k}": v for k, v in rest["vit"].body.state_dict().items()})
+    path = str(tmp_path / "pretrained.safetensors")
+    W.save_weights(path, tensors, {"name": "p", "engine": "panadapter-pretrain", "config": cfg.to_dict(),
+                                   "bands": {"lr_bands": 1, "hr_bands": 1}, "ratios": [2, 4]}, dtype="float32")
+    s = {"variant": "panadapter", "stage": 1, "pretrained": path, "config": dict(TINY, vit_input="raw")}
+    model, params = build_model(s, 4, 0)
+    assert model.cfg.vit_input == "raw" and params
+    with pytest.raises(SystemExit, match="pre-trained on 'raw' tokens"):
+        build_model(dict(s, config=dict(TINY)), 4, 0)

@@ -28,6 +28,9 @@ class PanAdapterConfig:
     adapter_dim: int = 32          # k: width of the adapter branches
     adapter_heads: int = 2
     tail2_feats: int = 8           # channels per HR pixel decoded from the final branch tokens
+    # What the transformer's tokens are made of: "raw" values, or "detail" = vit.detail(x) (each pixel minus
+    # its 9 x 9 mean, x 10), the input the transformer body is pre-trained on when this is "detail".
+    vit_input: str = "raw"
     # Residual base of the output: "ms_up" (the paper: O = ... + M↑) or "mtf_glp_hpm" (a classical fusion
     # computed outside the network, core.methods.classical_pan; the network learns corrections to it).
     base: str = "ms_up"
@@ -58,6 +61,8 @@ class PanAdapterConfig:
             raise ValueError("tail_local_kernel must be 0 or an odd size")
         if self.tail_local_width < 0 or (self.tail_local_width and not self.tail_local_kernel):
             raise ValueError("tail_local_width needs a tail_local_kernel")
+        if self.vit_input not in ("raw", "detail"):
+            raise ValueError(f"unknown vit_input {self.vit_input!r}")
         if self.patch % self.spatial_unshuffle:
             raise ValueError("patch must be a multiple of spatial_unshuffle")
 

@@ -9,7 +9,8 @@ Stage 1 (Local Prior Extraction):
     B = spatial prior, HR scale, from the body fed with Q = [ms_up, pan]
     O1 = Tail1([A↑, B, Q, R]) + R                 Tail1 = SIREN decoder, R = residual base (below)
 Stage 2 (Multiscale Feature Interaction):
-    tokens of Q -> frozen transformer blocks; A↑ and B tokenised (p x p patches) into two adapter branches;
+    tokens of Q (of its detail, vit.detail, with cfg.vit_input "detail": the bundled weights) -> frozen
+    transformer blocks; A↑ and B tokenised (p x p patches) into two adapter branches;
     an AdapterLayer (CTF + CTI) after every t blocks;
     O2 = O1 + Tail2([D(Â, B̂), A↑, B, Q, R])      D = linear token decoder to p x p pixels, Tail2 = SIREN
 Deviation from the paper's released code, on purpose: Tail2 is a zero-initialised residual on O1 rather
@@ -46,7 +47,7 @@ from .adapter import AdapterLayer
 from .cnn import PriorBranch
 from .config import PanAdapterConfig
 from .siren import SirenDecoder
-from .vit import PatchEmbed, TransformerBody, tokens_to_map
+from .vit import PatchEmbed, TransformerBody, detail, tokens_to_map
 
 STAGE1_PARTS = ("spe.head", "spe.lpe", "spe.fuse", "spa.head", "spa.lpe", "spa.fuse", "tail1")
 STAGE2_PARTS = ("q_embed", "tok_a", "tok_b", "adapters", "decode", "tail2")
@@ -147,7 +148,7 @@ class PanAdapter(nn.Module):
             q, a_hr, b, o1 = self.priors(ms_up, pan, ratio, phase, base)
         if stage == 1:
             return (o1, o1) if return_both else o1
-        o2 = self.stage2_output(o1, self.stage2_features(q, a_hr, b), q, a_hr, b, base)
+        o2 = self.stage2_output(o1, self.stage2_features(self.vit_input_map(q), a_hr, b), q, a_hr, b, base)
         return (o1, o2) if return_both else o2
 
     def residual_base(self, ms_up: torch.Tensor, base: Optional[torch.Tensor]) -> torch.Tensor:
@@ -159,10 +160,16 @@ class PanAdapter(nn.Module):
         """The stage whose output ``forward`` returns: ``stage``, else 1 while stage 1 trains, else 2."""
         return stage or (1 if self.stage == 1 else 2)
 
-    def stage2_features(self, q: torch.Tensor, a_hr: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """The decoded adapter-branch tokens (B, tail2_feats, H, W): the only part of the network whose
-        output at a pixel depends on the whole input (attention), so the only part inference runs by pieces."""
-        t_vit, grid = self.q_embed(q)
+    def vit_input_map(self, q: torch.Tensor) -> torch.Tensor:
+        """What the Q embedding reads (``cfg.vit_input``): Q, or its detail (vit.detail).  Computed over the
+        whole image before inference cuts it into pieces, so that pieces see the same values."""
+        return detail(q) if self.cfg.vit_input == "detail" else q
+
+    def stage2_features(self, vq: torch.Tensor, a_hr: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """The decoded adapter-branch tokens (B, tail2_feats, H, W) from ``vq`` = vit_input_map(Q) and the
+        priors: the only part of the network whose output at a pixel depends on the whole input
+        (attention), so the only part inference runs by pieces."""
+        t_vit, grid = self.q_embed(vq)
         t_a = self.tok_a(a_hr).flatten(2).transpose(1, 2)
         t_b = self.tok_b(b).flatten(2).transpose(1, 2)
         every = self.cfg.adapter_every

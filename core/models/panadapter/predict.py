@@ -109,12 +109,13 @@ def _predict_whole(model, x, c, grid: _Pieces, r, ph, dev, batch, stage, has_bas
         if model.output_stage(stage) == 1:
             return o1[0].float().cpu().numpy()
         s = grid.size
+        vq = model.vit_input_map(q)
         dec = torch.zeros((1, model.cfg.tail2_feats, grid.H, grid.W), device=dev, dtype=torch.float32)
         wsum = torch.zeros((grid.H, grid.W), device=dev, dtype=torch.float32)
 
         def run(i, j):
             chunk = grid.origins[i:j]
-            cut = [torch.cat([m[:, :, y:y + s, xx:xx + s] for y, xx in chunk]) for m in (q, a_hr, b)]
+            cut = [torch.cat([m[:, :, y:y + s, xx:xx + s] for y, xx in chunk]) for m in (vq, a_hr, b)]
             f = model.stage2_features(*cut).float()
             for (y, xx), fi in zip(chunk, f):
                 wgt = torch.from_numpy(grid.weight(y, xx)).to(dev)

@@ -459,6 +459,20 @@ def test_angle_blend_choice_follows_the_reference():
     assert a == 0.0                                                       # exact prediction: nothing to blend
 
 
+@pytest.mark.parametrize("eps, picked", [(0.0026, 0.0), (0.005, 0.25)])
+def test_angle_blend_needs_a_clear_gain(eps, picked):
+    """A blend that lowers the criterion by less than MIN_GAIN (noise at the check scale) is not taken."""
+    g = torch.Generator().manual_seed(1)
+    ref = torch.rand(2, 4, 32, 32, generator=g) + 0.2
+    ms = ref * (1 + 0.3 * torch.rand(2, 1, 32, 32, generator=g)) + 0.01 * torch.randn(2, 4, 32, 32, generator=g)
+    pred = ref + eps * torch.randn(2, 4, 32, 32, generator=g)
+    a, rows = angle_blend.choose(pred, ms, ref, lambda x, y: float((x - y).abs().mean()))
+    score = [r[1] / rows[0][1] + r[2] / rows[0][2] for r in rows]
+    best = min(score)
+    assert best < 2.0                                                      # some blend helps a little ...
+    assert a == picked and (best > 2.0 - angle_blend.MIN_GAIN) == (picked == 0.0)
+
+
 def test_training_pair_weights():
     """Training crops come from the pairs of the step's ratio in proportion to pixel count ** power: a pair
     4 times larger gives 4 in 5 crops with power 1 and about half with power 0."""

@@ -133,7 +133,7 @@ def build_model(s: dict, bands: int, seed: int):
         cfg = PanAdapterConfig.from_dict(dict(s["config"], bands=bands))
         model = PanAdapter(cfg)
         cnn, vit, pman = load_pretrained(s["pretrained"])
-        pre_input = pman.get("config", {}).get("vit_input", "raw")
+        pre_input = PanAdapterConfig(**pman["config"]).vit_input
         if pre_input != cfg.vit_input:
             raise SystemExit(f"the transformer body in {s['pretrained']} was pre-trained on {pre_input!r} tokens, "
                              f"this network's vit_input is {cfg.vit_input!r}: pass --config "

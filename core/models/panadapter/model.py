@@ -47,7 +47,7 @@ from .adapter import AdapterLayer
 from .cnn import PriorBranch
 from .config import PanAdapterConfig
 from .siren import SirenDecoder
-from .vit import PatchEmbed, TransformerBody, detail, tokens_to_map
+from .vit import PatchEmbed, TransformerBody, token_input, tokens_to_map
 
 STAGE1_PARTS = ("spe.head", "spe.lpe", "spe.fuse", "spa.head", "spa.lpe", "spa.fuse", "tail1")
 STAGE2_PARTS = ("q_embed", "tok_a", "tok_b", "adapters", "decode", "tail2")
@@ -163,7 +163,7 @@ class PanAdapter(nn.Module):
     def vit_input_map(self, q: torch.Tensor) -> torch.Tensor:
         """What the Q embedding reads (``cfg.vit_input``): Q, or its detail (vit.detail).  Computed over the
         whole image before inference cuts it into pieces, so that pieces see the same values."""
-        return detail(q) if self.cfg.vit_input == "detail" else q
+        return token_input(q, self.cfg.vit_input)
 
     def stage2_features(self, vq: torch.Tensor, a_hr: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """The decoded adapter-branch tokens (B, tail2_feats, H, W) from ``vq`` = vit_input_map(Q) and the

@@ -29,6 +29,11 @@ def detail(x: torch.Tensor) -> torch.Tensor:
     return (x - mean) * DETAIL_GAIN
 
 
+def token_input(x: torch.Tensor, kind: str) -> torch.Tensor:
+    """What a patch embedding reads for ``PanAdapterConfig.vit_input`` = ``kind``: ``x`` or ``detail(x)``."""
+    return detail(x) if kind == "detail" else x
+
+
 class TransformerBody(nn.Module):
     def __init__(self, dim: int, depth: int, heads: int, mlp_ratio: float) -> None:
         super().__init__()
@@ -82,7 +87,7 @@ class RestorationViT(nn.Module):
             nn.init.zeros_(self.head.bias)
 
     def forward(self, x: torch.Tensor, task: int) -> torch.Tensor:
-        tok, grid = self.embed(detail(x) if self.tokens == "detail" else x)
+        tok, grid = self.embed(token_input(x, self.tokens))
         tok = tok + self.task_embed[task]
         if self.tokens == "detail":
             for blk in self.body.blocks:

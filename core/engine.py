@@ -17,12 +17,13 @@ from . import gdal_cache
 from .errors import Cancelled, InputError
 from .methods import get_method, method_names
 from .methods.base import SceneInfo
+from .output_guard import check_adapted_weights_writable, check_request_outputs
 from .raster_io import DTYPE_RANGES
 from .scene import Scene, Window
 from .sensors import preset_for_bands
 from .tiling import BlendAssembler, tile_windows
 from .version import plugin_version
-from .writer import OutputRaster, check_compression, default_nodata
+from .writer import OutputRaster, check_compression, default_nodata, remove_stale_parts
 
 ProgressFn = Callable[[float], None]      # 0..100
 CancelFn = Callable[[], bool]             # True when the user asked to stop
@@ -81,6 +82,8 @@ def _check_request(req: FusionRequest) -> None:
     if req.output_dtype is not None and req.output_dtype not in DTYPE_RANGES:
         raise InputError(f"Unknown output type '{req.output_dtype}'.")
     check_compression(req.compression)          # before a long prepare, not when the output is created
+    check_request_outputs(req)                  # an output that is an input is refused before any work
+    check_adapted_weights_writable(req)
 
 
 def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
@@ -122,8 +125,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     req = request
     _check_request(req)
 
-    scene = Scene(req.hr_path, req.lr_path, req.hr_bands, req.lr_bands, req.task,
-                  work_dir=os.path.dirname(os.path.abspath(req.output_path)))
+    scene = Scene(req.hr_path, req.lr_path, req.hr_bands, req.lr_bands, req.task)
     for w in scene.pairing.warnings:
         log("Warning: " + w)
     method = get_method(req.method)
@@ -148,6 +150,10 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     skip = method.nodata_bands()                    # bands the method did not fuse
     if skip and nodata is None:
         nodata = default_nodata(out_dtype)
+    stale = remove_stale_parts(req.output_path)
+    if stale:
+        log(f"Removed {len(stale)} temporary file(s) an interrupted earlier run of this output left: "
+            + ", ".join(os.path.basename(p) for p in stale) + ".")
     out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
                        scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog,
                        compression=req.compression)

@@ -310,9 +310,15 @@ class INFN(FusionMethod):
             out = os.path.expanduser(str(out))
             if not out.endswith(W.WEIGHTS_SUFFIX):
                 out += W.WEIGHTS_SUFFIX
-            man = W.save_weights(out, model.state_dict(), self.manifest, dtype="float32")
-            self.manifest = dict(man, path=os.path.abspath(out))
-            self._info(f"INFN: adapted weights saved to {out} (reuse them with WEIGHTS).")
+            try:
+                man = W.save_weights(out, model.state_dict(), self.manifest, dtype="float32")
+            except OSError as exc:
+                # The adaptation is done: the fused output is still worth writing.
+                self._warn(f"INFN: the adapted model could not be saved to {out} ({exc.strerror or exc}); the "
+                           "fused output is written anyway.")
+            else:
+                self.manifest = dict(man, path=os.path.abspath(out))
+                self._info(f"INFN: adapted weights saved to {out} (reuse them with WEIGHTS).")
         return model
 
     def _adapted_manifest(self, model, scene: SceneInfo, base_man: dict, srf_report: dict, wl) -> dict:

@@ -502,7 +502,13 @@ class PanAdapterMethod(FusionMethod):
                                     f"'{scene.sensor}')", "adapted_from": base["name"],
                             "adapted_from_sha256": base.get("weights", {}).get("sha256"), "adaptation": rep,
                             "train_seconds": rep.get("seconds")}}
-        W.save_weights(path, model.state_dict(), man)
+        try:
+            W.save_weights(path, model.state_dict(), man)
+        except OSError as exc:
+            # The adaptation is done: the fused output is still worth writing.
+            self._warn(f"The adapted model could not be saved to {path} ({exc.strerror or exc}); the fused "
+                       "output is written anyway.")
+            return
         self._info(f"Adapted PanAdapter weights saved to {path} (reuse them with WEIGHTS).")
 
     def provenance(self) -> dict:

@@ -68,6 +68,8 @@ class DoctorRequest:
     overlap: int = 32
     output_dtype: Optional[str] = None
     output_folder: Optional[str] = None
+    compression: str = "deflate"
+    cog: bool = False
     device: str = "auto"
     missing_packages: Optional[list[str]] = None   # None = not known yet
     cuda_available: Optional[bool] = None
@@ -456,7 +458,7 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
         per *= DEEP_GPU_FACTOR
     seconds = mp * lr_bands * per + (req.adapt_seconds if req.needs_torch else 0.0)
     report.estimated_seconds, report.estimated_bytes = seconds, memory
-    out_bytes = out_w * out_h * lr_bands * BYTES.get(out_dtype, 4)
+    out_bytes = output_bytes(out_w, out_h, lr_bands, out_dtype)
 
     text = (f"Output about {out_w} x {out_h} pixels x {lr_bands} band(s) ({out_dtype}, at most "
             f"{_fmt_size(out_bytes)} on disk); memory about {_fmt_size(memory)}; time {_fmt_seconds(seconds)} "
@@ -467,14 +469,44 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
                    "Lower the tile size (Advanced), close other programs, or run on a machine with more memory.")
     else:
         report.add("resources", "info", text)
-    folder = req.output_folder
-    if folder:
-        while folder and not os.path.isdir(folder):
-            parent = os.path.dirname(folder)
-            folder = parent if parent != folder else ""
-        if folder:
-            free = shutil.disk_usage(folder).free
-            if out_bytes > free:
-                report.add("disk", "warning", f"The output may need up to {_fmt_size(out_bytes)} but only "
-                                              f"{_fmt_size(free)} is free in {folder}.",
-                           "Choose an output folder on a disk with more free space.")
+    if req.output_folder:
+        found = disk_space_problem(req.output_folder, out_bytes, req.compression, req.cog)
+        if found:
+            report.add("disk", *found)
+
+
+# Compression shrinks fused imagery by well under half (smooth 16-bit bands, DEFLATE level 1 with a
+# predictor): an output whose uncompressed size is more than twice the free space cannot fit.
+COMPRESSED_SHARE_MIN = 0.5
+
+
+def output_bytes(width: int, height: int, bands: int, dtype: str) -> float:
+    """Uncompressed size of an output raster."""
+    return float(width) * height * bands * BYTES.get(dtype, 4)
+
+
+def disk_space_problem(folder: str, out_bytes: float, compression: str = "deflate",
+                       cog: bool = False) -> Optional[tuple[str, str, str]]:
+    """(level, message, fix) when the disk of ``folder`` may be too small for an output of ``out_bytes``
+    uncompressed bytes, else None.  "error": it cannot fit even compressed as well as fused data ever is;
+    "warning": it fits only if compression does well.  A COG is written twice (a tiled copy, then the COG)."""
+    while folder and not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        folder = parent if parent != folder else ""
+    if not folder:
+        return None
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    need = out_bytes * (2 if cog else 1)
+    least = need * (1.0 if compression == "none" else COMPRESSED_SHARE_MIN)
+    fix = "Choose an output folder on a disk with more free space, or make room on this one."
+    if least > free:
+        return ("error", f"The output needs about {_fmt_size(least)}"
+                         + ("" if compression == "none" else f" even compressed (up to {_fmt_size(need)})")
+                         + f" but only {_fmt_size(free)} is free in {folder}.", fix)
+    if need > free:
+        return ("warning", f"The output may need up to {_fmt_size(need)} but only {_fmt_size(free)} is free "
+                           f"in {folder}; it fits only if compression does well.", fix)
+    return None

@@ -128,6 +128,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     scene = Scene(req.hr_path, req.lr_path, req.hr_bands, req.lr_bands, req.task)
     for w in scene.pairing.warnings:
         log("Warning: " + w)
+    _check_disk_space(req, scene, log)
     method = get_method(req.method)
     info = build_scene_info(req, scene)
     log(f"{method.label}: ratio {scene.ratio}, output {scene.width} x {scene.height} pixels, "
@@ -202,6 +203,17 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     log(f"Wrote {req.output_path} in {seconds:.1f} s.")
     return FusionResult(req.output_path, scene.width, scene.height, info.lr_bands, req.method, seconds,
                         list(scene.pairing.warnings) + list(method.warnings))
+
+
+def _check_disk_space(req: FusionRequest, scene: Scene, log: LogFn) -> None:
+    """Refuse an output that cannot fit on its disk before the work starts (the input doctor's check)."""
+    from .doctor import disk_space_problem, output_bytes
+    size = output_bytes(scene.width, scene.height, len(scene.lr_bands), req.output_dtype or scene.lr_info.dtype)
+    found = disk_space_problem(os.path.dirname(os.path.abspath(req.output_path)), size, req.compression, req.cog)
+    if found and found[0] == "error":
+        raise InputError(f"{found[1]} {found[2]}")
+    if found:
+        log(f"Warning: {found[1]}")
 
 
 def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelFn):

@@ -8,6 +8,7 @@ written by the plugin, so they are compared by their spelling only.
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Iterable, Optional
 
 from .errors import InputError
@@ -111,8 +112,12 @@ def writable_problem(path: str) -> Optional[str]:
         if not parent or not os.path.isdir(parent):
             return f"the folder '{folder}' cannot be created"
         folder = parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"the folder '{folder}' is not writable"
+    try:
+        # Creating a file is the only test that also catches read-only file systems and full quotas.
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"the folder '{folder}' is not writable ({exc.strerror or exc})"
     if os.path.exists(path) and not os.access(path, os.W_OK):
         return f"'{path}' exists and is read-only"
     return None

@@ -221,7 +221,12 @@ class INFN(FusionMethod):
         if not used:
             raise InputError("INFN: the hyperspectral image has no usable band (all bad, nodata or constant).")
         # Reduced-resolution pairs on the LR-HSI grid, from the engine's sample tiles.
-        at_lr = [x for x in (A.tile_at_hsi_grid(t, used, scene.gnyq_hr) for t in samples) if x is not None]
+        at_lr = []
+        for t in samples:
+            A.check_cancel(self.is_cancelled)
+            x = A.tile_at_hsi_grid(t, used, scene.gnyq_hr)
+            if x is not None:
+                at_lr.append(x)
         if not at_lr:
             raise InputError("INFN adaptation: the images overlap too little.")
         hsi_px = np.concatenate([h[:, v] for h, _m, v in at_lr], axis=1)
@@ -237,6 +242,7 @@ class INFN(FusionMethod):
             if len(scene.gnyq_lr) > 1 else scene.gnyq_lr[0]
         pairs = A.PairSet([], r)
         for h, m, v in at_lr:
+            A.check_cancel(self.is_cancelled)
             reg = A.make_region(h / np.float32(s_h), m / np.float32(s_m), v, r, gn_lr)
             if reg is not None:
                 pairs.regions.append(reg)
@@ -252,7 +258,9 @@ class INFN(FusionMethod):
                 wl = None
                 break
         # The spectral response linking the two images (reported; used for the warm start of the MSI inputs).
+        A.check_cancel(self.is_cancelled)
         est = estimate_srf(hsi_px / s_h, msi_px / s_m, wl)
+        A.check_cancel(self.is_cancelled)
         srf_report = {"msi_band_centroid_nm": [round(float(c), 1) for c in est.get("centroid_nm", [])],
                       "msi_band_width_nm": [round(float(c), 1) for c in est.get("fwhm_nm", [])],
                       "fit_r2": [round(float(x), 4) for x in est["r2"]],
@@ -280,10 +288,11 @@ class INFN(FusionMethod):
             model = Net(InfnConfig(hsi_bands=len(used), msi_bands=scene.hr_bands, srf_detail=True))
             notes = ["trained from scratch (no INFN weights installed)"]
         model = model.to(self.device)
+        A.check_cancel(self.is_cancelled)
         error_interp = A.interpolation_error(pairs)
         if not fits and model.cfg.srf_detail:
             A.fit_detail_path(model, pairs, est["weights"].astype(np.float32), est["offsets"].astype(np.float32),
-                              self.device)
+                              self.device, is_cancelled=self.is_cancelled)
             notes.append("linear detail path: estimated response + least-squares injection (closed form)")
         settings = A.AdaptSettings(seconds=float(opts.get("adapt_seconds") or DEFAULT_ADAPT_SECONDS),
                                    steps=int(opts["adapt_steps"]) if opts.get("adapt_steps") else None, seed=seed)

@@ -143,7 +143,12 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     scene.estimate_fill_values(samples)
     pre = 100.0 * method.prepare_share(info)        # a long prepare (scene adaptation) reports its progress
     method.bind(lambda f: progress(pre * min(max(f, 0.0), 1.0)), is_cancelled, log)
-    method.prepare([scene.read_tile(w, halo) for w in samples], info)
+    sample_tiles = []
+    for w in samples:                               # many-band sample tiles take seconds to read and upsample
+        if is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
+        sample_tiles.append(scene.read_tile(w, halo))
+    method.prepare(sample_tiles, info)
     progress(pre)
 
     out_dtype = req.output_dtype or scene.lr_info.dtype

@@ -39,6 +39,7 @@ import torch            # at import time: the registry turns a missing torch int
 
 from ..errors import InputError
 from ..models import weights as W
+from ..models.cancel_hooks import cancellable
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
 from .base import FusionMethod, SceneInfo, Tile
@@ -212,6 +213,7 @@ class INFN(FusionMethod):
         lo = np.full(scene.lr_bands, np.inf)
         hi = np.full(scene.lr_bands, -np.inf)
         for t in samples:
+            A.check_cancel(self.is_cancelled)
             flat = t.lr.reshape(t.lr.shape[0], -1)
             lo, hi = np.minimum(lo, flat.min(axis=1)), np.maximum(hi, flat.max(axis=1))
         constant = [i for i in usable if hi[i] <= lo[i]]
@@ -258,8 +260,7 @@ class INFN(FusionMethod):
                 wl = None
                 break
         # The spectral response linking the two images (reported; used for the warm start of the MSI inputs).
-        A.check_cancel(self.is_cancelled)
-        est = estimate_srf(hsi_px / s_h, msi_px / s_m, wl)
+        est = estimate_srf(hsi_px / s_h, msi_px / s_m, wl, between_bands=lambda: A.check_cancel(self.is_cancelled))
         A.check_cancel(self.is_cancelled)
         srf_report = {"msi_band_centroid_nm": [round(float(c), 1) for c in est.get("centroid_nm", [])],
                       "msi_band_width_nm": [round(float(c), 1) for c in est.get("fwhm_nm", [])],
@@ -290,17 +291,18 @@ class INFN(FusionMethod):
         model = model.to(self.device)
         A.check_cancel(self.is_cancelled)
         error_interp = A.interpolation_error(pairs)
-        if not fits and model.cfg.srf_detail:
-            A.fit_detail_path(model, pairs, est["weights"].astype(np.float32), est["offsets"].astype(np.float32),
-                              self.device, is_cancelled=self.is_cancelled)
-            notes.append("linear detail path: estimated response + least-squares injection (closed form)")
         settings = A.AdaptSettings(seconds=float(opts.get("adapt_seconds") or DEFAULT_ADAPT_SECONDS),
                                    steps=int(opts["adapt_steps"]) if opts.get("adapt_steps") else None, seed=seed)
-        self._info(f"INFN: adapting {'the' if fits else 'new band layers of the'} model to this scene "
-                   f"({len(used)} HSI bands, {scene.hr_bands} MSI bands, ratio {r}; "
-                   f"{pairs.pixels} reduced-resolution pixels; budget {settings.seconds:.0f} s) ...")
-        report = A.adapt(model, pairs, settings, self.device, self.report_progress, self.is_cancelled,
-                         self._info)
+        with cancellable(model, self.is_cancelled):         # one forward over a large region takes seconds
+            if not fits and model.cfg.srf_detail:
+                A.fit_detail_path(model, pairs, est["weights"].astype(np.float32),
+                                  est["offsets"].astype(np.float32), self.device, is_cancelled=self.is_cancelled)
+                notes.append("linear detail path: estimated response + least-squares injection (closed form)")
+            self._info(f"INFN: adapting {'the' if fits else 'new band layers of the'} model to this scene "
+                       f"({len(used)} HSI bands, {scene.hr_bands} MSI bands, ratio {r}; "
+                       f"{pairs.pixels} reduced-resolution pixels; budget {settings.seconds:.0f} s) ...")
+            report = A.adapt(model, pairs, settings, self.device, self.report_progress, self.is_cancelled,
+                             self._info)
         report["error_interpolated"] = error_interp
         b, a = report["error_before"]["rmse"], report["error_after"]["rmse"]
         self._info(f"INFN adaptation: {report['steps']} steps in {report['seconds']:.0f} s; reduced-resolution "

@@ -51,6 +51,7 @@ import torch            # at import time: the registry turns a missing torch int
 from .. import filters
 from ..errors import Cancelled, InputError
 from ..models import weights as W
+from ..models.cancel_hooks import cancellable
 from ..models.panadapter import PanAdapter, PanAdapterConfig, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.residual_base import classical_base
@@ -476,8 +477,9 @@ class PanAdapterMethod(FusionMethod):
         if adapt:
             self._info(f"Adapting PanAdapter to the scene for {seconds:.0f} s (Wald protocol on "
                        f"{len(pairs)} sample block(s), ratio {scene.ratio}) ...")
-            rep = adapt_model(model, pairs, scene.ratio, seconds, self.device,
-                              getattr(self, "report_progress", None), getattr(self, "is_cancelled", None))
+            with cancellable(model, getattr(self, "is_cancelled", None)):   # a step on a large batch takes seconds
+                rep = adapt_model(model, pairs, scene.ratio, seconds, self.device,
+                                  getattr(self, "report_progress", None), getattr(self, "is_cancelled", None))
             rep["started_from"] = man["name"]
             self.adaptation = rep
             self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; loss on check crops "

@@ -6,13 +6,16 @@ unpickles it once (a per-process cache keyed by its hash), so deep models are lo
 Each tile task reads its window (with halo) straight from the inputs, fuses it and returns the fused
 core and its validity mask.  Workers never write: the client stores every finished tile in a work
 folder ``<output>.tiles/`` and streams the tiles, in row-major order, through the same
-:class:`BlendAssembler` and :class:`OutputRaster` as the engine, so the output is bit-identical to the
-single-process run and appears only when complete.
+:class:`BlendAssembler` and :class:`OutputRaster` as the engine, so the output is the single-process run's
+(bit-identical, or within 1 DN where a tile runs BLAS or torch, whose sums follow the thread count) and
+appears only when complete.
 
 Failures: a worker that dies mid-task is replaced (LocalCluster) and its task rescheduled by Dask; a
 finished tile is on disk as soon as the client has it.  If the client itself stops (crash, error), a
 rerun with the same request skips the tiles in the work folder (its manifest pins the request, the
-inputs and the prepared method).  The folder is removed after a successful commit or a cancel.
+inputs and the prepared method's values).  The folder is the plugin's only: a manifest proves it made it
+and lists the files it may delete, a lock keeps a second run out.  The tiles are removed after a
+successful commit or a cancel.
 
 Dask is optional: nothing here is imported unless CLUSTER is set.
 """

@@ -19,6 +19,7 @@ from osgeo import gdal, osr
 
 from .errors import InputError
 from .raster_io import RasterInfo, check_bands, describe, open_raster
+from .scipy_check import SCIPY_INSTALL, SCIPY_REASON, scipy_problem
 from .sensors import get_sensor, preset_for_bands
 
 LEVELS = ("ok", "info", "warning", "error")
@@ -230,6 +231,8 @@ def _check_bands(report: DoctorReport, req: DoctorRequest, hr: RasterInfo, lr: R
 
 def _check_dependencies(report: DoctorReport, req: DoctorRequest) -> None:
     label = req.method_label or req.method
+    if scipy_problem():
+        report.add("dependencies", "error", SCIPY_REASON + " No fusion method can run without it.", SCIPY_INSTALL)
     if req.needs_torch:
         if req.missing_packages:
             report.add("dependencies", "error",

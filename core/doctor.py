@@ -186,6 +186,8 @@ def check_inputs(req: DoctorRequest) -> DoctorReport:
                    f"Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.")
         return report
 
+    if _looks_swapped(report, hr, lr, lr_ds):
+        return report                     # the cause of every other finding: say it alone
     bands = _check_bands(report, req, hr, lr)
     _check_dependencies(report, req)
     for info in (hr, lr):
@@ -207,6 +209,29 @@ def check_inputs(req: DoctorRequest) -> DoctorReport:
     return report
 
 
+def _looks_swapped(report: DoctorReport, hr: RasterInfo, lr: RasterInfo, lr_ds: gdal.Dataset) -> bool:
+    """High- and low-resolution inputs exchanged: the low-resolution one has the smaller pixels.  Checked
+    first, as it makes the band, sensor and ratio checks fail too."""
+    if any(info.geotransform[2] != 0 or info.geotransform[4] != 0 for info in (hr, lr)):
+        return False
+    try:
+        _bounds_, lr_px, lr_py = _lr_geometry_in_hr_crs(hr, lr, lr_ds)
+    except (InputError, RuntimeError):
+        return False
+    hpx, hpy = hr.pixel_size
+    if lr_px >= hpx * (1 - RATIO_TOLERANCE) or lr_py >= hpy * (1 - RATIO_TOLERANCE):
+        return False
+    units = _units(hr.crs)
+    bands = (f" and the {hr.role} has {hr.count} bands, the {lr.role} {lr.count}"
+             if hr.count > lr.count else "")
+    report.add("ratio", "error",
+               f"The {hr.role} and {lr.role} are probably swapped: the {hr.role} pixels ({hpx:g}{units}) are larger "
+               f"than the {lr.role} pixels ({lr_px:g}{units}){bands}.",
+               f"Exchange them: choose the high-resolution image as {hr.role} and the low-resolution one as "
+               f"{lr.role}.")
+    return True
+
+
 def _check_bands(report: DoctorReport, req: DoctorRequest, hr: RasterInfo, lr: RasterInfo):
     try:
         hr_bands = check_bands(hr, req.hr_bands, default_all=(req.task != "pansharpen"))
@@ -222,10 +247,23 @@ def _check_bands(report: DoctorReport, req: DoctorRequest, hr: RasterInfo, lr: R
                    "Choose another PAN band if band 1 is not the panchromatic one.")
     if req.task == "pansharpen" and len(lr_bands) < 2:
         report.add("bands", "warning", "Only one MS band is chosen: the output will be a single sharpened band.")
+    if req.task == "hsms" and len(hr_bands) < 2:
+        report.add("bands", "error", "The HR-MSI has a single band: it looks like a panchromatic image, and "
+                                     "HS-MS fusion needs a multispectral one.",
+                   "For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose "
+                   "a multi-band HR-MSI.")
+        return None
+    if req.task == "hsms" and len(lr_bands) <= len(hr_bands):
+        report.add("bands", "error", f"The LR-HSI has {len(lr_bands)} band(s), not more than the HR-MSI "
+                                     f"({len(hr_bands)}): HS-MS fusion sharpens a hyperspectral image with more "
+                                     "bands than the multispectral one.",
+                   "Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).")
+        return None
     try:
         preset_for_bands(req.sensor, len(lr_bands))
     except InputError as exc:
-        report.add("sensor", "error", str(exc), "Choose the bands in the preset's order, or the Generic preset.")
+        # The message already says what to do.
+        report.add("sensor", "error", str(exc))
     return hr_bands, lr_bands
 
 

@@ -5,6 +5,8 @@ from dataclasses import asdict, dataclass, fields
 
 from qgis.core import QgsSettings
 
+from ..core.methods.base import DEFAULT_ADAPT_SECONDS
+
 PREFIX = "deep_pansharpen/"
 
 
@@ -16,7 +18,7 @@ class DockSettings:
     sensor: str = "generic"
     device: str = "auto"
     adapt: bool = False
-    adapt_seconds: int = 180
+    adapt_seconds: int = DEFAULT_ADAPT_SECONDS
     tile_size: int = 1024
     overlap: int = 32
     output_type: int = 0                 # index into processing_provider.base.OUTPUT_TYPES

@@ -56,3 +56,15 @@ def _convert(raw, default):
         return str(raw)
     except (TypeError, ValueError):
         return default
+
+
+DOCK_OPEN_KEY = PREFIX + "dock_open"
+
+
+def remember_dock_open(visible: bool) -> None:
+    """Kept up to date while the dock shows or hides, so that QGIS reopens it after a restart."""
+    QgsSettings().setValue(DOCK_OPEN_KEY, bool(visible))
+
+
+def dock_was_open() -> bool:
+    return _convert(QgsSettings().value(DOCK_OPEN_KEY, False), False)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 
 from .errors import MissingDependency
+from .i18n import N_
 
-SCIPY_REASON = "Deep Pansharpen needs the Python package SciPy, which QGIS's Python cannot import."
-SCIPY_INSTALL = ("Install it for the Python that QGIS uses: on Debian / Ubuntu 'sudo apt install python3-scipy'; "
-                 "with conda 'conda install scipy' (the Windows and macOS installers of QGIS include it), then "
-                 "restart QGIS.")
+SCIPY_REASON = N_("Deep Pansharpen needs the Python package SciPy, which QGIS's Python cannot import.")
+SCIPY_INSTALL = N_("Install it for the Python that QGIS uses: on Debian / Ubuntu 'sudo apt install python3-scipy'; "
+                   "with conda 'conda install scipy' (the Windows and macOS installers of QGIS include it), then "
+                   "restart QGIS.")
 SCIPY_MISSING = f"{SCIPY_REASON} {SCIPY_INSTALL}"
 
 

@@ -338,7 +338,7 @@ class DeepPansharpenDock(QgsDockWidget):
 
     def _probe_done(self, result: deps.ProbeResult) -> None:
         _probe_cache["result"] = result
-        QgsMessageLog.logMessage("Deep-learning packages: " + result.summary(), LOG_TAG, Qgis.Info)
+        QgsMessageLog.logMessage(tr("Deep-learning packages: {0}").format(result.summary()), LOG_TAG, Qgis.Info)
         self._update_dependency_banner()
         self.schedule_check()
 

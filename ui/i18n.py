@@ -21,7 +21,8 @@ def tr_marked(text) -> str:
     if template is None:
         return tr(str(text)) if text else ""
     try:
-        return tr(template).format(**text.args)
+        return tr(template).format(**{k: tr_marked(v) if hasattr(v, "template") else v
+                                      for k, v in text.args.items()})
     except (KeyError, IndexError, ValueError):    # a translation that lost a placeholder
         return str(text)
 

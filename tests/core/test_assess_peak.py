@@ -11,6 +11,7 @@ from core.assess import assess_full, assess_reduced, psnr_peak
 from core.compare import compare_methods
 from core.engine import FusionRequest, run_fusion
 from core.errors import InputError
+from core.report import write_html
 from core.shared_data import DATA
 
 DEMO = os.path.join(DATA, "demo")
@@ -50,6 +51,9 @@ def test_8bit_data_with_an_11bit_preset_use_peak_255(pair_8bit):
     wrong = assess_reduced(fused_path, ref_path, ratio=4, value_max=2047.0)
     assert wrong.metrics["PSNR"] - a.metrics["PSNR"] == pytest.approx(20 * math.log10(2047 / 255), abs=0.01)
     assert any("peak 255" in n and "8-bit" in n for n in a.notes), a.notes
+    html_path = os.path.join(os.path.dirname(ref_path), "report.html")
+    write_html(html_path, "8-bit", {"fused": a}, {"reference": ref_path})
+    assert "PSNR/SSIM peak 255: ref.tif is 8-bit (Byte) data" in open(html_path, encoding="utf-8").read()
 
 
 def test_declared_nbits_and_the_preset_as_a_hint(tmp_path):

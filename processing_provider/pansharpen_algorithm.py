@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..core.methods.base import DEFAULT_ADAPT_SECONDS
 from .base import FusionAlgorithmBase, _advanced
 
 
@@ -96,7 +97,7 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             self.ADAPT, self.tr("PanAdapter: adapt to the scene before fusing"), defaultValue=False)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.ADAPT_SECONDS, self.tr("PanAdapter: adaptation time (seconds)"),
-            QgsProcessingParameterNumber.Double, defaultValue=120.0, minValue=1.0, maxValue=36000.0)))
+            QgsProcessingParameterNumber.Double, defaultValue=float(DEFAULT_ADAPT_SECONDS), minValue=1.0, maxValue=36000.0)))
         self.addParameter(_advanced(QgsProcessingParameterFile(
             self.WEIGHTS, self.tr("PanAdapter: weights file (.safetensors; empty = bundled model)"),
             behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 
 from ..errors import InputError, MissingDependency
+from ..triton_block import block_triton
 from .base import FusionMethod, SceneInfo, Tile
 
 # name -> (module, class, task, label); a module without a dot lives in this package
@@ -40,6 +41,7 @@ def get_method(name: str) -> FusionMethod:
         module, cls, _task, _label = _REGISTRY[name]
     except KeyError:
         raise InputError(f"Unknown method '{name}'. Available: {', '.join(_REGISTRY)}") from None
+    block_triton()          # deep methods import timm, which would load triton (core/triton_block.py)
     try:
         mod = importlib.import_module(module if "." in module else f"{__name__}.{module}")
     except ImportError as exc:

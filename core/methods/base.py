@@ -21,6 +21,9 @@ from typing import Sequence
 
 import numpy as np
 
+# Default time budget of scene adaptation (PanAdapter, INFN), shared by the methods, Processing and the dock.
+DEFAULT_ADAPT_SECONDS = 120
+
 
 @dataclass
 class SceneInfo:

@@ -70,6 +70,8 @@ class DoctorRequest:
     overlap: int = 32
     output_dtype: Optional[str] = None
     output_folder: Optional[str] = None
+    compression: str = "deflate"
+    cog: bool = False
     device: str = "auto"
     missing_packages: Optional[list[str]] = None   # None = not known yet
     cuda_available: Optional[bool] = None
@@ -541,7 +543,7 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
         per *= DEEP_GPU_FACTOR
     seconds = mp * lr_bands * per + (req.adapt_seconds if req.needs_torch else 0.0)
     report.estimated_seconds, report.estimated_bytes = seconds, memory
-    out_bytes = out_w * out_h * lr_bands * BYTES.get(out_dtype, 4)
+    out_bytes = output_bytes(out_w, out_h, lr_bands, out_dtype)
 
     values = dict(width=out_w, height=out_h, bands=lr_bands, dtype=out_dtype, disk=_fmt_size(out_bytes),
                   memory=_fmt_size(memory), time=_fmt_seconds(seconds))
@@ -557,14 +559,48 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
                       'memory.'))
     else:
         report.add("resources", "info", text)
-    folder = req.output_folder
-    if folder:
-        while folder and not os.path.isdir(folder):
-            parent = os.path.dirname(folder)
-            folder = parent if parent != folder else ""
-        if folder:
-            free = shutil.disk_usage(folder).free
-            if out_bytes > free:
-                report.add("disk", "warning", N_('The output may need up to {value} but only {value2} is free in {folder}.',
-                                                 value=_fmt_size(out_bytes), value2=_fmt_size(free), folder=folder),
-                           N_('Choose an output folder on a disk with more free space.'))
+    if req.output_folder:
+        found = disk_space_problem(req.output_folder, out_bytes, req.compression, req.cog)
+        if found:
+            report.add("disk", *found)
+
+
+# Compression shrinks fused imagery by well under half (smooth 16-bit bands, DEFLATE level 1 with a
+# predictor): an output whose uncompressed size is more than twice the free space cannot fit.
+COMPRESSED_SHARE_MIN = 0.5
+
+
+def output_bytes(width: int, height: int, bands: int, dtype: str) -> float:
+    """Uncompressed size of an output raster."""
+    return float(width) * height * bands * BYTES.get(dtype, 4)
+
+
+def disk_space_problem(folder: str, out_bytes: float, compression: str = "deflate",
+                       cog: bool = False) -> Optional[tuple[str, str, str]]:
+    """(level, message, fix) when the disk of ``folder`` may be too small for an output of ``out_bytes``
+    uncompressed bytes, else None.  "error": it cannot fit even compressed as well as fused data ever is;
+    "warning": it fits only if compression does well.  A COG is written twice (a tiled copy, then the COG)."""
+    while folder and not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        folder = parent if parent != folder else ""
+    if not folder:
+        return None
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    need = out_bytes * (2 if cog else 1)
+    least = need * (1.0 if compression == "none" else COMPRESSED_SHARE_MIN)
+    fix = N_("Choose an output folder on a disk with more free space, or make room on this one.")
+    if least > free and compression == "none":
+        return ("error", N_("The output needs about {need} but only {free} is free in {folder}.",
+                            need=_fmt_size(least), free=_fmt_size(free), folder=folder), fix)
+    if least > free:
+        return ("error", N_("The output needs about {least} even compressed (up to {need}) but only {free} is "
+                            "free in {folder}.", least=_fmt_size(least), need=_fmt_size(need),
+                            free=_fmt_size(free), folder=folder), fix)
+    if need > free:
+        return ("warning", N_("The output may need up to {need} but only {free} is free in {folder}; it fits only "
+                              "if compression does well.", need=_fmt_size(need), free=_fmt_size(free),
+                              folder=folder), fix)
+    return None

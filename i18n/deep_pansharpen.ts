@@ -19,7 +19,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="363"/>
+        <location filename="../processing_provider/base.py" line="387"/>
         <source>&lt;p&gt;&lt;b&gt;Sensor preset&lt;/b&gt; (advanced): the satellite that took the images. It tells the method how blurry each band is (its MTF) and the radiometric depth. Keep &lt;i&gt;Generic&lt;/i&gt; if your sensor is not listed.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Tile size&lt;/b&gt; (advanced): the image is processed in square tiles of this many output pixels so that large images fit in memory. Smaller tiles use less memory; the result does not depend on it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Tile overlap&lt;/b&gt; (advanced): pixels shared by neighbouring tiles and blended smoothly, so no seams appear.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output data type&lt;/b&gt; (advanced): the pixel type of the output. By default it is the same as the low-resolution input; values outside the range of the chosen type are clipped.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Cloud Optimized GeoTIFF&lt;/b&gt; (advanced): write a COG (internal tiles and overviews), convenient for web publishing.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output compression&lt;/b&gt; (advanced): DEFLATE (default) gives small files that every GIS reads; ZSTD is faster for slightly larger files and needs GDAL 2.3 or newer to read; none is fastest and gives the largest files. Compression is a large share of the run time for many-band outputs.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Device&lt;/b&gt; (advanced): where deep-learning methods run: automatic, the CPU, or an NVIDIA GPU (CUDA). Classical methods always run on the CPU. Deep-learning methods need the optional Python packages torch and timm.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Dask cluster&lt;/b&gt; (advanced): empty runs in this process. &lt;i&gt;local&lt;/i&gt; or &lt;i&gt;local:N&lt;/i&gt; starts N worker processes on this computer; &lt;i&gt;tcp://host:8786&lt;/i&gt; uses a running Dask scheduler (its workers must read the inputs and have the plugin on their PYTHONPATH). Tiles are fused as Dask tasks; an interrupted run resumes from its finished tiles. Needs the Python packages dask and distributed.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output&lt;/b&gt;: the GeoTIFF file to write. It has the pixel grid and coordinate system of the sharp input and one band per low-resolution band.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -84,12 +84,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="327"/>
+        <location filename="../core/doctor.py" line="329"/>
         <source>Assign the missing one (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="333"/>
+        <location filename="../core/doctor.py" line="335"/>
         <source>Assign the right CRS to both (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -104,12 +104,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="335"/>
+        <location filename="../core/doctor.py" line="337"/>
         <source>Both rasters are in {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="393"/>
+        <location filename="../core/doctor.py" line="395"/>
         <source>Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -144,7 +144,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="293"/>
+        <location filename="../core/doctor.py" line="295"/>
         <source>CUDA was chosen but no usable NVIDIA GPU was found; the method will run on the CPU (slower).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -155,7 +155,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="339"/>
+        <location filename="../processing_provider/base.py" line="363"/>
         <location filename="../processing_provider/batch_algorithm.py" line="161"/>
         <location filename="../processing_provider/quality_algorithms.py" line="71"/>
         <source>Cancelled by the user.</source>
@@ -183,22 +183,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="362"/>
+        <location filename="../core/doctor.py" line="364"/>
         <source>Check that both images show the same place (the same scene, the same tile), and that their coordinate reference systems are right.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="350"/>
+        <location filename="../core/doctor.py" line="352"/>
         <source>Check the coordinate reference systems of both rasters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="498"/>
+        <location filename="../core/doctor.py" line="500"/>
         <source>Check the nodata value of the file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="464"/>
+        <location filename="../core/doctor.py" line="466"/>
         <source>Check the sensor preset, or use Generic.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -208,47 +208,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="295"/>
+        <location filename="../core/doctor.py" line="297"/>
         <source>Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="182"/>
+        <location filename="../core/doctor.py" line="184"/>
         <source>Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="570"/>
-        <source>Choose an output folder on a disk with more free space.</source>
+        <location filename="../core/doctor.py" line="594"/>
+        <source>Choose an output folder on a disk with more free space, or make room on this one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="256"/>
+        <location filename="../core/doctor.py" line="258"/>
         <source>Choose another PAN band if band 1 is not the panchromatic one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="248"/>
+        <location filename="../core/doctor.py" line="250"/>
         <source>Choose existing bands in the band lists.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="251"/>
+        <location filename="../core/doctor.py" line="253"/>
         <source>Choose one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="188"/>
+        <location filename="../core/doctor.py" line="190"/>
         <source>Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="269"/>
+        <location filename="../core/doctor.py" line="271"/>
         <source>Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="395"/>
+        <location filename="../core/doctor.py" line="397"/>
         <source>Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} grid.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -268,12 +268,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="206"/>
+        <location filename="../processing_provider/base.py" line="221"/>
         <source>Choose the {0} raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="238"/>
+        <location filename="../processing_provider/base.py" line="253"/>
         <source>Choose where to save the output raster.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -283,7 +283,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="290"/>
+        <location filename="../core/doctor.py" line="292"/>
         <source>Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning dependencies'), or choose a classical method.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -323,12 +323,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="161"/>
+        <location filename="../processing_provider/base.py" line="176"/>
         <source>Dask cluster (empty = this process; local, local:N or tcp://host:port)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="515"/>
+        <location filename="../core/doctor.py" line="517"/>
         <source>Declare 0 as nodata: Layer Properties &gt; Transparency &gt; 'No data value', or gdal_edit -a_nodata 0 {value}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -381,7 +381,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="158"/>
+        <location filename="../processing_provider/base.py" line="173"/>
         <source>Device for deep-learning methods</source>
         <translation type="unfinished"></translation>
     </message>
@@ -401,7 +401,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="238"/>
+        <location filename="../core/doctor.py" line="240"/>
         <source>Exchange them: choose the high-resolution image as {hr} and the low-resolution one as {lr}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -431,12 +431,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="262"/>
+        <location filename="../core/doctor.py" line="264"/>
         <source>For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose a multi-band HR-MSI.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="342"/>
+        <location filename="../core/doctor.py" line="344"/>
         <source>For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the {hr_role}'s pixel grid (Raster &gt; Projections &gt; Warp), or get both in the same CRS.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -542,12 +542,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="404"/>
+        <location filename="../core/doctor.py" line="406"/>
         <source>If the files were resampled, use the originals; else resample the {lr_role} yourself to {value:g} units per pixel on the {hr_role}'s grid (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="111"/>
+        <location filename="../processing_provider/base.py" line="126"/>
         <source>Image fusion</source>
         <translation type="unfinished"></translation>
     </message>
@@ -597,12 +597,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="556"/>
+        <location filename="../core/doctor.py" line="558"/>
         <source>Lower the tile size (Advanced), close other programs, or run on a machine with more memory.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="174"/>
+        <location filename="../processing_provider/base.py" line="189"/>
         <source>METHOD must be a number from 0 to {0}: {1}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -647,7 +647,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="135"/>
+        <location filename="../processing_provider/base.py" line="150"/>
         <location filename="../processing_provider/batch_algorithm.py" line="60"/>
         <location filename="../ui/dock_form.py" line="110"/>
         <location filename="../ui/dock_form.py" line="114"/>
@@ -686,7 +686,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="331"/>
+        <location filename="../core/doctor.py" line="333"/>
         <source>Neither raster has a coordinate reference system; their pixel coordinates are assumed to be in the same units.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -701,7 +701,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="258"/>
+        <location filename="../core/doctor.py" line="260"/>
         <source>Only one MS band is chosen: the output will be a single sharpened band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -716,23 +716,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="548"/>
+        <location filename="../core/doctor.py" line="550"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="552"/>
+        <location filename="../core/doctor.py" line="554"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate). Only {available} of memory is available.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="155"/>
+        <location filename="../processing_provider/base.py" line="170"/>
         <location filename="../ui/dock_form.py" line="173"/>
         <source>Output compression</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="150"/>
+        <location filename="../processing_provider/base.py" line="165"/>
         <location filename="../ui/dock_form.py" line="165"/>
         <source>Output data type</source>
         <translation type="unfinished"></translation>
@@ -810,7 +810,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="251"/>
+        <location filename="../core/doctor.py" line="253"/>
         <source>Pansharpening takes exactly one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -906,12 +906,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="410"/>
+        <location filename="../core/doctor.py" line="412"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="413"/>
+        <location filename="../core/doctor.py" line="415"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}). Fusion methods are designed for ratios 2 to 4; expect a blurry result.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -961,7 +961,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="141"/>
+        <location filename="../processing_provider/base.py" line="156"/>
         <location filename="../processing_provider/quality_algorithms.py" line="52"/>
         <location filename="../ui/dock_form.py" line="123"/>
         <source>Sensor preset</source>
@@ -998,17 +998,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="260"/>
+        <location filename="../core/doctor.py" line="262"/>
         <source>The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="266"/>
+        <location filename="../core/doctor.py" line="268"/>
         <source>The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens a hyperspectral image with more bands than the multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="254"/>
+        <location filename="../core/doctor.py" line="256"/>
         <source>The PAN file has {count} bands; band 1 is used as the PAN.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1048,33 +1048,43 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="244"/>
+        <location filename="../processing_provider/base.py" line="259"/>
         <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="253"/>
+        <location filename="../processing_provider/base.py" line="268"/>
         <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="274"/>
+        <location filename="../processing_provider/base.py" line="289"/>
         <source>The output folder '{0}' cannot be created: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="259"/>
+        <location filename="../processing_provider/base.py" line="274"/>
         <source>The output folder '{0}' is not writable: choose another folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="241"/>
+        <location filename="../processing_provider/base.py" line="256"/>
         <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="568"/>
-        <source>The output may need up to {value} but only {value2} is free in {folder}.</source>
+        <location filename="../core/doctor.py" line="603"/>
+        <source>The output may need up to {need} but only {free} is free in {folder}; it fits only if compression does well.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="599"/>
+        <source>The output needs about {least} even compressed (up to {need}) but only {free} is free in {folder}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="596"/>
+        <source>The output needs about {need} but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1088,47 +1098,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="439"/>
+        <location filename="../core/doctor.py" line="441"/>
         <source>The pixel grids are centre-aligned (the Landsat layout): every {lr_role} pixel centre sits on {value} {hr_role} pixel centre and the {hr_role} grid starts half {value} {hr_role} pixel outside. This is handled.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="435"/>
+        <location filename="../core/doctor.py" line="437"/>
         <source>The pixel grids are corner-aligned: every {lr_role} pixel covers exactly {ratio} x {ratio} {hr_role} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="386"/>
+        <location filename="../core/doctor.py" line="388"/>
         <source>The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="401"/>
+        <location filename="../core/doctor.py" line="403"/>
         <source>The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled (cubic) to exactly {ratio}x the {hr_role} pixel size first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="186"/>
+        <location filename="../core/doctor.py" line="188"/>
         <source>The same raster is chosen as {hr_role} and {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="213"/>
+        <location filename="../processing_provider/base.py" line="228"/>
         <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="216"/>
+        <location filename="../processing_provider/base.py" line="231"/>
         <source>The {0} file was not found: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="211"/>
+        <location filename="../processing_provider/base.py" line="226"/>
         <source>The {0} input '{1}' is a folder, not a raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="217"/>
+        <location filename="../processing_provider/base.py" line="232"/>
         <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1138,102 +1148,102 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="222"/>
+        <location filename="../processing_provider/base.py" line="237"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="220"/>
+        <location filename="../processing_provider/base.py" line="235"/>
         <source>The {0} layer '{1}' could not be opened.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="382"/>
+        <location filename="../core/doctor.py" line="384"/>
         <source>The {hr_role} and {lr_role} are probably swapped: exchange them.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="360"/>
+        <location filename="../core/doctor.py" line="362"/>
         <source>The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{value} apart.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="339"/>
+        <location filename="../core/doctor.py" line="341"/>
         <source>The {hr_role} is in {value} but the {lr_role} is in {value2}. The {lr_role} will be reprojected onto the {hr_role} grid (cubic), which blurs it a little.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="230"/>
+        <location filename="../core/doctor.py" line="232"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}) and the {hr} has {hr_count} bands, the {lr} {lr_count}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="235"/>
+        <location filename="../core/doctor.py" line="237"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="462"/>
+        <location filename="../core/doctor.py" line="464"/>
         <source>The {label} preset expects a resolution ratio of {ratio}, the data have {ratio2}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="348"/>
+        <location filename="../core/doctor.py" line="350"/>
         <source>The {lr_role} cannot be transformed into the {hr_role}'s CRS.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="374"/>
+        <location filename="../core/doctor.py" line="376"/>
         <source>The {lr_role} covers the whole {hr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="370"/>
+        <location filename="../core/doctor.py" line="372"/>
         <source>The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap (about {out_w} x {out_h} pixels) is written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="446"/>
+        <location filename="../core/doctor.py" line="448"/>
         <source>The {lr_role} grid is shifted by {value:.2f} x {value2:.2f} {hr_role} pixels from both standard layouts. The shift is taken into account, but it often means one image was resampled or is misregistered; misregistration of half a pixel or more visibly degrades the result.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="419"/>
+        <location filename="../core/doctor.py" line="421"/>
         <source>The {lr_role} is resampled onto the {hr_role} grid, so the grids are aligned by construction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="379"/>
+        <location filename="../core/doctor.py" line="381"/>
         <source>The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels ({hpx:g}): the resolution ratio is {rx:.3g}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="505"/>
+        <location filename="../core/doctor.py" line="507"/>
         <source>The {role} declares a mask; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="501"/>
+        <location filename="../core/doctor.py" line="503"/>
         <source>The {role} declares nodata value {nodata:g}; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="497"/>
+        <location filename="../core/doctor.py" line="499"/>
         <source>The {role} holds only nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="325"/>
+        <location filename="../core/doctor.py" line="327"/>
         <source>The {role} raster has no coordinate reference system, the other has {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="199"/>
+        <location filename="../core/doctor.py" line="201"/>
         <source>The {role} raster is rotated (its geotransform has rotation terms).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="343"/>
+        <location filename="../processing_provider/base.py" line="367"/>
         <source>This part of Deep Pansharpen is not implemented yet ({0}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1243,7 +1253,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="147"/>
+        <location filename="../processing_provider/base.py" line="162"/>
         <source>Tile overlap (pixels blended between tiles)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1253,7 +1263,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="144"/>
+        <location filename="../processing_provider/base.py" line="159"/>
         <source>Tile size (output pixels)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1263,17 +1273,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="451"/>
+        <location filename="../core/doctor.py" line="453"/>
         <source>Use the original, unresampled files; if edges look doubled in the output, co-register the {lr_role} to the {hr_role} first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="201"/>
+        <location filename="../core/doctor.py" line="203"/>
         <source>Warp it to a north-up grid first (Raster &gt; Projections &gt; Warp (Reproject)).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="388"/>
+        <location filename="../core/doctor.py" line="390"/>
         <source>Warp the inputs to square pixels first (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1298,7 +1308,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="153"/>
+        <location filename="../processing_provider/base.py" line="168"/>
         <source>Write a Cloud Optimized GeoTIFF (COG)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1308,17 +1318,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="153"/>
+        <location filename="../core/doctor.py" line="155"/>
         <source>about {hours:.1f} h</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="152"/>
+        <location filename="../core/doctor.py" line="154"/>
         <source>about {minutes:.0f} min</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="150"/>
+        <location filename="../core/doctor.py" line="152"/>
         <source>about {seconds:.0f} s</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1339,7 +1349,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="148"/>
+        <location filename="../core/doctor.py" line="150"/>
         <source>under a second</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1351,6 +1361,11 @@
     <message>
         <location filename="../ui/dock.py" line="258"/>
         <source>{0} needs the Python packages {1}, which QGIS cannot import.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="172"/>
+        <source>{0} of {1} scene(s) failed: {2}. The others were fused; see the summary table {3}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1384,22 +1399,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="297"/>
+        <location filename="../core/doctor.py" line="299"/>
         <source>{label} is a classical method: it always runs on the CPU.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="287"/>
+        <location filename="../core/doctor.py" line="289"/>
         <source>{label} is a deep-learning method and needs the Python package(s) {value}, which QGIS's Python cannot import.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="282"/>
+        <location filename="../core/doctor.py" line="284"/>
         <source>{reason} No fusion method can run without it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="512"/>
+        <location filename="../core/doctor.py" line="514"/>
         <source>{zero_share:.0%} of the {role} pixels are 0 in every band, but the file declares no nodata value. If they are an empty border they will darken the result and bias the statistics.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -10,9 +10,12 @@ Nothing here imports torch/timm; the engine is imported only when an algorithm r
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from typing import Optional
+
+from osgeo import gdal
 
 from qgis.core import (
     QgsMapLayer,
@@ -66,6 +69,18 @@ def tr(text: str) -> str:
 def _advanced(param: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
     param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
     return param
+
+
+@contextlib.contextmanager
+def no_aux_files():
+    """Open rasters without GDAL's .aux.xml side files (in this thread): a QGIS layer made from an input path
+    computes statistics and histograms for its renderer, and GDAL would save them next to the user's input."""
+    old = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+    try:
+        yield
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", old)
 
 
 def _describe_value(value) -> str:
@@ -289,11 +304,20 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             return None
         return value
 
+    def parameterAsRasterLayer(self, parameters, name, context):  # noqa: N802 (QGIS API name)
+        """The raster layer of parameter ``name``; a layer loaded here from a path writes nothing beside it."""
+        with no_aux_files():
+            return super().parameterAsRasterLayer(parameters, name, context)
+
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
         """Plain-language checks before the run (missing/unreadable inputs, unwritable output)."""
         ok, problem = self.canExecute()
         if not ok:
             return False, problem
+        with no_aux_files():                    # QGIS's own checks may load the input layers
+            return self._check_parameter_values(parameters, context)
+
+    def _check_parameter_values(self, parameters, context):
         for name, label in ((self.HR, self.HR_LABEL), (self.LR, self.LR_LABEL)):
             problem = self.raster_problem(parameters, name, label, context)
             if problem:

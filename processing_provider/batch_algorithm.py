@@ -156,7 +156,7 @@ class BatchAlgorithm(FusionAlgorithmBase):
                 metrics=self.parameterAsBool(parameters, self.METRICS, context), cluster=cluster,
                 tiles_on_cluster=self.parameterAsBool(parameters, self.TILES_ON_CLUSTER, context),
                 skip_existing=self.parameterAsBool(parameters, self.SKIP_EXISTING, context),
-                progress=feedback.setProgress, is_cancelled=feedback.isCanceled, log=log)
+                progress=feedback.setProgress, is_cancelled=feedback.isCanceled, log=log, pairs_table=table or "")
         except Cancelled as exc:
             raise QgsProcessingException(self.tr("Cancelled by the user.")) from exc
         except (InputError, MissingDependency, OSError) as exc:
@@ -166,5 +166,11 @@ class BatchAlgorithm(FusionAlgorithmBase):
             len(reports) - failed, len(reports), summary))
         if reports and failed == len(reports):
             raise QgsProcessingException(self.tr("Every scene failed; see the summary table {0}.").format(summary))
+        if failed:
+            # As the command line exits 1: a batch with failed scenes must not look like a success to a script
+            # or a model (the outputs of the other scenes are written and listed in the summary).
+            raise QgsProcessingException(self.tr("{0} of {1} scene(s) failed: {2}. The others were fused; see the "
+                                                 "summary table {3}.").format(
+                failed, len(reports), ", ".join(r.scene for r in reports if r.status == "failed"), summary))
         return {self.OUTPUT_FOLDER: out_dir, self.SUMMARY: summary,
                 self.SUCCEEDED: len(reports) - failed, self.FAILED: failed}

@@ -78,8 +78,6 @@ def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
     pytest.importorskip("torch")
     from osgeo import gdal
 
-    from core.methods import method_names
-    method = method_names("hsms").index("infn")
 
     sample = REPO / "resources" / "sample"
     hsi = tmp_path / "hsi.tif"
@@ -88,8 +86,8 @@ def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
     msi.write_bytes((sample / "jasper_ridge_msi_s2_30m.tif").read_bytes())
     out = tmp_path / "infn.tif"
     saved = tmp_path / "adapted.safetensors"
-    res = qgis_process("run", "deeppansharpen:hsmsfusion", "--", f"HSI={hsi}", f"MSI={msi}", f"METHOD={method}",
-                       "ADAPT=true", "ADAPT_SECONDS=4", "DEVICE=1", f"ADAPTED_WEIGHTS={saved}", f"OUTPUT={out}",
+    res = qgis_process("run", "deeppansharpen:hsmsfusion", "--", f"HSI={hsi}", f"MSI={msi}", "METHOD=infn",
+                       "ADAPT=true", "ADAPT_SECONDS=4", "DEVICE=cpu", f"ADAPTED_WEIGHTS={saved}", f"OUTPUT={out}",
                        profile_root=profile_root)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "INFN adaptation" in res.stdout + res.stderr

@@ -117,7 +117,7 @@ def test_installed_zip_runs_in_qgis_process(plugin_zip, tmp_path, landsat_pair):
     pan, ms = landsat_pair
     out = tmp_path / "from_zip.tif"
     res = subprocess.run([QGIS_PROCESS_BIN, "run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}",
-                          "METHOD=3", f"OUTPUT={out}"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          "METHOD=gsa", f"OUTPUT={out}"], env=env, cwd=tmp_path, capture_output=True, text=True,
                          timeout=240)
     assert res.returncode == 0, res.stdout + res.stderr
     assert f"OUTPUT:\t{out}" in res.stdout

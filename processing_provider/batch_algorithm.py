@@ -51,10 +51,10 @@ class BatchAlgorithm(FusionAlgorithmBase):
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
-            "<p>Runs one method on many scene pairs, listed in a CSV table (columns pan, ms or hsi, msi) or "
-            "found in a folder by two file patterns (*_pan.tif / *_ms.tif). Each pair gives one GeoTIFF; a "
-            "summary table lists every scene with its status, time and error, and a failed scene does not "
-            "stop the others. The task (pansharpening or HS-MS fusion) follows from the method.</p>"
+            "<p>Runs one method on many scene pairs, listed in a pairs table (CSV with the columns pan, ms or "
+            "hsi, msi) or found in a folder by two file patterns (*_pan.tif / *_ms.tif). Each pair gives one "
+            "GeoTIFF; a summary table lists every scene with its status, time and error, and a failed scene "
+            "does not stop the others. The task (pansharpening or HS-MS fusion) follows from the method.</p>"
         ) + self.method_help() + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)

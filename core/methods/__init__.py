@@ -29,7 +29,7 @@ def method_spec(name: str) -> MethodSpec:
 def method_entry(name: str) -> tuple[str, str, str, str]:
     """(module, class, task, label) of a registered method, without importing its module."""
     spec = method_spec(name)
-    return spec.module, spec.class_name, spec.task, spec.label
+    return spec.target.split(":", 1)[0], spec.class_name, spec.task, spec.label
 
 
 def method_label(name: str) -> str:

@@ -80,6 +80,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 # --- enable the plugin in the project-local profile (and the user's default profile) ------------
 # QGIS reads [PythonPlugins] <name>=true from <profile>/QGIS/QGIS3.ini; it is written with QSettings
 # so that an existing file keeps its format.  An installed (non-symlink) copy is left alone.
+# core.venv_link links the .venv's torch/timm/safetensors into the profile's deep_pansharpen_deps folder,
+# so QGIS Desktop (system Python) can run the deep methods right after setup.
 plugin-links: $(STAMP)
 	@dirs="$(PROFILE_DIR)"; \
 	if [ "$(LINK_USER_PROFILE)" = "yes" ]; then dirs="$$dirs $(USER_PROFILE_DIR)"; fi; \
@@ -96,6 +98,7 @@ plugin-links: $(STAMP)
 	s = QSettings(sys.argv[1], QSettings.IniFormat); s.setValue("PythonPlugins/$(PLUGIN_NAME)", True); s.sync()' \
 	      "$$d/QGIS/QGIS3.ini"; \
 	  echo ">> plugin $(PLUGIN_NAME) linked and enabled in $$d"; \
+	  (cd "$(ROOT)" && "$(PY)" -m core.venv_link --profile "$$d"); \
 	done
 
 # --- everyday targets --------------------------------------------------------------------------

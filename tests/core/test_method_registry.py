@@ -23,8 +23,9 @@ def test_ids_are_unique_lower_case_and_every_entry_is_complete():
         assert s.label.strip() and s.label == s.label.strip(), s.id
         assert s.description.endswith(".") and "\n" not in s.description and len(s.description) < 300, s.id
         assert re.fullmatch(r"[a-z_.]+:[A-Za-z_][A-Za-z0-9_]*", s.target), s.target
-        assert s.seconds_per_mp_band is not None and s.seconds_per_mp_band > 0, s.id
-        assert s.speed in ("fast", "moderate", "slow"), s.id
+        # a measured speed is optional (the doctor then uses its default for classical / deep methods)
+        assert s.seconds_per_mp_band is None or s.seconds_per_mp_band > 0, s.id
+        assert s.speed in ("fast", "moderate", "slow", ""), s.id
         assert bool(s.trained_on) == s.needs_torch, s.id         # deep methods say what their weights saw
     for task in registry.TASKS:
         labels = [s.label for s in registry.specs_for(task)]
@@ -74,5 +75,5 @@ def test_speed_classes_and_unknown_ids():
 
 def test_the_parameter_reference_shows_each_method_with_its_speed_class():
     with open(os.path.join(REPO, "docs", "algorithms.md"), encoding="utf-8") as fh:
-        rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| .* \| (fast|moderate|slow)[^|]*\|$", fh.read(), re.M))
-    assert rows == {s.id: s.speed for s in SPECS}
+        rows = dict(re.findall(r"^\| `([a-z0-9_]+)` \| .* \| (fast|moderate|slow|—)[^|]*\|$", fh.read(), re.M))
+    assert rows == {s.id: s.speed or "—" for s in SPECS}

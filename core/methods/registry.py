@@ -53,6 +53,8 @@ class MethodSpec:
             text += f" Weights trained on: {self.trained_on}." if self.trained_on else " Deep-learning method."
         else:
             text += " Classical method (no training, CPU)."
+        if self.speed:
+            text += f" Speed on the CPU: {self.speed}" + (" (plus the scene adaptation)." if self.needs_torch else ".")
         return text
 
 

@@ -67,6 +67,9 @@ def test_speed_classes_and_unknown_ids():
     speeds = {v: registry.MethodSpec("x", "X", "pansharpen", "X.", "m:C", seconds_per_mp_band=v).speed
               for v in (0.25, 0.26, 0.5, 0.51, None)}
     assert speeds == {0.25: "fast", 0.26: "moderate", 0.5: "moderate", 0.51: "slow", None: ""}
+    assert spec.summary().endswith("Classical method (no training, CPU). Speed on the CPU: fast.")
+    assert registry.METHODS["bdsd_pc"].summary().endswith("Speed on the CPU: slow.")
+    assert "Weights trained on: CAVE" in registry.METHODS["infn"].summary()
     assert method_spec("gsa") is spec and spec.module == "core.methods.classical_pan" and spec.class_name == "GSA"
     with pytest.raises(InputError, match=r"Unknown method 'GSA'. Available: .*gsa"):
         method_spec("GSA")

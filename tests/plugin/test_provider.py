@@ -129,6 +129,36 @@ def test_every_algorithm_has_a_short_description_and_a_help_page(dp_provider):
                     assert f"`{option}`" in where, (a.id(), d.name(), option)
 
 
+@pytest.mark.parametrize("alg_id", ["deeppansharpen:pansharpen", "deeppansharpen:hsmsfusion"])
+def test_adapted_model_is_under_advanced_in_the_dialog(dp_provider, alg_id, monkeypatch):
+    """The toolbox dialog puts ADAPTED_WEIGHTS in the Advanced group, as a save-file picker."""
+    from processing.gui import ParametersPanel
+    from processing.gui.AlgorithmDialog import AlgorithmDialog
+    from qgis.gui import QgsFileWidget
+
+    monkeypatch.setattr(ParametersPanel, "iface", None)       # the test iface has no browser model
+
+    dialog = AlgorithmDialog(QgsApplication.processingRegistry().createAlgorithmById(alg_id))
+    try:
+        wrappers = dialog.mainWidget().wrappers
+
+        def in_advanced(widget):
+            while widget is not None:
+                if widget.objectName() == "grpAdvanced":
+                    return True
+                widget = widget.parentWidget()
+            return False
+
+        picker = wrappers["ADAPTED_WEIGHTS"].widget
+        assert isinstance(picker, QgsFileWidget) and picker.storageMode() == QgsFileWidget.SaveFile
+        assert in_advanced(picker) and in_advanced(wrappers["ADAPT_SECONDS"].wrappedWidget())
+        assert not in_advanced(wrappers["METHOD"].wrappedWidget())
+        picker.setFilePath("/tmp/adapted.safetensors")
+        assert wrappers["ADAPTED_WEIGHTS"].value() == "/tmp/adapted.safetensors"
+    finally:
+        dialog.deleteLater()
+
+
 def test_numbered_choices_are_refused_with_the_ids(alg, demo_pair, tmp_path):
     """Numbers changed meaning when methods were added, so 0.2 takes ids only and says so."""
     pan, ms = demo_pair

@@ -36,7 +36,8 @@ def test_zip_layout(plugin_zip):
         names = zf.namelist()
     assert names and all(n.startswith("deep_pansharpen/") for n in names)
     for required in ("LICENSE", "metadata.txt", "__init__.py", "plugin.py", "requirements.txt",
-                     "processing_provider/provider.py", "ui/dock.py", "core/engine.py", "resources/icon.svg"):
+                     "processing_provider/provider.py", "ui/dock.py", "core/engine.py", "resources/icon.svg",
+                     "docs/algorithms.md"):          # the algorithms' Help button opens it
         assert f"deep_pansharpen/{required}" in names, required
     for n in names:
         parts = n.split("/")

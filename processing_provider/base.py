@@ -403,10 +403,10 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         return {self.OUTPUT: getattr(result, "output_path", request.output_path)}
 
     # --- help --------------------------------------------------------------------------------------
-    def method_help(self) -> str:
-        """HTML list of the METHOD ids with what each does (the dialog shows the ids)."""
+    def method_help(self, parameter: str = "METHOD") -> str:
+        """HTML list of the method ids with what each does (the dialog shows the ids)."""
         items = "".join(f"<li><b>{n}</b>: {method_label(n)}</li>" for n in self.methods())
-        return self.tr("<p><b>Methods</b> (METHOD=id):</p>") + f"<ul>{items}</ul>"
+        return self.tr("<p><b>Methods</b> ({0}=id):</p>").format(parameter) + f"<ul>{items}</ul>"
 
     def reference_help(self) -> str:
         return self.tr("<p>Every parameter, its choices and defaults: the parameter reference (Help button), "

@@ -106,7 +106,7 @@ class DegradeAlgorithm(_QualityBase):
             "the <b>reference</b>: run any method on the reduced pair, then <i>Assess a fused image</i> with "
             "that reference.</p>"
             "<p><b>Outputs</b>: the reduced PAN (on the original MS grid), the reduced MS (ratio times coarser) "
-            "and the reference MS (on the reduced PAN grid).</p>")
+            "and the reference MS (on the reduced PAN grid).</p>") + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.add_pair_parameters()
@@ -162,7 +162,8 @@ class AssessAlgorithm(_QualityBase):
             "distortion), QNR = (1 - D_lambda)(1 - D_S), D_lambda of Khan and HQNR; 1 is best for QNR/HQNR. "
             "PAN and MS are the images the fused image was made from.</p>"
             "<p>The fused image and the reference must be on the same pixel grid; only their common part is "
-            "scored. Very large images are scored on a regular sample of blocks (said in the report).</p>")
+            "scored. Very large images are scored on a regular sample of blocks (said in the report).</p>") + \
+            self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(self.FUSED, self.tr("Fused image to assess")))
@@ -244,7 +245,7 @@ class CompareAlgorithm(_QualityBase):
             "<p><b>Mode</b>: <i>reduced resolution</i> degrades the pair (Wald protocol) so that every method "
             "can be compared with the true MS (SAM, ERGAS, Q2n ...); <i>full resolution</i> fuses the pair as "
             "it is and scores without a reference (QNR, HQNR). The fused images are kept in the output "
-            "folder.</p>") + self.method_help() + self.reference_help()
+            "folder.</p>") + self.method_help(self.METHODS) + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         from ..core.methods import method_names

@@ -115,6 +115,7 @@ def test_every_algorithm_has_a_short_description_and_a_help_page(dp_provider):
     assert set(shared) == {"SENSOR", "OUTPUT_TYPE", "COMPRESSION", "DEVICE"}
     for a in dp_provider.algorithms():
         assert 20 < len(a.shortDescription()) < 150, a.id()
+        assert "docs/algorithms.md" in a.shortHelpString() and len(a.shortHelpString()) < 1500, a.id()
         url = a.helpUrl()
         assert url == QUrl.fromLocalFile(DOCS_PATH).toString() + "#" + a.name(), a.id()
         assert a.name() in anchors, a.id()

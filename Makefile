@@ -32,7 +32,7 @@ PIP_ARGS ?=
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: help setup system-packages plugin-links test demo lint clean
+.PHONY: help setup system-packages plugin-links test demo lint clean translations
 
 help:
 	@echo "make setup | make test | make demo | make package | make bench | make bench-dask | make lint | make clean"
@@ -110,6 +110,11 @@ demo: setup
 
 lint: setup
 	"$(PY)" -m compileall -q -x '(\.venv|\.qgis-profile|\.git)' .
+
+# the .ts template from the sources, and a .qm for every translated language file
+translations:
+	/usr/bin/python3 scripts/make_ts.py
+	@for ts in i18n/deep_pansharpen_*.ts; do [ -e "$$ts" ] && lrelease -silent "$$ts" || true; done
 
 clean:
 	rm -rf .qgis-profile .pytest_cache tests/artifacts demo_output

@@ -361,8 +361,11 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         return value
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
-        """Plain-language checks before the run (choices by number, missing/unreadable inputs, unwritable
-        output)."""
+        """Plain-language checks before the run (missing packages, choices by number, missing/unreadable
+        inputs, unwritable output)."""
+        ok, problem = self.canExecute()
+        if not ok:
+            return False, problem
         problem = numbered_choice_problem(self, parameters)
         if problem:
             return False, problem
@@ -376,6 +379,20 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             if problem:
                 return False, problem
         return super().checkParameterValues(parameters, context)
+
+    def canExecute(self):  # noqa: N802 (QGIS API name)
+        """Without SciPy no method runs: the toolbox shows the algorithm disabled with the reason."""
+        from ..core.scipy_check import scipy_problem
+        problem = scipy_problem()
+        return not problem, problem
+
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
+        """Every way of running (dialog, processing.run, qgis_process, the dock) passes here first: a missing
+        SciPy becomes one plain sentence, not an import traceback."""
+        ok, problem = self.canExecute()
+        if not ok:
+            raise QgsProcessingException(problem)
+        return True
 
     # --- running the engine ------------------------------------------------------------------------
     def run_engine(self, request, feedback) -> dict:

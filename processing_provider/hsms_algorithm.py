@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..core.methods.base import DEFAULT_ADAPT_SECONDS
 from .base import FusionAlgorithmBase, _advanced
 
 
@@ -70,7 +71,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             self.ADAPT, self.tr("INFN: adapt to the scene before fusing"), defaultValue=False)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.ADAPT_SECONDS, self.tr("INFN: adaptation time (seconds)"), QgsProcessingParameterNumber.Integer,
-            defaultValue=120, minValue=1, maxValue=36000)))
+            defaultValue=DEFAULT_ADAPT_SECONDS, minValue=1, maxValue=36000)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.ADAPT_STEPS, self.tr("INFN: adaptation steps (0 = as many as the time allows)"),
             QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0)))

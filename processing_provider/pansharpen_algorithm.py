@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..core.methods.base import DEFAULT_ADAPT_SECONDS
 from .base import FusionAlgorithmBase, _advanced
 
 
@@ -69,7 +70,7 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             self.ADAPT, self.tr("PanAdapter: adapt to the scene before fusing"), defaultValue=False)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.ADAPT_SECONDS, self.tr("PanAdapter: adaptation time (seconds)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=120, minValue=1, maxValue=36000)))
+            QgsProcessingParameterNumber.Integer, defaultValue=DEFAULT_ADAPT_SECONDS, minValue=1, maxValue=36000)))
         self.addParameter(_advanced(QgsProcessingParameterFile(
             self.WEIGHTS, self.tr("PanAdapter: weights file (.safetensors; empty = bundled model)"),
             behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))

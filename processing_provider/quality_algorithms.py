@@ -57,16 +57,6 @@ class _QualityBase(FusionAlgorithmBase):
     def sensor(self, parameters, context) -> str:
         return self.choice(parameters, self.SENSOR, context)
 
-    def file_output(self, parameters, name, context, ext: str) -> str:
-        path = self.parameterAsFileOutput(parameters, name, context)
-        if not path:
-            raise QgsProcessingException(self.tr("Choose where to save the {0} file.").format(ext))
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        if not os.access(folder, os.W_OK):
-            raise QgsProcessingException(self.tr("The folder '{0}' is not writable.").format(folder))
-        return path
-
     def call_core(self, fn, *args, **kwargs):
         from ..core.errors import Cancelled, InputError, MissingDependency
         try:
@@ -76,15 +66,32 @@ class _QualityBase(FusionAlgorithmBase):
         except (InputError, MissingDependency) as exc:
             raise QgsProcessingException(str(exc)) from exc
 
+    def file_output_or_none(self, parameters, name, context) -> str:
+        """An optional report file: "" when the user did not ask for it (qgis_process without NAME=...)."""
+        if parameters.get(name) in (None, ""):
+            return ""
+        path = self.parameterAsFileOutput(parameters, name, context)
+        if not path:
+            return ""
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise QgsProcessingException(self.tr("The folder '{0}' is not writable.").format(folder))
+        return path
+
     def report_outputs(self, results, parameters, context, feedback, title, inputs) -> dict:
         from ..core.report import write_csv, write_html
-        table = self.file_output(parameters, "OUTPUT_TABLE", context, "CSV")
-        report = self.file_output(parameters, "OUTPUT_HTML", context, "HTML")
-        write_csv(table, results)
-        write_html(report, title, results, inputs)
+        table = self.file_output_or_none(parameters, "OUTPUT_TABLE", context)
+        report = self.file_output_or_none(parameters, "OUTPUT_HTML", context)
+        if table:
+            write_csv(table, results)
+        if report:
+            write_html(report, title, results, inputs)
         for name, a in results.items():
             feedback.pushInfo(f"{name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in a.metrics.items()))
-        return {"OUTPUT_TABLE": table, "OUTPUT_HTML": report}
+        for note in sorted({n for a in results.values() for n in a.notes}):
+            feedback.pushInfo(self.tr("Note: {0}").format(note))
+        return {"OUTPUT_TABLE": table or None, "OUTPUT_HTML": report or None}
 
 
 class DegradeAlgorithm(_QualityBase):
@@ -171,9 +178,11 @@ class AssessAlgorithm(_QualityBase):
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.REFERENCE, self.tr("Reference MS (reduced-resolution test; optional)"), optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_TABLE", self.tr("Metrics table"), fileFilter="CSV files (*.csv)"))
+            "OUTPUT_TABLE", self.tr("Metrics table"), fileFilter="CSV files (*.csv)", optional=True,
+            createByDefault=False))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_HTML", self.tr("Report"), fileFilter="HTML files (*.html)"))
+            "OUTPUT_HTML", self.tr("Report"), fileFilter="HTML files (*.html)", optional=True,
+            createByDefault=False))
         for metric in METRICS:
             self.addOutput(QgsProcessingOutputNumber(_output_name(metric), metric))
         self.addOutput(QgsProcessingOutputString("MODE", self.tr("Assessment mode")))
@@ -202,10 +211,10 @@ class AssessAlgorithm(_QualityBase):
         if parameters.get(self.REFERENCE) not in (None, ""):
             ref = self.raster_source(parameters, self.REFERENCE, "reference", context)
             ratio = self.call_core(ratio_between, fused, ms)
-            preset = self.call_core(preset_for_bands, sensor, len(ms_bands) if ms_bands else
-                                    self.parameterAsRasterLayer(parameters, self.MS, context).bandCount())
-            peak = None if preset.name == "generic" else float(2 ** preset.bit_depth - 1)
-            result = self.call_core(assess_reduced, fused, ref, ratio, value_max=peak)
+            self.call_core(preset_for_bands, sensor, len(ms_bands) if ms_bands else
+                           self.parameterAsRasterLayer(parameters, self.MS, context).bandCount())
+            # The PSNR/SSIM peak comes from the reference's data type / bit depth (core.assess.psnr_peak).
+            result = self.call_core(assess_reduced, fused, ref, ratio, sensor=sensor)
             inputs = {"fused": fused, "reference": ref, "MS": ms}
         else:
             pan = self.raster_source(parameters, self.PAN, "panchromatic (PAN)", context)
@@ -260,9 +269,11 @@ class CompareAlgorithm(_QualityBase):
         self.addParameter(QgsProcessingParameterFolderDestination(
             "OUTPUT_FOLDER", self.tr("Folder for the fused images")))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_TABLE", self.tr("Comparison table"), fileFilter="CSV files (*.csv)"))
+            "OUTPUT_TABLE", self.tr("Comparison table"), fileFilter="CSV files (*.csv)", optional=True,
+            createByDefault=False))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_HTML", self.tr("Comparison report"), fileFilter="HTML files (*.html)"))
+            "OUTPUT_HTML", self.tr("Comparison report"), fileFilter="HTML files (*.html)", optional=True,
+            createByDefault=False))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
         from ..core.compare import compare_methods

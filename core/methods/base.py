@@ -23,6 +23,9 @@ import numpy as np
 
 from .registry import find_spec
 
+# Default time budget of scene adaptation (PanAdapter, INFN), shared by the methods, Processing and the dock.
+DEFAULT_ADAPT_SECONDS = 120
+
 
 @dataclass
 class SceneInfo:

@@ -41,12 +41,12 @@ from ..errors import InputError
 from ..models import weights as W
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
-from .base import FusionMethod, SceneInfo, Tile
+from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile
 
 
 ENGINE = "infn"
 HALO = 16
-DEFAULT_ADAPT_SECONDS = 120.0
+DEFAULT_ADAPT_SECONDS = float(BASE_ADAPT_SECONDS)
 
 
 def _pick_device(requested: str):

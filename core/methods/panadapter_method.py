@@ -55,11 +55,11 @@ from ..models.panadapter import PanAdapter, PanAdapterConfig, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
-from .base import FusionMethod, SceneInfo, Tile
+from .base import DEFAULT_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile
 
 
 HALO = 32
-ADAPT_SECONDS = 120.0             # default adaptation budget (Processing's ADAPT_SECONDS default too)
+ADAPT_SECONDS = float(DEFAULT_ADAPT_SECONDS)   # default adaptation budget (base.DEFAULT_ADAPT_SECONDS)
 PIECE, PIECE_OVERLAP = 128, 16
 TARGET_P99 = 0.4                  # = core.training.pan_data.TARGET_P99 (no GDAL import here)
 BAND_DEPENDENT = ("spe.head.", "spa.head.", "q_embed.proj.", "tail1.out.", "tail2.out.",

@@ -14,7 +14,7 @@ import os
 import sys
 import traceback
 
-from qgis.core import QgsApplication, QgsProject, QgsRasterLayer
+from qgis.core import QgsApplication, QgsCoordinateTransform, QgsProject, QgsRasterLayer
 from qgis.PyQt.QtCore import QTimer
 from qgis.utils import iface, plugins
 
@@ -185,7 +185,10 @@ def zoom_and_screenshot():
     canvas = iface.mapCanvas()
     canvas.mapCanvasRefreshed.connect(lambda: QTimer.singleShot(1500, screenshot))
     if layer is not None:
-        e = layer.extent()
+        # the layer's extent is in its own CRS; the canvas may be in another (the first layer's)
+        to_canvas = QgsCoordinateTransform(layer.crs(), canvas.mapSettings().destinationCrs(),
+                                           QgsProject.instance())
+        e = to_canvas.transformBoundingBox(layer.extent())
         canvas.setExtent(e.buffered(e.width() * 0.02))
     canvas.refresh()
 
@@ -198,7 +201,9 @@ def screenshot():
     QgsApplication.processEvents()
     path = os.environ["DP_SCREENSHOT"]
     ok = iface.mainWindow().grab().save(path, "PNG")
-    RESULT["screenshot"] = path if ok else None
+    canvas_path = path[:-4] + "_canvas.png"
+    ok = ok and iface.mapCanvas().grab().save(canvas_path, "PNG")
+    RESULT["screenshot"], RESULT["canvas_screenshot"] = (path, canvas_path) if ok else (None, None)
     step("screenshot saved" if ok else "screenshot failed")
     finish(ok, "" if ok else "could not save the screenshot")
 

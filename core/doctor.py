@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
 from osgeo import gdal, osr
 
 from .errors import InputError
+from .methods.registry import find_spec
 from .raster_io import RasterInfo, check_bands, describe, open_raster
 from .i18n import N_
 from .scipy_check import SCIPY_INSTALL, SCIPY_REASON, scipy_problem
@@ -31,12 +32,8 @@ SAMPLE_WHOLE_PIXELS = 4096 * 4096   # up to this size; larger rasters are sample
 SAMPLE_GRID, SAMPLE_WINDOW = 12, 48
 ZERO_FRACTION_WARNING = 0.01
 
-# Seconds per output megapixel and band on one CPU core pair, measured with the engine on a 2-core
-# machine (4-band 4 MP scene, default tiling).  A method class may override with `seconds_per_mp_band`.
-SECONDS_PER_MP_BAND = {
-    "exp": 0.16, "brovey": 0.15, "bt_h": 0.20, "gsa": 0.15, "bdsd_pc": 0.62,
-    "mtf_glp_hpm": 0.32, "mtf_glp_fs": 0.44, "awlp": 0.27, "hs_exp": 0.16, "mtf_glp_hs": 0.45,
-}
+# Seconds per output megapixel and band come from the method's registry entry; these are for methods
+# without a measured speed.
 CLASSICAL_DEFAULT = 0.4
 DEEP_CPU_DEFAULT = 1.0          # the deep engines aim at >= 0.5 PAN MP/s for 4 bands on 2 cores
 DEEP_GPU_FACTOR = 0.1
@@ -63,8 +60,8 @@ class DoctorRequest:
     lr_bands: Optional[list[int]] = None
     sensor: str = "generic"
     method: str = ""
-    method_label: str = ""
-    needs_torch: bool = False
+    method_label: str = ""                  # "" / None: from the method's registry entry
+    needs_torch: Optional[bool] = None
     seconds_per_mp_band: Optional[float] = None
     tile_size: int = 1024
     overlap: int = 32
@@ -172,7 +169,18 @@ def available_memory() -> Optional[float]:
 
 # --- the checks ------------------------------------------------------------------------------------
 
+def _with_method_facts(req: DoctorRequest) -> DoctorRequest:
+    """The request with the label, torch need and speed of its method filled in from the registry."""
+    spec = find_spec(req.method)
+    return replace(
+        req, method_label=req.method_label or (spec.label if spec else req.method),
+        needs_torch=bool(spec and spec.needs_torch) if req.needs_torch is None else req.needs_torch,
+        seconds_per_mp_band=req.seconds_per_mp_band if req.seconds_per_mp_band is not None
+        else (spec.seconds_per_mp_band if spec else None))
+
+
 def check_inputs(req: DoctorRequest) -> DoctorReport:
+    req = _with_method_facts(req)
     report = DoctorReport()
     hr_role, lr_role = _roles(req.task)
     try:
@@ -538,7 +546,7 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
     mp = out_w * out_h / 1e6
     per = req.seconds_per_mp_band
     if per is None:
-        per = DEEP_CPU_DEFAULT if req.needs_torch else SECONDS_PER_MP_BAND.get(req.method, CLASSICAL_DEFAULT)
+        per = DEEP_CPU_DEFAULT if req.needs_torch else CLASSICAL_DEFAULT
     if req.needs_torch and req.device != "cpu" and req.cuda_available:
         per *= DEEP_GPU_FACTOR
     seconds = mp * lr_bands * per + (req.adapt_seconds if req.needs_torch else 0.0)

@@ -4,7 +4,7 @@
 <context>
     <name>DeepPansharpen</name>
     <message>
-        <location filename="../ui/dock.py" line="177"/>
+        <location filename="../ui/dock.py" line="175"/>
         <source>  (deep learning)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -19,37 +19,42 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="387"/>
-        <source>&lt;p&gt;&lt;b&gt;Sensor preset&lt;/b&gt; (advanced): the satellite that took the images. It tells the method how blurry each band is (its MTF) and the radiometric depth. Keep &lt;i&gt;Generic&lt;/i&gt; if your sensor is not listed.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Tile size&lt;/b&gt; (advanced): the image is processed in square tiles of this many output pixels so that large images fit in memory. Smaller tiles use less memory; the result does not depend on it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Tile overlap&lt;/b&gt; (advanced): pixels shared by neighbouring tiles and blended smoothly, so no seams appear.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output data type&lt;/b&gt; (advanced): the pixel type of the output. By default it is the same as the low-resolution input; values outside the range of the chosen type are clipped.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Cloud Optimized GeoTIFF&lt;/b&gt; (advanced): write a COG (internal tiles and overviews), convenient for web publishing.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output compression&lt;/b&gt; (advanced): DEFLATE (default) gives small files that every GIS reads; ZSTD is faster for slightly larger files and needs GDAL 2.3 or newer to read; none is fastest and gives the largest files. Compression is a large share of the run time for many-band outputs.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Device&lt;/b&gt; (advanced): where deep-learning methods run: automatic, the CPU, or an NVIDIA GPU (CUDA). Classical methods always run on the CPU. Deep-learning methods need the optional Python packages torch and timm.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Dask cluster&lt;/b&gt; (advanced): empty runs in this process. &lt;i&gt;local&lt;/i&gt; or &lt;i&gt;local:N&lt;/i&gt; starts N worker processes on this computer; &lt;i&gt;tcp://host:8786&lt;/i&gt; uses a running Dask scheduler (its workers must read the inputs and have the plugin on their PYTHONPATH). Tiles are fused as Dask tasks; an interrupted run resumes from its finished tiles. Needs the Python packages dask and distributed.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output&lt;/b&gt;: the GeoTIFF file to write. It has the pixel grid and coordinate system of the sharp input and one band per low-resolution band.&lt;/p&gt;</source>
+        <location filename="../processing_provider/base.py" line="450"/>
+        <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="48"/>
-        <source>&lt;p&gt;Makes a sharp colour (multispectral) image: the fine detail of the panchromatic image is injected into every band of the coarser multispectral image. The result has the pixel size, grid and coordinate system of the panchromatic image and the bands of the multispectral image.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Panchromatic (PAN) image&lt;/b&gt;: the high-resolution, single-band image (e.g. Landsat 8 band 8 at 15 m). It must be a raster file read by GDAL (GeoTIFF, JP2, ...), not a web service.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Multispectral (MS) image&lt;/b&gt;: the low-resolution image with several bands (e.g. Landsat 8 bands 2-5 at 30 m) covering the same area in the same coordinate system. Its pixel size must be a whole multiple of the PAN pixel size (2, 3, 4, ...); only the area covered by both images is written.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Method&lt;/b&gt;: how the detail is injected. &lt;i&gt;MTF-GLP-HPM&lt;/i&gt; (the default) keeps the colours faithful and is a good first choice; &lt;i&gt;GSA&lt;/i&gt; and &lt;i&gt;BDSD-PC&lt;/i&gt; give crisper detail; &lt;i&gt;Brovey&lt;/i&gt; is the classic fast ratio method; &lt;i&gt;EXP&lt;/i&gt; only enlarges the multispectral image (no sharpening, useful as a reference). Methods marked as deep learning need the optional Python packages torch and timm.&lt;/p&gt;&lt;p&gt;&lt;i&gt;PanAdapter&lt;/i&gt; (deep learning, needs torch and timm) is a neural network bundled for 4-band (blue, green, red, NIR) and 8-band images, trained on Landsat-8 and Sentinel-2. For other band counts it adapts itself to your scene first.&lt;/p&gt;&lt;p&gt;&lt;b&gt;PanAdapter: adapt to the scene&lt;/b&gt; (advanced): before fusing, the network fine-tunes the small trainable parts on your own two images at reduced resolution (both degraded by the ratio; the original MS is the target), then sharpens at full resolution. Automatic when no bundled model has your band count.&lt;/p&gt;&lt;p&gt;&lt;b&gt;PanAdapter: adaptation time&lt;/b&gt; (advanced): seconds spent adapting (a GPU does much more in the same time).&lt;/p&gt;&lt;p&gt;&lt;b&gt;PanAdapter: weights file&lt;/b&gt; (advanced): a .safetensors model with its .json manifest, e.g. one saved by an earlier adaptation. Empty = the bundled model for your band count.&lt;/p&gt;&lt;p&gt;&lt;b&gt;PanAdapter: save the adapted model&lt;/b&gt; (advanced): where to save the adapted model, to reuse it on other scenes of the same sensor without adapting again.&lt;/p&gt;&lt;p&gt;&lt;b&gt;PAN band&lt;/b&gt; (advanced): which band of the panchromatic file to use (normally 1).&lt;/p&gt;&lt;p&gt;&lt;b&gt;MS bands&lt;/b&gt; (advanced): which multispectral bands to sharpen and write, in this order. Leave empty for all bands.&lt;/p&gt;</source>
+        <location filename="../processing_provider/base.py" line="453"/>
+        <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="49"/>
-        <source>&lt;p&gt;Makes a sharp hyperspectral image: the spatial detail of a high-resolution multispectral image (e.g. Sentinel-2 at 10 m, ALI at 10 m) is injected into every band of a coarser hyperspectral image (e.g. EnMAP at 30 m, Hyperion at 30 m). The result has the grid of the multispectral image and the bands of the hyperspectral image, with their wavelength and FWHM metadata.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Hyperspectral image (LR-HSI)&lt;/b&gt;: the low-resolution image with many bands. Bad bands (nodata) are written as nodata.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Multispectral image (HR-MSI)&lt;/b&gt;: the high-resolution image with a few bands. Its pixel size must divide the hyperspectral pixel size (ratio 2, 3, 4 ...).&lt;/p&gt;&lt;p&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;i&gt;MTF-GLP-HS&lt;/i&gt; (default) gives every hyperspectral band the detail of the combination of multispectral bands that best explains it; &lt;i&gt;EXP&lt;/i&gt; only enlarges the hyperspectral image (the no-fusion reference).&lt;/p&gt;&lt;p&gt;&lt;i&gt;INFN&lt;/i&gt; (deep learning, needs torch) is a neural network trained on the CAVE hyperspectral database (31 bands + RGB). For any other sensor pair it adapts itself to your scene first.&lt;/p&gt;&lt;p&gt;&lt;b&gt;HSI bands / MSI bands&lt;/b&gt; (advanced): bands to use; empty = all.&lt;/p&gt;&lt;p&gt;&lt;b&gt;INFN: adapt to the scene&lt;/b&gt; (advanced): before fusing, the network is fine-tuned on your two images at reduced resolution (both degraded by the ratio; the original hyperspectral image is the target). New input and output layers are made for your band layout, starting from the bundled model; the spectral response linking the two images is estimated from the data and reported in the log and the output metadata. Bad bands (nodata, flagged bad, constant) are written as nodata. Without a model for your band layout, adaptation starts automatically.&lt;/p&gt;&lt;p&gt;&lt;b&gt;INFN: adaptation time&lt;/b&gt; (advanced): seconds spent adapting (more = better, up to a point; a GPU does much more in the same time).&lt;/p&gt;&lt;p&gt;&lt;b&gt;INFN: adaptation steps&lt;/b&gt; (advanced): a fixed number of training steps instead of the time budget, to repeat an adaptation exactly (the log gives the number a timed run used).&lt;/p&gt;&lt;p&gt;&lt;b&gt;INFN: weights file&lt;/b&gt; (advanced): a .safetensors model (with its .json manifest next to it), e.g. one saved by an earlier adaptation. Empty = the bundled model.&lt;/p&gt;&lt;p&gt;&lt;b&gt;INFN: save the adapted model&lt;/b&gt; (advanced): where to save the adapted model, to reuse it on other scenes of the same sensors without adapting again.&lt;/p&gt;</source>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="47"/>
+        <source>&lt;p&gt;Injects the detail of the panchromatic (PAN) image into every band of the coarser multispectral (MS) image of the same area. The output has the PAN's pixel grid and CRS and the MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.&lt;/p&gt;&lt;p&gt;MTF-GLP-HPM (default) keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter (deep learning, needs torch and timm) can adapt itself to the scene (Advanced).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="111"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
+        <source>&lt;p&gt;Injects the spatial detail of a high-resolution multispectral image (HR-MSI, e.g. Sentinel-2 10 m) into every band of a coarser hyperspectral image (LR-HSI, e.g. EnMAP 30 m) of the same area. The output has the MSI's grid and the HSI's bands with their wavelengths; bad bands are written as nodata.&lt;/p&gt;&lt;p&gt;MTF-GLP-HS (default) is classical and fast. INFN (deep learning, needs torch) adapts itself to your sensor pair on the scene (Advanced).&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="109"/>
         <source>&lt;p&gt;Prepares a test of any fusion method on &lt;i&gt;your own&lt;/i&gt; images. Both images are blurred the way the sensor blurs (its MTF, from the sensor preset) and shrunk by the PAN/MS resolution ratio. Fusing the reduced PAN with the reduced MS should give back the original MS, which is written as the &lt;b&gt;reference&lt;/b&gt;: run any method on the reduced pair, then &lt;i&gt;Assess a fused image&lt;/i&gt; with that reference.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Outputs&lt;/b&gt;: the reduced PAN (on the original MS grid), the reduced MS (ratio times coarser) and the reference MS (on the reduced PAN grid).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="64"/>
-        <source>&lt;p&gt;Runs one fusion method on many scenes. Each pair of images gives one GeoTIFF, and a summary table (CSV) lists every scene with its status, time, device and error; a scene that fails is reported there and the others go on.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Pairs table&lt;/b&gt;: a CSV file with the columns &lt;i&gt;pan&lt;/i&gt; and &lt;i&gt;ms&lt;/i&gt; (pansharpening) or &lt;i&gt;hsi&lt;/i&gt; and &lt;i&gt;msi&lt;/i&gt; (HS-MS fusion), and optionally &lt;i&gt;output&lt;/i&gt; and &lt;i&gt;name&lt;/i&gt;. Relative paths are relative to the table. &lt;b&gt;Or&lt;/b&gt; an &lt;b&gt;input folder&lt;/b&gt; with two file patterns, each with one &lt;i&gt;*&lt;/i&gt;: files whose &lt;i&gt;*&lt;/i&gt; parts are equal form a pair (e.g. &lt;i&gt;*_pan.tif&lt;/i&gt; and &lt;i&gt;*_ms.tif&lt;/i&gt; pair &lt;i&gt;a_pan.tif&lt;/i&gt; with &lt;i&gt;a_ms.tif&lt;/i&gt;). Empty patterns mean *_pan.tif / *_ms.tif, or *_msi.tif / *_hsi.tif for HS-MS fusion.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Method&lt;/b&gt;: the task (pansharpening or HS-MS fusion) follows from it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Quality metrics&lt;/b&gt;: adds the full-resolution QNR (D_lambda, D_S, HQNR) of every pansharpened output to the summary.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Output folder&lt;/b&gt;: where outputs not named by the table go, as &lt;i&gt;name_method.tif&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Dask cluster&lt;/b&gt; (advanced): with a cluster, every scene is a task on it (its outputs must be on storage the workers share), or, with &lt;b&gt;one scene at a time&lt;/b&gt;, the scenes run one after the other with their tiles spread over the cluster.&lt;/p&gt;</source>
+        <location filename="../processing_provider/batch_algorithm.py" line="53"/>
+        <source>&lt;p&gt;Runs one method on many scene pairs, listed in a pairs table (CSV with the columns pan, ms or hsi, msi) or found in a folder by two file patterns (*_pan.tif / *_ms.tif). Each pair gives one GeoTIFF; a summary table lists every scene with its status, time and error, and a failed scene does not stop the others. The task (pansharpening or HS-MS fusion) follows from the method.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="242"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="250"/>
         <source>&lt;p&gt;Runs several methods on the same PAN/MS pair, GDAL's own pansharpening (weighted Brovey, what Raster &gt; Miscellaneous &gt; Pansharpening runs) included, scores every result and writes one comparison table and HTML report.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Mode&lt;/b&gt;: &lt;i&gt;reduced resolution&lt;/i&gt; degrades the pair (Wald protocol) so that every method can be compared with the true MS (SAM, ERGAS, Q2n ...); &lt;i&gt;full resolution&lt;/i&gt; fuses the pair as it is and scores without a reference (QNR, HQNR). The fused images are kept in the output folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="158"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="160"/>
         <source>&lt;p&gt;Scores a fused (pansharpened) image with the standard quality indexes of the pansharpening literature, writes them to a CSV table and an HTML report with charts, and returns them as outputs (usable in models and with qgis_process --json).&lt;/p&gt;&lt;p&gt;&lt;b&gt;With a reference&lt;/b&gt; (reduced-resolution test, see &lt;i&gt;Make a reduced-resolution test pair&lt;/i&gt;): SAM (degrees; spectral angle, 0 is best), ERGAS (overall relative error, 0 is best), Q (UIQI), Q2n (Q4/Q8; 1 is best), SCC (spatial correlation), PSNR (dB) and SSIM. MS is then the reduced MS the fused image was made from (it gives the ratio); PAN is not needed.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Without a reference&lt;/b&gt; (full resolution): D_lambda (spectral distortion), D_S (spatial distortion), QNR = (1 - D_lambda)(1 - D_S), D_lambda of Khan and HQNR; 1 is best for QNR/HQNR. PAN and MS are the images the fused image was made from.&lt;/p&gt;&lt;p&gt;The fused image and the reference must be on the same pixel grid; only their common part is scored. Very large images are scored on a regular sample of blocks (said in the report).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -59,12 +64,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="576"/>
+        <location filename="../ui/dock.py" line="573"/>
         <source>Added '{0}' to the map ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="571"/>
+        <location filename="../ui/dock.py" line="568"/>
         <source>Added '{0}' to the map: a temporary file that QGIS deletes when it closes (right-click &gt; Export &gt; Save As… to keep it).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -74,22 +79,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="155"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="153"/>
         <source>Assess a fused image (quality metrics)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="185"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="188"/>
         <source>Assessment mode</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="329"/>
+        <location filename="../core/doctor.py" line="337"/>
         <source>Assign the missing one (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="335"/>
+        <location filename="../core/doctor.py" line="343"/>
         <source>Assign the right CRS to both (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -99,17 +104,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="43"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="40"/>
         <source>Batch fusion (many scene pairs)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="337"/>
+        <location filename="../core/doctor.py" line="345"/>
         <source>Both rasters are in {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="395"/>
+        <location filename="../core/doctor.py" line="403"/>
         <source>Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -129,22 +134,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="246"/>
+        <location filename="../ui/dock.py" line="244"/>
         <source>CUDA GPU (needs PyTorch)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="246"/>
+        <location filename="../ui/dock.py" line="244"/>
         <source>CUDA GPU (none found)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="245"/>
+        <location filename="../ui/dock.py" line="243"/>
         <source>CUDA GPU: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="295"/>
+        <location filename="../core/doctor.py" line="303"/>
         <source>CUDA was chosen but no usable NVIDIA GPU was found; the method will run on the CPU (slower).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -155,20 +160,20 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="363"/>
-        <location filename="../processing_provider/batch_algorithm.py" line="161"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="71"/>
+        <location filename="../processing_provider/base.py" line="438"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="141"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="65"/>
         <source>Cancelled by the user.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="543"/>
-        <location filename="../ui/dock.py" line="544"/>
+        <location filename="../ui/dock.py" line="540"/>
+        <location filename="../ui/dock.py" line="541"/>
         <source>Cancelled; no output was written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="521"/>
+        <location filename="../ui/dock.py" line="518"/>
         <source>Cancelling (stops after the current tile)…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -183,72 +188,72 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="364"/>
+        <location filename="../core/doctor.py" line="372"/>
         <source>Check that both images show the same place (the same scene, the same tile), and that their coordinate reference systems are right.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="352"/>
+        <location filename="../core/doctor.py" line="360"/>
         <source>Check the coordinate reference systems of both rasters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="500"/>
+        <location filename="../core/doctor.py" line="508"/>
         <source>Check the nodata value of the file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="466"/>
+        <location filename="../core/doctor.py" line="474"/>
         <source>Check the sensor preset, or use Generic.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="252"/>
+        <location filename="../ui/dock.py" line="250"/>
         <source>Checking whether PyTorch and timm can be imported…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="297"/>
+        <location filename="../core/doctor.py" line="305"/>
         <source>Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="184"/>
+        <location filename="../core/doctor.py" line="192"/>
         <source>Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="594"/>
+        <location filename="../core/doctor.py" line="602"/>
         <source>Choose an output folder on a disk with more free space, or make room on this one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="258"/>
+        <location filename="../core/doctor.py" line="266"/>
         <source>Choose another PAN band if band 1 is not the panchromatic one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="250"/>
+        <location filename="../core/doctor.py" line="258"/>
         <source>Choose existing bands in the band lists.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="253"/>
+        <location filename="../core/doctor.py" line="261"/>
         <source>Choose one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="190"/>
+        <location filename="../core/doctor.py" line="198"/>
         <source>Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="271"/>
+        <location filename="../core/doctor.py" line="279"/>
         <source>Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="397"/>
+        <location filename="../core/doctor.py" line="405"/>
         <source>Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} grid.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -258,7 +263,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="464"/>
+        <location filename="../ui/dock.py" line="461"/>
         <source>Choose the {0} and {1} layers first.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -268,22 +273,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="221"/>
+        <location filename="../processing_provider/base.py" line="292"/>
         <source>Choose the {0} raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="253"/>
+        <location filename="../processing_provider/base.py" line="324"/>
         <source>Choose where to save the output raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="231"/>
+        <location filename="../ui/dock.py" line="229"/>
         <source>Classical methods always run on the CPU.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="292"/>
+        <location filename="../core/doctor.py" line="300"/>
         <source>Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning dependencies'), or choose a classical method.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -298,22 +303,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="100"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="77"/>
         <source>Cluster: one scene at a time, its tiles on the cluster</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="239"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="243"/>
         <source>Compare pansharpening methods</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="268"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="275"/>
         <source>Comparison report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="265"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="272"/>
         <source>Comparison table</source>
         <translation type="unfinished"></translation>
     </message>
@@ -323,20 +328,20 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="176"/>
+        <location filename="../processing_provider/base.py" line="224"/>
         <source>Dask cluster (empty = this process; local, local:N or tcp://host:port)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="517"/>
+        <location filename="../core/doctor.py" line="525"/>
         <source>Declare 0 as nodata: Layer Properties &gt; Transparency &gt; 'No data value', or gdal_edit -a_nodata 0 {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../plugin.py" line="64"/>
         <location filename="../processing_provider/provider.py" line="21"/>
-        <location filename="../ui/dock.py" line="67"/>
-        <location filename="../ui/dock.py" line="583"/>
+        <location filename="../ui/dock.py" line="65"/>
+        <location filename="../ui/dock.py" line="580"/>
         <source>Deep Pansharpen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -361,13 +366,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="341"/>
+        <location filename="../ui/dock.py" line="339"/>
         <source>Deep-learning packages: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../ui/dependency_dialog.py" line="77"/>
         <source>Default PyPI build (includes CUDA on Linux, several GB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="105"/>
+        <source>Degrade a PAN/MS pair by its resolution ratio so that any method can be scored against the original MS.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -381,27 +391,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="173"/>
-        <source>Device for deep-learning methods</source>
+        <location filename="../processing_provider/base.py" line="221"/>
+        <source>Device for deep-learning methods (auto = GPU if available)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="568"/>
+        <location filename="../ui/dock.py" line="565"/>
         <source>Done: '{0}' is a temporary file that QGIS deletes when it closes; right-click &gt; Export &gt; Save As… keeps it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="574"/>
+        <location filename="../ui/dock.py" line="571"/>
         <source>Done: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="168"/>
+        <location filename="../processing_provider/base.py" line="226"/>
+        <source>Empty: run in this process. 'local' or 'local:N': N worker processes on this computer (default one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="148"/>
         <source>Every scene failed; see the summary table {0}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="240"/>
+        <location filename="../core/doctor.py" line="248"/>
         <source>Exchange them: choose the high-resolution image as {hr} and the low-resolution one as {lr}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -411,7 +426,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="263"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="270"/>
         <source>Folder for the fused images</source>
         <translation type="unfinished"></translation>
     </message>
@@ -421,32 +436,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="93"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="70"/>
         <source>Folder: MS / LR-HSI file pattern (empty = *_ms.tif / *_hsi.tif)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="90"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="67"/>
         <source>Folder: PAN / HR-MSI file pattern (empty = *_pan.tif / *_msi.tif)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="264"/>
+        <location filename="../core/doctor.py" line="272"/>
         <source>For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose a multi-band HR-MSI.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="344"/>
+        <location filename="../core/doctor.py" line="352"/>
         <source>For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the {hr_role}'s pixel grid (Raster &gt; Projections &gt; Warp), or get both in the same CRS.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="50"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="47"/>
         <source>Fuse many scene pairs with one method; writes one output per pair and a summary table.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="173"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="176"/>
         <source>Fused image to assess</source>
         <translation type="unfinished"></translation>
     </message>
@@ -471,13 +486,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="116"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="96"/>
         <source>Give a pairs table (CSV) or an input folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="115"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="95"/>
         <source>Give either a pairs table (CSV) or an input folder, not both.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="87"/>
+        <source>Give the id, e.g. {0}={1}; not its number.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -486,7 +506,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="39"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="38"/>
         <location filename="../ui/dock_form.py" line="48"/>
         <source>HS-MS fusion (LR-HSI + HR-MSI)</source>
         <translation type="unfinished"></translation>
@@ -497,17 +517,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="87"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="64"/>
         <source>HSI bands to sharpen (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="122"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="96"/>
         <source>HSI: {0}; MSI: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="82"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="59"/>
         <source>Hyperspectral image (LR-HSI), low resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -517,42 +537,37 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="94"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="71"/>
         <source>INFN: adapt to the scene before fusing</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="99"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="76"/>
         <source>INFN: adaptation steps (0 = as many as the time allows)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="96"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="73"/>
         <source>INFN: adaptation time (seconds)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="105"/>
-        <source>INFN: save the adapted model (.safetensors)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="102"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="79"/>
         <source>INFN: weights file (.safetensors; empty = bundled model)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="406"/>
+        <location filename="../core/doctor.py" line="414"/>
         <source>If the files were resampled, use the originals; else resample the {lr_role} yourself to {value:g} units per pixel on the {hr_role}'s grid (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="126"/>
+        <location filename="../processing_provider/base.py" line="172"/>
         <source>Image fusion</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="259"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="265"/>
         <source>Include GDAL's pansharpening (weighted Brovey)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -597,13 +612,8 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="558"/>
+        <location filename="../core/doctor.py" line="566"/>
         <source>Lower the tile size (Advanced), close other programs, or run on a machine with more memory.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/base.py" line="189"/>
-        <source>METHOD must be a number from 0 to {0}: {1}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -617,17 +627,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="58"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="54"/>
         <source>MS bands (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="93"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="66"/>
         <source>MS bands to sharpen (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="123"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="94"/>
         <source>MS: {0} (bands {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -637,61 +647,64 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="90"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="67"/>
         <source>MSI bands to use (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="108"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="102"/>
         <source>Make a reduced-resolution test pair (Wald protocol)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="150"/>
-        <location filename="../processing_provider/batch_algorithm.py" line="60"/>
         <location filename="../ui/dock_form.py" line="110"/>
         <location filename="../ui/dock_form.py" line="114"/>
         <source>Method</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="288"/>
+        <location filename="../processing_provider/base.py" line="201"/>
+        <source>Method (id; the help lists what each does)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="295"/>
         <source>Method comparison ({0})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="256"/>
-        <source>Methods</source>
+        <location filename="../processing_provider/quality_algorithms.py" line="263"/>
+        <source>Methods (ids)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="178"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="181"/>
         <source>Metrics table</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="261"/>
-        <source>Mode</source>
+        <location filename="../processing_provider/quality_algorithms.py" line="267"/>
+        <source>Mode (reduced: Wald protocol, with a reference; full: QNR, no reference)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="86"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="49"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="59"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="47"/>
         <source>Multispectral (MS) image, low resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="84"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="61"/>
         <source>Multispectral image (HR-MSI), high resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="333"/>
+        <location filename="../core/doctor.py" line="341"/>
         <source>Neither raster has a coordinate reference system; their pixel coordinates are assumed to be in the same units.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="99"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="93"/>
         <source>Note: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -701,12 +714,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="260"/>
+        <location filename="../core/doctor.py" line="268"/>
         <source>Only one MS band is chosen: the output will be a single sharpened band.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="88"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="65"/>
         <source>Or: input folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -716,29 +729,33 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="550"/>
+        <location filename="../core/doctor.py" line="558"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="554"/>
+        <location filename="../core/doctor.py" line="562"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate). Only {available} of memory is available.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="170"/>
+        <location filename="../processing_provider/base.py" line="219"/>
         <location filename="../ui/dock_form.py" line="173"/>
         <source>Output compression</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="165"/>
         <location filename="../ui/dock_form.py" line="165"/>
         <source>Output data type</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="104"/>
+        <location filename="../processing_provider/base.py" line="214"/>
+        <source>Output data type (same = as the low-resolution input)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="81"/>
         <source>Output folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -753,13 +770,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="89"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="55"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="62"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="51"/>
         <source>PAN band (default 1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="122"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="93"/>
         <source>PAN: {0} (band {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -769,38 +786,33 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="85"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="62"/>
         <source>Pairs table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="97"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="70"/>
         <source>PanAdapter: adapt to the scene before fusing</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="99"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="72"/>
         <source>PanAdapter: adaptation time (seconds)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="105"/>
-        <source>PanAdapter: save the adapted model (.safetensors)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="102"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="75"/>
         <source>PanAdapter: weights file (.safetensors; empty = bundled model)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="84"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="47"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="57"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="45"/>
         <source>Panchromatic (PAN) image, high resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="38"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="37"/>
         <source>Pansharpen (PAN + MS)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -810,7 +822,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="253"/>
+        <location filename="../core/doctor.py" line="261"/>
         <source>Pansharpening takes exactly one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -820,7 +832,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="297"/>
+        <location filename="../ui/dock.py" line="295"/>
         <source>Preset guessed from {0}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -830,7 +842,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="513"/>
+        <location filename="../ui/dock.py" line="510"/>
         <source>Preview running…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -845,17 +857,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="40"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="38"/>
         <source>Quality assessment</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="97"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="74"/>
         <source>Quality metrics (full-resolution QNR) in the summary</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="222"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="226"/>
         <source>Quality of {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -865,7 +877,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="142"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="140"/>
         <source>Ratio {0}; reduced pair of {1} x {2} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -881,37 +893,37 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="123"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="121"/>
         <source>Reduced MS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="122"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="120"/>
         <source>Reduced PAN</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="124"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="122"/>
         <source>Reference MS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="176"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="179"/>
         <source>Reference MS (reduced-resolution test; optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="181"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="184"/>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="412"/>
+        <location filename="../core/doctor.py" line="420"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="415"/>
+        <location filename="../core/doctor.py" line="423"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}). Fusion methods are designed for ratios 2 to 4; expect a blurry result.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -926,7 +938,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="513"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="246"/>
+        <source>Run several methods on one PAN/MS pair and score them side by side in one table and report.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="510"/>
         <source>Running…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -946,23 +963,28 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="228"/>
+        <location filename="../ui/dock.py" line="226"/>
         <source>Scene adaptation is available for deep-learning methods whose algorithm offers it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="109"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="86"/>
         <source>Scenes failed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="108"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="85"/>
         <source>Scenes fused</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="156"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="52"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="156"/>
+        <source>Score a fused image with SAM, ERGAS, Q2n ... (with a reference) or QNR, HQNR (without).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="206"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="49"/>
         <location filename="../ui/dock_form.py" line="123"/>
         <source>Sensor preset</source>
         <translation type="unfinished"></translation>
@@ -973,12 +995,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="46"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="45"/>
         <source>Sharpen a hyperspectral image with a multispectral image of the same scene.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="45"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="44"/>
         <source>Sharpen a multispectral image with a panchromatic band of the same scene.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -988,27 +1010,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="103"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="80"/>
         <source>Skip pairs whose output exists (resume a batch)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="106"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="83"/>
         <source>Summary table</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="262"/>
+        <location filename="../core/doctor.py" line="270"/>
         <source>The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="268"/>
+        <location filename="../core/doctor.py" line="276"/>
         <source>The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens a hyperspectral image with more bands than the multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="256"/>
+        <location filename="../core/doctor.py" line="264"/>
         <source>The PAN file has {count} bands; band 1 is used as the PAN.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1018,17 +1040,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="85"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="79"/>
         <source>The folder '{0}' is not writable.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="396"/>
+        <location filename="../ui/dock.py" line="394"/>
         <source>The input check failed: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="120"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="100"/>
         <source>The input folder was not found: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1043,102 +1065,102 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="499"/>
+        <location filename="../ui/dock.py" line="496"/>
         <source>The map view is large: the preview covers its central {0} x {1} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="259"/>
+        <location filename="../processing_provider/base.py" line="330"/>
         <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="268"/>
+        <location filename="../processing_provider/base.py" line="339"/>
         <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="289"/>
+        <location filename="../processing_provider/base.py" line="360"/>
         <source>The output folder '{0}' cannot be created: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="274"/>
+        <location filename="../processing_provider/base.py" line="345"/>
         <source>The output folder '{0}' is not writable: choose another folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="256"/>
+        <location filename="../processing_provider/base.py" line="327"/>
         <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="603"/>
+        <location filename="../core/doctor.py" line="611"/>
         <source>The output may need up to {need} but only {free} is free in {folder}; it fits only if compression does well.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="599"/>
+        <location filename="../core/doctor.py" line="607"/>
         <source>The output needs about {least} even compressed (up to {need}) but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="596"/>
+        <location filename="../core/doctor.py" line="604"/>
         <source>The output needs about {need} but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="561"/>
+        <location filename="../ui/dock.py" line="558"/>
         <source>The output {0} was written but QGIS cannot open it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="118"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="98"/>
         <source>The pairs table was not found: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="441"/>
+        <location filename="../core/doctor.py" line="449"/>
         <source>The pixel grids are centre-aligned (the Landsat layout): every {lr_role} pixel centre sits on {value} {hr_role} pixel centre and the {hr_role} grid starts half {value} {hr_role} pixel outside. This is handled.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="437"/>
+        <location filename="../core/doctor.py" line="445"/>
         <source>The pixel grids are corner-aligned: every {lr_role} pixel covers exactly {ratio} x {ratio} {hr_role} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="388"/>
+        <location filename="../core/doctor.py" line="396"/>
         <source>The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="403"/>
+        <location filename="../core/doctor.py" line="411"/>
         <source>The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled (cubic) to exactly {ratio}x the {hr_role} pixel size first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="188"/>
+        <location filename="../core/doctor.py" line="196"/>
         <source>The same raster is chosen as {hr_role} and {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="228"/>
+        <location filename="../processing_provider/base.py" line="299"/>
         <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="231"/>
+        <location filename="../processing_provider/base.py" line="302"/>
         <source>The {0} file was not found: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="226"/>
+        <location filename="../processing_provider/base.py" line="297"/>
         <source>The {0} input '{1}' is a folder, not a raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="232"/>
+        <location filename="../processing_provider/base.py" line="303"/>
         <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1148,102 +1170,102 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="237"/>
+        <location filename="../processing_provider/base.py" line="308"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="235"/>
+        <location filename="../processing_provider/base.py" line="306"/>
         <source>The {0} layer '{1}' could not be opened.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="384"/>
+        <location filename="../core/doctor.py" line="392"/>
         <source>The {hr_role} and {lr_role} are probably swapped: exchange them.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="362"/>
+        <location filename="../core/doctor.py" line="370"/>
         <source>The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{value} apart.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="341"/>
+        <location filename="../core/doctor.py" line="349"/>
         <source>The {hr_role} is in {value} but the {lr_role} is in {value2}. The {lr_role} will be reprojected onto the {hr_role} grid (cubic), which blurs it a little.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="232"/>
+        <location filename="../core/doctor.py" line="240"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}) and the {hr} has {hr_count} bands, the {lr} {lr_count}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="237"/>
+        <location filename="../core/doctor.py" line="245"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="464"/>
+        <location filename="../core/doctor.py" line="472"/>
         <source>The {label} preset expects a resolution ratio of {ratio}, the data have {ratio2}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="350"/>
+        <location filename="../core/doctor.py" line="358"/>
         <source>The {lr_role} cannot be transformed into the {hr_role}'s CRS.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="376"/>
+        <location filename="../core/doctor.py" line="384"/>
         <source>The {lr_role} covers the whole {hr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="372"/>
+        <location filename="../core/doctor.py" line="380"/>
         <source>The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap (about {out_w} x {out_h} pixels) is written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="448"/>
+        <location filename="../core/doctor.py" line="456"/>
         <source>The {lr_role} grid is shifted by {value:.2f} x {value2:.2f} {hr_role} pixels from both standard layouts. The shift is taken into account, but it often means one image was resampled or is misregistered; misregistration of half a pixel or more visibly degrades the result.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="421"/>
+        <location filename="../core/doctor.py" line="429"/>
         <source>The {lr_role} is resampled onto the {hr_role} grid, so the grids are aligned by construction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="381"/>
+        <location filename="../core/doctor.py" line="389"/>
         <source>The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels ({hpx:g}): the resolution ratio is {rx:.3g}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="507"/>
+        <location filename="../core/doctor.py" line="515"/>
         <source>The {role} declares a mask; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="503"/>
+        <location filename="../core/doctor.py" line="511"/>
         <source>The {role} declares nodata value {nodata:g}; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="499"/>
+        <location filename="../core/doctor.py" line="507"/>
         <source>The {role} holds only nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="327"/>
+        <location filename="../core/doctor.py" line="335"/>
         <source>The {role} raster has no coordinate reference system, the other has {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="201"/>
+        <location filename="../core/doctor.py" line="209"/>
         <source>The {role} raster is rotated (its geotransform has rotation terms).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="367"/>
+        <location filename="../processing_provider/base.py" line="442"/>
         <source>This part of Deep Pansharpen is not implemented yet ({0}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1253,7 +1275,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="162"/>
+        <location filename="../processing_provider/base.py" line="211"/>
         <source>Tile overlap (pixels blended between tiles)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1263,7 +1285,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="159"/>
+        <location filename="../processing_provider/base.py" line="208"/>
         <source>Tile size (output pixels)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1273,17 +1295,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="453"/>
+        <location filename="../core/doctor.py" line="461"/>
         <source>Use the original, unresampled files; if edges look doubled in the output, co-register the {lr_role} to the {hr_role} first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="203"/>
+        <location filename="../core/doctor.py" line="211"/>
         <source>Warp it to a north-up grid first (Raster &gt; Projections &gt; Warp (Reproject)).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="390"/>
+        <location filename="../core/doctor.py" line="398"/>
         <source>Warp the inputs to square pixels first (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1293,7 +1315,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="194"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="198"/>
         <source>Without a reference, the PAN is needed: </source>
         <translation type="unfinished"></translation>
     </message>
@@ -1308,7 +1330,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="168"/>
+        <location filename="../processing_provider/base.py" line="217"/>
         <source>Write a Cloud Optimized GeoTIFF (COG)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1318,22 +1340,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="155"/>
+        <location filename="../core/doctor.py" line="152"/>
         <source>about {hours:.1f} h</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="154"/>
+        <location filename="../core/doctor.py" line="151"/>
         <source>about {minutes:.0f} min</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="152"/>
+        <location filename="../core/doctor.py" line="149"/>
         <source>about {seconds:.0f} s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="124"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="95"/>
         <source>all</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1349,7 +1371,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="150"/>
+        <location filename="../core/doctor.py" line="147"/>
         <source>under a second</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1359,17 +1381,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="258"/>
+        <location filename="../processing_provider/base.py" line="262"/>
+        <source>{0} must be one of: {1}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="256"/>
         <source>{0} needs the Python packages {1}, which QGIS cannot import.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="172"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="152"/>
         <source>{0} of {1} scene(s) failed: {2}. The others were fused; see the summary table {3}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="165"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="145"/>
         <source>{0} of {1} scene(s) fused; summary: {2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1384,8 +1411,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="153"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="133"/>
         <source>{0} scene pair(s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="108"/>
+        <source>{0} takes the id of a choice, not a number (numbers changed meaning when choices were added): one of {1}. Example: {0}={2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1399,22 +1431,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="299"/>
+        <location filename="../processing_provider/base.py" line="242"/>
+        <source>{0}: adapted model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="236"/>
+        <source>{0}: save the adapted model to (.safetensors; empty = not saved)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="307"/>
         <source>{label} is a classical method: it always runs on the CPU.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="289"/>
+        <location filename="../core/doctor.py" line="297"/>
         <source>{label} is a deep-learning method and needs the Python package(s) {value}, which QGIS's Python cannot import.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="284"/>
+        <location filename="../core/doctor.py" line="292"/>
         <source>{reason} No fusion method can run without it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="514"/>
+        <location filename="../core/doctor.py" line="522"/>
         <source>{zero_share:.0%} of the {role} pixels are 0 in every band, but the file declares no nodata value. If they are an empty border they will darken the result and bias the statistics.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -11,15 +11,13 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core.sensors import SENSORS
-from .base import FusionAlgorithmBase, _advanced
+from .base import FusionAlgorithmBase, _advanced, choice_parameter, numbered_choice_problem
 
 METRICS = ["SAM", "ERGAS", "Q", "Q2n", "SCC", "PSNR", "SSIM", "D_lambda", "D_S", "QNR", "D_lambda_K", "HQNR"]
 MODES = [("reduced", "Reduced resolution (Wald protocol: degrade, fuse, compare with the original MS)"),
@@ -47,10 +45,8 @@ class _QualityBase(FusionAlgorithmBase):
             self.PAN, self.tr("Panchromatic (PAN) image, high resolution"), optional=pan_optional))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.MS, self.tr("Multispectral (MS) image, low resolution")))
-        sensors = self.sensors()
-        self.addParameter(_advanced(QgsProcessingParameterEnum(
-            self.SENSOR, self.tr("Sensor preset"), options=[SENSORS[s].label for s in sensors],
-            defaultValue=sensors.index("generic"))))
+        self.addParameter(_advanced(choice_parameter(
+            self.SENSOR, self.tr("Sensor preset"), self.sensors(), "generic")))
         self.addParameter(_advanced(QgsProcessingParameterBand(
             self.PAN_BAND, self.tr("PAN band (default 1)"), defaultValue=1, parentLayerParameterName=self.PAN,
             optional=True)))
@@ -59,9 +55,7 @@ class _QualityBase(FusionAlgorithmBase):
             optional=True, allowMultiple=True)))
 
     def sensor(self, parameters, context) -> str:
-        sensors = self.sensors()
-        s = self.parameterAsEnum(parameters, self.SENSOR, context)
-        return sensors[s] if 0 <= s < len(sensors) else "generic"
+        return self.choice(parameters, self.SENSOR, context)
 
     def call_core(self, fn, *args, **kwargs):
         from ..core.errors import Cancelled, InputError, MissingDependency
@@ -107,6 +101,10 @@ class DegradeAlgorithm(_QualityBase):
     def displayName(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr("Make a reduced-resolution test pair (Wald protocol)")
 
+    def shortDescription(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Degrade a PAN/MS pair by its resolution ratio so that any method can be scored "
+                       "against the original MS.")
+
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
             "<p>Prepares a test of any fusion method on <i>your own</i> images. Both images are blurred the way "
@@ -115,7 +113,7 @@ class DegradeAlgorithm(_QualityBase):
             "the <b>reference</b>: run any method on the reduced pair, then <i>Assess a fused image</i> with "
             "that reference.</p>"
             "<p><b>Outputs</b>: the reduced PAN (on the original MS grid), the reduced MS (ratio times coarser) "
-            "and the reference MS (on the reduced PAN grid).</p>")
+            "and the reference MS (on the reduced PAN grid).</p>") + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.add_pair_parameters()
@@ -154,6 +152,10 @@ class AssessAlgorithm(_QualityBase):
     def displayName(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr("Assess a fused image (quality metrics)")
 
+    def shortDescription(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Score a fused image with SAM, ERGAS, Q2n ... (with a reference) or QNR, HQNR "
+                       "(without).")
+
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
             "<p>Scores a fused (pansharpened) image with the standard quality indexes of the pansharpening "
@@ -167,7 +169,8 @@ class AssessAlgorithm(_QualityBase):
             "distortion), QNR = (1 - D_lambda)(1 - D_S), D_lambda of Khan and HQNR; 1 is best for QNR/HQNR. "
             "PAN and MS are the images the fused image was made from.</p>"
             "<p>The fused image and the reference must be on the same pixel grid; only their common part is "
-            "scored. Very large images are scored on a regular sample of blocks (said in the report).</p>")
+            "scored. Very large images are scored on a regular sample of blocks (said in the report).</p>") + \
+            self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(self.FUSED, self.tr("Fused image to assess")))
@@ -185,7 +188,8 @@ class AssessAlgorithm(_QualityBase):
         self.addOutput(QgsProcessingOutputString("MODE", self.tr("Assessment mode")))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
-        problem = self.raster_problem(parameters, self.FUSED, "fused", context)
+        problem = numbered_choice_problem(self, parameters) or \
+            self.raster_problem(parameters, self.FUSED, "fused", context)
         if problem:
             return False, problem
         if parameters.get(self.REFERENCE) in (None, ""):
@@ -238,6 +242,10 @@ class CompareAlgorithm(_QualityBase):
     def displayName(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr("Compare pansharpening methods")
 
+    def shortDescription(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Run several methods on one PAN/MS pair and score them side by side in one table "
+                       "and report.")
+
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
             "<p>Runs several methods on the same PAN/MS pair, GDAL's own pansharpening (weighted Brovey, "
@@ -246,19 +254,18 @@ class CompareAlgorithm(_QualityBase):
             "<p><b>Mode</b>: <i>reduced resolution</i> degrades the pair (Wald protocol) so that every method "
             "can be compared with the true MS (SAM, ERGAS, Q2n ...); <i>full resolution</i> fuses the pair as "
             "it is and scores without a reference (QNR, HQNR). The fused images are kept in the output "
-            "folder.</p>")
+            "folder.</p>") + self.method_help(self.METHODS) + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
-        from ..core.methods import method_label, method_names
+        from ..core.methods import method_names
         self.add_pair_parameters()
         names = method_names("pansharpen")
-        self.addParameter(QgsProcessingParameterEnum(
-            self.METHODS, self.tr("Methods"), options=[method_label(n) for n in names], allowMultiple=True,
-            defaultValue=list(range(len(names)))))
+        self.addParameter(choice_parameter(self.METHODS, self.tr("Methods (ids)"), names, names, multiple=True))
         self.addParameter(QgsProcessingParameterBoolean(
             self.INCLUDE_GDAL, self.tr("Include GDAL's pansharpening (weighted Brovey)"), defaultValue=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.MODE, self.tr("Mode"), options=[m[1] for m in MODES], defaultValue=0))
+        self.addParameter(choice_parameter(
+            self.MODE, self.tr("Mode (reduced: Wald protocol, with a reference; full: QNR, no reference)"),
+            [m[0] for m in MODES], "reduced"))
         self.addParameter(QgsProcessingParameterFolderDestination(
             "OUTPUT_FOLDER", self.tr("Folder for the fused images")))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -274,8 +281,8 @@ class CompareAlgorithm(_QualityBase):
         pan = self.raster_source(parameters, self.PAN, "panchromatic (PAN)", context)
         ms = self.raster_source(parameters, self.MS, "multispectral (MS)", context)
         names = method_names("pansharpen")
-        chosen = [names[i] for i in self.parameterAsEnums(parameters, self.METHODS, context) if 0 <= i < len(names)]
-        mode = MODES[self.parameterAsEnum(parameters, self.MODE, context)][0]
+        chosen = [n for n in self.parameterAsEnumStrings(parameters, self.METHODS, context) if n in names]
+        mode = self.choice(parameters, self.MODE, context)
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
         os.makedirs(folder, exist_ok=True)
         results = self.call_core(

@@ -97,10 +97,9 @@ OUTPUTS=("MTF-GLP-HS=$ROOT/demo_output/jasper_ridge_fused.tif")
 
 # INFN (deep) adapts itself to this 198-band sensor pair first (short budget); needs torch.
 if "$PY" -c 'import torch' 2>/dev/null; then
-  INFN_IDX=$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); from core.methods import method_names; print(method_names("hsms").index("infn"))' "$ROOT")
   echo ">> INFN with scene adaptation (ADAPT, 30 s budget on the CPU)"
   scripts/qgis_process run deeppansharpen:hsmsfusion -- \
-    "HSI=$ROOT/$HSI" "MSI=$ROOT/$MSI" "METHOD=$INFN_IDX" ADAPT=true ADAPT_SECONDS=30 \
+    "HSI=$ROOT/$HSI" "MSI=$ROOT/$MSI" METHOD=infn ADAPT=true ADAPT_SECONDS=30 \
     "ADAPTED_WEIGHTS=$ROOT/demo_output/jasper_ridge_infn_adapted.safetensors" \
     "OUTPUT=$ROOT/demo_output/jasper_ridge_infn.tif" > demo_output/hsms_infn.log 2>&1 \
     && OUTPUTS+=("INFN (adapted)=$ROOT/demo_output/jasper_ridge_infn.tif") \

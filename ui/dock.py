@@ -24,10 +24,8 @@ from qgis.PyQt.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ..core import dependencies as deps
 from ..core.doctor import DoctorReport, DoctorRequest, check_inputs
-from ..core.methods import method_names
 from ..core.sensor_guess import guess_sensor
-from ..core.sensors import SENSORS
-from ..processing_provider.base import DEVICES, OUTPUT_TYPES
+from ..processing_provider.base import COMPRESSION_CHOICES, OUTPUT_TYPES, output_dtype
 from .background import BackgroundCall
 from .dependency_dialog import DependencyDialog, plugin_deps_dir
 from .dock_form import TASKS, DockForm
@@ -173,9 +171,9 @@ class DeepPansharpenDock(QgsDockWidget):
         f.method_combo.clear()
         self._methods = {}
         for info in methods_for(task):
-            self._methods[info.name] = info
+            self._methods[info.id] = info
             label = info.label + (tr("  (deep learning)") if info.needs_torch else "")
-            f.method_combo.addItem(label, info.name)
+            f.method_combo.addItem(label, info.id)
             f.method_combo.setItemData(f.method_combo.count() - 1, info.summary(), Qt.ToolTipRole)
         if not f.select_data(f.method_combo, getattr(self.settings, f"method_{task}", "")):
             f.method_combo.setCurrentIndex(0)
@@ -370,7 +368,7 @@ class DeepPansharpenDock(QgsDockWidget):
             lr_bands=f.lr_band_list(), sensor=f.sensor(), method=f.method() or "",
             method_label=info.label if info else "", needs_torch=bool(info and info.needs_torch),
             seconds_per_mp_band=info.seconds_per_mp_band if info else None, tile_size=f.tile_size.value(),
-            overlap=f.overlap.value(), output_dtype=OUTPUT_TYPES[f.output_type.currentIndex()][0],
+            overlap=f.overlap.value(), output_dtype=output_dtype(OUTPUT_TYPES[f.output_type.currentIndex()][0]),
             output_folder=os.path.dirname(os.path.abspath(out)) if out else QgsProcessingUtils.tempFolder(),
             device=f.device(), missing_packages=probe.missing if probe is not None else None,
             cuda_available=probe.cuda if probe is not None else None,
@@ -432,12 +430,11 @@ class DeepPansharpenDock(QgsDockWidget):
         alg = QgsApplication.processingRegistry().algorithmById(spec["algorithm"])
         params = {
             spec["hr"]: hr_source, spec["lr"]: lr_source,
-            "METHOD": method_names(task).index(f.method()),
-            "SENSOR": list(SENSORS).index(f.sensor()),
+            "METHOD": f.method(), "SENSOR": f.sensor(),
             "TILE_SIZE": f.tile_size.value(), "OVERLAP": f.overlap.value(),
-            "OUTPUT_TYPE": f.output_type.currentIndex(), "COG": f.cog_check.isChecked(),
-            "COMPRESSION": f.compression.currentIndex(),
-            "DEVICE": [d[0] for d in DEVICES].index(f.device()),
+            "OUTPUT_TYPE": OUTPUT_TYPES[f.output_type.currentIndex()][0], "COG": f.cog_check.isChecked(),
+            "COMPRESSION": COMPRESSION_CHOICES[f.compression.currentIndex()][0],
+            "DEVICE": f.device(),
             "OUTPUT": output,
         }
         hr_bands, lr_bands = f.hr_band_list(), f.lr_band_list()

@@ -80,16 +80,8 @@ def _describe(man: dict) -> str:
 
 class INFN(FusionMethod):
     name = "infn"
-    label = "INFN (deep implicit fusion)"
-    description = ("Implicit neural feature fusion: encoders for both images, dual high-frequency fusion and "
-                   "cosine-similarity neighbour weights decode the HR-HSI at every MSI pixel; adapts itself to "
-                   "any sensor pair on the scene (ADAPT).")
-    task = "hsms"
-    needs_torch = True
     tile_threads = 1
     exact_tiles = True                 # HALO covers the receptive field (checked again in prepare)
-    trained_on = "CAVE (31 bands, 400-700 nm) with a simulated Nikon D700 RGB image, ratios 4 and 8"
-    seconds_per_mp_band = 0.06       # CPU, 2 threads: the network alone does 0.6-0.8 HR megapixels/s at 31 bands
 
     def __init__(self) -> None:
         super().__init__()

@@ -359,11 +359,6 @@ def transplant(src: PanAdapter, bands: int, seed: int = 0) -> PanAdapter:
 
 class PanAdapterMethod(FusionMethod):
     name = "panadapter"
-    label = "PanAdapter (deep, adapts to the scene)"
-    description = ("Two-stage deep pansharpening: spatial and spectral priors from pre-trained CNNs are injected "
-                   "into a frozen transformer through adapters; can fine-tune itself on the scene (ADAPT).")
-    task = "pansharpen"
-    needs_torch = True
     tile_threads = 1
 
     def __init__(self) -> None:

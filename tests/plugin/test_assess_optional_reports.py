@@ -34,9 +34,8 @@ def test_assess_through_qgis_process_without_report_files(demo_pair, tmp_path):
 
 
 def test_compare_without_report_files(dp_provider, demo_pair, tmp_path):
-    from deep_pansharpen.core.methods import method_names
     pan, ms = demo_pair
-    out = run("deeppansharpen:compare", {"PAN": pan, "MS": ms, "METHODS": [method_names("pansharpen").index("exp")],
+    out = run("deeppansharpen:compare", {"PAN": pan, "MS": ms, "METHODS": ["exp"],
                                          "INCLUDE_GDAL": False, "OUTPUT_FOLDER": str(tmp_path / "cmp")})
     assert not out["OUTPUT_TABLE"] and not out["OUTPUT_HTML"]
     assert os.path.exists(os.path.join(out["OUTPUT_FOLDER"], "exp_reduced.tif"))

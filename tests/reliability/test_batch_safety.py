@@ -114,7 +114,7 @@ def test_the_batch_algorithm_fails_when_a_scene_failed(dp_provider, tree):
     table = root / "pairs.csv"
     write_table(table, ["fine", "../../x"])
     with pytest.raises(QgsProcessingException, match=r"1 of 2 scene\(s\) failed: \.\./\.\./x"):
-        processing.run("deeppansharpen:batch", {"PAIRS": str(table), "METHOD": 0, "OUTPUT_FOLDER": str(out)})
+        processing.run("deeppansharpen:batch", {"PAIRS": str(table), "METHOD": "exp", "OUTPUT_FOLDER": str(out)})
     with open(out / "batch_summary.csv", newline="") as fh:
         rows = {r["scene"]: r["status"] for r in csv.DictReader(fh)}
     assert rows == {"fine": "ok", "../../x": "failed"}

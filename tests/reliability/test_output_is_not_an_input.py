@@ -136,7 +136,7 @@ def test_the_algorithm_refuses_an_output_that_is_an_input(dp_provider, tmp_path,
 
     before = digest(pair[0])
     with pytest.raises(QgsProcessingException, match="would be overwritten"):
-        processing.run("deeppansharpen:pansharpen", {"PAN": pair[0], "MS": pair[1], "METHOD": 0,
+        processing.run("deeppansharpen:pansharpen", {"PAN": pair[0], "MS": pair[1], "METHOD": "exp",
                                                      "OUTPUT": os.path.join(os.path.dirname(pair[0]), "..", "x",
                                                                             "pan.tif")})
     assert digest(pair[0]) == before

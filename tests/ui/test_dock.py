@@ -246,6 +246,10 @@ def test_band_choice_is_passed_to_the_algorithm(dock, landsat_pair, tmp_path, qt
         f.lr_bands.setItemCheckState(band - 1, Qt.Checked)
     params = dock.parameters(pan.source(), ms.source(), "x.tif")
     assert params["MS_BANDS"] == [1, 2, 3] and params["PAN_BAND"] == 1
+    # the dock passes the choices' ids, as a script or model would
+    assert (params["METHOD"], params["OUTPUT_TYPE"], params["COMPRESSION"], params["DEVICE"]) == \
+        ("brovey", "same", "deflate", dock.form.device())
+    assert params["SENSOR"] == dock.form.sensor() and isinstance(params["SENSOR"], str)
     assert click_and_wait(qtbot, dock, f.run_button) is True, dock.last_error
     assert dock.last_layer.bandCount() == 3
 

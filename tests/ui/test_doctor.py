@@ -165,6 +165,21 @@ def test_memory_and_time_estimate_grow_with_the_scene(landsat_pair):
     assert "memory about" in small.get("resources")[0].message
 
 
+def test_method_facts_come_from_the_registry(landsat_pair):
+    """The doctor reads a method's speed, label and torch need from its registry entry."""
+    from core.methods.registry import METHODS
+
+    pan, ms = landsat_pair
+    slow, fast = (check_inputs(DoctorRequest("pansharpen", pan, ms, method=m)) for m in ("bdsd_pc", "gsa"))
+    ratio = METHODS["bdsd_pc"].seconds_per_mp_band / METHODS["gsa"].seconds_per_mp_band
+    assert slow.estimated_seconds / fast.estimated_seconds == pytest.approx(ratio, rel=1e-9)
+    deep = check_inputs(DoctorRequest("pansharpen", pan, ms, method="panadapter", missing_packages=["torch"]))
+    deps = deep.get("dependencies")
+    assert [f.level for f in deps] == ["error"] and deps[0].message.startswith(METHODS["panadapter"].label)
+    assert check_inputs(DoctorRequest("pansharpen", pan, ms, method="gsa", missing_packages=["torch"])) \
+        .get("dependencies") == []
+
+
 # --- in the dock ------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -130,6 +130,17 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     info = build_scene_info(req, scene)
     log(f"{method.label}: ratio {scene.ratio}, output {scene.width} x {scene.height} pixels, "
         f"{info.lr_bands} band(s), sensor preset '{req.sensor}'.")
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        log("Warning: " + message)
+
+    if scene.ratio > method.max_ratio:
+        warn(f"The resolution ratio is {scene.ratio}, but {method.label} is meant for ratios up to "
+             f"{method.max_ratio}: the {scene.hr_role} detail is then far finer than the {scene.lr_role} "
+             "pixels and the result may be unreliable. Check it against the input, or use a "
+             f"{scene.hr_role} closer to the {scene.lr_role} resolution.")
 
     halo = method.halo(scene.ratio)
     samples = scene.sample_windows()
@@ -138,19 +149,31 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
         log(f"{len(info.lr_bad_bands)} bad LR band(s) (flagged bad or mostly nodata) are written as nodata: "
             + ", ".join(str(scene.lr_bands[i]) for i in info.lr_bad_bands) + ".")
     scene.estimate_fill_values(samples)
+    for message in input_value_warnings(scene):
+        warn(message)
     pre = 100.0 * method.prepare_share(info)        # a long prepare (scene adaptation) reports its progress
     method.bind(lambda f: progress(pre * min(max(f, 0.0), 1.0)), is_cancelled, log)
     method.prepare([scene.read_tile(w, halo) for w in samples], info)
     progress(pre)
 
     out_dtype = req.output_dtype or scene.lr_info.dtype
-    nodata = _output_nodata(scene, out_dtype)
+    factor = output_value_factor(scene, info, out_dtype)
+    if factor != 1.0:
+        log(f"The {scene.lr_role} values (up to {2 ** info_bits(scene, info) - 1:g}) are rescaled to 0-255 for the "
+            f"Byte output (multiplied by {factor:.6g}).")
+    if (not scene.has_masks() and not scene.samples_cover_scene and not out_dtype.startswith("float")
+            and scene._undeclared_float_bands()):
+        scene.scan_undeclared_nonfinite()           # the samples may have missed NaN elsewhere
+    if scene.undeclared_nonfinite:
+        warn(f"The inputs hold NaN (not-a-number) pixels without declaring nodata: they are treated as nodata "
+             "and written as nodata.")
+    nodata, mask = _output_nodata(scene, out_dtype)
     skip = method.nodata_bands()                    # bands the method did not fuse
     if skip and nodata is None:
-        nodata = default_nodata(out_dtype)
+        nodata, mask = default_nodata(out_dtype), False
     out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
                        scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog,
-                       compression=req.compression)
+                       compression=req.compression, mask=mask, value_factor=factor)
     try:
         # Methods whose halo covers their whole receptive field give the same pixels on any tiling: no blend
         # overlap (each 256 x 256 output block is then written once, not twice, which matters for many bands).
@@ -183,6 +206,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
             "hr_bands": scene.hr_bands, "lr_bands": scene.lr_bands, "sensor": req.sensor,
             "ratio": scene.ratio, "tile_size": req.tile_size, "overlap": overlap,
             "method_options": req.method_options, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **({"output_value_factor": factor} if factor != 1.0 else {}),
             **method.provenance(),
         })
         if is_cancelled():
@@ -195,7 +219,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     seconds = time.perf_counter() - t_start
     log(f"Wrote {req.output_path} in {seconds:.1f} s.")
     return FusionResult(req.output_path, scene.width, scene.height, info.lr_bands, req.method, seconds,
-                        list(scene.pairing.warnings) + list(method.warnings))
+                        list(scene.pairing.warnings) + warnings + list(method.warnings))
 
 
 def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelFn):
@@ -222,17 +246,73 @@ def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelF
             yield win, tile, fut.result()
 
 
-def _output_nodata(scene: Scene, dtype: str) -> float | None:
-    """The LR nodata value when it fits the output type, else a type default; None when the inputs
-    declare no nodata or mask (then every output pixel is valid)."""
-    lr_nd = [scene.lr_info.nodata[b - 1] for b in scene.lr_bands]
-    hr_nd = [scene.hr_info.nodata[b - 1] for b in scene.hr_bands]
+def _output_nodata(scene: Scene, dtype: str) -> tuple[float | None, bool]:
+    """(nodata value, use a mask band) of the output.  A nodata value only where an input declares one that
+    fits the output type; inputs whose invalid pixels come from masks, alpha, NaN or a value the type cannot
+    hold get NaN in a float output and an internal mask band in an integer one (so no valid value, such as a
+    real 0 in 8-bit data, is reserved).  (None, False) when every input pixel is valid."""
     if not scene.has_masks():
-        return None
+        return None, False
     lo, hi = DTYPE_RANGES[dtype]
-    for nd in lr_nd + hr_nd:
-        if nd is not None and (np.isnan(nd) or lo <= nd <= hi):
-            if np.isnan(nd) and not dtype.startswith("float"):
-                continue
-            return float(nd)
-    return default_nodata(dtype)
+    declared = [scene.lr_info.nodata[b - 1] for b in scene.lr_bands] + \
+               [scene.hr_info.nodata[b - 1] for b in scene.hr_bands]
+    for nd in declared:
+        if nd is None:
+            continue
+        if np.isnan(nd):
+            if dtype.startswith("float"):
+                return float(nd), False
+        elif lo <= nd <= hi:
+            return float(nd), False
+    if dtype.startswith("float"):
+        return float("nan"), False
+    return None, True
+
+
+def info_bits(scene: Scene, info: SceneInfo) -> int:
+    """Radiometric depth of the LR data: the sensor preset's, else the smallest depth >= 8 bits holding the
+    sampled maximum."""
+    if info.sensor != "generic" and info.bit_depth:
+        return int(info.bit_depth)
+    top = max(float(scene.lr_range[:, 1].max()), 1.0)
+    return max(8, int(np.ceil(np.log2(top + 1))))
+
+
+def output_value_factor(scene: Scene, info: SceneInfo, out_dtype: str) -> float:
+    """Factor applied to the values written: a Byte output of deeper integer data is rescaled by the data's
+    bit depth (otherwise nearly every pixel clips to 255); float data that does not fit 0-255 is refused."""
+    lr_dtype = scene.lr_info.dtype
+    if out_dtype != "uint8" or lr_dtype == "uint8":
+        return 1.0
+    lo, hi = float(scene.lr_range[:, 0].min()), float(scene.lr_range[:, 1].max())
+    if lr_dtype.startswith("float"):
+        if lo < 0 or hi > 255:
+            raise InputError(f"The {scene.lr_role} holds floating-point values from {lo:g} to {hi:g}, which do "
+                             "not fit a Byte output (0-255) and have no bit depth to rescale by. Choose the "
+                             "output type Float32 (or UInt16), or rescale the input to 0-255 first.")
+        return 1.0
+    bits = info_bits(scene, info)
+    return 1.0 if bits <= 8 else 255.0 / (2 ** bits - 1)
+
+
+def input_value_warnings(scene: Scene) -> list[str]:
+    """Warnings for inputs that cannot be sharpened meaningfully: all zero or constant over the sampled valid
+    pixels (an empty or saturated image, or the wrong band)."""
+    out = []
+    for role, rng, bands in ((scene.hr_role, scene.hr_range, scene.hr_bands),
+                             (scene.lr_role, scene.lr_range, scene.lr_bands)):
+        skip = set(scene.lr_bad) if role == scene.lr_role else set()      # bad bands hold 0 by design
+        flat = [(b, lo) for i, (b, (lo, hi)) in enumerate(zip(bands, rng)) if lo == hi and i not in skip]
+        if not flat:
+            continue
+        which = "" if len(bands) == 1 else " band(s) " + ", ".join(str(b) for b, _ in flat)
+        values = sorted({v for _, v in flat})
+        if values == [0.0]:
+            what = "holds only zeros"
+        else:
+            what = "is constant (" + ", ".join(f"{v:g}" for v in values) + ")"
+        consequence = ("there is no detail to inject" if role == scene.hr_role
+                       else "the output copies that constant plus the detail")
+        out.append(f"The {role}{which} {what} over its valid pixels: {consequence}. Check that you picked the "
+                   "right file and band.")
+    return out

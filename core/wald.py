@@ -19,14 +19,13 @@ import numpy as np
 from osgeo import gdal
 
 from .errors import Cancelled, InputError
-from .filters import mtf_filter_decimate
+from .filters import mtf_filter_decimate, mtf_radius
 from .raster_io import read_window
 from .scene import Scene
 from .sensors import preset_for_bands
 from .writer import OutputRaster
 
 STRIP_ROWS = 128          # output rows per strip
-KERNEL_RADIUS = 20        # 41-tap MTF filters
 
 
 @dataclass
@@ -42,6 +41,7 @@ def _strip_degrade(ds, bands, gains, r, row_phase, col_phase, n_rows, n_cols, ou
                    is_cancelled, progress, p_lo, p_hi):
     """Filter+decimate ``ds`` so that output pixel (i, j) is input pixel (row_phase + r*i, col_phase + r*j)."""
     height, width = ds.RasterYSize, ds.RasterXSize
+    KERNEL_RADIUS = mtf_radius(r)  # noqa: N806 (MTF kernel reach)
     c0 = max(0, col_phase - KERNEL_RADIUS)
     c1 = min(width, col_phase + r * (n_cols - 1) + KERNEL_RADIUS + 1)
     for i0 in range(0, n_rows, STRIP_ROWS):

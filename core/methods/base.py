@@ -84,6 +84,9 @@ class FusionMethod(ABC):
     needs_torch: bool = False
     tile_threads: int | None = None    # tiles fused at once; None = engine default, 1 for torch methods
     exact_tiles: bool = False          # halo covers the receptive field: tiles need no blend overlap
+    # Largest resolution ratio the method is meant for: the pansharpening literature and benchmarks (V15, V21)
+    # work at ratios 2-6, and the deep models were trained at 2-8; above it the engine warns.
+    max_ratio: int = 8
 
     def __init__(self) -> None:
         self.scene: SceneInfo | None = None

@@ -1,6 +1,7 @@
 """Opening rasters and reading windows with GDAL, with messages an analyst understands."""
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -26,6 +27,16 @@ GDAL_TYPES = {
     "float64": gdal.GDT_Float64,
 }
 _NAMES_BY_GDAL = {v: k for k, v in GDAL_TYPES.items()}
+
+
+@contextlib.contextmanager
+def quiet_gdal():
+    """GDAL errors raised as exceptions only, not also printed to stderr (one plain message, not a dump)."""
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        yield
+    finally:
+        gdal.PopErrorHandler()
 
 
 def _looks_remote(path: str) -> bool:
@@ -103,6 +114,17 @@ def read_window(ds: gdal.Dataset, bands: list[int], xoff: int, yoff: int, xsize:
     """Read bands as float32 (b, h, w) and a validity mask (h, w) from GDAL's mask bands
     (nodata values, per-dataset masks and alpha bands all count as invalid).  ``mask_bands``: the band
     numbers whose masks count (default all; bad bands that are nodata everywhere are left out)."""
+    try:
+        with quiet_gdal():
+            return _read_window(ds, bands, xoff, yoff, xsize, ysize, mask_bands)
+    except RuntimeError as exc:
+        name = os.path.basename(ds.GetDescription()) or "an input raster"
+        raise InputError(f"'{name}' cannot be read at pixels {xoff}-{xoff + xsize}, {yoff}-{yoff + ysize}: the file "
+                         f"is damaged or incomplete (e.g. a truncated download or copy). GDAL says: "
+                         f"{str(exc).strip() or 'read error'}") from None
+
+
+def _read_window(ds, bands, xoff, yoff, xsize, ysize, mask_bands):
     data = np.empty((len(bands), ysize, xsize), dtype=np.float32)
     valid = np.ones((ysize, xsize), dtype=bool)
     # All bands in one call: GDAL decodes each (pixel-interleaved) block once instead of once per band.

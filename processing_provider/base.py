@@ -27,6 +27,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
     QgsProperty,
+    QgsRasterLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
@@ -76,6 +77,26 @@ def _describe_value(value) -> str:
         return str(value.staticValue()) if value.propertyType() == QgsProperty.StaticProperty \
             else value.expressionString()
     return "" if value is None else str(value)
+
+
+def _is_gdal_virtual(path: str) -> bool:
+    """A GDAL virtual file system path or URL rather than a local file."""
+    return path.startswith("/vsi") or "://" in path
+
+
+def _gdal_open_error(path: str) -> Optional[str]:
+    """None when GDAL opens ``path`` as a raster, else GDAL's reason."""
+    from osgeo import gdal
+
+    from ..core.raster_io import quiet_gdal
+    try:
+        with quiet_gdal():
+            ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError as exc:
+        return str(exc).strip() or "not a raster"
+    if ds is None or ds.RasterCount == 0:
+        return gdal.GetLastErrorMsg().strip() or "not a raster that GDAL can read"
+    return None
 
 
 class FusionAlgorithmBase(QgsProcessingAlgorithm):
@@ -204,9 +225,15 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         text = _describe_value(value)
         if value is None or text == "":
             return self.tr("Choose the {0} raster.").format(label)
-        layer = self.parameterAsRasterLayer(parameters, name, context)
+        layer = self._raster_layer(parameters, name, context)
         if layer is None:
             path = text.split("|")[0]
+            if _is_gdal_virtual(path):
+                # /vsizip/, /vsicurl/, s3:// ...: QGIS does not load these from a plain string; GDAL decides.
+                error = _gdal_open_error(path)
+                if error is None:
+                    return None
+                return self.tr("GDAL cannot open the {0} input '{1}': {2}").format(label, path, error)
             if os.path.isdir(path):
                 return self.tr("The {0} input '{1}' is a folder, not a raster file.").format(label, path)
             if os.path.exists(path):
@@ -230,7 +257,15 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         problem = self.raster_problem(parameters, name, label, context)
         if problem:
             raise QgsProcessingException(problem)
-        return self.parameterAsRasterLayer(parameters, name, context).source()
+        layer = self._raster_layer(parameters, name, context)
+        return layer.source() if layer is not None else _describe_value(parameters.get(name)).split("|")[0]
+
+    def _raster_layer(self, parameters, name: str, context):
+        """parameterAsRasterLayer without GDAL's error lines on stderr (a damaged file is reported once, in
+        plain words, when it is read)."""
+        from ..core.raster_io import quiet_gdal
+        with quiet_gdal():
+            return self.parameterAsRasterLayer(parameters, name, context)
 
     def output_problem(self, path: str) -> Optional[str]:
         """A sentence telling why ``path`` cannot be written, or None."""
@@ -300,7 +335,15 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             problem = self.output_problem(out)
             if problem:
                 return False, problem
-        return super().checkParameterValues(parameters, context)
+        from ..core.raster_io import quiet_gdal
+        checked = dict(parameters)
+        for name in (self.HR, self.LR):
+            path = _describe_value(parameters.get(name)).split("|")[0]
+            if _is_gdal_virtual(path) and self._raster_layer(parameters, name, context) is None:
+                # GDAL opened it above; QGIS's own check would load it from the string and fail.
+                checked[name] = QgsRasterLayer(path, os.path.basename(path), "gdal")
+        with quiet_gdal():
+            return super().checkParameterValues(checked, context)
 
     # --- running the engine ------------------------------------------------------------------------
     def run_engine(self, request, feedback) -> dict:

@@ -73,6 +73,7 @@ class RasterInfo:
     band_metadata: list = field(default_factory=list)
     scales: list = field(default_factory=list)
     offsets: list = field(default_factory=list)
+    georeferenced: bool = True          # False: the file has no geotransform (pixel coordinates only)
 
     @property
     def pixel_size(self) -> tuple[float, float]:
@@ -87,9 +88,10 @@ def describe(ds: gdal.Dataset, path: str, role: str) -> RasterInfo:
     if dtype is None:
         raise InputError(f"The {role} raster has pixel type {gdal.GetDataTypeName(bands[0].DataType)}, "
                          "which is not supported (use 8/16/32-bit integers or float).")
+    gt = ds.GetGeoTransform(can_return_null=True)
     return RasterInfo(
         path=path, role=role, width=ds.RasterXSize, height=ds.RasterYSize, count=ds.RasterCount,
-        geotransform=ds.GetGeoTransform(can_return_null=True) or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
+        geotransform=gt or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0), georeferenced=gt is not None,
         crs=srs, dtype=dtype,
         nodata=[b.GetNoDataValue() for b in bands],
         descriptions=[b.GetDescription() for b in bands],
@@ -97,6 +99,15 @@ def describe(ds: gdal.Dataset, path: str, role: str) -> RasterInfo:
         scales=[b.GetScale() for b in bands],
         offsets=[b.GetOffset() for b in bands],
     )
+
+
+def crs_name(srs: osr.SpatialReference | None) -> str:
+    """'EPSG:32616 (WGS 84 / UTM zone 16N)', the CRS's name, or 'no CRS'."""
+    if srs is None:
+        return "no CRS"
+    auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
+    name = srs.GetName() or "unnamed CRS"
+    return f"{auth}:{code} ({name})" if auth and code else name
 
 
 def check_bands(info: RasterInfo, bands: list[int] | None, default_all: bool) -> list[int]:

@@ -16,11 +16,11 @@ import numpy as np
 from . import gdal_cache
 from .errors import Cancelled, InputError
 from .methods import get_method, method_names
-from .methods.base import SceneInfo
+from .methods.base import SceneInfo, adapt_seconds
 from .raster_io import DTYPE_RANGES
 from .scene import Scene, Window
 from .sensors import preset_for_bands
-from .tiling import BlendAssembler, tile_windows
+from .tiling import TILE_SIZE_RANGE, BlendAssembler, tile_windows
 from .version import plugin_version
 from .writer import OutputRaster, check_compression, default_nodata
 
@@ -74,8 +74,11 @@ def _check_request(req: FusionRequest) -> None:
     if req.method not in method_names(req.task):
         raise InputError(f"'{req.method}' is not a {req.task} method. Choose one of: "
                          f"{', '.join(method_names(req.task))}.")
-    if req.tile_size < 64:
-        raise InputError("The tile size must be at least 64 pixels.")
+    lo, hi = TILE_SIZE_RANGE
+    if not lo <= req.tile_size <= hi:
+        raise InputError(f"The tile size must be from {lo} to {hi} pixels, not {req.tile_size}.")
+    if "adapt_seconds" in req.method_options:
+        adapt_seconds(req.method_options, 0.0)      # a bad budget fails before the inputs are read
     if req.overlap < 0 or req.overlap > req.tile_size // 2:
         raise InputError("The tile overlap must be between 0 and half the tile size.")
     if req.output_dtype is not None and req.output_dtype not in DTYPE_RANGES:

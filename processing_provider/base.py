@@ -33,6 +33,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.methods import method_label, method_names
+from ..core.tiling import TILE_SIZE_RANGE
 from ..core.sensors import SENSORS
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -161,12 +162,13 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         self.addParameter(_advanced(QgsProcessingParameterEnum(
             self.SENSOR, self.tr("Sensor preset"), options=[SENSORS[s].label for s in sensors],
             allowMultiple=False, defaultValue=sensors.index("generic") if "generic" in sensors else 0)))
+        lo, hi = TILE_SIZE_RANGE
         self.addParameter(_advanced(QgsProcessingParameterNumber(
-            self.TILE_SIZE, self.tr("Tile size (output pixels)"), QgsProcessingParameterNumber.Integer,
-            defaultValue=1024, minValue=64)))
+            self.TILE_SIZE, self.tr("Tile size (output pixels, {0} to {1})").format(lo, hi),
+            QgsProcessingParameterNumber.Integer, defaultValue=1024, minValue=lo, maxValue=hi)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
-            self.OVERLAP, self.tr("Tile overlap (pixels blended between tiles)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=32, minValue=0)))
+            self.OVERLAP, self.tr("Tile overlap (pixels blended between tiles, 0 to half the tile size)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=32, minValue=0, maxValue=hi // 2)))
         self.addParameter(_advanced(QgsProcessingParameterEnum(
             self.OUTPUT_TYPE, self.tr("Output data type"), options=[self.tr(t[1]) for t in OUTPUT_TYPES],
             allowMultiple=False, defaultValue=0)))
@@ -324,8 +326,32 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             return None
         return value
 
+    def number_problem(self, parameters, context) -> Optional[str]:
+        """A sentence naming the allowed range of a number parameter given a value outside it (or NaN),
+        which QGIS would only call an 'incorrect parameter value'."""
+        for param in self.parameterDefinitions():
+            if not isinstance(param, QgsProcessingParameterNumber) or parameters.get(param.name()) in (None, ""):
+                continue
+            raw = parameters[param.name()]
+            if isinstance(raw, QgsProperty) and raw.propertyType() != QgsProperty.StaticProperty:
+                continue
+            try:
+                value = float(raw.staticValue() if isinstance(raw, QgsProperty) else raw)
+            except (TypeError, ValueError):
+                return self.tr("{0} ({1}) must be a number, not '{2}'.").format(
+                    param.name(), param.description(), _describe_value(raw))
+            lo, hi = param.minimum(), param.maximum()
+            if not (lo <= value <= hi):          # also NaN
+                return self.tr("{0} ({1}) must be from {2:g} to {3:g}, not {4}.").format(
+                    param.name(), param.description(), lo, hi, _describe_value(raw))
+        return None
+
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
-        """Plain-language checks before the run (missing/unreadable inputs, unwritable output)."""
+        """Plain-language checks before the run (missing/unreadable inputs, unwritable output, numbers
+        out of range)."""
+        problem = self.number_problem(parameters, context)
+        if problem:
+            return False, problem
         for name, label in ((self.HR, self.HR_LABEL), (self.LR, self.LR_LABEL)):
             problem = self.raster_problem(parameters, name, label, context)
             if problem:

@@ -21,6 +21,27 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import InputError
+
+
+ADAPT_SECONDS_RANGE = (1.0, 36000.0)     # scene adaptation budget: 1 s to 10 h
+
+
+def adapt_seconds(options: dict, default: float) -> float:
+    """The ``adapt_seconds`` option (default when unset), refused unless a number within ADAPT_SECONDS_RANGE:
+    NaN or infinity would otherwise slip through every comparison and give an adaptation of 0 steps."""
+    value = options.get("adapt_seconds")
+    if value is None or value == "":
+        return float(default)
+    lo, hi = ADAPT_SECONDS_RANGE
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not (lo <= seconds <= hi):          # False for NaN
+        raise InputError(f"The adaptation time must be a number of seconds from {lo:g} to {hi:g}, not {value!r}.")
+    return seconds
+
 
 @dataclass
 class SceneInfo:

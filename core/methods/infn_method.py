@@ -41,7 +41,7 @@ from ..errors import InputError
 from ..models import weights as W
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
-from .base import FusionMethod, SceneInfo, Tile
+from .base import FusionMethod, SceneInfo, Tile, adapt_seconds
 
 
 ENGINE = "infn"
@@ -113,7 +113,7 @@ class INFN(FusionMethod):
             path = os.path.expanduser(str(path))
             if not os.path.isfile(path):
                 raise InputError(f"The INFN weights file '{path}' does not exist.")
-            man = W.read_manifest(path)
+            _data, man = W.verify_weights(path, ENGINE)     # a corrupted file is reported as such, first
             if _layout(man) != layout and not adapt:
                 raise InputError(
                     f"The INFN weights '{os.path.basename(path)}' are for a {_layout(man)[0]}-band HSI with a "
@@ -285,7 +285,7 @@ class INFN(FusionMethod):
             A.fit_detail_path(model, pairs, est["weights"].astype(np.float32), est["offsets"].astype(np.float32),
                               self.device)
             notes.append("linear detail path: estimated response + least-squares injection (closed form)")
-        settings = A.AdaptSettings(seconds=float(opts.get("adapt_seconds") or DEFAULT_ADAPT_SECONDS),
+        settings = A.AdaptSettings(seconds=adapt_seconds(opts, DEFAULT_ADAPT_SECONDS),
                                    steps=int(opts["adapt_steps"]) if opts.get("adapt_steps") else None, seed=seed)
         self._info(f"INFN: adapting {'the' if fits else 'new band layers of the'} model to this scene "
                    f"({len(used)} HSI bands, {scene.hr_bands} MSI bands, ratio {r}; "

@@ -55,7 +55,7 @@ from ..models.panadapter import PanAdapter, PanAdapterConfig, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
-from .base import FusionMethod, SceneInfo, Tile
+from .base import FusionMethod, SceneInfo, Tile, adapt_seconds
 
 
 HALO = 32
@@ -445,7 +445,7 @@ class PanAdapterMethod(FusionMethod):
             self.base_method = get_method(base_name)
             self.base_method.prepare(samples, scene)
         if adapt:
-            seconds = float(opts.get("adapt_seconds") or ADAPT_SECONDS)
+            seconds = adapt_seconds(opts, ADAPT_SECONDS)
             pairs = scene_pairs(samples, scene, self.scale, self.gain, base_name)
             if not pairs:
                 raise InputError("PanAdapter cannot adapt: the scene is too small for a reduced-resolution pair.")

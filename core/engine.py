@@ -129,6 +129,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
                   work_dir=os.path.dirname(os.path.abspath(req.output_path)))
     for w in scene.pairing.warnings:
         log("Warning: " + w)
+    for note in scene.alpha_notes():
+        log(note)
     method = get_method(req.method)
     info = build_scene_info(req, scene)
     log(f"{method.label}: ratio {scene.ratio}, output {scene.width} x {scene.height} pixels, "
@@ -308,14 +310,15 @@ def input_value_warnings(scene: Scene) -> list[str]:
         flat = [(b, lo) for i, (b, (lo, hi)) in enumerate(zip(bands, rng)) if lo == hi and i not in skip]
         if not flat:
             continue
-        which = "" if len(bands) == 1 else " band(s) " + ", ".join(str(b) for b, _ in flat)
+        plural = len(flat) > 1
+        which = "" if len(bands) == 1 else (" bands " if plural else " band ") + ", ".join(str(b) for b, _ in flat)
         values = sorted({v for _, v in flat})
         if values == [0.0]:
-            what = "holds only zeros"
+            what = ("hold" if plural else "holds") + " only zeros"
         else:
-            what = "is constant (" + ", ".join(f"{v:g}" for v in values) + ")"
+            what = ("are" if plural else "is") + " constant (" + ", ".join(f"{v:g}" for v in values) + ")"
         consequence = ("there is no detail to inject" if role == scene.hr_role
-                       else "the output copies that constant plus the detail")
-        out.append(f"The {role}{which} {what} over its valid pixels: {consequence}. Check that you picked the "
+                       else "the output carries only the detail, with no information of its own")
+        out.append(f"The {role}{which} {what} over the valid pixels: {consequence}. Check that you picked the "
                    "right file and band.")
     return out

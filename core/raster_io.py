@@ -120,6 +120,21 @@ def check_bands(info: RasterInfo, bands: list[int] | None, default_all: bool) ->
     return list(bands)
 
 
+def alpha_read_as_data(ds: gdal.Dataset, bands) -> bool:
+    """Whether one of ``bands`` is tagged alpha: then it is data being fused, not a mask.  GDAL tags the 4th
+    band of any 4-band 8-bit GeoTIFF as alpha by default (so a B, G, R, NIR image would lose every pixel
+    where the NIR is 0)."""
+    return any(ds.GetRasterBand(int(b)).GetColorInterpretation() == gdal.GCI_AlphaBand for b in bands)
+
+
+def mask_flags(ds: gdal.Dataset, band: int, bands) -> int:
+    """GDAL's mask flags of ``band`` when ``bands`` are read together (alpha read as data counts as no mask)."""
+    flags = ds.GetRasterBand(int(band)).GetMaskFlags()
+    if flags & gdal.GMF_ALPHA and alpha_read_as_data(ds, bands):
+        return gdal.GMF_ALL_VALID
+    return flags
+
+
 def read_window(ds: gdal.Dataset, bands: list[int], xoff: int, yoff: int, xsize: int, ysize: int,
                 mask_bands=None) -> tuple[np.ndarray, np.ndarray]:
     """Read bands as float32 (b, h, w) and a validity mask (h, w) from GDAL's mask bands
@@ -145,7 +160,7 @@ def _read_window(ds, bands, xoff, yoff, xsize, ysize, mask_bands):
         band = ds.GetRasterBand(b)
         if mask_bands is not None and b not in mask_bands:
             continue
-        flags = band.GetMaskFlags()
+        flags = mask_flags(ds, b, bands)
         if flags == gdal.GMF_NODATA and band.DataType != gdal.GDT_Float64:
             # Same test as GDAL's nodata mask, without reading the band a second time (the values of any
             # type but float64 are exact in float32).

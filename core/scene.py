@@ -17,7 +17,7 @@ from .errors import InputError
 from .filters import upsample
 from .grid import GridPairing, pair_grids
 from .methods.base import Tile
-from .raster_io import RasterInfo, check_bands, describe, open_raster, read_window
+from .raster_io import RasterInfo, alpha_read_as_data, check_bands, describe, mask_flags, open_raster, read_window
 
 LR_MARGIN = 12          # LR pixels read beyond what a tile covers (interpolator support)
 # Scene statistics come from at most ~1 megapixel: scenes up to SAMPLE_WHOLE_MAX output pixels are prepared
@@ -86,15 +86,24 @@ class Scene:
         """Whether any input band declares nodata, a mask or alpha, or an undeclared NaN was found (so the
         output needs nodata)."""
         return self.undeclared_nonfinite > 0 or any(
-            ds.GetRasterBand(b).GetMaskFlags() != gdal.GMF_ALL_VALID
+            mask_flags(ds, b, bands) != gdal.GMF_ALL_VALID
             for ds, bands in ((self.hr_ds, self.hr_bands), (self.lr_ds, self.lr_bands)) for b in bands)
+
+    def alpha_notes(self) -> list[str]:
+        """Notes for inputs whose band tagged alpha is among the bands fused (read as data, not as a mask)."""
+        return [f"The {role} band {b} is tagged alpha (GDAL does so for the 4th band of 4-band 8-bit GeoTIFFs); "
+                "it is fused as a data band, not used as a mask. To use it as a mask, leave it out of the bands."
+                for role, ds, bands in ((self.hr_role, self.hr_ds, self.hr_bands),
+                                        (self.lr_role, self.lr_ds, self.lr_bands))
+                if alpha_read_as_data(ds, bands)
+                for b in bands if ds.GetRasterBand(b).GetColorInterpretation() == gdal.GCI_AlphaBand]
 
     def _undeclared_float_bands(self) -> list[tuple[gdal.Dataset, list[int]]]:
         """(dataset, its float bands that declare no nodata, mask or alpha) for the two inputs."""
         out = []
         for ds, bands in ((self.hr_ds, self.hr_bands), (self.lr_ds, self.lr_bands)):
             picked = [b for b in bands if ds.GetRasterBand(b).DataType in (gdal.GDT_Float32, gdal.GDT_Float64)
-                      and ds.GetRasterBand(b).GetMaskFlags() == gdal.GMF_ALL_VALID]
+                      and mask_flags(ds, b, bands) == gdal.GMF_ALL_VALID]
             if picked:
                 out.append((ds, picked))
         return out

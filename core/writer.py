@@ -65,6 +65,8 @@ class OutputRaster:
         opts = CREATION_OPTIONS + COMPRESSIONS[compression]
         if compression != "none":
             opts.append("PREDICTOR=3" if dtype.startswith("float") else "PREDICTOR=2")
+        if dtype == "uint8":
+            opts.append("PHOTOMETRIC=MINISBLACK")   # else GDAL makes 3/4 bands RGB(A): a NIR 4th band would be alpha
         try:
             self.ds = drv.Create(self.tmp_path, width, height, bands, GDAL_TYPES[dtype], options=opts)
         except RuntimeError as exc:

@@ -422,7 +422,8 @@ class PanAdapterMethod(FusionMethod):
         self.stage = int(opts.get("stage") or 2)
         self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
         lr_vals = [t.lr[:, t.valid[t.phase[0]::scene.ratio, t.phase[1]::scene.ratio][:t.lr.shape[1], :t.lr.shape[2]]]
-                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio else t.lr.reshape(t.lr.shape[0], -1)
+                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio and t.valid.shape[1] >= t.lr.shape[2] * scene.ratio
+                   else t.lr.reshape(t.lr.shape[0], -1)      # a PAN narrower than the MS block: all LR pixels
                    for t in samples]
         self.gain = scene_gain(np.concatenate([v.reshape(-1) for v in lr_vals]).astype(np.float32) / self.scale)
 

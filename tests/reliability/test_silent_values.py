@@ -326,3 +326,13 @@ def test_infn_reports_corrupted_weights_before_their_band_layout(tmp_path):
                       options={"weights": path, "device": "cpu"})
     with pytest.raises(InputError, match="corrupted"):           # before: "are for a 31-band HSI ..."
         get_method("infn").prepare([], scene)
+
+
+def test_panadapter_runs_on_a_pan_narrower_than_the_ms(tmp_path):
+    """Found while testing: the scene-gain sample checked only the height of the PAN against the MS block."""
+    pan = str(tmp_path / "pan.tif")
+    gdal.Translate(pan, L8_PAN, srcWin=[0, 0, 100, 257])
+    out = str(tmp_path / "o.tif")
+    run_fusion(FusionRequest("pansharpen", pan, L8_MS, out, method="panadapter", device="cpu"))
+    o = gdal.Open(out).ReadAsArray()
+    assert o.shape == (4, 255, 99) and o.min() > 0

@@ -159,12 +159,15 @@ def test_byte_output_of_uint16_is_rescaled_by_the_bit_depth(tmp_path):
 def test_byte_output_of_a_sensor_preset_uses_its_bit_depth(tmp_path):
     from core.sensors import SENSORS
     name = next(n for n, s in SENSORS.items() if n != "generic" and s.bit_depth == 11 and len(s.gnyq_ms) in (1, 4))
+    pan = _copy(L8_PAN, tmp_path / "pan.tif", edit=lambda a: np.rint(a / 16))      # 11-bit data in uint16
+    ms = _copy(L8_MS, tmp_path / "ms.tif", edit=lambda a: np.rint(a / 16))
     wide = str(tmp_path / "f.tif")
     byte = str(tmp_path / "b.tif")
-    run_fusion(FusionRequest("pansharpen", L8_PAN, L8_MS, wide, method="exp", sensor=name, output_dtype="float32"))
-    run_fusion(FusionRequest("pansharpen", L8_PAN, L8_MS, byte, method="exp", sensor=name, output_dtype="uint8"))
+    run_fusion(FusionRequest("pansharpen", pan, ms, wide, method="exp", sensor=name, output_dtype="float32"))
+    run_fusion(FusionRequest("pansharpen", pan, ms, byte, method="exp", sensor=name, output_dtype="uint8"))
     w = gdal.Open(wide).ReadAsArray().astype(np.float64)
     b = gdal.Open(byte).ReadAsArray().astype(np.float64)
+    assert w.max() < 2047 and (w > 255).mean() > 0.9
     assert np.abs(b - np.clip(np.rint(w * 255 / 2047), 0, 255)).max() <= 1
 
 

@@ -166,9 +166,12 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     if factor != 1.0:
         log(f"The {scene.lr_role} values (up to {2 ** info_bits(scene, info) - 1:g}) are rescaled to 0-255 for the "
             f"Byte output (multiplied by {factor:.6g}).")
-    if (not scene.has_masks() and not scene.samples_cover_scene and not out_dtype.startswith("float")
-            and scene._undeclared_float_bands()):
-        scene.scan_undeclared_nonfinite()           # the samples may have missed NaN elsewhere
+    # The samples of a large scene may miss NaN elsewhere: a float output then writes NaN wherever an input
+    # pixel turns out invalid (declared at the end); an integer output needs to know before it starts.
+    unsure = not scene.has_masks() and not scene.samples_cover_scene and bool(scene._undeclared_float_bands())
+    if unsure and not out_dtype.startswith("float"):
+        scene.scan_undeclared_nonfinite()
+        unsure = False
     if scene.undeclared_nonfinite:
         warn(f"The inputs hold NaN (not-a-number) pixels without declaring nodata: they are treated as nodata "
              "and written as nodata.")
@@ -179,6 +182,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
                        scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog,
                        compression=req.compression, mask=mask, value_factor=factor)
+    out.nan_if_invalid = unsure and nodata is None
     try:
         # Methods whose halo covers their whole receptive field give the same pixels on any tiling: no blend
         # overlap (each 256 x 256 output block is then written once, not twice, which matters for many bands).
@@ -201,6 +205,9 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
             progress(pre + (99.0 - pre) * (i + 1) / len(windows))
         if n_valid == 0:
             raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")
+        if out.wrote_invalid:
+            warn("The inputs hold NaN (not-a-number) pixels without declaring nodata: they are treated as nodata "
+                 "and written as nodata.")
         lr = scene.lr_info
         pick = [b - 1 for b in scene.lr_bands]
         out.describe_bands([lr.descriptions[i] for i in pick], [lr.band_metadata[i] for i in pick],

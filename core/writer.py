@@ -78,6 +78,10 @@ class OutputRaster:
             for b in range(bands):
                 self.ds.GetRasterBand(b + 1).SetNoDataValue(nodata)
         self.value_factor = float(value_factor)
+        # Set by the engine when invalid pixels may show up unannounced (undeclared NaN in a large float input):
+        # they are written as NaN and NaN is declared as nodata at the end if any was written.
+        self.nan_if_invalid = False
+        self.wrote_invalid = False
         self.mask = None
         if mask:
             previous = gdal.GetConfigOption("GDAL_TIFF_INTERNAL_MASK")
@@ -105,6 +109,9 @@ class OutputRaster:
             out[missing] = self.nodata
         elif self.mask is not None:
             out[:, ~valid] = 0              # masked out; a plain value rather than an invented one
+        elif self.nan_if_invalid and not valid.all():
+            out[:, ~valid] = np.nan
+            self.wrote_invalid = True
         # All bands in one call: GDAL then fills each (pixel-interleaved) block once; band by band it would
         # revisit every block once per band.  GDAL converts the integral float values to the output type.
         self.ds.WriteArray(out, int(x0), int(y0))
@@ -135,6 +142,9 @@ class OutputRaster:
                              for k, v in items.items()})
 
     def commit(self) -> None:
+        if self.wrote_invalid:
+            for b in range(self.ds.RasterCount):
+                self.ds.GetRasterBand(b + 1).SetNoDataValue(float("nan"))
         self.ds.FlushCache()
         self.mask = None
         self.ds = None

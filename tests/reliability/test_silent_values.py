@@ -339,3 +339,22 @@ def test_panadapter_runs_on_a_pan_narrower_than_the_ms(tmp_path):
     run_fusion(FusionRequest("pansharpen", pan, L8_MS, out, method="panadapter", device="cpu"))
     o = gdal.Open(out).ReadAsArray()
     assert o.shape == (4, 255, 99) and o.min() > 0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "uint16"])
+def test_undeclared_nan_missed_by_the_samples_is_still_nodata(nan_pair, monkeypatch, dtype):
+    """A large scene is prepared on sample blocks that may miss the NaN: a float output writes NaN where it
+    finds them (declared at the end), an integer output scans the float inputs first."""
+    import core.scene as scene_mod
+    monkeypatch.setattr(scene_mod, "SAMPLE_WHOLE_MAX", 1000)
+    monkeypatch.setattr(scene_mod, "SAMPLE_BLOCK", 16)           # blocks at rows/cols 0, 79, 158, 239
+    d, pan, ms = nan_pair
+    out = str(d / f"sampled_{dtype}.tif")
+    res = run_fusion(FusionRequest("pansharpen", pan, ms, out, method="gsa", output_dtype=dtype, tile_size=64))
+    assert any("NaN" in w for w in res.warnings)
+    ds = gdal.Open(out)
+    band = ds.GetRasterBand(1)
+    m = band.GetMaskBand().ReadAsArray()
+    assert (m[99:139, 99:139] == 0).all() and (m[200:, :100] == 255).all()
+    if dtype == "float32":
+        assert np.isnan(band.GetNoDataValue())

@@ -17,6 +17,7 @@ from . import gdal_cache
 from .errors import Cancelled, InputError
 from .methods import get_method, method_names
 from .methods.base import SceneInfo, adapt_seconds
+from .output_values import NAN_WARNING, data_bit_depth, input_value_warnings, output_nodata, output_value_factor
 from .raster_io import DTYPE_RANGES
 from .scene import Scene, Window
 from .sensors import preset_for_bands
@@ -164,7 +165,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     out_dtype = req.output_dtype or scene.lr_info.dtype
     factor = output_value_factor(scene, info, out_dtype)
     if factor != 1.0:
-        log(f"The {scene.lr_role} values (up to {2 ** info_bits(scene, info) - 1:g}) are rescaled to 0-255 for the "
+        log(f"The {scene.lr_role} values (up to {2 ** data_bit_depth(scene, info) - 1:g}) are rescaled to 0-255 for the "
             f"Byte output (multiplied by {factor:.6g}).")
     # The samples of a large scene may miss NaN elsewhere: a float output then writes NaN wherever an input
     # pixel turns out invalid (declared at the end); an integer output needs to know before it starts.
@@ -173,9 +174,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
         scene.scan_undeclared_nonfinite()
         unsure = False
     if scene.undeclared_nonfinite:
-        warn(f"The inputs hold NaN (not-a-number) pixels without declaring nodata: they are treated as nodata "
-             "and written as nodata.")
-    nodata, mask = _output_nodata(scene, out_dtype)
+        warn(NAN_WARNING)
+    nodata, mask = output_nodata(scene, out_dtype)
     skip = method.nodata_bands()                    # bands the method did not fuse
     if skip and nodata is None:
         nodata, mask = default_nodata(out_dtype), False
@@ -206,8 +206,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
         if n_valid == 0:
             raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")
         if out.wrote_invalid:
-            warn("The inputs hold NaN (not-a-number) pixels without declaring nodata: they are treated as nodata "
-                 "and written as nodata.")
+            warn(NAN_WARNING)
         lr = scene.lr_info
         pick = [b - 1 for b in scene.lr_bands]
         out.describe_bands([lr.descriptions[i] for i in pick], [lr.band_metadata[i] for i in pick],
@@ -256,76 +255,3 @@ def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelF
                 return
             win, tile, fut = pending.popleft()
             yield win, tile, fut.result()
-
-
-def _output_nodata(scene: Scene, dtype: str) -> tuple[float | None, bool]:
-    """(nodata value, use a mask band) of the output.  A nodata value only where an input declares one that
-    fits the output type; inputs whose invalid pixels come from masks, alpha, NaN or a value the type cannot
-    hold get NaN in a float output and an internal mask band in an integer one (so no valid value, such as a
-    real 0 in 8-bit data, is reserved).  (None, False) when every input pixel is valid."""
-    if not scene.has_masks():
-        return None, False
-    lo, hi = DTYPE_RANGES[dtype]
-    declared = [scene.lr_info.nodata[b - 1] for b in scene.lr_bands] + \
-               [scene.hr_info.nodata[b - 1] for b in scene.hr_bands]
-    for nd in declared:
-        if nd is None:
-            continue
-        if np.isnan(nd):
-            if dtype.startswith("float"):
-                return float(nd), False
-        elif lo <= nd <= hi:
-            return float(nd), False
-    if dtype.startswith("float"):
-        return float("nan"), False
-    return None, True
-
-
-def info_bits(scene: Scene, info: SceneInfo) -> int:
-    """Radiometric depth of the LR data: the sensor preset's, else the smallest depth >= 8 bits holding the
-    sampled maximum."""
-    if info.sensor != "generic" and info.bit_depth:
-        return int(info.bit_depth)
-    top = max(float(scene.lr_range[:, 1].max()), 1.0)
-    return max(8, int(np.ceil(np.log2(top + 1))))
-
-
-def output_value_factor(scene: Scene, info: SceneInfo, out_dtype: str) -> float:
-    """Factor applied to the values written: a Byte output of deeper integer data is rescaled by the data's
-    bit depth (otherwise nearly every pixel clips to 255); float data that does not fit 0-255 is refused."""
-    lr_dtype = scene.lr_info.dtype
-    if out_dtype != "uint8" or lr_dtype == "uint8":
-        return 1.0
-    lo, hi = float(scene.lr_range[:, 0].min()), float(scene.lr_range[:, 1].max())
-    if lr_dtype.startswith("float"):
-        if lo < 0 or hi > 255:
-            raise InputError(f"The {scene.lr_role} holds floating-point values from {lo:g} to {hi:g}, which do "
-                             "not fit a Byte output (0-255) and have no bit depth to rescale by. Choose the "
-                             "output type Float32 (or UInt16), or rescale the input to 0-255 first.")
-        return 1.0
-    bits = info_bits(scene, info)
-    return 1.0 if bits <= 8 else 255.0 / (2 ** bits - 1)
-
-
-def input_value_warnings(scene: Scene) -> list[str]:
-    """Warnings for inputs that cannot be sharpened meaningfully: all zero or constant over the sampled valid
-    pixels (an empty or saturated image, or the wrong band)."""
-    out = []
-    for role, rng, bands in ((scene.hr_role, scene.hr_range, scene.hr_bands),
-                             (scene.lr_role, scene.lr_range, scene.lr_bands)):
-        skip = set(scene.lr_bad) if role == scene.lr_role else set()      # bad bands hold 0 by design
-        flat = [(b, lo) for i, (b, (lo, hi)) in enumerate(zip(bands, rng)) if lo == hi and i not in skip]
-        if not flat:
-            continue
-        plural = len(flat) > 1
-        which = "" if len(bands) == 1 else (" bands " if plural else " band ") + ", ".join(str(b) for b, _ in flat)
-        values = sorted({v for _, v in flat})
-        if values == [0.0]:
-            what = ("hold" if plural else "holds") + " only zeros"
-        else:
-            what = ("are" if plural else "is") + " constant (" + ", ".join(f"{v:g}" for v in values) + ")"
-        consequence = ("there is no detail to inject" if role == scene.hr_role
-                       else "the output carries only the detail, with no information of its own")
-        out.append(f"The {role}{which} {what} over the valid pixels: {consequence}. Check that you picked the "
-                   "right file and band.")
-    return out

@@ -41,15 +41,15 @@ def _strip_degrade(ds, bands, gains, r, row_phase, col_phase, n_rows, n_cols, ou
                    is_cancelled, progress, p_lo, p_hi):
     """Filter+decimate ``ds`` so that output pixel (i, j) is input pixel (row_phase + r*i, col_phase + r*j)."""
     height, width = ds.RasterYSize, ds.RasterXSize
-    KERNEL_RADIUS = mtf_radius(r)  # noqa: N806 (MTF kernel reach)
-    c0 = max(0, col_phase - KERNEL_RADIUS)
-    c1 = min(width, col_phase + r * (n_cols - 1) + KERNEL_RADIUS + 1)
+    reach = mtf_radius(r)          # MTF kernel half-width: input pixels read around each kept one
+    c0 = max(0, col_phase - reach)
+    c1 = min(width, col_phase + r * (n_cols - 1) + reach + 1)
     for i0 in range(0, n_rows, STRIP_ROWS):
         if is_cancelled():
             raise Cancelled("Cancelled by the user; no output was written.")
         i1 = min(n_rows, i0 + STRIP_ROWS)
-        y0 = max(0, row_phase + r * i0 - KERNEL_RADIUS)
-        y1 = min(height, row_phase + r * (i1 - 1) + KERNEL_RADIUS + 1)
+        y0 = max(0, row_phase + r * i0 - reach)
+        y1 = min(height, row_phase + r * (i1 - 1) + reach + 1)
         data, valid = read_window(ds, bands, c0, y0, c1 - c0, y1 - y0)
         phase = (row_phase + r * i0 - y0, col_phase - c0)
         low = mtf_filter_decimate(data, gains, r, phase)[:, :i1 - i0, :n_cols]

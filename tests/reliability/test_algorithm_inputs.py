@@ -1,7 +1,6 @@
 """Issue 18, "also": what the Processing algorithm accepts and how it words a refusal (GDAL virtual paths,
 number ranges, damaged files)."""
 import os
-import shutil
 import zipfile
 
 import numpy as np

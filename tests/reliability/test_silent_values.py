@@ -5,7 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from core import filters
 from core.engine import FusionRequest, run_fusion

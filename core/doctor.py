@@ -19,7 +19,7 @@ from osgeo import gdal, osr
 
 from .errors import InputError
 from .methods.registry import find_spec
-from .raster_io import RasterInfo, check_bands, describe, open_raster
+from .raster_io import RasterInfo, check_bands, describe, mask_flags, open_raster
 from .i18n import N_
 from .scipy_check import SCIPY_INSTALL, SCIPY_REASON, scipy_problem
 from .sensors import get_sensor, preset_for_bands
@@ -492,7 +492,7 @@ def _sample(ds: gdal.Dataset, band: int, mask: bool = False) -> np.ndarray:
 
 def _check_nodata(report: DoctorReport, ds: gdal.Dataset, info: RasterInfo, bands: list[int]) -> None:
     declared = [info.nodata[b - 1] for b in bands if info.nodata[b - 1] is not None]
-    masked = any(ds.GetRasterBand(b).GetMaskFlags() != gdal.GMF_ALL_VALID for b in bands)
+    masked = any(mask_flags(ds, b, bands) != gdal.GMF_ALL_VALID for b in bands)
     zero = None
     valid = None
     for b in bands:

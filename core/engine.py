@@ -16,12 +16,13 @@ import numpy as np
 from . import gdal_cache
 from .errors import Cancelled, InputError
 from .methods import get_method, method_names
-from .methods.base import SceneInfo
+from .methods.base import SceneInfo, adapt_seconds
 from .output_guard import check_adapted_weights_writable, check_request_outputs
+from .output_values import NAN_WARNING, data_bit_depth, input_value_warnings, output_nodata, output_value_factor
 from .raster_io import DTYPE_RANGES
 from .scene import Scene, Window
 from .sensors import preset_for_bands
-from .tiling import BlendAssembler, tile_windows
+from .tiling import TILE_SIZE_RANGE, BlendAssembler, tile_windows
 from .version import plugin_version
 from .writer import OutputRaster, check_compression, default_nodata, remove_stale_parts
 
@@ -75,8 +76,11 @@ def _check_request(req: FusionRequest) -> None:
     if req.method not in method_names(req.task):
         raise InputError(f"'{req.method}' is not a {req.task} method. Choose one of: "
                          f"{', '.join(method_names(req.task))}.")
-    if req.tile_size < 64:
-        raise InputError("The tile size must be at least 64 pixels.")
+    lo, hi = TILE_SIZE_RANGE
+    if not lo <= req.tile_size <= hi:
+        raise InputError(f"The tile size must be from {lo} to {hi} pixels, not {req.tile_size}.")
+    if "adapt_seconds" in req.method_options:
+        adapt_seconds(req.method_options, 0.0)      # a bad budget fails before the inputs are read
     if req.overlap < 0 or req.overlap > req.tile_size // 2:
         raise InputError("The tile overlap must be between 0 and half the tile size.")
     if req.output_dtype is not None and req.output_dtype not in DTYPE_RANGES:
@@ -129,10 +133,23 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     for w in scene.pairing.warnings:
         log("Warning: " + w)
     _check_disk_space(req, scene, log)
+    for note in scene.alpha_notes():
+        log(note)
     method = get_method(req.method)
     info = build_scene_info(req, scene)
     log(f"{method.label}: ratio {scene.ratio}, output {scene.width} x {scene.height} pixels, "
         f"{info.lr_bands} band(s), sensor preset '{req.sensor}'.")
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        log("Warning: " + message)
+
+    if scene.ratio > method.max_ratio:
+        warn(f"The resolution ratio is {scene.ratio}, but {method.label} is meant for ratios up to "
+             f"{method.max_ratio}: the {scene.hr_role} detail is then far finer than the {scene.lr_role} "
+             "pixels and the result may be unreliable. Check it against the input, or use a "
+             f"{scene.hr_role} closer to the {scene.lr_role} resolution.")
 
     halo = method.halo(scene.ratio)
     samples = scene.sample_windows()
@@ -141,6 +158,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
         log(f"{len(info.lr_bad_bands)} bad LR band(s) (flagged bad or mostly nodata) are written as nodata: "
             + ", ".join(str(scene.lr_bands[i]) for i in info.lr_bad_bands) + ".")
     scene.estimate_fill_values(samples)
+    for message in input_value_warnings(scene):
+        warn(message)
     pre = 100.0 * method.prepare_share(info)        # a long prepare (scene adaptation) reports its progress
     method.bind(lambda f: progress(pre * min(max(f, 0.0), 1.0)), is_cancelled, log)
     sample_tiles = []
@@ -152,17 +171,30 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     progress(pre)
 
     out_dtype = req.output_dtype or scene.lr_info.dtype
-    nodata = _output_nodata(scene, out_dtype)
+    factor = output_value_factor(scene, info, out_dtype)
+    if factor != 1.0:
+        log(f"The {scene.lr_role} values (up to {2 ** data_bit_depth(scene, info) - 1:g}) are rescaled to 0-255 for the "
+            f"Byte output (multiplied by {factor:.6g}).")
+    # The samples of a large scene may miss NaN elsewhere: a float output then writes NaN wherever an input
+    # pixel turns out invalid (declared at the end); an integer output needs to know before it starts.
+    unsure = not scene.has_masks() and not scene.samples_cover_scene and bool(scene._undeclared_float_bands())
+    if unsure and not out_dtype.startswith("float"):
+        scene.scan_undeclared_nonfinite()
+        unsure = False
+    if scene.undeclared_nonfinite:
+        warn(NAN_WARNING)
+    nodata, mask = output_nodata(scene, out_dtype)
     skip = method.nodata_bands()                    # bands the method did not fuse
     if skip and nodata is None:
-        nodata = default_nodata(out_dtype)
+        nodata, mask = default_nodata(out_dtype), False
     stale = remove_stale_parts(req.output_path)
     if stale:
         log(f"Removed {len(stale)} temporary file(s) an interrupted earlier run of this output left: "
             + ", ".join(os.path.basename(p) for p in stale) + ".")
     out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
                        scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog,
-                       compression=req.compression)
+                       compression=req.compression, mask=mask, value_factor=factor)
+    out.nan_if_invalid = unsure and nodata is None
     try:
         # Methods whose halo covers their whole receptive field give the same pixels on any tiling: no blend
         # overlap (each 256 x 256 output block is then written once, not twice, which matters for many bands).
@@ -185,6 +217,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
             progress(pre + (99.0 - pre) * (i + 1) / len(windows))
         if n_valid == 0:
             raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")
+        if out.wrote_invalid:
+            warn(NAN_WARNING)
         lr = scene.lr_info
         pick = [b - 1 for b in scene.lr_bands]
         out.describe_bands([lr.descriptions[i] for i in pick], [lr.band_metadata[i] for i in pick],
@@ -195,6 +229,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
             "hr_bands": scene.hr_bands, "lr_bands": scene.lr_bands, "sensor": req.sensor,
             "ratio": scene.ratio, "tile_size": req.tile_size, "overlap": overlap,
             "method_options": req.method_options, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **({"output_value_factor": factor} if factor != 1.0 else {}),
             **method.provenance(),
         })
         if is_cancelled():
@@ -207,7 +242,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     seconds = time.perf_counter() - t_start
     log(f"Wrote {req.output_path} in {seconds:.1f} s.")
     return FusionResult(req.output_path, scene.width, scene.height, info.lr_bands, req.method, seconds,
-                        list(scene.pairing.warnings) + list(method.warnings))
+                        list(scene.pairing.warnings) + warnings + list(method.warnings))
 
 
 def _check_disk_space(req: FusionRequest, scene: Scene, log: LogFn) -> None:
@@ -243,19 +278,3 @@ def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelF
                 return
             win, tile, fut = pending.popleft()
             yield win, tile, fut.result()
-
-
-def _output_nodata(scene: Scene, dtype: str) -> float | None:
-    """The LR nodata value when it fits the output type, else a type default; None when the inputs
-    declare no nodata or mask (then every output pixel is valid)."""
-    lr_nd = [scene.lr_info.nodata[b - 1] for b in scene.lr_bands]
-    hr_nd = [scene.hr_info.nodata[b - 1] for b in scene.hr_bands]
-    if not scene.has_masks():
-        return None
-    lo, hi = DTYPE_RANGES[dtype]
-    for nd in lr_nd + hr_nd:
-        if nd is not None and (np.isnan(nd) or lo <= nd <= hi):
-            if np.isnan(nd) and not dtype.startswith("float"):
-                continue
-            return float(nd)
-    return default_nodata(dtype)

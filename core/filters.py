@@ -24,6 +24,22 @@ from scipy import ndimage  # noqa: E402
 # ------------------------------------------------------------------------------------------------
 
 _SVD_REL_TOL = 1e-6      # separable terms are kept until the dropped singular values are below this
+_MIN_RADIUS = 20         # the toolbox's 41-tap kernels (genMTF, LPfilterGauss)
+_RADIUS_PER_RATIO = 2.5  # the spatial Gaussian's std is about 0.5-0.6 ratio: 2.5 ratio holds > 4 std
+
+
+def mtf_radius(ratio: int) -> int:
+    """Half-width of the MTF kernels for ``ratio``: the toolbox's 20 up to ratio 8, wider above.
+
+    With a fixed 41 taps the Gaussian is cut at about 1.3 std for ratio 32 and the kernel keeps only 75 % of
+    the mean (DC gain 0.75 instead of 1), which shifts the band means of every method that divides by or
+    regresses on the low-pass; the frequency design (gain at the MS Nyquist) is the same for any size.
+    """
+    return max(_MIN_RADIUS, int(np.ceil(_RADIUS_PER_RATIO * int(ratio))))
+
+
+def mtf_taps(ratio: int) -> int:
+    return 2 * mtf_radius(ratio) + 1
 
 
 def _float(img) -> np.ndarray:
@@ -46,13 +62,14 @@ def _fwind1_gaussian(alpha: float, n: int) -> np.ndarray:
     return h * w
 
 
-def mtf_alpha(gnyq: float, ratio: int, n: int = 41, minus_one: bool = True) -> float:
+def mtf_alpha(gnyq: float, ratio: int, n: int | None = None, minus_one: bool = True) -> float:
     """Std (in frequency samples) of the Gaussian frequency response with gain ``gnyq`` at the MS Nyquist.
 
     ``minus_one`` selects genMTF's (N-1)*fcut/2; LPfilterGauss uses N*fcut/2 (doc 1.1 pitfall a).
     """
     if not 0.0 < gnyq < 1.0:
         raise ValueError(f"MTF Nyquist gain must be in (0, 1), got {gnyq}")
+    n = mtf_taps(ratio) if n is None else n
     half = ((n - 1) if minus_one else n) / (2.0 * ratio)
     return float(np.sqrt(half ** 2 / (-2.0 * np.log(gnyq))))
 
@@ -64,9 +81,9 @@ def _kernel(gnyq: float, ratio: int, n: int, minus_one: bool) -> np.ndarray:
     return k
 
 
-def mtf_kernel(gnyq: float, ratio: int, n: int = 41) -> np.ndarray:
-    """The exact 2-D genMTF kernel (n x n, not renormalised; sum ~0.999)."""
-    return _kernel(float(gnyq), int(ratio), int(n), True).copy()
+def mtf_kernel(gnyq: float, ratio: int, n: int | None = None) -> np.ndarray:
+    """The exact 2-D genMTF kernel (n x n, default ``mtf_taps(ratio)``; not renormalised, sum ~0.999)."""
+    return _kernel(float(gnyq), int(ratio), int(mtf_taps(ratio) if n is None else n), True).copy()
 
 
 @lru_cache(maxsize=256)
@@ -104,14 +121,14 @@ def _filter_bands(img, gains, ratio: int, minus_one: bool) -> np.ndarray:
         g = np.ravel(gains)
         if g.size != 1:
             raise ValueError("one Nyquist gain expected for a 2-D image")
-        return _correlate_separable(img, _separable_terms(float(g[0]), int(ratio), 41, minus_one))
+        return _correlate_separable(img, _separable_terms(float(g[0]), int(ratio), mtf_taps(ratio), minus_one))
     lead = img.shape[:-2]
     flat = img.reshape((-1,) + img.shape[-2:])
     g = _band_gains(gains, flat.shape[0])
     out = np.empty_like(flat)
     for value in np.unique(g):            # bands sharing a gain are filtered together
         idx = np.flatnonzero(g == value)
-        out[idx] = _correlate_separable(flat[idx], _separable_terms(float(value), int(ratio), 41, minus_one))
+        out[idx] = _correlate_separable(flat[idx], _separable_terms(float(value), int(ratio), mtf_taps(ratio), minus_one))
     return out.reshape(lead + img.shape[-2:])
 
 
@@ -140,7 +157,7 @@ def mtf_filter_decimate(img, gnyq, ratio: int, phase=None) -> np.ndarray:
         return out.reshape(img.shape[:-2] + (hd, wd))
     for value in np.unique(g):
         idx = np.flatnonzero(g == value)
-        terms = _separable_terms(float(value), r, 41, True)
+        terms = _separable_terms(float(value), r, mtf_taps(r), True)
         rad = len(terms[0][0]) // 2
         padded = np.pad(flat[idx], ((0, 0), (rad, rad), (rad, rad)), mode="edge")
         for col, row in terms:
@@ -156,7 +173,8 @@ def mtf_filter_decimate(img, gnyq, ratio: int, phase=None) -> np.ndarray:
 
 
 def lp_gauss(img, ratio: int) -> np.ndarray:
-    """LPfilterGauss.m: the genMTF design with GNyq 0.3 and the N*fcut/2 alpha (doc 1.1 pitfall a)."""
+    """LPfilterGauss.m: the genMTF design with GNyq 0.3 and the N*fcut/2 alpha (doc 1.1 pitfall a);
+    N = mtf_taps(ratio) (41 up to ratio 8)."""
     return _filter_bands(img, 0.3, ratio, False)
 
 

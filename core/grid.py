@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from osgeo import gdal, osr
 
 from .errors import InputError
-from .raster_io import RasterInfo, describe
+from .raster_io import RasterInfo, crs_name, describe
 
 RATIO_TOLERANCE = 0.01      # relative: 2.004 counts as 2, 2.5 does not
 ALIGN_TOLERANCE = 1e-6      # HR pixels
@@ -43,6 +43,11 @@ class GridPairing:
 
 
 def _north_up(info: RasterInfo) -> None:
+    if not info.georeferenced:
+        raise InputError(f"The {info.role} raster has no georeferencing (no geotransform: its position on the "
+                         "ground is unknown), so it cannot be paired with the other image. Georeference it "
+                         "(Raster > Georeferencer, or gdal_edit -a_ullr / -a_srs) or use the georeferenced "
+                         "original.")
     gt = info.geotransform
     if gt[2] != 0 or gt[4] != 0:
         raise InputError(f"The {info.role} raster is rotated (its geotransform has rotation terms). "
@@ -74,7 +79,7 @@ def _warp_lr(lr_ds: gdal.Dataset, hr: RasterInfo, ratio: int) -> gdal.Dataset:
     nx = int((xmax - xmin) // res_x)
     ny = int((ymax - ymin) // res_y)
     if nx < 1 or ny < 1:
-        raise InputError("The PAN and MS rasters do not overlap.")
+        raise InputError(_disjoint_message(hr, lr_role=None))
     # The VRT lives in GDAL's memory file system only while it is opened: nothing is left on disk.
     path = f"/vsimem/dp_lr_warp_{uuid.uuid4().hex}.vrt"
     try:
@@ -88,6 +93,17 @@ def _warp_lr(lr_ds: gdal.Dataset, hr: RasterInfo, ratio: int) -> gdal.Dataset:
         gdal.Unlink(path)
 
 
+def _disjoint_message(hr: RasterInfo, lr_role, lr_crs=None, hr_role: str | None = None) -> str:
+    """No overlap after reprojection: usually one image has the wrong CRS assigned, so name both."""
+    hr_role = hr_role or hr.role
+    if lr_role is None:
+        return f"The {hr_role} and the other raster do not overlap."
+    return (f"The {hr_role} and {lr_role} rasters are in different coordinate reference systems (the {hr_role} in "
+            f"{crs_name(hr.crs)}, the {lr_role} in {crs_name(lr_crs)}) and do not overlap once the {lr_role} is "
+            f"reprojected. If they show the same place, one of them has the wrong CRS assigned (e.g. the wrong "
+            "UTM zone): assign the right one (Raster > Projections > Assign Projection).")
+
+
 def pair_grids(hr: RasterInfo, lr_ds: gdal.Dataset, lr: RasterInfo, hr_role: str = "PAN",
                lr_role: str = "MS") -> GridPairing:
     _north_up(hr)
@@ -98,6 +114,7 @@ def pair_grids(hr: RasterInfo, lr_ds: gdal.Dataset, lr: RasterInfo, hr_role: str
                          "system; assign the missing one (Raster > Projections > Assign Projection).")
 
     same_crs = _same_crs(hr.crs, lr.crs)
+    original_lr_crs = lr.crs
     if same_crs:
         rx = lr.geotransform[1] / hr.geotransform[1]
         ry = -lr.geotransform[5] / -hr.geotransform[5]
@@ -123,7 +140,12 @@ def pair_grids(hr: RasterInfo, lr_ds: gdal.Dataset, lr: RasterInfo, hr_role: str
         if not integer:
             warnings.append(f"The resolution ratio {rx:.3f} is not an integer; the {lr_role} was resampled "
                             f"(cubic) to exactly {ratio}x the {hr_role} pixel size before fusion.")
-        lr_ds = _warp_lr(lr_ds, hr, ratio)
+        try:
+            lr_ds = _warp_lr(lr_ds, hr, ratio)
+        except InputError:
+            if same_crs:
+                raise
+            raise InputError(_disjoint_message(hr, lr_role, lr.crs, hr_role)) from None
         lr = describe(lr_ds, lr.path, lr.role)
 
     hgt, lgt = hr.geotransform, lr.geotransform
@@ -140,6 +162,8 @@ def pair_grids(hr: RasterInfo, lr_ds: gdal.Dataset, lr: RasterInfo, hr_role: str
     y0 = max(0, math.floor(top + ALIGN_TOLERANCE) + 1)
     y1 = min(hr.height, math.ceil(bottom - ALIGN_TOLERANCE))
     if x1 <= x0 or y1 <= y0:
+        if not same_crs:
+            raise InputError(_disjoint_message(hr, lr_role, original_lr_crs))
         raise InputError(f"The {hr_role} and {lr_role} rasters do not overlap: their extents are "
                          "disjoint. Check that you picked the right pair of images.")
     if (x1 - x0) < 2 * ratio or (y1 - y0) < 2 * ratio:

@@ -666,7 +666,7 @@ def _khan(F, M, ratio, gnyq, block, valid) -> float:
     from . import filters
     src = _fill_invalid(F, valid)
     Ff = filters.mtf_filter(src, gnyq, int(ratio))
-    v = ~_dilate(~valid, 20) if valid is not None else None      # 41-tap kernel reach
+    v = ~_dilate(~valid, filters.mtf_radius(int(ratio))) if valid is not None else None   # MTF kernel reach
     H, W = F.shape[1:]
     hb, wb = (H // block) * block, (W // block) * block
     if hb == 0 or wb == 0:

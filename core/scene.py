@@ -17,7 +17,7 @@ from .errors import InputError
 from .filters import upsample
 from .grid import GridPairing, pair_grids
 from .methods.base import Tile
-from .raster_io import RasterInfo, check_bands, describe, open_raster, read_window
+from .raster_io import RasterInfo, alpha_read_as_data, check_bands, describe, mask_flags, open_raster, read_window
 
 LR_MARGIN = 12          # LR pixels read beyond what a tile covers (interpolator support)
 # Scene statistics come from at most ~1 megapixel: scenes up to SAMPLE_WHOLE_MAX output pixels are prepared
@@ -58,6 +58,12 @@ class Scene:
         self.lr_fill = np.zeros(len(self.lr_bands), np.float32)
         self.lr_bad: list[int] = []           # positions in lr_bands of bad bands (see find_bad_lr_bands)
         self._lr_mask_bands = None            # LR band numbers whose masks define validity (None = all)
+        # Filled by estimate_fill_values from the sampled valid pixels: per-band (min, max), and the count of
+        # non-finite (NaN / inf) pixels in float bands that declare no nodata, read as nodata all the same.
+        self.hr_range = np.zeros((len(self.hr_bands), 2))
+        self.lr_range = np.zeros((len(self.lr_bands), 2))
+        self.undeclared_nonfinite = 0
+        self.samples_cover_scene = False
 
     # --- geometry -------------------------------------------------------------------------------
     @property
@@ -77,9 +83,42 @@ class Scene:
         return self.hr_info.crs.ExportToWkt() if self.hr_info.crs is not None else ""
 
     def has_masks(self) -> bool:
-        """Whether any input band declares nodata, a mask or alpha (so the output needs nodata)."""
-        return any(ds.GetRasterBand(b).GetMaskFlags() != gdal.GMF_ALL_VALID
-                   for ds, bands in ((self.hr_ds, self.hr_bands), (self.lr_ds, self.lr_bands)) for b in bands)
+        """Whether any input band declares nodata, a mask or alpha, or an undeclared NaN was found (so the
+        output needs nodata)."""
+        return self.undeclared_nonfinite > 0 or any(
+            mask_flags(ds, b, bands) != gdal.GMF_ALL_VALID
+            for ds, bands in ((self.hr_ds, self.hr_bands), (self.lr_ds, self.lr_bands)) for b in bands)
+
+    def alpha_notes(self) -> list[str]:
+        """Notes for inputs whose band tagged alpha is among the bands fused (read as data, not as a mask)."""
+        return [f"The {role} band {b} is tagged alpha (GDAL does so for the 4th band of 4-band 8-bit GeoTIFFs); "
+                "it is fused as a data band, not used as a mask. To use it as a mask, leave it out of the bands."
+                for role, ds, bands in ((self.hr_role, self.hr_ds, self.hr_bands),
+                                        (self.lr_role, self.lr_ds, self.lr_bands))
+                if alpha_read_as_data(ds, bands)
+                for b in bands if ds.GetRasterBand(b).GetColorInterpretation() == gdal.GCI_AlphaBand]
+
+    def _undeclared_float_bands(self) -> list[tuple[gdal.Dataset, list[int]]]:
+        """(dataset, its float bands that declare no nodata, mask or alpha) for the two inputs."""
+        out = []
+        for ds, bands in ((self.hr_ds, self.hr_bands), (self.lr_ds, self.lr_bands)):
+            picked = [b for b in bands if ds.GetRasterBand(b).DataType in (gdal.GDT_Float32, gdal.GDT_Float64)
+                      and mask_flags(ds, b, bands) == gdal.GMF_ALL_VALID]
+            if picked:
+                out.append((ds, picked))
+        return out
+
+    def scan_undeclared_nonfinite(self, rows: int = 512) -> int:
+        """Count the NaN / inf pixels of the float input bands that declare no nodata over the whole rasters
+        (the samples of a large scene may miss them).  Only needed when they decide the output's nodata."""
+        count = 0
+        for ds, bands in self._undeclared_float_bands():
+            for y in range(0, ds.RasterYSize, rows):
+                h = min(rows, ds.RasterYSize - y)
+                _d, v = read_window(ds, bands, 0, y, ds.RasterXSize, h)
+                count += v.size - int(v.sum())
+        self.undeclared_nonfinite = max(self.undeclared_nonfinite, count)
+        return count
 
     # --- statistics -------------------------------------------------------------------------------
     def sample_windows(self) -> list[Window]:
@@ -123,19 +162,33 @@ class Scene:
     def estimate_fill_values(self, windows: list[Window]) -> None:
         """Scene means of the valid pixels, used to fill nodata before filtering (tile-independent)."""
         hr_sum = np.zeros(len(self.hr_bands)); lr_sum = np.zeros(len(self.lr_bands))
+        hr_range = np.tile([np.inf, -np.inf], (len(self.hr_bands), 1))
+        lr_range = np.tile([np.inf, -np.inf], (len(self.lr_bands), 1))
         n_hr = n_lr = 0
+        undeclared = {id(ds): bands for ds, bands in self._undeclared_float_bands()}
+        nonfinite = 0
         for w in windows:
             p = self.pairing
             hr, hv = read_window(self.hr_ds, self.hr_bands, p.x0 + w.x0, p.y0 + w.y0, w.width, w.height)
             hr_sum += hr[:, hv].sum(axis=1, dtype=np.float64); n_hr += int(hv.sum())
+            _update_range(hr_range, hr, hv)
             ly0, lx0, lh, lw = self._lr_block(p.y0 + w.y0, p.x0 + w.x0, w.height, w.width, margin=0)
             lr, lv = self._read_lr(lx0, ly0, lw, lh)
             lr_sum += lr[:, lv].sum(axis=1, dtype=np.float64); n_lr += int(lv.sum())
+            _update_range(lr_range, lr, lv)
+            for data, bands, picked in ((hr, self.hr_bands, undeclared.get(id(self.hr_ds), [])),
+                                        (lr, self.lr_bands, undeclared.get(id(self.lr_ds), []))):
+                for b in picked:
+                    nonfinite += int((~np.isfinite(data[bands.index(b)])).sum())
+        self.undeclared_nonfinite = nonfinite
+        self.samples_cover_scene = len(windows) == 1 and windows[0].height == self.height \
+            and windows[0].width == self.width
         if n_hr == 0 or n_lr == 0:
             which = self.hr_role if n_hr == 0 else self.lr_role
             raise InputError(f"The {which} raster holds only nodata where the two images overlap.")
         self.hr_fill = (hr_sum / n_hr).astype(np.float32)
         self.lr_fill = (lr_sum / n_lr).astype(np.float32)
+        self.hr_range, self.lr_range = hr_range, lr_range
 
     # --- tiles ------------------------------------------------------------------------------------
     def _lr_block(self, Y0: int, X0: int, h: int, w: int, margin: int = LR_MARGIN) -> tuple[int, int, int, int]:
@@ -173,6 +226,14 @@ class Scene:
                 slice(p.x0 + win.x0 - X0, p.x0 + win.x0 - X0 + win.width))
         return Tile(hr=hr, lr_up=lr_up.astype(np.float32, copy=False), lr=lr, valid=valid, ratio=r,
                     phase=((ar - Y0) % r, (ac - X0) % r), lr_origin=origin, core=core)
+
+
+def _update_range(rng: np.ndarray, data: np.ndarray, valid: np.ndarray) -> None:
+    """Widen the per-band (min, max) ``rng`` by the valid pixels of ``data``."""
+    if valid.any():
+        vals = data[:, valid]
+        np.minimum(rng[:, 0], vals.min(axis=1), out=rng[:, 0])
+        np.maximum(rng[:, 1], vals.max(axis=1), out=rng[:, 1])
 
 
 def _fill(data: np.ndarray, valid: np.ndarray, values: np.ndarray) -> None:

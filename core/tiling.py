@@ -13,6 +13,8 @@ from typing import Iterator
 
 import numpy as np
 
+TILE_SIZE_RANGE = (64, 16384)  # below 64 the halo dominates; a 16384-pixel tile of 4 bands takes 4 GB per array
+
 
 @dataclass(frozen=True)
 class TileWindow:

@@ -19,14 +19,13 @@ import numpy as np
 from osgeo import gdal
 
 from .errors import Cancelled, InputError
-from .filters import mtf_filter_decimate
+from .filters import mtf_filter_decimate, mtf_radius
 from .raster_io import read_window
 from .scene import Scene
 from .sensors import preset_for_bands
 from .writer import OutputRaster
 
 STRIP_ROWS = 128          # output rows per strip
-KERNEL_RADIUS = 20        # 41-tap MTF filters
 
 
 @dataclass
@@ -42,14 +41,15 @@ def _strip_degrade(ds, bands, gains, r, row_phase, col_phase, n_rows, n_cols, ou
                    is_cancelled, progress, p_lo, p_hi):
     """Filter+decimate ``ds`` so that output pixel (i, j) is input pixel (row_phase + r*i, col_phase + r*j)."""
     height, width = ds.RasterYSize, ds.RasterXSize
-    c0 = max(0, col_phase - KERNEL_RADIUS)
-    c1 = min(width, col_phase + r * (n_cols - 1) + KERNEL_RADIUS + 1)
+    reach = mtf_radius(r)          # MTF kernel half-width: input pixels read around each kept one
+    c0 = max(0, col_phase - reach)
+    c1 = min(width, col_phase + r * (n_cols - 1) + reach + 1)
     for i0 in range(0, n_rows, STRIP_ROWS):
         if is_cancelled():
             raise Cancelled("Cancelled by the user; no output was written.")
         i1 = min(n_rows, i0 + STRIP_ROWS)
-        y0 = max(0, row_phase + r * i0 - KERNEL_RADIUS)
-        y1 = min(height, row_phase + r * (i1 - 1) + KERNEL_RADIUS + 1)
+        y0 = max(0, row_phase + r * i0 - reach)
+        y1 = min(height, row_phase + r * (i1 - 1) + reach + 1)
         data, valid = read_window(ds, bands, c0, y0, c1 - c0, y1 - y0)
         phase = (row_phase + r * i0 - y0, col_phase - c0)
         low = mtf_filter_decimate(data, gains, r, phase)[:, :i1 - i0, :n_cols]

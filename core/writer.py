@@ -92,7 +92,10 @@ class OutputRaster:
 
     def __init__(self, path: str, width: int, height: int, bands: int, dtype: str,
                  geotransform: tuple, projection: str, nodata: float | None, cog: bool = False,
-                 compression: str = "deflate"):
+                 compression: str = "deflate", mask: bool = False, value_factor: float = 1.0):
+        """``mask``: mark invalid pixels in an internal mask band instead of a nodata value (inputs whose
+        validity comes from masks, alpha or NaN, written to an integer type: no valid value is reserved).
+        ``value_factor``: values are multiplied by it before clipping (Byte output of deeper data)."""
         check_output_path(path)
         check_compression(compression)
         self.compression = compression
@@ -107,6 +110,8 @@ class OutputRaster:
         opts = CREATION_OPTIONS + COMPRESSIONS[compression]
         if compression != "none":
             opts.append("PREDICTOR=3" if dtype.startswith("float") else "PREDICTOR=2")
+        if dtype == "uint8":
+            opts.append("PHOTOMETRIC=MINISBLACK")   # else GDAL makes 3/4 bands RGB(A): a NIR 4th band would be alpha
         try:
             self.ds = drv.Create(self.tmp_path, width, height, bands, GDAL_TYPES[dtype], options=opts)
         except RuntimeError as exc:
@@ -117,9 +122,25 @@ class OutputRaster:
         if nodata is not None:
             for b in range(bands):
                 self.ds.GetRasterBand(b + 1).SetNoDataValue(nodata)
+        self.value_factor = float(value_factor)
+        # Set by the engine when invalid pixels may show up unannounced (undeclared NaN in a large float input):
+        # they are written as NaN and NaN is declared as nodata at the end if any was written.
+        self.nan_if_invalid = False
+        self.wrote_invalid = False
+        self.mask = None
+        if mask:
+            previous = gdal.GetConfigOption("GDAL_TIFF_INTERNAL_MASK")
+            gdal.SetConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")      # inside the GeoTIFF, not a .msk file
+            try:
+                self.ds.CreateMaskBand(gdal.GMF_PER_DATASET)
+            finally:
+                gdal.SetConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
+            self.mask = self.ds.GetRasterBand(1).GetMaskBand()
 
     def write(self, y0: int, x0: int, block: np.ndarray, valid: np.ndarray) -> None:
         """Write a float block (bands, h, w): clipped to the output type, invalid pixels as nodata."""
+        if self.value_factor != 1.0:
+            block = block * np.float32(self.value_factor)
         out = np.clip(block, self.lo, self.hi, out=np.empty(block.shape, np.float32))
         missing = np.isnan(out) if self.nodata is not None else None     # NaN: a band not fused
         if not self.dtype.startswith("float"):
@@ -131,9 +152,16 @@ class OutputRaster:
         if self.nodata is not None:
             out[:, ~valid] = self.nodata
             out[missing] = self.nodata
+        elif self.mask is not None:
+            out[:, ~valid] = 0              # masked out; a plain value rather than an invented one
+        elif self.nan_if_invalid and not valid.all():
+            out[:, ~valid] = np.nan
+            self.wrote_invalid = True
         # All bands in one call: GDAL then fills each (pixel-interleaved) block once; band by band it would
         # revisit every block once per band.  GDAL converts the integral float values to the output type.
         self.ds.WriteArray(out, int(x0), int(y0))
+        if self.mask is not None:
+            self.mask.WriteArray(valid.astype(np.uint8) * np.uint8(255), int(x0), int(y0))
 
     def flush(self) -> None:
         """Compress and write the finished blocks now, so they do not pile up in GDAL's block cache."""
@@ -144,7 +172,8 @@ class OutputRaster:
         for b, (desc, md, scale, offset) in enumerate(zip(descriptions, metadata, scales, offsets)):
             band = self.ds.GetRasterBand(b + 1)
             if scale not in (None, 1.0) or offset not in (None, 0.0):
-                band.SetScale(scale if scale is not None else 1.0)
+                # Values multiplied by value_factor: the physical value is still scale * input + offset.
+                band.SetScale((scale if scale is not None else 1.0) / self.value_factor)
                 band.SetOffset(offset or 0.0)
             if desc:
                 band.SetDescription(desc)
@@ -158,7 +187,11 @@ class OutputRaster:
                              for k, v in items.items()})
 
     def commit(self) -> None:
+        if self.wrote_invalid:
+            for b in range(self.ds.RasterCount):
+                self.ds.GetRasterBand(b + 1).SetNoDataValue(float("nan"))
         self.ds.FlushCache()
+        self.mask = None
         self.ds = None
         src = self.tmp_path
         if self.cog:
@@ -173,6 +206,7 @@ class OutputRaster:
                 os.remove(self.path + ext)
 
     def discard(self) -> None:
+        self.mask = None
         self.ds = None
         for p in (self.tmp_path, self.tmp_path.replace(".part.tif", ".cog.part.tif")):
             if os.path.exists(p):

@@ -19,12 +19,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="450"/>
+        <location filename="../processing_provider/base.py" line="515"/>
         <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="453"/>
+        <location filename="../processing_provider/base.py" line="523"/>
         <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -36,6 +36,11 @@
     <message>
         <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
         <source>&lt;p&gt;Injects the spatial detail of a high-resolution multispectral image (HR-MSI, e.g. Sentinel-2 10 m) into every band of a coarser hyperspectral image (LR-HSI, e.g. EnMAP 30 m) of the same area. The output has the MSI's grid and the HSI's bands with their wavelengths; bad bands are written as nodata.&lt;/p&gt;&lt;p&gt;MTF-GLP-HS (default) is classical and fast. INFN (deep learning, needs torch) adapts itself to your sensor pair on the scene (Advanced).&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="518"/>
+        <source>&lt;p&gt;Output type &lt;i&gt;uint8&lt;/i&gt; (Byte) from deeper integer data is rescaled to 0-255 by the data's bit depth (the sensor preset's, or the smallest that holds the data); the factor is written to the output's metadata.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -160,7 +165,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="438"/>
+        <location filename="../processing_provider/base.py" line="503"/>
         <location filename="../processing_provider/batch_algorithm.py" line="141"/>
         <location filename="../processing_provider/quality_algorithms.py" line="65"/>
         <source>Cancelled by the user.</source>
@@ -273,12 +278,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="292"/>
+        <location filename="../processing_provider/base.py" line="315"/>
         <source>Choose the {0} raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="324"/>
+        <location filename="../processing_provider/base.py" line="361"/>
         <source>Choose where to save the output raster.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -328,7 +333,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="224"/>
+        <location filename="../processing_provider/base.py" line="247"/>
         <source>Dask cluster (empty = this process; local, local:N or tcp://host:port)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -391,7 +396,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="221"/>
+        <location filename="../processing_provider/base.py" line="244"/>
         <source>Device for deep-learning methods (auto = GPU if available)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -406,7 +411,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="226"/>
+        <location filename="../processing_provider/base.py" line="249"/>
         <source>Empty: run in this process. 'local' or 'local:N': N worker processes on this computer (default one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -466,6 +471,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../processing_provider/base.py" line="324"/>
+        <source>GDAL cannot open the {0} input '{1}': {2}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../core/sensors.py" line="1"/>
         <source>GaoFen-2</source>
         <translation type="unfinished"></translation>
@@ -496,7 +506,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="87"/>
+        <location filename="../processing_provider/base.py" line="89"/>
         <source>Give the id, e.g. {0}={1}; not its number.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -562,7 +572,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="172"/>
+        <location filename="../processing_provider/base.py" line="194"/>
         <source>Image fusion</source>
         <translation type="unfinished"></translation>
     </message>
@@ -663,7 +673,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="201"/>
+        <location filename="../processing_provider/base.py" line="223"/>
         <source>Method (id; the help lists what each does)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -739,7 +749,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="219"/>
+        <location filename="../processing_provider/base.py" line="242"/>
         <location filename="../ui/dock_form.py" line="173"/>
         <source>Output compression</source>
         <translation type="unfinished"></translation>
@@ -750,7 +760,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="214"/>
+        <location filename="../processing_provider/base.py" line="237"/>
         <source>Output data type (same = as the low-resolution input)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -983,7 +993,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="206"/>
+        <location filename="../processing_provider/base.py" line="228"/>
         <location filename="../processing_provider/quality_algorithms.py" line="49"/>
         <location filename="../ui/dock_form.py" line="123"/>
         <source>Sensor preset</source>
@@ -1070,27 +1080,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="330"/>
+        <location filename="../processing_provider/base.py" line="367"/>
         <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="339"/>
+        <location filename="../processing_provider/base.py" line="376"/>
         <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="360"/>
+        <location filename="../processing_provider/base.py" line="397"/>
         <source>The output folder '{0}' cannot be created: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="345"/>
+        <location filename="../processing_provider/base.py" line="382"/>
         <source>The output folder '{0}' is not writable: choose another folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="327"/>
+        <location filename="../processing_provider/base.py" line="364"/>
         <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1145,22 +1155,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="299"/>
+        <location filename="../processing_provider/base.py" line="328"/>
         <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="302"/>
+        <location filename="../processing_provider/base.py" line="331"/>
         <source>The {0} file was not found: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="297"/>
+        <location filename="../processing_provider/base.py" line="326"/>
         <source>The {0} input '{1}' is a folder, not a raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="303"/>
+        <location filename="../processing_provider/base.py" line="332"/>
         <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1170,12 +1180,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="308"/>
+        <location filename="../processing_provider/base.py" line="337"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="306"/>
+        <location filename="../processing_provider/base.py" line="335"/>
         <source>The {0} layer '{1}' could not be opened.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1265,7 +1275,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="442"/>
+        <location filename="../processing_provider/base.py" line="507"/>
         <source>This part of Deep Pansharpen is not implemented yet ({0}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1275,8 +1285,8 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="211"/>
-        <source>Tile overlap (pixels blended between tiles)</source>
+        <location filename="../processing_provider/base.py" line="234"/>
+        <source>Tile overlap (pixels blended between tiles, 0 to half the tile size)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1285,8 +1295,8 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="208"/>
-        <source>Tile size (output pixels)</source>
+        <location filename="../processing_provider/base.py" line="231"/>
+        <source>Tile size (output pixels, {0} to {1})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1330,7 +1340,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="217"/>
+        <location filename="../processing_provider/base.py" line="240"/>
         <source>Write a Cloud Optimized GeoTIFF (COG)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1376,12 +1386,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../processing_provider/base.py" line="427"/>
+        <source>{0} ({1}) must be a number, not '{2}'.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="431"/>
+        <source>{0} ({1}) must be from {2:g} to {3:g}, not {4}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../ui/result_layer.py" line="115"/>
         <source>{0} fused</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="262"/>
+        <location filename="../processing_provider/base.py" line="285"/>
         <source>{0} must be one of: {1}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1416,7 +1436,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="108"/>
+        <location filename="../processing_provider/base.py" line="110"/>
         <source>{0} takes the id of a choice, not a number (numbers changed meaning when choices were added): one of {1}. Example: {0}={2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1431,12 +1451,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="242"/>
+        <location filename="../processing_provider/base.py" line="265"/>
         <source>{0}: adapted model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="236"/>
+        <location filename="../processing_provider/base.py" line="259"/>
         <source>{0}: save the adapted model to (.safetensors; empty = not saved)</source>
         <translation type="unfinished"></translation>
     </message>

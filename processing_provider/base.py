@@ -34,11 +34,13 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
     QgsProperty,
+    QgsRasterLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.methods import method_label, method_names
+from ..core.tiling import TILE_SIZE_RANGE
 from ..core.sensors import SENSORS
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -138,6 +140,26 @@ def _describe_value(value) -> str:
     return "" if value is None else str(value)
 
 
+def _is_gdal_virtual(path: str) -> bool:
+    """A GDAL virtual file system path or URL rather than a local file."""
+    return path.startswith("/vsi") or "://" in path
+
+
+def _gdal_open_error(path: str) -> Optional[str]:
+    """None when GDAL opens ``path`` as a raster, else GDAL's reason."""
+    from osgeo import gdal
+
+    from ..core.raster_io import quiet_gdal
+    try:
+        with quiet_gdal():
+            ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError as exc:
+        return str(exc).strip() or "not a raster"
+    if ds is None or ds.RasterCount == 0:
+        return gdal.GetLastErrorMsg().strip() or "not a raster that GDAL can read"
+    return None
+
+
 class FusionAlgorithmBase(QgsProcessingAlgorithm):
     """Base class: subclasses set the class attributes below and implement name/displayName/
     initAlgorithm/processAlgorithm with the helpers here."""
@@ -204,12 +226,13 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     def add_common_advanced_parameters(self) -> None:
         self.addParameter(_advanced(choice_parameter(
             self.SENSOR, self.tr("Sensor preset"), self.sensors(), "generic")))
+        lo, hi = TILE_SIZE_RANGE
         self.addParameter(_advanced(QgsProcessingParameterNumber(
-            self.TILE_SIZE, self.tr("Tile size (output pixels)"), QgsProcessingParameterNumber.Integer,
-            defaultValue=1024, minValue=64)))
+            self.TILE_SIZE, self.tr("Tile size (output pixels, {0} to {1})").format(lo, hi),
+            QgsProcessingParameterNumber.Integer, defaultValue=1024, minValue=lo, maxValue=hi)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
-            self.OVERLAP, self.tr("Tile overlap (pixels blended between tiles)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=32, minValue=0)))
+            self.OVERLAP, self.tr("Tile overlap (pixels blended between tiles, 0 to half the tile size)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=32, minValue=0, maxValue=hi // 2)))
         self.addParameter(_advanced(choice_parameter(
             self.OUTPUT_TYPE, self.tr("Output data type (same = as the low-resolution input)"),
             [t[0] for t in OUTPUT_TYPES], "same")))
@@ -290,9 +313,15 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         text = _describe_value(value)
         if value is None or text == "":
             return self.tr("Choose the {0} raster.").format(label)
-        layer = self.parameterAsRasterLayer(parameters, name, context)
+        layer = self._raster_layer(parameters, name, context)
         if layer is None:
             path = text.split("|")[0]
+            if _is_gdal_virtual(path):
+                # /vsizip/, /vsicurl/, s3:// ...: QGIS does not load these from a plain string; GDAL decides.
+                error = _gdal_open_error(path)
+                if error is None:
+                    return None
+                return self.tr("GDAL cannot open the {0} input '{1}': {2}").format(label, path, error)
             if os.path.isdir(path):
                 return self.tr("The {0} input '{1}' is a folder, not a raster file.").format(label, path)
             if os.path.exists(path):
@@ -316,7 +345,15 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         problem = self.raster_problem(parameters, name, label, context)
         if problem:
             raise QgsProcessingException(problem)
-        return self.parameterAsRasterLayer(parameters, name, context).source()
+        layer = self._raster_layer(parameters, name, context)
+        return layer.source() if layer is not None else _describe_value(parameters.get(name)).split("|")[0]
+
+    def _raster_layer(self, parameters, name: str, context):
+        """parameterAsRasterLayer without GDAL's error lines on stderr (a damaged file is reported once, in
+        plain words, when it is read)."""
+        from ..core.raster_io import quiet_gdal
+        with quiet_gdal():
+            return self.parameterAsRasterLayer(parameters, name, context)
 
     def output_problem(self, path: str) -> Optional[str]:
         """A sentence telling why ``path`` cannot be written, or None."""
@@ -375,18 +412,38 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             return None
         return value
 
+    def number_problem(self, parameters, context) -> Optional[str]:
+        """A sentence naming the allowed range of a number parameter given a value outside it (or NaN),
+        which QGIS would only call an 'incorrect parameter value'."""
+        for param in self.parameterDefinitions():
+            if not isinstance(param, QgsProcessingParameterNumber) or parameters.get(param.name()) in (None, ""):
+                continue
+            raw = parameters[param.name()]
+            if isinstance(raw, QgsProperty) and raw.propertyType() != QgsProperty.StaticProperty:
+                continue
+            try:
+                value = float(raw.staticValue() if isinstance(raw, QgsProperty) else raw)
+            except (TypeError, ValueError):
+                return self.tr("{0} ({1}) must be a number, not '{2}'.").format(
+                    param.name(), param.description(), _describe_value(raw))
+            lo, hi = param.minimum(), param.maximum()
+            if not (lo <= value <= hi):          # also NaN
+                return self.tr("{0} ({1}) must be from {2:g} to {3:g}, not {4}.").format(
+                    param.name(), param.description(), lo, hi, _describe_value(raw))
+        return None
+
     def parameterAsRasterLayer(self, parameters, name, context):  # noqa: N802 (QGIS API name)
         """The raster layer of parameter ``name``; a layer loaded here from a path writes nothing beside it."""
         with no_aux_files():
             return super().parameterAsRasterLayer(parameters, name, context)
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
-        """Plain-language checks before the run (missing packages, choices by number, missing/unreadable
-        inputs, unwritable output)."""
+        """Plain-language checks before the run (missing packages, choices by number, numbers out of range,
+        missing/unreadable inputs, unwritable output)."""
         ok, problem = self.canExecute()
         if not ok:
             return False, problem
-        problem = numbered_choice_problem(self, parameters)
+        problem = numbered_choice_problem(self, parameters) or self.number_problem(parameters, context)
         if problem:
             return False, problem
         with no_aux_files():                    # QGIS's own checks may load the input layers
@@ -402,7 +459,15 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             problem = self.output_problem(out)
             if problem:
                 return False, problem
-        return super().checkParameterValues(parameters, context)
+        from ..core.raster_io import quiet_gdal
+        checked = dict(parameters)
+        for name in (self.HR, self.LR):
+            path = _describe_value(parameters.get(name)).split("|")[0]
+            if _is_gdal_virtual(path) and self._raster_layer(parameters, name, context) is None:
+                # GDAL opened it above; QGIS's own check would load it from the string and fail.
+                checked[name] = QgsRasterLayer(path, os.path.basename(path), "gdal")
+        with quiet_gdal():
+            return super().checkParameterValues(checked, context)
 
     def canExecute(self):  # noqa: N802 (QGIS API name)
         """Without SciPy no method runs: the toolbox shows the algorithm disabled with the reason."""
@@ -448,6 +513,11 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         """HTML list of the method ids with what each does (the dialog shows the ids)."""
         items = "".join(f"<li><b>{n}</b>: {method_label(n)}</li>" for n in self.methods())
         return self.tr("<p><b>Methods</b> ({0}=id):</p>").format(parameter) + f"<ul>{items}</ul>"
+
+    def output_type_help(self) -> str:
+        return self.tr("<p>Output type <i>uint8</i> (Byte) from deeper integer data is rescaled to 0-255 by the "
+                       "data's bit depth (the sensor preset's, or the smallest that holds the data); the factor is "
+                       "written to the output's metadata.</p>")
 
     def reference_help(self) -> str:
         return self.tr("<p>Every parameter, its choices and defaults: the parameter reference (Help button), "

@@ -55,7 +55,7 @@ class BatchAlgorithm(FusionAlgorithmBase):
             "hsi, msi) or found in a folder by two file patterns (*_pan.tif / *_ms.tif). Each pair gives one "
             "GeoTIFF; a summary table lists every scene with its status, time and error, and a failed scene "
             "does not stop the others. The task (pansharpening or HS-MS fusion) follows from the method.</p>"
-        ) + self.method_help() + self.reference_help()
+        ) + self.method_help() + self.output_type_help() + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterFile(

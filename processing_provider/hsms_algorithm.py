@@ -52,7 +52,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             "written as nodata.</p>"
             "<p>MTF-GLP-HS (default) is classical and fast. INFN (deep learning, needs torch) adapts itself "
             "to your sensor pair on the scene (Advanced).</p>"
-        ) + self.method_help() + self.reference_help()
+        ) + self.method_help() + self.output_type_help() + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(

@@ -50,7 +50,7 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             "MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.</p>"
             "<p>MTF-GLP-HPM (default) keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter "
             "(deep learning, needs torch and timm) can adapt itself to the scene (Advanced).</p>"
-        ) + self.method_help() + self.reference_help()
+        ) + self.method_help() + self.output_type_help() + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(

@@ -21,10 +21,28 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import InputError
 from .registry import find_spec
 
 # Default time budget of scene adaptation (PanAdapter, INFN), shared by the methods, Processing and the dock.
 DEFAULT_ADAPT_SECONDS = 120
+ADAPT_SECONDS_RANGE = (1.0, 36000.0)     # scene adaptation budget: 1 s to 10 h
+
+
+def adapt_seconds(options: dict, default: float) -> float:
+    """The ``adapt_seconds`` option (default when unset), refused unless a number within ADAPT_SECONDS_RANGE:
+    NaN or infinity would otherwise slip through every comparison and give an adaptation of 0 steps."""
+    value = options.get("adapt_seconds")
+    if value is None or value == "":
+        return float(default)
+    lo, hi = ADAPT_SECONDS_RANGE
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not (lo <= seconds <= hi):          # False for NaN
+        raise InputError(f"The adaptation time must be a number of seconds from {lo:g} to {hi:g}, not {value!r}.")
+    return seconds
 
 
 @dataclass
@@ -85,6 +103,9 @@ class FusionMethod(ABC):
     name: str = ""                 # the method's id in core.methods.registry, e.g. "mtf_glp_hpm"
     tile_threads: int | None = None    # tiles fused at once; None = engine default, 1 for torch methods
     exact_tiles: bool = False          # halo covers the receptive field: tiles need no blend overlap
+    # Largest resolution ratio the method is meant for: the pansharpening literature and benchmarks (V15, V21)
+    # work at ratios 2-6, and the deep models were trained at 2-8; above it the engine warns.
+    max_ratio: int = 8
 
     # label, task and needs_torch come from the registry entry of ``name`` (one place for them); a method
     # without an entry (tests) sets them as class attributes.

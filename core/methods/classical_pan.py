@@ -17,7 +17,6 @@ from ..errors import InputError
 from .base import FusionMethod, SceneInfo, Tile
 
 _EPS = np.finfo(np.float64).eps      # MATLAB eps, the toolbox's division guard
-_MTF_RADIUS = 20                     # 41-tap MTF / LPfilterGauss kernels
 _PERCENTILE_SAMPLES = 4_000_000      # values kept per band for the BT-H haze percentile
 GAIN_CAP = 3.0                       # ratio methods: gain at most this times the scene's typical gain
 
@@ -110,7 +109,7 @@ def _glp_lowpass_pan(pan: np.ndarray, gains, tile: Tile) -> np.ndarray:
 def _glp_halo(r: int) -> int:
     # MTF support + interpolator support (12-tap half-band at every 2x pass: 12*(r-1) HR pixels)
     # + up to r-1 pixels to the first decimated sample.
-    return _MTF_RADIUS + 12 * (r - 1) + r
+    return filters.mtf_radius(r) + 12 * (r - 1) + r
 
 
 def _atwt_radius(r: int) -> int:
@@ -192,7 +191,7 @@ class Brovey(FusionMethod):
     name = "brovey"
 
     def halo(self, ratio: int) -> int:
-        return _MTF_RADIUS       # LPfilterGauss in prepare; apply is per pixel
+        return filters.mtf_radius(ratio)       # LPfilterGauss in prepare; apply is per pixel
 
     def prepare(self, samples, scene) -> None:
         self.scene = scene
@@ -231,7 +230,7 @@ class BTH(FusionMethod):
     name = "bt_h"
 
     def halo(self, ratio: int) -> int:
-        return _MTF_RADIUS       # LPfilterGauss in prepare; apply is per pixel
+        return filters.mtf_radius(ratio)       # LPfilterGauss in prepare; apply is per pixel
 
     @staticmethod
     def _haze_coeffs(scene: SceneInfo):
@@ -343,9 +342,9 @@ class BDSDPC(FusionMethod):
     name = "bdsd_pc"
 
     def halo(self, ratio: int) -> int:
-        # apply is per pixel; prepare filters the bicubic-reduced MS with the 41-tap MTF on the LR grid
-        # (20 LR pixels), after a bicubic reduction (2r+1 HR pixels) and a phase crop (< r).
-        return _MTF_RADIUS * ratio + 3 * ratio + 1
+        # apply is per pixel; prepare filters the bicubic-reduced MS with the MTF on the LR grid
+        # (mtf_radius LR pixels), after a bicubic reduction (2r+1 HR pixels) and a phase crop (< r).
+        return filters.mtf_radius(ratio) * ratio + 3 * ratio + 1
 
     def prepare(self, samples, scene) -> None:
         self.scene = scene

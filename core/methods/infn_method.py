@@ -42,7 +42,7 @@ from ..models import weights as W
 from ..models.cancel_hooks import cancellable
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
-from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile
+from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
 
 
 ENGINE = "infn"
@@ -106,7 +106,7 @@ class INFN(FusionMethod):
             path = os.path.expanduser(str(path))
             if not os.path.isfile(path):
                 raise InputError(f"The INFN weights file '{path}' does not exist.")
-            man = W.read_manifest(path)
+            _data, man = W.verify_weights(path, ENGINE)     # a corrupted file is reported as such, first
             if _layout(man) != layout and not adapt:
                 raise InputError(
                     f"The INFN weights '{os.path.basename(path)}' are for a {_layout(man)[0]}-band HSI with a "
@@ -283,7 +283,7 @@ class INFN(FusionMethod):
         model = model.to(self.device)
         A.check_cancel(self.is_cancelled)
         error_interp = A.interpolation_error(pairs)
-        settings = A.AdaptSettings(seconds=float(opts.get("adapt_seconds") or DEFAULT_ADAPT_SECONDS),
+        settings = A.AdaptSettings(seconds=adapt_seconds(opts, DEFAULT_ADAPT_SECONDS),
                                    steps=int(opts["adapt_steps"]) if opts.get("adapt_steps") else None, seed=seed)
         with cancellable(model, self.is_cancelled):         # one forward over a large region takes seconds
             if not fits and model.cfg.srf_detail:

@@ -56,7 +56,7 @@ from ..models.panadapter import PanAdapter, PanAdapterConfig, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
-from .base import DEFAULT_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile
+from .base import DEFAULT_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
 
 
 HALO = 32
@@ -430,7 +430,8 @@ class PanAdapterMethod(FusionMethod):
         self.stage = int(opts.get("stage") or 2)
         self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
         lr_vals = [t.lr[:, t.valid[t.phase[0]::scene.ratio, t.phase[1]::scene.ratio][:t.lr.shape[1], :t.lr.shape[2]]]
-                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio else t.lr.reshape(t.lr.shape[0], -1)
+                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio and t.valid.shape[1] >= t.lr.shape[2] * scene.ratio
+                   else t.lr.reshape(t.lr.shape[0], -1)      # a PAN narrower than the MS block: all LR pixels
                    for t in samples]
         self.gain = scene_gain(np.concatenate([v.reshape(-1) for v in lr_vals]).astype(np.float32) / self.scale)
 
@@ -453,7 +454,7 @@ class PanAdapterMethod(FusionMethod):
             self.base_method = get_method(base_name)
             self.base_method.prepare(samples, scene)
         if adapt:
-            seconds = float(opts.get("adapt_seconds") or ADAPT_SECONDS)
+            seconds = adapt_seconds(opts, ADAPT_SECONDS)
             pairs = scene_pairs(samples, scene, self.scale, self.gain, base_name, self.is_cancelled)
             if not pairs:
                 raise InputError("PanAdapter cannot adapt: the scene is too small for a reduced-resolution pair.")

@@ -138,13 +138,12 @@ def read_manifest(path: str) -> dict:
     return man
 
 
-def load_weights(path: str, engine: Optional[str] = None, device: str = "cpu") -> tuple[dict, dict]:
-    """(tensors, manifest) of a weights file, after checking its SHA-256 against the manifest.
+def verify_weights(path: str, engine: Optional[str] = None) -> tuple[bytes, dict]:
+    """(file bytes, manifest) of a weights file whose SHA-256 matches its manifest: the one check of
+    corruption every loader runs before it trusts anything else in the manifest (bands, config).
 
     InputError when the manifest is missing, belongs to another engine, or the hash does not match.
     """
-    from safetensors.torch import load as st_load
-
     man = read_manifest(path)
     if engine is not None and man["engine"] != engine:
         raise InputError(f"The weights '{os.path.basename(man['path'])}' are for the '{man['engine']}' "
@@ -162,6 +161,15 @@ def load_weights(path: str, engine: Optional[str] = None, device: str = "cpu") -
             f"The model weights '{os.path.basename(wpath)}' do not match their manifest: SHA-256 {actual[:16]}... "
             f"instead of {expected[:16] or '(none)'}... The file is corrupted or was replaced; it was not "
             "loaded. Reinstall the plugin (bundled weights) or use the original weights file and its manifest.")
+    return data, man
+
+
+def load_weights(path: str, engine: Optional[str] = None, device: str = "cpu") -> tuple[dict, dict]:
+    """(tensors, manifest) of a weights file, after :func:`verify_weights`."""
+    from safetensors.torch import load as st_load
+
+    data, man = verify_weights(path, engine)
+    wpath = man["path"]
     try:
         tensors = st_load(data)
     except Exception as exc:                       # malformed file with a matching (forged) hash

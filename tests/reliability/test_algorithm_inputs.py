@@ -33,16 +33,16 @@ def test_vsizip_input_is_accepted_and_gives_the_same_result(alg, demo_pair, tmp_
     with zipfile.ZipFile(archive, "w") as z:
         z.write(ms, "ms.tif")
     zipped = f"/vsizip/{archive}/ms.tif"
-    ok, message = _check(alg, {"PAN": pan, "MS": zipped, "METHOD": 3, "OUTPUT": str(tmp_path / "z.tif")})
+    ok, message = _check(alg, {"PAN": pan, "MS": zipped, "METHOD": "gsa", "OUTPUT": str(tmp_path / "z.tif")})
     assert ok, message                                  # before: "file was not found"
-    a = _run({"PAN": pan, "MS": zipped, "METHOD": 3, "OUTPUT": str(tmp_path / "z.tif")})["OUTPUT"]
-    b = _run({"PAN": pan, "MS": ms, "METHOD": 3, "OUTPUT": str(tmp_path / "f.tif")})["OUTPUT"]
+    a = _run({"PAN": pan, "MS": zipped, "METHOD": "gsa", "OUTPUT": str(tmp_path / "z.tif")})["OUTPUT"]
+    b = _run({"PAN": pan, "MS": ms, "METHOD": "gsa", "OUTPUT": str(tmp_path / "f.tif")})["OUTPUT"]
     assert np.array_equal(gdal.Open(a).ReadAsArray(), gdal.Open(b).ReadAsArray())
 
 
 def test_unreachable_vsicurl_says_what_gdal_says(alg, demo_pair, tmp_path):
     pan, _ms = demo_pair
-    ok, message = _check(alg, {"PAN": pan, "MS": "/vsicurl/http://127.0.0.1:9/ms.tif", "METHOD": 3,
+    ok, message = _check(alg, {"PAN": pan, "MS": "/vsicurl/http://127.0.0.1:9/ms.tif", "METHOD": "gsa",
                                "OUTPUT": str(tmp_path / "o.tif")})
     assert not ok and "GDAL cannot open" in message and "not found" not in message
 
@@ -59,7 +59,7 @@ def test_tile_size_parameter_states_its_range(alg, demo_pair, tmp_path):
 
 def test_adapt_seconds_nan_is_refused(alg, demo_pair, tmp_path):
     pan, ms = demo_pair
-    ok, message = _check(alg, {"PAN": pan, "MS": ms, "METHOD": 8, "ADAPT": True, "ADAPT_SECONDS": "nan",
+    ok, message = _check(alg, {"PAN": pan, "MS": ms, "METHOD": "panadapter", "ADAPT": True, "ADAPT_SECONDS": "nan",
                                "OUTPUT": str(tmp_path / "o.tif")})
     assert not ok and "ADAPT_SECONDS" in message and "from 1 to 36000" in message
 
@@ -72,7 +72,7 @@ def test_truncated_input_is_one_plain_message(demo_pair, tmp_path):
     cut = str(tmp_path / "cut.tif")
     open(cut, "wb").write(data[:len(data) // 2])
     with pytest.raises(QgsProcessingException, match="damaged or incomplete"):
-        _run({"PAN": pan, "MS": cut, "METHOD": 3, "OUTPUT": str(tmp_path / "o.tif")})
+        _run({"PAN": pan, "MS": cut, "METHOD": "gsa", "OUTPUT": str(tmp_path / "o.tif")})
     assert not os.path.exists(tmp_path / "o.tif")
 
 

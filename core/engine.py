@@ -141,6 +141,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     pre = 100.0 * method.prepare_share(info)        # a long prepare (scene adaptation) reports its progress
     method.bind(lambda f: progress(pre * min(max(f, 0.0), 1.0)), is_cancelled, log)
     method.prepare([scene.read_tile(w, halo) for w in samples], info)
+    halo = method.halo(scene.ratio)                 # once prepared a method may need less (Auto: its choice's)
     progress(pre)
 
     out_dtype = req.output_dtype or scene.lr_info.dtype

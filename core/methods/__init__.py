@@ -63,10 +63,13 @@ register("mtf_glp_hpm", "classical_pan", "MTFGLPHPM", "pansharpen", "MTF-GLP-HPM
 register("mtf_glp_fs", "classical_pan", "MTFGLPFS", "pansharpen", "MTF-GLP-FS")
 register("awlp", "classical_pan", "AWLP", "pansharpen", "AWLP")
 register("panadapter", "panadapter_method", "PanAdapterMethod", "pansharpen", "PanAdapter (deep, adapts to the scene)")
+# Auto last, so that the older METHOD numbers keep their meaning.
+register("auto", "auto_method", "AutoPan", "pansharpen", "Auto (best classical method for the scene)")
 
 # --- classical HS-MS fusion ---------------------------------------------------------------------
 register("hs_exp", "classical_hsms", "HSExp", "hsms", "EXP (interpolated HSI, no fusion)")
 register("mtf_glp_hs", "classical_hsms", "MTFGLPHS", "hsms", "MTF-GLP-HS (GLP hypersharpening)")
 register("infn", "infn_method", "INFN", "hsms", "INFN (deep implicit fusion)")
+register("hs_auto", "auto_method", "AutoHSMS", "hsms", "Auto (best classical method for the scene)")
 
 __all__ = ["FusionMethod", "SceneInfo", "Tile", "get_method", "method_entry", "method_names", "method_label", "register"]

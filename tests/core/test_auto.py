@@ -117,14 +117,15 @@ def test_rule_skips_failed_candidates_and_gives_none_without_scores():
 # --- the check on a constructed scene ----------------------------------------------------------------
 
 class _Exact(FusionMethod):
-    """Knows how the synthetic scene was made: MS_k = its HR band, PAN = band mean, so the detail of the
-    PAN (PAN minus its MTF low-pass) is the detail of every band."""
+    """Knows how the synthetic scene was made: the fine texture of band k is (k + 1) / 2.5 times the PAN's
+    (make_scene), so it injects the PAN's detail (PAN minus its MTF low-pass) with those gains."""
     name = "exact"
 
     def apply(self, tile):
         from core.methods.classical_pan import _glp_lowpass
         low = _glp_lowpass(tile.pan[None].astype(np.float32), [self.scene.gnyq_lr[0]], tile)[0]
-        return tile.lr_up + (tile.pan - low)[None]
+        gains = (np.arange(4, dtype=np.float32) + 1) / 2.5
+        return tile.lr_up + gains[:, None, None] * (tile.pan - low)[None]
 
 
 class _Noisy(FusionMethod):

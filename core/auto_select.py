@@ -5,18 +5,19 @@ the LR input is blurred with its sensor MTF and decimated by the ratio, the HR i
 MTF and sampled on the LR pixel centres; every candidate method is prepared and applied on this reduced
 pair and scored against the LR input itself (ERGAS, SAM, Q2n).
 
-Full-resolution guard (pansharpening): every fusing candidate is also prepared and applied at the
-scene's own scale on a few sample blocks and scored without reference by HQNR; a candidate whose HQNR is
-below ``HQNR_GATE`` times the best candidate's is left out (EXP, which fuses nothing, is never left out and
-does not set the best).  The check alone misses methods whose detail does not fit the scene (e.g. Brovey
-with a PAN that does not see the MS bands: good on the check, poor at the true scale and by HQNR).
+Full-resolution guard (pansharpening): the ``GUARD_TOP`` best fusing candidates of the check are also
+prepared and applied at the scene's own scale on a few sample blocks and scored without reference by
+HQNR; one whose HQNR is below ``HQNR_GATE`` times the best of them is left out (EXP, which fuses nothing,
+is never left out and does not set the best).  The check alone misses methods whose detail does not fit
+the scene (e.g. Brovey with a PAN that does not see the MS bands: good on the check, poor at the true
+scale and by HQNR).
 
 Rule (:func:`choose`): methods that fit their injection model by simulating exactly the check's
 degradation (BDSD-PC: ``FITS_AT_CHECK_SCALE``) meet, in the check, data made by the very model they
 fitted, so their check score is optimistic: their check ERGAS is multiplied by ``FIT_PENALTY``.  Among the
 candidates the guard keeps, the lowest ERGAS wins; candidates within ``ERGAS_TIE`` of it are tied, and
-among them the lowest SAM (within ``SAM_TIE``), then the highest Q2n, decides.  The constants are set
-from bench/bench_auto.py (bench/results/auto_selection.md).
+among them the lowest SAM (within ``SAM_TIE``), then the highest Q2n (computed for the tied ones
+only), decides.  The constants are set from bench/bench_auto.py (bench/results/auto_selection.md).
 """
 from __future__ import annotations
 
@@ -38,13 +39,14 @@ HSMS_FALLBACK = "mtf_glp_hs"
 FITS_AT_CHECK_SCALE = ("bdsd_pc",)
 NO_FUSION = ("exp", "hs_exp")      # interpolation only: exempt from the HQNR guard
 FIT_PENALTY = 1.05
-HQNR_GATE = 0.88              # relative to the best fusing candidate's HQNR
-HQNR_BLOCKS = 4               # sample blocks scored at full resolution (the most central ones)
-HQNR_SIDE = 512               # at most this many output pixels a side per block
+HQNR_GATE = 0.88              # relative to the best guarded candidate's HQNR
+GUARD_TOP = 4                 # fusing candidates guarded: the best ones of the check
+HQNR_BLOCKS = 2               # sample blocks scored at full resolution (the most central ones)
+HQNR_SIDE = 256               # at most this many output pixels a side per block
 ERGAS_TIE = 0.01              # relative
 SAM_TIE = 0.02                # relative
 MIN_CHECK_LR = 4              # reduced LR pixels a side, at least
-CHECK_CONTEXT = 32            # LR pixels of context around each sample block (Auto's sample halo / ratio)
+CHECK_CONTEXT = 24            # LR pixels of context around each sample block (Auto's sample halo / ratio)
 PAN_GAIN = None
 EDGE_CUT = 4                  # check pixels not scored next to a block edge (mirror-padded filters)
 
@@ -118,12 +120,15 @@ def check_scene(scene: SceneInfo) -> SceneInfo:
     return SceneInfo(**{**vars(scene), "options": dict(scene.options), "lr_bad_bands": list(scene.lr_bad_bands)})
 
 
-def _score(fused: list[np.ndarray], blocks: list[CheckBlock], ratio: int) -> tuple[float, float, float]:
-    """ERGAS and SAM over every scored pixel of every block; Q2n averaged over the blocks (32 x 32 windows)."""
+def _ergas_sam(fused: list[np.ndarray], blocks: list[CheckBlock], ratio: int) -> tuple[float, float]:
+    """ERGAS and SAM over every scored pixel of every block."""
     f = np.concatenate([x[:, b.scored] for x, b in zip(fused, blocks)], axis=1)[:, None, :]
     ref = np.concatenate([b.reference[:, b.scored] for b in blocks], axis=1)[:, None, :]
-    e = metrics.ergas(f, ref, ratio)
-    s = metrics.sam(f, ref)
+    return metrics.ergas(f, ref, ratio), metrics.sam(f, ref)
+
+
+def _q2n(fused: list[np.ndarray], blocks: list[CheckBlock]) -> float:
+    """Q2n (32 x 32 windows) of each block, averaged with the blocks' scored areas as weights."""
     q_sum = q_w = 0.0
     for x, b in zip(fused, blocks):
         ys, xs = np.flatnonzero(b.scored.any(axis=1)), np.flatnonzero(b.scored.any(axis=0))
@@ -135,7 +140,7 @@ def _score(fused: list[np.ndarray], blocks: list[CheckBlock], ratio: int) -> tup
         if np.isfinite(q):
             q_sum += q * b.scored.sum()
             q_w += b.scored.sum()
-    return e, s, (q_sum / q_w if q_w else math.nan)
+    return q_sum / q_w if q_w else math.nan
 
 
 def _crop(t: Tile, y0: int, y1: int, x0: int, x1: int) -> Tile:
@@ -147,6 +152,14 @@ def _crop(t: Tile, y0: int, y1: int, x0: int, x1: int) -> Tile:
     return Tile(hr=t.hr[:, y0:y1, x0:x1], lr_up=t.lr_up[:, y0:y1, x0:x1], lr=t.lr, valid=t.valid[y0:y1, x0:x1],
                 ratio=r, phase=((t.phase[0] - y0) % r, (t.phase[1] - x0) % r),
                 lr_origin=(t.lr_origin[0] - y0, t.lr_origin[1] - x0), core=core)
+
+
+def with_halo(t: Tile, halo: int) -> Tile:
+    """The tile cut to its core plus ``halo`` pixels (what the engine reads for a method with that halo)."""
+    h, w = t.hr.shape[-2:]
+    (ya, yb), (xa, xb) = ((s.start or 0, s.stop or n) for s, n in zip(t.core, (h, w)))
+    y0, y1, x0, x1 = max(0, ya - halo), min(h, yb + halo), max(0, xa - halo), min(w, xb + halo)
+    return t if (y0, y1, x0, x1) == (0, h, 0, w) else _crop(t, y0, y1, x0, x1)
 
 
 def full_scale_blocks(samples: Sequence[Tile], halo: int) -> list[Tile]:
@@ -168,76 +181,164 @@ def full_scale_blocks(samples: Sequence[Tile], halo: int) -> list[Tile]:
     return out
 
 
-def _hqnr(method, blocks: Sequence[Tile], scene: SceneInfo) -> float:
-    """Area-weighted HQNR of ``method`` (prepared on ``blocks``) over the blocks' cores."""
+class _GuardBlock:
+    """What HQNR needs of one full-scale block besides the fused image, computed once for all candidates."""
+
+    def __init__(self, t: Tile, ratio: int):
+        self.tile = t
+        core = (slice(None),) + t.core
+        self.ms = t.lr_up[core].astype(np.float64)
+        self.pan = t.hr[core].astype(np.float64)
+        self.valid = t.valid[t.core]
+        self.pan_low, self.valid_low = metrics._degraded_pan(self.pan, ratio, self.valid)
+        # The LR pixels of the core (the interpolators keep the samples): Khan's index compares there.
+        r = ratio
+        self.phase = ((t.phase[0] - (t.core[0].start or 0)) % r, (t.phase[1] - (t.core[1].start or 0)) % r)
+        self.ms_lr = self.ms[:, self.phase[0]::r, self.phase[1]::r]
+        self.valid_lr = self.valid[self.phase[0]::r, self.phase[1]::r]
+
+
+def guard_blocks(samples: Sequence[Tile], halo: int, ratio: int) -> list[_GuardBlock]:
+    return [_GuardBlock(t, ratio) for t in full_scale_blocks(samples, halo)
+            if min(t.valid[t.core].shape) >= 32 and t.valid[t.core].any()]
+
+
+def _hqnr(method, blocks: Sequence[_GuardBlock], scene: SceneInfo) -> float:
+    """Area-weighted HQNR of ``method`` (prepared on the blocks) over the blocks' cores: (1 - D_lambda_K)
+    (1 - D_S), D_S as the toolbox (32 x 32 blocks), Khan's D_lambda on the LR grid (the fused image
+    MTF-filtered and decimated against the MS itself, as HSTB's evaluation does: r^2 cheaper)."""
+    r = scene.ratio
+    s_lr = max(8, 32 // r)
     total = weight = 0.0
-    for t in blocks:
-        f = np.asarray(method.apply(t), dtype=np.float64)[(slice(None),) + t.core]
-        ms, pan, valid = t.lr_up[(slice(None),) + t.core], t.hr[(slice(None),) + t.core], t.valid[t.core]
-        if min(valid.shape) < 32 or not valid.any():
-            continue
-        v = metrics.hqnr(f, ms.astype(np.float64), pan.astype(np.float64), scene.ratio,
-                         list(scene.gnyq_lr), mask=valid)
+    for b in blocks:
+        f = np.asarray(method.apply(b.tile), dtype=np.float64)[(slice(None),) + b.tile.core]
+        ds = metrics._d_s_from(f, b.ms, b.pan, b.pan_low, b.valid, b.valid_low, 32, 1)
+        f_lr = filters.mtf_filter_decimate(f, list(scene.gnyq_lr), r, b.phase)
+        dk = 1.0 - metrics.q2n(f_lr, b.ms_lr, s_lr, s_lr, mask=b.valid_lr)
+        v = (1.0 - dk) * (1.0 - ds)
         if np.isfinite(v):
-            total += v * valid.sum()
-            weight += valid.sum()
+            n = float(b.valid.sum())
+            total += v * n
+            weight += n
     return total / weight if weight else math.nan
 
 
+class Check:
+    """The check of one scene: candidates are scored on demand and keep what later questions need."""
+
+    def __init__(self, samples: Sequence[Tile], scene: SceneInfo, get_method: Callable, candidates: Sequence[str]):
+        self.samples, self.scene, self.get_method = samples, scene, get_method
+        self.blocks = [b for b in (check_block(t, scene) for t in samples) if b is not None and b.scored.any()]
+        self.info = check_scene(scene)
+        self.halo = max(get_method(n).halo(scene.ratio) for n in candidates)
+        self.prepared: dict = {}
+        self.scores: dict[str, CandidateScore] = {}
+        self._guard = None
+        # The full-resolution guard is for pansharpening (HQNR compares each band with one PAN).
+        self.guarded = scene.task == "pansharpen" and scene.hr_bands == 1
+
+    def score(self, name: str) -> CandidateScore:
+        """ERGAS and SAM of ``name`` on the check (a candidate that cannot run is marked, not fatal)."""
+        t0 = time.perf_counter()
+        cs = self.scores[name] = CandidateScore(name)
+        try:
+            m = self.get_method(name)
+            m.prepare([b.tile for b in self.blocks], self.info)
+            self.prepared[name] = m
+            fused = [np.asarray(m.apply(b.tile), dtype=np.float64) for b in self.blocks]
+            cs.ergas, cs.sam = _ergas_sam(fused, self.blocks, self.scene.ratio)
+            if not np.isfinite(cs.ergas):
+                cs.error = "no finite score"
+        except Exception as exc:          # e.g. a fit that needs more pixels than the check has
+            cs.error = str(exc) or type(exc).__name__
+        cs.seconds += time.perf_counter() - t0
+        return cs
+
+    def q2n(self, name: str) -> float:
+        t0 = time.perf_counter()
+        m = self.prepared[name]
+        q = _q2n([np.asarray(m.apply(b.tile), dtype=np.float64) for b in self.blocks], self.blocks)
+        self.scores[name].seconds += time.perf_counter() - t0
+        return q
+
+    def hqnr(self, name: str) -> float:
+        """HQNR of ``name`` at the scene's own scale on the guard blocks (NaN where there are none)."""
+        if not self.guarded:
+            return math.nan
+        t0 = time.perf_counter()
+        if self._guard is None:
+            self._guard = guard_blocks(self.samples, self.halo, self.scene.ratio)
+        v = math.nan
+        if self._guard:
+            try:
+                m = self.get_method(name)
+                m.prepare([b.tile for b in self._guard], self.scene)
+                v = _hqnr(m, self._guard, self.scene)
+            except Exception:             # no guard value: the check alone decides for this candidate
+                v = math.nan
+        self.scores[name].seconds += time.perf_counter() - t0
+        return v
+
+
 def score_candidates(candidates: Sequence[str], samples: Sequence[Tile], scene: SceneInfo,
-                     get_method: Callable, is_cancelled: Callable[[], bool] = lambda: False) -> list[CandidateScore]:
-    """Prepare and apply every candidate on the check built from ``samples``; [] when no block is usable."""
-    blocks = [b for b in (check_block(t, scene) for t in samples) if b is not None and b.scored.any()]
-    if not blocks:
-        return []
-    info = check_scene(scene)
-    # The full-resolution guard is for pansharpening (HQNR compares each band with one PAN).
-    full = full_scale_blocks(samples, max(get_method(n).halo(scene.ratio) for n in candidates)) \
-        if scene.task == "pansharpen" and scene.hr_bands == 1 else []
+                     get_method: Callable, is_cancelled: Callable[[], bool] = lambda: False) -> tuple[list[CandidateScore], Check]:
+    """Every candidate's ERGAS and SAM on the check built from ``samples``; ([], check) when no block is usable."""
+    check = Check(samples, scene, get_method, candidates)
+    if not check.blocks:
+        return [], check
     out = []
     for name in candidates:
         if is_cancelled():
             break
-        t0 = time.perf_counter()
-        cs = CandidateScore(name)
-        try:
-            m = get_method(name)
-            m.prepare([b.tile for b in blocks], info)
-            fused = [np.asarray(m.apply(b.tile), dtype=np.float64) for b in blocks]
-            cs.ergas, cs.sam, cs.q2n = _score(fused, blocks, scene.ratio)
-            if not np.isfinite(cs.ergas):
-                cs.error = "no finite score"
-            elif full and name not in NO_FUSION:
-                m = get_method(name)
-                m.prepare(full, scene)
-                cs.hqnr = _hqnr(m, full, scene)
-        except Exception as exc:          # a candidate that cannot run on this scene is left out, not fatal
-            cs.error = str(exc) or type(exc).__name__
-        cs.seconds = time.perf_counter() - t0
-        out.append(cs)
-    return out
+        out.append(check.score(name))
+    return out, check
 
 
-def choose(scores: Sequence[CandidateScore]) -> str | None:
-    """The rule (module docstring); fills ``rank_ergas``.  None when no candidate has a score."""
+def select(candidates: Sequence[str], samples: Sequence[Tile], scene: SceneInfo, get_method: Callable,
+           is_cancelled: Callable[[], bool] = lambda: False) -> tuple[str | None, list[CandidateScore]]:
+    """The check, then the rule, with the HQNR guard and the Q2n tie-break computed only where the rule needs them."""
+    scores, check = score_candidates(candidates, samples, scene, get_method, is_cancelled)
+    return choose(scores, hqnr_of=check.hqnr, q2n_of=check.q2n), scores
+
+
+def choose(scores: Sequence[CandidateScore], hqnr_of: Callable[[str], float] | None = None,
+           q2n_of: Callable[[str], float] | None = None) -> str | None:
+    """The rule (module docstring); fills ``rank_ergas``, ``kept`` and, where missing and a function is given,
+    ``hqnr`` (of the GUARD_TOP best fusing candidates) and ``q2n`` (of the tied ones).  None when no
+    candidate has a score."""
     ok = [s for s in scores if not s.error and np.isfinite(s.ergas)]
     if not ok:
         return None
     for s in ok:
         s.rank_ergas = s.ergas * (FIT_PENALTY if s.method in FITS_AT_CHECK_SCALE else 1.0)
-    hq = [s.hqnr for s in ok if s.method not in NO_FUSION and np.isfinite(s.hqnr)]
-    if hq:
-        for s in ok:
-            s.kept = bool(s.method in NO_FUSION or not np.isfinite(s.hqnr) or s.hqnr >= HQNR_GATE * max(hq))
-        ok = [s for s in ok if s.kept]
-    best = min(s.rank_ergas for s in ok)
-    tied = [s for s in ok if s.rank_ergas <= best * (1 + ERGAS_TIE)]
+    ok.sort(key=lambda s: s.rank_ergas)
+    # The guard: the best fusing candidates of the check, by HQNR at full resolution.  Any candidate ranked
+    # lower is never chosen (the best of these always passes), so they need no HQNR.
+    top = [s for s in ok if s.method not in NO_FUSION][:GUARD_TOP]
+    if hqnr_of is not None:
+        for s in top:
+            if not np.isfinite(s.hqnr):
+                s.hqnr = hqnr_of(s.method)
+    hq = [s.hqnr for s in top if np.isfinite(s.hqnr)]
+    for s in ok:
+        s.kept = bool(not hq or s.method in NO_FUSION or not np.isfinite(s.hqnr) or s.hqnr >= HQNR_GATE * max(hq))
+    kept = [s for s in ok if s.kept]
+    best = kept[0].rank_ergas
+    tied = [s for s in kept if s.rank_ergas <= best * (1 + ERGAS_TIE)]
     sams = [s.sam for s in tied if np.isfinite(s.sam)]
     if sams:
         tied = [s for s in tied if np.isfinite(s.sam) and s.sam <= min(sams) * (1 + SAM_TIE)]
+    if len(tied) > 1 and q2n_of is not None:
+        for s in tied:
+            if not np.isfinite(s.q2n):
+                s.q2n = q2n_of(s.method)
     # Highest Q2n among the remaining ties (NaN last), then the lowest ranked ERGAS.
     tied.sort(key=lambda s: (-(s.q2n if np.isfinite(s.q2n) else -math.inf), s.rank_ergas))
     return tied[0].method
+
+
+def _cell(v: float) -> str:
+    return f"{v:7.4f}" if np.isfinite(v) else f"{'-':>7}"
 
 
 def format_table(scores: Sequence[CandidateScore], chosen: str | None, label: Callable[[str], str] = str) -> str:
@@ -251,6 +352,6 @@ def format_table(scores: Sequence[CandidateScore], chosen: str | None, label: Ca
         if s.error:
             lines.append(f"  {label(s.method):<40} failed: {s.error}")
         else:
-            lines.append(f"  {label(s.method):<40} {s.ergas:8.4f} {s.sam:8.4f} {s.q2n:7.4f} {s.hqnr:7.4f} "
+            lines.append(f"  {label(s.method):<40} {s.ergas:8.4f} {s.sam:8.4f} {_cell(s.q2n)} {_cell(s.hqnr)} "
                          f"{s.seconds:6.2f}{mark}")
     return "\n".join(lines)

@@ -44,8 +44,7 @@ class AutoPan(FusionMethod):
 
     def prepare(self, samples, scene: SceneInfo) -> None:
         self.scene = scene
-        self.scores = auto_select.score_candidates(self.candidates, samples, scene, self._get, self.is_cancelled)
-        name = auto_select.choose(self.scores)
+        name, self.scores = auto_select.select(self.candidates, samples, scene, self._get, self.is_cancelled)
         if name is None:
             name = self.fallback
             self.reason = "the scene is too small for a reduced-resolution check" if not self.scores else \
@@ -57,7 +56,8 @@ class AutoPan(FusionMethod):
         self._info(f"Auto chose {self._label(name)} ({self.reason}).")
         chosen = self._get(name)
         chosen.bind(is_cancelled=self.is_cancelled, log=self.log)
-        chosen.prepare(samples, scene)
+        # The chosen method is prepared on the samples it would have had alone (its own, smaller halo).
+        chosen.prepare([auto_select.with_halo(t, chosen.halo(scene.ratio)) for t in samples], scene)
         self.warnings.extend(w for w in chosen.warnings if w not in self.warnings)
         self.chosen = chosen
         self.exact_tiles = chosen.exact_tiles

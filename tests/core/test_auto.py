@@ -145,7 +145,7 @@ def test_check_ranks_constructed_candidates_in_their_true_order(scene):
     def factory(n):
         return table[n]() if n in table else get_method(n)
 
-    scores = auto_select.score_candidates(["noisy", "exp", "exact"], samples, info, factory)
+    scores, _check = auto_select.score_candidates(["noisy", "exp", "exact"], samples, info, factory)
     by = {s.method: s for s in scores}
     assert by["exact"].ergas < by["exp"].ergas < by["noisy"].ergas
     assert by["exact"].ergas < 0.5 * by["exp"].ergas
@@ -178,8 +178,9 @@ def test_auto_records_its_choice_and_fuses_with_it(scene, tmp_path):
     table = json.loads(md["DEEPPANSHARPEN_AUTO_CANDIDATES"])
     assert [c["method"] for c in table] == list(auto_select.PAN_CANDIDATES)
     # The recorded choice is what the rule gives on the recorded table, and it is a fusion (not EXP) here.
-    rescored = [CandidateScore(c["method"], c["ergas"], c["sam"], c["q2n"], hqnr=c["hqnr"] if c["hqnr"] is not None
-                               else math.nan) for c in table]
+    nan = lambda v: math.nan if v is None else v  # noqa: E731 (JSON null = not computed)
+    rescored = [CandidateScore(c["method"], nan(c["ergas"]), nan(c["sam"]), nan(c["q2n"]), hqnr=nan(c["hqnr"]))
+                for c in table]
     assert choose(rescored) == chosen != "exp"
     by = {c["method"]: c for c in table}
     assert by[chosen]["ergas"] < by["exp"]["ergas"]
@@ -266,3 +267,26 @@ def test_auto_is_registered_for_both_tasks_and_batch_knows_its_task():
     assert task_of("auto") == "pansharpen" and task_of("hs_auto") == "hsms"
     assert not set(auto_select.PAN_CANDIDATES) - set(method_names("pansharpen"))
     assert not set(auto_select.HSMS_CANDIDATES) - set(method_names("hsms"))
+
+
+def test_rule_asks_hqnr_of_the_best_fusing_candidates_only_and_q2n_of_ties_only():
+    asked = {"hqnr": [], "q2n": []}
+    hq = {"brovey": 0.70, "bt_h": 0.90, "gsa": 0.91, "mtf_glp_fs": 0.92, "awlp": 0.95}
+
+    def hqnr_of(n):
+        asked["hqnr"].append(n)
+        return hq[n]
+
+    def q2n_of(n):
+        asked["q2n"].append(n)
+        return {"bt_h": 0.80, "gsa": 0.90}[n]
+
+    nan = math.nan
+    # Q2n not known yet (nan): the rule asks for it only where ERGAS and SAM tie.  EXP is ranked, never guarded.
+    scores = [cs("exp", 3.0, q2n=nan), cs("brovey", 2.0, q2n=nan), cs("bt_h", 2.50, q2n=nan),
+              cs("gsa", 2.51, q2n=nan), cs("mtf_glp_fs", 2.7, q2n=nan), cs("awlp", 3.5, q2n=nan)]
+    assert choose(scores, hqnr_of=hqnr_of, q2n_of=q2n_of) == "gsa"
+    assert asked["hqnr"] == ["brovey", "bt_h", "gsa", "mtf_glp_fs"][:auto_select.GUARD_TOP]
+    # Brovey (0.70 < 0.88 x 0.92) is left out; BT-H and GSA tie on ERGAS and SAM: Q2n decides.
+    assert asked["q2n"] == ["bt_h", "gsa"]
+    assert [s.kept for s in scores] == [True, False, True, True, True, True]

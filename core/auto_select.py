@@ -22,7 +22,9 @@ only), decides.  The constants are set from bench/bench_auto.py (bench/results/a
 from __future__ import annotations
 
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
@@ -48,6 +50,7 @@ SAM_TIE = 0.02                # relative
 MIN_CHECK_LR = 4              # reduced LR pixels a side, at least
 CHECK_CONTEXT = 24            # LR pixels of context around each sample block (Auto's sample halo / ratio)
 PAN_GAIN = None
+THREADS = 2                   # candidates checked side by side, as the engine fuses tiles
 EDGE_CUT = 4                  # check pixels not scored next to a block edge (mirror-padded filters)
 
 
@@ -261,6 +264,12 @@ class Check:
         self.scores[name].seconds += time.perf_counter() - t0
         return q
 
+    def hqnr_many(self, names: Sequence[str]) -> list[float]:
+        """:meth:`hqnr` of several candidates, side by side on ``THREADS`` threads."""
+        if self.guarded and self._guard is None:
+            self._guard = guard_blocks(self.samples, self.halo, self.scene.ratio)
+        return _parallel(self.hqnr, names)
+
     def hqnr(self, name: str) -> float:
         """HQNR of ``name`` at the scene's own scale on the guard blocks (NaN where there are none)."""
         if not self.guarded:
@@ -286,25 +295,41 @@ def score_candidates(candidates: Sequence[str], samples: Sequence[Tile], scene: 
     check = Check(samples, scene, get_method, candidates)
     if not check.blocks:
         return [], check
-    out = []
-    for name in candidates:
-        if is_cancelled():
-            break
-        out.append(check.score(name))
-    return out, check
+    return _parallel(check.score, candidates, is_cancelled), check
+
+
+def _parallel(fn: Callable, names: Sequence[str], is_cancelled: Callable[[], bool] = lambda: False) -> list:
+    """[fn(n) for n in names] on up to THREADS threads (numpy and scipy release the GIL); stops submitting
+    once ``is_cancelled()``."""
+    workers = max(1, min(THREADS, os.cpu_count() or 1, len(names)))
+    if workers == 1:
+        out = []
+        for n in names:
+            if is_cancelled():
+                break
+            out.append(fn(n))
+        return out
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = []
+        for n in names:
+            if is_cancelled():
+                break
+            futures.append(pool.submit(fn, n))
+        return [f.result() for f in futures]
 
 
 def select(candidates: Sequence[str], samples: Sequence[Tile], scene: SceneInfo, get_method: Callable,
            is_cancelled: Callable[[], bool] = lambda: False) -> tuple[str | None, list[CandidateScore]]:
     """The check, then the rule, with the HQNR guard and the Q2n tie-break computed only where the rule needs them."""
     scores, check = score_candidates(candidates, samples, scene, get_method, is_cancelled)
-    return choose(scores, hqnr_of=check.hqnr, q2n_of=check.q2n), scores
+    return choose(scores, hqnr_of=check.hqnr_many, q2n_of=check.q2n), scores
 
 
-def choose(scores: Sequence[CandidateScore], hqnr_of: Callable[[str], float] | None = None,
+def choose(scores: Sequence[CandidateScore], hqnr_of: Callable[[list[str]], list[float]] | None = None,
            q2n_of: Callable[[str], float] | None = None) -> str | None:
     """The rule (module docstring); fills ``rank_ergas``, ``kept`` and, where missing and a function is given,
-    ``hqnr`` (of the GUARD_TOP best fusing candidates) and ``q2n`` (of the tied ones).  None when no
+    ``hqnr`` (of the GUARD_TOP best fusing candidates; ``hqnr_of`` takes and returns lists) and ``q2n`` (of
+    the tied ones).  None when no
     candidate has a score."""
     ok = [s for s in scores if not s.error and np.isfinite(s.ergas)]
     if not ok:
@@ -315,10 +340,10 @@ def choose(scores: Sequence[CandidateScore], hqnr_of: Callable[[str], float] | N
     # The guard: the best fusing candidates of the check, by HQNR at full resolution.  Any candidate ranked
     # lower is never chosen (the best of these always passes), so they need no HQNR.
     top = [s for s in ok if s.method not in NO_FUSION][:GUARD_TOP]
-    if hqnr_of is not None:
-        for s in top:
-            if not np.isfinite(s.hqnr):
-                s.hqnr = hqnr_of(s.method)
+    todo = [s for s in top if not np.isfinite(s.hqnr)]
+    if hqnr_of is not None and todo:
+        for s, v in zip(todo, hqnr_of([s.method for s in todo])):
+            s.hqnr = v
     hq = [s.hqnr for s in top if np.isfinite(s.hqnr)]
     for s in ok:
         s.kept = bool(not hq or s.method in NO_FUSION or not np.isfinite(s.hqnr) or s.hqnr >= HQNR_GATE * max(hq))

@@ -6,6 +6,8 @@ tiled run chooses once and fuses every tile with the same prepared method.
 """
 from __future__ import annotations
 
+import time
+
 from .. import auto_select
 from .base import FusionMethod, SceneInfo, Tile
 
@@ -25,6 +27,7 @@ class AutoPan(FusionMethod):
         self.chosen: FusionMethod | None = None
         self.scores: list[auto_select.CandidateScore] = []
         self.reason = ""
+        self.seconds = 0.0
 
     @staticmethod
     def _get(name: str) -> FusionMethod:
@@ -44,7 +47,9 @@ class AutoPan(FusionMethod):
 
     def prepare(self, samples, scene: SceneInfo) -> None:
         self.scene = scene
+        t0 = time.perf_counter()
         name, self.scores = auto_select.select(self.candidates, samples, scene, self._get, self.is_cancelled)
+        self.seconds = time.perf_counter() - t0
         if name is None:
             name = self.fallback
             self.reason = "the scene is too small for a reduced-resolution check" if not self.scores else \
@@ -53,7 +58,7 @@ class AutoPan(FusionMethod):
         else:
             self.reason = "best on the reduced-resolution check"
             self._info(auto_select.format_table(self.scores, name, self._label))
-        self._info(f"Auto chose {self._label(name)} ({self.reason}).")
+        self._info(f"Auto chose {self._label(name)} ({self.reason}; the selection took {self.seconds:.1f} s).")
         chosen = self._get(name)
         chosen.bind(is_cancelled=self.is_cancelled, log=self.log)
         # The chosen method is prepared on the samples it would have had alone (its own, smaller halo).
@@ -73,6 +78,7 @@ class AutoPan(FusionMethod):
                               f"among the candidates whose full-resolution HQNR is at least "
                               f"{auto_select.HQNR_GATE:g} x the best; ties within {auto_select.ERGAS_TIE:.0%}: "
                               "lowest SAM, then highest Q2n"),
+                "auto_seconds": round(self.seconds, 3),
                 "auto_candidates": [s.as_dict() for s in self.scores]}
 
     def apply(self, tile: Tile):

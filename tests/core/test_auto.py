@@ -273,9 +273,9 @@ def test_rule_asks_hqnr_of_the_best_fusing_candidates_only_and_q2n_of_ties_only(
     asked = {"hqnr": [], "q2n": []}
     hq = {"brovey": 0.70, "bt_h": 0.90, "gsa": 0.91, "mtf_glp_fs": 0.92, "awlp": 0.95}
 
-    def hqnr_of(n):
-        asked["hqnr"].append(n)
-        return hq[n]
+    def hqnr_of(names):
+        asked["hqnr"].extend(names)
+        return [hq[n] for n in names]
 
     def q2n_of(n):
         asked["q2n"].append(n)
@@ -290,3 +290,19 @@ def test_rule_asks_hqnr_of_the_best_fusing_candidates_only_and_q2n_of_ties_only(
     # Brovey (0.70 < 0.88 x 0.92) is left out; BT-H and GSA tie on ERGAS and SAM: Q2n decides.
     assert asked["q2n"] == ["bt_h", "gsa"]
     assert [s.kept for s in scores] == [True, False, True, True, True, True]
+
+
+def test_prepared_auto_travels_to_dask_workers_with_its_choice(scene):
+    """The Dask backend pickles the prepared method once: Auto must arrive with its prepared choice."""
+    import pickle
+    from core.dask_backend import pickle_method
+    pan, ms = scene
+    sc = Scene(pan, ms, None, None, "pansharpen")
+    info = build_scene_info(FusionRequest("pansharpen", pan, ms, "x.tif", sensor="generic"), sc)
+    m = AutoPan()
+    m.bind(log=[].append)
+    m.prepare([sc.read_tile(w, m.halo(4)) for w in sc.sample_windows()], info)
+    copy = pickle.loads(pickle_method(m))
+    assert copy.chosen.name == m.chosen.name and copy.halo(4) == m.halo(4)
+    tile = sc.read_tile(sc.sample_windows()[0], m.halo(4))
+    np.testing.assert_array_equal(copy.apply(tile), m.apply(tile))

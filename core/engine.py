@@ -35,7 +35,7 @@ class FusionRequest:
     hr_path: str                          # any GDAL-readable path / URI
     lr_path: str
     output_path: str
-    method: str = "mtf_glp_hpm"
+    method: str = "auto"                  # the best classical method for the scene (core.auto_select)
     hr_bands: Optional[list[int]] = None  # 1-based; default: band 1 for PAN, all bands for an HR-MSI
     lr_bands: Optional[list[int]] = None  # 1-based; default: all bands
     sensor: str = "generic"

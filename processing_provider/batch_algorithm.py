@@ -23,7 +23,7 @@ TASK_WORDS = {"pansharpen": "Pansharpening", "hsms": "HS-MS fusion"}
 
 class BatchAlgorithm(FusionAlgorithmBase):
     TASK = "batch"
-    DEFAULT_METHOD = "mtf_glp_hpm"
+    DEFAULT_METHOD = "auto"
     PAIRS = "PAIRS"
     FOLDER = "FOLDER"
     HR_PATTERN = "HR_PATTERN"

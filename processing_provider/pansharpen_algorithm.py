@@ -17,7 +17,7 @@ from .base import FusionAlgorithmBase, _advanced
 
 class PansharpenAlgorithm(FusionAlgorithmBase):
     TASK = "pansharpen"
-    DEFAULT_METHOD = "mtf_glp_hpm"
+    DEFAULT_METHOD = "auto"
     PAN = HR = "PAN"
     MS = LR = "MS"
     HR_LABEL = "panchromatic (PAN)"

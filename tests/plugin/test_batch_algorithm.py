@@ -39,7 +39,7 @@ def test_batch_parameters(dp_provider, plugin_package):
               "SKIP_EXISTING", "TILES_ON_CLUSTER", "TILE_SIZE", "DEVICE"):
         assert n in p, n
     assert len(p["METHOD"].options()) == len(method_names("pansharpen")) + len(method_names("hsms"))
-    assert p["METHOD"].options()[p["METHOD"].defaultValue()] == "Pansharpening: MTF-GLP-HPM"
+    assert p["METHOD"].options()[p["METHOD"].defaultValue()] == "Pansharpening: Auto (best classical method for the scene)"
     assert "pairs table" in a.shortHelpString().lower()
 
 

@@ -73,7 +73,7 @@ def test_pansharpen_parameters(alg, plugin_package):
     method = p["METHOD"]
     assert method.type() == "enum"
     assert method.options() == [method_label(n) for n in method_names("pansharpen")]
-    assert method.defaultValue() == method_names("pansharpen").index("mtf_glp_hpm")
+    assert method.defaultValue() == method_names("pansharpen").index("auto")
     sensor = p["SENSOR"]
     assert sensor.options() == [s.label for s in SENSORS.values()]
     assert sensor.defaultValue() == list(SENSORS).index("generic")

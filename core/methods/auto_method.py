@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from .. import auto_select
+from ..errors import Cancelled
 from .base import FusionMethod, SceneInfo, Tile
 
 
@@ -50,6 +51,8 @@ class AutoPan(FusionMethod):
         t0 = time.perf_counter()
         name, self.scores = auto_select.select(self.candidates, samples, scene, self._get, self.is_cancelled)
         self.seconds = time.perf_counter() - t0
+        if self.is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
         if name is None:
             name = self.fallback
             self.reason = "the scene is too small for a reduced-resolution check" if not self.scores else \

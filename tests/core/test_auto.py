@@ -306,3 +306,21 @@ def test_prepared_auto_travels_to_dask_workers_with_its_choice(scene):
     assert copy.chosen.name == m.chosen.name and copy.halo(4) == m.halo(4)
     tile = sc.read_tile(sc.sample_windows()[0], m.halo(4))
     np.testing.assert_array_equal(copy.apply(tile), m.apply(tile))
+
+
+def test_cancel_during_the_selection_writes_nothing(scene, tmp_path):
+    from core.errors import Cancelled
+    pan, ms = scene
+    asked = []
+
+    def cancelled():
+        asked.append(1)
+        return len(asked) > 2          # a few candidates in, the user presses Cancel
+
+    log = []
+    with pytest.raises(Cancelled):
+        run_fusion(FusionRequest("pansharpen", pan, ms, str(tmp_path / "auto.tif"), method="auto"),
+                   is_cancelled=cancelled, log=log.append)
+    assert not os.path.exists(tmp_path / "auto.tif")
+    # It stops right after the check: no choice is made from the candidates scored before the cancel.
+    assert not any(m.startswith("Auto chose") for m in log)

@@ -49,7 +49,6 @@ ERGAS_TIE = 0.01              # relative
 SAM_TIE = 0.02                # relative
 MIN_CHECK_LR = 4              # reduced LR pixels a side, at least
 CHECK_CONTEXT = 24            # LR pixels of context around each sample block (Auto's sample halo / ratio)
-PAN_GAIN = None
 THREADS = 2                   # candidates checked side by side, as the engine fuses tiles
 EDGE_CUT = 4                  # check pixels not scored next to a block edge (mirror-padded filters)
 
@@ -91,7 +90,7 @@ def check_block(t: Tile, scene: SceneInfo) -> CheckBlock | None:
     m = min(lr.shape[2] - j0, len(range(q0, w, r)))
     if n < MIN_CHECK_LR * r or m < MIN_CHECK_LR * r:
         return None
-    hr_red = filters.mtf_filter_decimate(np.asarray(t.hr, dtype=np.float32), PAN_GAIN or scene.gnyq_hr, r, (p0, q0))
+    hr_red = filters.mtf_filter_decimate(np.asarray(t.hr, dtype=np.float32), scene.gnyq_hr, r, (p0, q0))
     hr_red = hr_red[:, :n, :m].astype(np.float32, copy=False)
     reference = lr[:, i0:i0 + n, j0:j0 + m]
     valid = t.valid[p0::r, q0::r][:n, :m]

@@ -324,3 +324,21 @@ def test_cancel_during_the_selection_writes_nothing(scene, tmp_path):
     assert not os.path.exists(tmp_path / "auto.tif")
     # It stops right after the check: no choice is made from the candidates scored before the cancel.
     assert not any(m.startswith("Auto chose") for m in log)
+
+
+def test_batch_default_is_auto_and_each_scene_chooses_for_itself(scene, tmp_path):
+    from core import batch
+    pan, ms = scene
+    l8 = os.path.join(SAMPLE, "landsat8_pan_B8_15m.tif"), os.path.join(SAMPLE, "landsat8_ms_B2-B5_30m.tif")
+    table = tmp_path / "pairs.csv"
+    table.write_text(f"name,pan,ms\nsynthetic,{pan},{ms}\nlandsat,{l8[0]},{l8[1]}\n")
+    assert batch.main(["--pairs", str(table), "--out-dir", str(tmp_path), "--summary", str(tmp_path / "s.csv")]) == 0
+    choices = {}
+    for name, (p, m) in (("synthetic", (pan, ms)), ("landsat", l8)):
+        out = tmp_path / f"{name}_auto.tif"                  # the default method names the outputs
+        md = gdal.Open(str(out)).GetMetadata()
+        choices[name] = md["DEEPPANSHARPEN_AUTO_CHOICE"]
+        # The same choice as Auto alone on that scene: the check is per scene, nothing carries over.
+        fuse(p, m, tmp_path / f"{name}_alone.tif", "auto")
+        assert gdal.Open(str(tmp_path / f"{name}_alone.tif")).GetMetadataItem("DEEPPANSHARPEN_AUTO_CHOICE") == choices[name]
+    assert all(c in auto_select.PAN_CANDIDATES for c in choices.values())

@@ -32,7 +32,7 @@ PIP_ARGS ?=
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: help setup system-packages plugin-links test demo lint clean
+.PHONY: help setup system-packages plugin-links test demo lint clean translations
 
 help:
 	@echo "make setup | make test | make demo | make package | make bench | make bench-dask | make lint | make clean"
@@ -80,6 +80,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 # --- enable the plugin in the project-local profile (and the user's default profile) ------------
 # QGIS reads [PythonPlugins] <name>=true from <profile>/QGIS/QGIS3.ini; it is written with QSettings
 # so that an existing file keeps its format.  An installed (non-symlink) copy is left alone.
+# core.venv_link links the .venv's torch/timm/safetensors into the profile's deep_pansharpen_deps folder,
+# so QGIS Desktop (system Python) can run the deep methods right after setup.
 plugin-links: $(STAMP)
 	@dirs="$(PROFILE_DIR)"; \
 	if [ "$(LINK_USER_PROFILE)" = "yes" ]; then dirs="$$dirs $(USER_PROFILE_DIR)"; fi; \
@@ -96,6 +98,7 @@ plugin-links: $(STAMP)
 	s = QSettings(sys.argv[1], QSettings.IniFormat); s.setValue("PythonPlugins/$(PLUGIN_NAME)", True); s.sync()' \
 	      "$$d/QGIS/QGIS3.ini"; \
 	  echo ">> plugin $(PLUGIN_NAME) linked and enabled in $$d"; \
+	  (cd "$(ROOT)" && "$(PY)" -m core.venv_link --profile "$$d"); \
 	done
 
 # --- everyday targets --------------------------------------------------------------------------
@@ -107,6 +110,11 @@ demo: setup
 
 lint: setup
 	"$(PY)" -m compileall -q -x '(\.venv|\.qgis-profile|\.git)' .
+
+# the .ts template from the sources, and a .qm for every translated language file
+translations:
+	/usr/bin/python3 scripts/make_ts.py
+	@for ts in i18n/deep_pansharpen_*.ts; do [ -e "$$ts" ] && lrelease -silent "$$ts" || true; done
 
 clean:
 	rm -rf .qgis-profile .pytest_cache tests/artifacts demo_output

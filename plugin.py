@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import QCoreApplication
 
 PLUGIN_DIR = os.path.dirname(os.path.abspath(__file__))
 MENU = "Deep Pansharpen"
@@ -27,6 +28,8 @@ class DeepPansharpenPlugin:
         self.installer = None
         self.actions = []
         add_dependency_folder()
+        from .ui.i18n import install_translator
+        self.translator = install_translator(PLUGIN_DIR)     # the user's QGIS language, when shipped
 
     # --- Processing ------------------------------------------------------------------------------
     def initProcessing(self):  # noqa: N802 (QGIS API name)
@@ -43,6 +46,9 @@ class DeepPansharpenPlugin:
     def initGui(self):  # noqa: N802 (QGIS API name)
         self.initProcessing()
         self._init_dock()
+        from .ui.settings import dock_was_open
+        if self.iface is not None and dock_was_open():      # open when QGIS was last closed
+            self.show_dock()
 
     def _init_dock(self):
         """The toolbar button and Raster > Deep Pansharpen menu; the dock itself is built on first use."""
@@ -51,14 +57,16 @@ class DeepPansharpenPlugin:
         from qgis.PyQt.QtGui import QIcon
         from qgis.PyQt.QtWidgets import QAction
 
+        from .ui.i18n import tr
+
         icon = QIcon(os.path.join(PLUGIN_DIR, "resources", "icon.svg"))
         main = self.iface.mainWindow()
-        self.dock_action = QAction(icon, "Deep Pansharpen", main)
+        self.dock_action = QAction(icon, tr("Deep Pansharpen"), main)
         self.dock_action.setObjectName("DeepPansharpenShowDock")
-        self.dock_action.setToolTip("Deep Pansharpen: pansharpening and HS-MS fusion")
+        self.dock_action.setToolTip(tr("Deep Pansharpen: pansharpening and HS-MS fusion"))
         self.dock_action.setCheckable(True)
         self.dock_action.triggered.connect(self.toggle_dock)
-        self.install_action = QAction("Install deep-learning dependencies…", main)
+        self.install_action = QAction(tr("Install deep-learning dependencies…"), main)
         self.install_action.setObjectName("DeepPansharpenInstallDependencies")
         self.install_action.triggered.connect(self.show_installer)
         self.iface.addToolBarIcon(self.dock_action)
@@ -117,3 +125,6 @@ class DeepPansharpenPlugin:
             # The registry owns (and deletes) the provider.
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        if self.translator is not None:
+            QCoreApplication.removeTranslator(self.translator)
+            self.translator = None

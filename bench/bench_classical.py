@@ -245,7 +245,7 @@ def profile_method(method: str, pan: str, ms: str, work: str, tile_size: int, ov
     req = FusionRequest(task="pansharpen", hr_path=pan, lr_path=ms,
                         output_path=os.path.join(work, f"profile_{method}.tif"), method=method,
                         tile_size=tile_size, overlap=overlap)
-    scene = Scene(pan, ms, None, None, "pansharpen", work_dir=work)
+    scene = Scene(pan, ms, None, None, "pansharpen")
     meth = get_method(method)
     info = build_scene_info(req, scene)
     halo = meth.halo(scene.ratio)

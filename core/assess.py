@@ -8,15 +8,17 @@ regular sample of blocks (said in the notes).
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
+from osgeo import gdal
 
 from . import metrics
 from .errors import InputError
 from .raster_io import describe, open_raster, read_window
 from .scene import Scene, Window
-from .sensors import preset_for_bands
+from .sensors import get_sensor, preset_for_bands
 
 BLOCK = 32                     # Q2n / D_lambda / D_S block size
 MAX_WHOLE_PIXELS = 4096 * 4096
@@ -87,13 +89,50 @@ def _profiles(fused: np.ndarray, ref: np.ndarray, valid: np.ndarray, origin=(0, 
     return out
 
 
+def psnr_peak(path: str, bands: list[int] | None = None, sensor: str = "generic") -> tuple[float | None, str]:
+    """The PSNR / SSIM peak of the data in ``path`` and a sentence saying where it comes from.
+
+    The data decide, not the sensor preset: an 8-bit type gives 255, a declared NBITS gives 2**NBITS - 1.
+    Otherwise a (non-generic) preset's bit depth is used when the data fit in it, or 255 when the values
+    fit in 8 bits; None (the largest reference value of each block) when nothing says the range.
+    """
+    ds = open_raster(path, "reference")
+    bands = bands or list(range(1, ds.RasterCount + 1))
+    band = ds.GetRasterBand(bands[0])
+    name = os.path.basename(path)
+    if band.DataType == gdal.GDT_Byte:
+        return 255.0, f"PSNR/SSIM peak 255: {name} is 8-bit (Byte) data"
+    nbits = band.GetMetadataItem("NBITS", "IMAGE_STRUCTURE")
+    if nbits and nbits.isdigit() and 0 < int(nbits) < 32:
+        return float(2 ** int(nbits) - 1), f"PSNR/SSIM peak {2 ** int(nbits) - 1}: {name} declares NBITS={nbits}"
+    try:
+        preset = get_sensor(sensor)
+    except InputError:
+        preset = get_sensor("generic")
+    if preset.name == "generic":
+        return None, "PSNR/SSIM peak: the largest reference value of each scored block (the data declare no bit depth)"
+    data_max = max(ds.GetRasterBand(b).ComputeRasterMinMax(False)[1] for b in bands)
+    if data_max <= 255 < preset.value_max:
+        return 255.0, (f"PSNR/SSIM peak 255: the values of {name} (up to {data_max:g}) fit 8 bits, although "
+                       f"the {preset.label} preset delivers {preset.bit_depth}-bit data")
+    if data_max <= preset.value_max:
+        return preset.value_max, (f"PSNR/SSIM peak {preset.value_max:g}: the {preset.label} preset's "
+                                  f"{preset.bit_depth}-bit range (the data reach {data_max:g})")
+    return None, (f"PSNR/SSIM peak: the largest reference value of each scored block (the data exceed the "
+                  f"{preset.label} preset's {preset.bit_depth}-bit range)")
+
+
 def assess_reduced(fused_path: str, reference_path: str, ratio: int, value_max: float | None = None,
-                   cut: int = 0) -> Assessment:
+                   cut: int = 0, sensor: str = "generic", peak_note: str = "") -> Assessment:
     """SAM, ERGAS, Q, Q2n, SCC, PSNR, SSIM of a fused raster against the reference MS (Wald protocol).
 
-    PSNR and SSIM use ``value_max`` as the peak (2**bit_depth - 1 of the sensor); without it, the largest
-    valid reference value.
+    PSNR and SSIM use ``value_max`` as the peak (said in ``peak_note``); without it, the peak of the
+    reference's data (:func:`psnr_peak`).  The notes say which peak was used.
     """
+    if value_max is None:
+        value_max, peak_note = psnr_peak(reference_path, None, sensor)
+    elif not peak_note:
+        peak_note = f"PSNR/SSIM peak {value_max:g} (given)"
     f_ds, r_ds = open_raster(fused_path, "fused"), open_raster(reference_path, "reference")
     f_info, r_info = describe(f_ds, fused_path, "fused"), describe(r_ds, reference_path, "reference")
     if f_info.count != r_info.count:
@@ -120,6 +159,7 @@ def assess_reduced(fused_path: str, reference_path: str, ratio: int, value_max: 
     notes = [f"{len(blocks)} blocks of {blocks[0][2]} x {blocks[0][3]} pixels sampled"] if sampled else []
     if cut:
         notes.append(f"border cut {cut} pixels")
+    notes.append(peak_note)
     return Assessment("reduced", _combine(reports, weights), f_info.descriptions,
                       per_band=_combine(per_band, weights), profiles=profiles, notes=notes, ratio=ratio)
 
@@ -152,21 +192,40 @@ def assess_full(fused_path: str, pan_path: str, ms_path: str, sensor: str = "gen
     blocks, sampled = _blocks(x1 - x0, y1 - y0)
     scene.estimate_fill_values(scene.sample_windows())
     reports, weights, profiles = [], [], []
+    lo = hi = None                                # per-band range of the fused values scored
     bands = list(range(1, f_info.count + 1))
     for bx, by, bw, bh in blocks:
         X, Y = x0 + bx, y0 + by
         tile = scene.read_tile(Window(Y - p.y0, X - p.x0, bh, bw), halo=0)
         fused, fv = read_window(f_ds, bands, X - pw[0] + fw[0], Y - pw[1] + fw[1], bw, bh)
         valid = fv & tile.valid
+        if valid.any():
+            values = fused[:, valid]
+            lo = np.minimum(lo, values.min(axis=1)) if lo is not None else values.min(axis=1)
+            hi = np.maximum(hi, values.max(axis=1)) if hi is not None else values.max(axis=1)
         reports.append(metrics.full_resolution_report(fused, tile.lr_up, tile.pan, scene.ratio, gains, mask=valid))
         weights.append(int(valid.sum()))
         if not profiles:
             profiles = _profiles(fused, tile.lr_up, valid, (Y, X))
+    _refuse_empty(fused_path, lo, hi)
     notes = ["reference spectra in the profiles are the interpolated MS"]
     if sampled:
         notes.append(f"{len(blocks)} blocks of {blocks[0][2]} x {blocks[0][3]} pixels sampled")
     return Assessment("full", _combine(reports, weights), f_info.descriptions, profiles=profiles,
                       notes=notes, ratio=scene.ratio)
+
+
+def _refuse_empty(fused_path: str, lo, hi) -> None:
+    """A fused image without valid pixels, or one value everywhere (a failed run writes zeros), has no
+    spectral or spatial structure to distort: QNR would call it perfect, so it is refused."""
+    name = os.path.basename(fused_path)
+    if lo is None:
+        raise InputError(f"The fused image {name} has no valid pixel where the PAN and MS overlap (all nodata).")
+    if np.all(hi == lo):
+        value = "0" if np.all(hi == 0) else f"{float(hi[0]):g}" if np.all(hi == hi[0]) else "one value per band"
+        raise InputError(f"The fused image {name} holds {value} everywhere: there is no image to assess "
+                         "(no-reference indexes such as QNR would wrongly rate it perfect). Check that the fusion "
+                         "that made it finished and wrote data.")
 
 
 def ratio_between(fused_path: str, lr_path: str) -> int:

@@ -28,6 +28,7 @@ from typing import Callable, Optional
 from .engine import FusionRequest, run_fusion
 from .errors import Cancelled, InputError, MissingDependency
 from .methods import method_entry
+from .output_guard import check_not_inputs
 
 COLUMNS = {"pansharpen": ("pan", "ms"), "hsms": ("msi", "hsi")}      # (HR column, LR column)
 DEFAULT_PATTERNS = {"pansharpen": ("*_pan.tif", "*_ms.tif"), "hsms": ("*_msi.tif", "*_hsi.tif")}
@@ -41,6 +42,7 @@ class ScenePair:
     hr_path: str
     lr_path: str
     output_path: str
+    error: str = ""              # why the row cannot run (reported as failed; the other rows go on)
 
 
 @dataclass
@@ -65,6 +67,21 @@ def task_of(method: str) -> str:
 
 def _default_output(out_dir: str, name: str, method: str) -> str:
     return os.path.join(out_dir, f"{name}_{method}.tif")
+
+
+def name_problem(name: str) -> str:
+    """Why a scene name from a pairs table cannot name an output file in the output folder, or ''.
+    Names are refused, not rewritten: a table from someone else must not write outside the output folder,
+    and a silently changed name would hide which output belongs to which row."""
+    if name in (".", ".."):
+        return f"the name '{name}' is not a file name"
+    if "/" in name or "\\" in name or os.sep in name or (os.altsep and os.altsep in name):
+        return f"the name '{name}' contains a path separator; names must be plain file names"
+    if os.path.isabs(name) or (len(name) > 1 and name[1] == ":"):
+        return f"the name '{name}' is an absolute path; names must be plain file names"
+    if any(ord(c) < 32 for c in name):
+        return f"the name '{name!r}' contains control characters"
+    return ""
 
 
 def _where(path: str, base: str) -> str:
@@ -92,6 +109,11 @@ def pairs_from_csv(path: str, task: str, out_dir: str, method: str) -> list[Scen
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         hr, lr = _where(row[hr_col], base), _where(row[lr_col], base)
         name = row.get("name") or os.path.splitext(os.path.basename(row[hr_col]))[0] or f"scene{i}"
+        problem = "" if row.get("output") else name_problem(name)
+        if problem:
+            pairs.append(ScenePair(name, hr, lr, "", error=f"Row {i} of the pairs table: {problem}. Nothing "
+                                                             "was written for it."))
+            continue
         out = _where(row["output"], base) if row.get("output") else _default_output(out_dir, name, method)
         pairs.append(ScenePair(name, hr, lr, out))
     return pairs
@@ -157,6 +179,41 @@ def _worker_name() -> str:
         return socket.gethostname()
 
 
+def output_problem(pair: ScenePair, template: dict) -> str:
+    """Why the existing output of ``pair`` does not count as done, or '' when it opens with GDAL, was
+    finished by this plugin (its provenance is written last), has the size and bands this pair gives and
+    its last block reads (a truncated file fails there)."""
+    from osgeo import gdal
+
+    from .scene import Scene
+    try:
+        ds = gdal.OpenEx(pair.output_path, gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError as exc:
+        return f"GDAL cannot open it: {str(exc).strip() or 'unreadable'}"
+    if ds is None:
+        return "GDAL cannot open it"
+    if not ds.GetMetadataItem("DEEPPANSHARPEN_METHOD"):
+        return "it was not finished by Deep Pansharpen"
+    try:
+        scene = Scene(pair.hr_path, pair.lr_path, template.get("hr_bands"), template.get("lr_bands"),
+                      template.get("task", "pansharpen"))
+    except InputError as exc:
+        return f"its inputs cannot be checked: {exc}"
+    want = (scene.width, scene.height, len(scene.lr_bands))
+    have = (ds.RasterXSize, ds.RasterYSize, ds.RasterCount)
+    if have != want:
+        return f"{have[0]} x {have[1]} pixels x {have[2]} band(s) instead of {want[0]} x {want[1]} x {want[2]}"
+    bx, by = ds.GetRasterBand(1).GetBlockSize()
+    x0, y0 = (ds.RasterXSize - 1) // bx * bx, (ds.RasterYSize - 1) // by * by
+    try:
+        data = ds.ReadRaster(x0, y0, ds.RasterXSize - x0, ds.RasterYSize - y0)
+    except RuntimeError as exc:
+        return f"its last block cannot be read ({str(exc).strip()})"
+    if data is None:
+        return "its last block cannot be read"
+    return ""
+
+
 def run_scene(pair: ScenePair, template: dict, metrics: bool = False, skip_existing: bool = False,
               is_cancelled=None, log=None, client=None) -> SceneReport:
     """Fuse one pair, in this process or with its tiles on ``client``'s Dask cluster; every error is
@@ -164,10 +221,17 @@ def run_scene(pair: ScenePair, template: dict, metrics: bool = False, skip_exist
     log = log or (lambda _m: None)
     rep = SceneReport(pair.name, "ok", hr_input=pair.hr_path, lr_input=pair.lr_path, output=pair.output_path,
                       worker=_worker_name(), device=_device_used(template["method"], template.get("device", "auto")))
-    if skip_existing and os.path.exists(pair.output_path):
-        rep.status = "skipped"
-        rep.error = "output exists"
+    if pair.error:
+        rep.status, rep.error = "failed", pair.error
         return rep
+    if skip_existing and os.path.exists(pair.output_path):
+        problem = output_problem(pair, template)
+        if not problem:
+            rep.status = "skipped"
+            rep.error = "output exists"
+            return rep
+        log(f"[{pair.name}] Warning: the existing output {pair.output_path} is incomplete ({problem}); "
+            "it is fused again.")
     t0 = time.perf_counter()
     try:
         os.makedirs(os.path.dirname(os.path.abspath(pair.output_path)), exist_ok=True)
@@ -215,21 +279,23 @@ def write_summary(path: str, reports: list[SceneReport]) -> None:
 
 def run_batch(pairs: list[ScenePair], template: dict, summary_path: str, metrics: bool = False,
               cluster: str = "", tiles_on_cluster: bool = False, skip_existing: bool = False, progress=None,
-              is_cancelled=None, log=None) -> list[SceneReport]:
-    """Run every pair; the summary CSV is rewritten after each scene.  ``template`` holds the
+              is_cancelled=None, log=None, pairs_table: str = "") -> list[SceneReport]:
+    """Run every pair; the summary CSV is rewritten after each scene (``pairs_table``, the CSV the pairs
+    came from, is never written: neither it nor any input may be an output).  ``template`` holds the
     FusionRequest fields shared by all scenes (task, method, sensor, tile_size ...).  With ``cluster``
     each scene is one Dask task, or, with ``tiles_on_cluster``, the scenes run one after the other with
     their tiles on the cluster (better for a few huge scenes)."""
     progress = progress or (lambda _p: None)
     is_cancelled = is_cancelled or (lambda: False)
     log = log or (lambda _m: None)
-    outputs = [os.path.abspath(p.output_path) for p in pairs]
+    outputs = [os.path.abspath(p.output_path) for p in pairs if p.output_path]
     dup = sorted({o for o in outputs if outputs.count(o) > 1})
     if dup:
         raise InputError(f"Several pairs would write the same output: {', '.join(dup)}.")
     folder = os.path.dirname(os.path.abspath(summary_path))
     if not os.path.isdir(folder):
         raise InputError(f"The folder of the summary table '{folder}' does not exist.")
+    _check_outputs_are_not_inputs(pairs, summary_path, pairs_table)
     reports: list[Optional[SceneReport]] = [None] * len(pairs)
     if cluster and not tiles_on_cluster:
         _run_on_cluster(pairs, template, summary_path, metrics, cluster, skip_existing, reports, progress,
@@ -257,6 +323,18 @@ def run_batch(pairs: list[ScenePair], template: dict, summary_path: str, metrics
     if is_cancelled():
         raise Cancelled("Cancelled by the user; the summary lists the scenes that were done.")
     return done
+
+
+def _check_outputs_are_not_inputs(pairs: list[ScenePair], summary_path: str, pairs_table: str) -> None:
+    """Refuse the whole batch, before any scene runs, when it would overwrite one of its own inputs."""
+    inputs = [("pairs table", pairs_table)] if pairs_table else []
+    for p in pairs:
+        inputs += [(f"input of scene '{p.name}'", p.hr_path), (f"input of scene '{p.name}'", p.lr_path)]
+    check_not_inputs(summary_path, "summary table", inputs)
+    for p in pairs:
+        if p.output_path:
+            check_not_inputs(p.output_path, f"output of scene '{p.name}'",
+                             inputs + [("summary table", summary_path)])
 
 
 def _note(rep: SceneReport, log) -> None:
@@ -344,7 +422,8 @@ def main(argv=None) -> int:
                         compression=args.compression, device=args.device)
         summary = args.summary or os.path.join(args.out_dir, "batch_summary.csv")
         reports = run_batch(pairs, template, summary, metrics=args.metrics, cluster=args.cluster,
-                            tiles_on_cluster=args.tiles_on_cluster, skip_existing=args.skip_existing, log=print)
+                            tiles_on_cluster=args.tiles_on_cluster, skip_existing=args.skip_existing, log=print,
+                            pairs_table=args.pairs or "")
     except (InputError, MissingDependency) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Optional
 
-from .assess import Assessment, assess_full, assess_reduced
+from .assess import Assessment, assess_full, assess_reduced, psnr_peak
 from .engine import FusionRequest, run_fusion
 from .errors import Cancelled, MissingDependency
 from .gdal_brovey import gdal_brovey
@@ -33,9 +33,9 @@ def compare_methods(pan_path: str, ms_path: str, methods: list[str], work_dir: s
     log = log or (lambda _m: None)
     os.makedirs(work_dir, exist_ok=True)
     n_ms = len(ms_bands) if ms_bands else describe(open_raster(ms_path, "MS"), ms_path, "MS").count
-    preset = preset_for_bands(sensor, n_ms)
-    # PSNR peak: the sensor's radiometric range; for the generic preset, the reference's maximum.
-    peak = None if preset.name == "generic" else float(2 ** preset.bit_depth - 1)
+    preset_for_bands(sensor, n_ms)                 # a preset that does not fit the bands is refused first
+    # PSNR peak from the original MS's data type / declared bit depth (the reference is a copy of it).
+    peak, peak_note = psnr_peak(ms_path, ms_bands, sensor)
     ref, ratio = None, 0
     if mode == "reduced":
         red_pan, red_ms, ref = (os.path.join(work_dir, n) for n in ("reduced_pan.tif", "reduced_ms.tif",
@@ -67,7 +67,7 @@ def compare_methods(pan_path: str, ms_path: str, methods: list[str], work_dir: s
                 continue
             label = method_label(name)
         if mode == "reduced":
-            results[label] = assess_reduced(out, ref, ratio, value_max=peak)
+            results[label] = assess_reduced(out, ref, ratio, value_max=peak, sensor=sensor, peak_note=peak_note)
         else:
             results[label] = assess_full(out, pan_path, ms_path, sensor, pan_band, ms_bands)
         log(f"{label}: " + ", ".join(f"{k} {v:.4f}" for k, v in results[label].metrics.items()))

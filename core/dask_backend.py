@@ -6,13 +6,16 @@ unpickles it once (a per-process cache keyed by its hash), so deep models are lo
 Each tile task reads its window (with halo) straight from the inputs, fuses it and returns the fused
 core and its validity mask.  Workers never write: the client stores every finished tile in a work
 folder ``<output>.tiles/`` and streams the tiles, in row-major order, through the same
-:class:`BlendAssembler` and :class:`OutputRaster` as the engine, so the output is bit-identical to the
-single-process run and appears only when complete.
+:class:`BlendAssembler` and :class:`OutputRaster` as the engine, so the output is the single-process run's
+(bit-identical, or within 1 DN where a tile runs BLAS or torch, whose sums follow the thread count) and
+appears only when complete.
 
 Failures: a worker that dies mid-task is replaced (LocalCluster) and its task rescheduled by Dask; a
 finished tile is on disk as soon as the client has it.  If the client itself stops (crash, error), a
 rerun with the same request skips the tiles in the work folder (its manifest pins the request, the
-inputs and the prepared method).  The folder is removed after a successful commit or a cancel.
+inputs and the prepared method's values).  The folder is the plugin's only: a manifest proves it made it
+and lists the files it may delete, a lock keeps a second run out.  The tiles are removed after a
+successful commit or a cancel.
 
 Dask is optional: nothing here is imported unless CLUSTER is set.
 """
@@ -29,7 +32,6 @@ import multiprocessing
 import os
 import pickle
 import re
-import shutil
 import sys
 import time
 import types
@@ -41,6 +43,7 @@ import numpy as np
 
 from . import engine as _engine
 from .errors import Cancelled, InputError, MissingDependency
+from .ownership import HOST_TAG, owner_gone
 from .scene import Scene, Window
 from .version import plugin_version
 
@@ -216,30 +219,207 @@ def _fingerprint(req, method_key: str) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def method_fingerprint(method) -> str:
+    """A hash of what determines a prepared method's tiles: its attributes, with arrays and tensors by their
+    values and a network by its weights.  Pickled bytes would not do: a torch module pickles differently on
+    every run, so a resumed run never matched."""
+    h = hashlib.sha256()
+    seen: set = set()
+
+    def feed(tag: str, data: bytes) -> None:
+        h.update(tag.encode() + b":" + str(len(data)).encode() + b":" + data)
+
+    def walk(obj, depth: int) -> None:
+        if depth > 12:
+            feed("deep", b"")
+            return
+        if obj is None or isinstance(obj, (bool, int, float, str, bytes)):
+            feed(type(obj).__name__, repr(obj).encode())
+            return
+        if isinstance(obj, (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)):
+            return                                              # callbacks: no part of the result
+        if isinstance(obj, np.generic):
+            feed("npscalar", repr(obj.item()).encode() + str(obj.dtype).encode())
+            return
+        if isinstance(obj, np.ndarray):
+            feed("ndarray", f"{obj.dtype}{obj.shape}".encode() + np.ascontiguousarray(obj).tobytes())
+            return
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            if isinstance(obj, torch.Tensor):
+                t = obj.detach().cpu().contiguous()
+                feed("tensor", f"{t.dtype}{tuple(t.shape)}".encode() + t.view(-1).view(torch.uint8).numpy().tobytes()
+                     if t.numel() else b"")
+                return
+            if isinstance(obj, torch.nn.Module):
+                feed("module", type(obj).__qualname__.encode())
+                for name, t in obj.state_dict().items():
+                    feed("name", name.encode())
+                    walk(t, depth + 1)
+                walk({k: v for k, v in vars(obj).items() if not k.startswith("_") and k != "training"}, depth + 1)
+                return
+            if isinstance(obj, torch.device):
+                feed("device", str(obj).encode())
+                return
+        if id(obj) in seen:
+            feed("seen", b"")
+            return
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            feed("dict", str(len(obj)).encode())
+            for k in sorted(obj, key=repr):
+                walk(k, depth + 1)
+                walk(obj[k], depth + 1)
+        elif isinstance(obj, (list, tuple)):
+            feed(type(obj).__name__, str(len(obj)).encode())
+            for v in obj:
+                walk(v, depth + 1)
+        elif isinstance(obj, (set, frozenset)):
+            feed("set", b"")
+            for v in sorted(obj, key=repr):
+                walk(v, depth + 1)
+        elif hasattr(obj, "__dict__"):
+            feed("object", f"{type(obj).__module__}.{type(obj).__qualname__}".encode())
+            walk({k: v for k, v in vars(obj).items()
+                  if k not in ("report_progress", "is_cancelled", "log", "warnings")}, depth + 1)
+        else:
+            feed("repr", repr(obj).encode())
+
+    walk(method, 0)
+    return h.hexdigest()
+
+
 def work_folder(output_path: str) -> str:
     return os.path.abspath(output_path) + ".tiles"
 
 
-class TileStore:
-    """Finished tiles of one run in ``<output>.tiles/``; stale content (another request) is cleared."""
+MADE_BY = "Deep Pansharpen tile store"      # the manifest's proof that the plugin made the folder
+_LOCK = "run.lock"
+_TILE_NAME = re.compile(r"tile_\d{5}_\d{5}\.npz")
 
-    def __init__(self, folder: str, fingerprint: str, n_tiles: int):
+
+def _tile_name(row: int, col: int) -> str:
+    return f"tile_{row:05d}_{col:05d}.npz"
+
+
+def _read_manifest(folder: str) -> Optional[dict]:
+    """The folder's manifest when it is one this plugin wrote, else None."""
+    try:
+        with open(os.path.join(folder, _MANIFEST)) as fh:
+            man = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(man, dict) or "fingerprint" not in man:
+        return None
+    if man.get("made_by") != MADE_BY:
+        # Plugin versions before the file list: their manifest held only the fingerprint and the tile count.
+        if set(man) != {"fingerprint", "tiles"}:
+            return None
+        man = dict(man, made_by=MADE_BY, files=[n for n in os.listdir(folder) if _TILE_NAME.fullmatch(n)])
+    man["files"] = [n for n in man.get("files", []) if isinstance(n, str) and _TILE_NAME.fullmatch(n)]
+    return man
+
+
+def _lock_owner(folder: str) -> Optional[dict]:
+    try:
+        with open(os.path.join(folder, _LOCK)) as fh:
+            owner = json.load(fh)
+        return owner if isinstance(owner, dict) else {}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}                       # being written, or damaged: someone holds it
+
+
+def _lock_is_stale(owner: dict) -> bool:
+    try:
+        return owner_gone(int(owner["pid"]), str(owner["host"]))
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def check_work_folder(output_path: str) -> None:
+    """Refuse, before any work, a work folder this plugin did not make or that another live run is using."""
+    folder = work_folder(output_path)
+    if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
+        raise InputError(f"'{folder}' exists and is not a folder Deep Pansharpen made; the Dask work folder of "
+                         "this output would be there. Move it away or choose another output file.")
+    if not os.path.isdir(folder):
+        return
+    if _read_manifest(folder) is None and any(n != _LOCK for n in os.listdir(folder)):
+        raise InputError(f"The folder '{folder}' exists and was not made by Deep Pansharpen (it has no tile "
+                         "manifest); it is left untouched. Move or rename it, or choose another output file.")
+    owner = _lock_owner(folder)
+    if owner is not None and not _lock_is_stale(owner):
+        raise InputError(f"Another run (process {owner.get('pid', '?')}) is writing this output with Dask "
+                         f"({folder} is locked). Wait for it to finish or choose another output file; if no run "
+                         f"is active, delete '{os.path.join(folder, _LOCK)}'.")
+
+
+class TileStore:
+    """Finished tiles of one run in ``<output>.tiles/``.  The folder holds a manifest (the proof that the
+    plugin made it, the request's fingerprint and the tile files it may hold) and a lock naming the process
+    that uses it.  Only the files a manifest lists are ever deleted; tiles of another request are cleared."""
+
+    def __init__(self, folder: str, fingerprint: str, tiles: list[tuple[int, int]]):
         self.folder = folder
-        manifest = os.path.join(folder, _MANIFEST)
+        self._locked = False
+        check_work_folder(folder[:-len(".tiles")])
+        os.makedirs(folder, exist_ok=True)
+        self._lock()
         try:
-            with open(manifest) as fh:
-                same = json.load(fh).get("fingerprint") == fingerprint
-        except (OSError, ValueError):
-            same = False
-        if not same:
-            shutil.rmtree(folder, ignore_errors=True)
-            os.makedirs(folder)
-            with open(manifest + ".part", "w") as fh:
-                json.dump({"fingerprint": fingerprint, "tiles": n_tiles}, fh)
-            os.replace(manifest + ".part", manifest)
+            man = _read_manifest(folder)
+            if man is None or man["fingerprint"] != fingerprint:
+                if man is not None:
+                    self._delete(man["files"])
+                names = [_tile_name(r, c) for r, c in tiles]
+                path = os.path.join(folder, _MANIFEST)
+                with open(path + ".part", "w") as fh:
+                    json.dump({"made_by": MADE_BY, "fingerprint": fingerprint, "tiles": len(names),
+                               "files": names}, fh)
+                os.replace(path + ".part", path)
+                man = {"files": names}
+            self.files = man["files"]
+        except BaseException:
+            self.release()
+            raise
+
+    def _lock(self) -> None:
+        path = os.path.join(self.folder, _LOCK)
+        for _attempt in range(2):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                owner = _lock_owner(self.folder)
+                if owner is not None and _lock_is_stale(owner):
+                    with contextlib.suppress(OSError):
+                        os.remove(path)         # its run has stopped
+                    continue
+                check_work_folder(self.folder[:-len(".tiles")])    # raises the clear message
+                raise InputError(f"Another run is using '{self.folder}'.") from None
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"pid": os.getpid(), "host": HOST_TAG}, fh)
+            self._locked = True
+            return
+        raise InputError(f"Cannot lock the Dask work folder '{self.folder}'.")
+
+    def release(self) -> None:
+        if self._locked:
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(self.folder, _LOCK))
+            self._locked = False
+
+    def _delete(self, names: list[str]) -> None:
+        """Remove the listed tile files (and their temporary copies)."""
+        listed = set(names)
+        for n in os.listdir(self.folder):
+            base = n.split(".npz.", 1)[0] + ".npz" if ".npz." in n else n
+            if base in listed and (n == base or re.fullmatch(re.escape(base) + r"\.[0-9a-f]{6}\.part", n)):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(self.folder, n))
 
     def path(self, row: int, col: int) -> str:
-        return os.path.join(self.folder, f"tile_{row:05d}_{col:05d}.npz")
+        return os.path.join(self.folder, _tile_name(row, col))
 
     def has(self, row: int, col: int) -> bool:
         return os.path.exists(self.path(row, col))
@@ -255,8 +435,21 @@ class TileStore:
         with np.load(self.path(row, col)) as z:
             return z["fused"], z["valid"]
 
-    def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def remove(self) -> list[str]:
+        """Delete the tiles, the manifest and the lock; the folder too when nothing else is in it.  Returns
+        the names of files left (not the plugin's)."""
+        self._delete(self.files)
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(self.folder, _MANIFEST))
+        self.release()
+        try:
+            os.rmdir(self.folder)
+            return []
+        except OSError:
+            try:
+                return sorted(os.listdir(self.folder))
+            except OSError:
+                return []
 
 
 # --- client side -----------------------------------------------------------------------------------
@@ -327,9 +520,10 @@ class DaskTiles:
 
     def __call__(self, scene, method, windows, halo, is_cancelled):
         blob = pickle_method(method)
-        method_key = hashlib.sha256(blob).hexdigest()
-        self.store = store = TileStore(work_folder(self.req.output_path), _fingerprint(self.req, method_key),
-                                       len(windows))
+        method_key = hashlib.sha256(blob).hexdigest()          # names the pickled method in this run only
+        self.store = store = TileStore(work_folder(self.req.output_path),
+                                       _fingerprint(self.req, method_fingerprint(method)),
+                                       [(w.row, w.col) for w in windows])
         done = [store.has(w.row, w.col) for w in windows]
         if any(done):
             self.log(f"Resuming: {sum(done)} of {len(windows)} tiles were already done in {store.folder}.")
@@ -391,12 +585,14 @@ def run_fusion_dask(req, progress=None, is_cancelled=None, log=None, client=None
     log = log or (lambda _m: None)
     if client is None:
         _engine._check_request(req)         # bad input fails before a cluster starts
+        check_work_folder(req.output_path)
         parse_cluster(req.cluster)
         require_distributed()
         with connect(req.cluster, log) as c:
             return run_fusion_dask(req, progress, is_cancelled, log, client=c)
     n = len(client.scheduler_info().get("workers", {}))
     log(f"Tiles run on a Dask cluster of {n} worker(s) at {client.scheduler.address}.")
+    check_work_folder(req.output_path)
     tiles = DaskTiles(client, req, log)
     try:
         result = _engine.run_fusion(req, progress, is_cancelled, log, tile_source=tiles)
@@ -404,11 +600,19 @@ def run_fusion_dask(req, progress=None, is_cancelled=None, log=None, client=None
         tiles.cancel()
         if tiles.store is not None:
             if isinstance(exc, (Cancelled, InputError)):
-                tiles.store.remove()
+                _remove_store(tiles.store, log)
             else:
+                tiles.store.release()
                 log(f"Finished tiles are kept in {tiles.store.folder}: run again with the same parameters "
                     "to resume.")
         raise
     if tiles.store is not None:
-        tiles.store.remove()
+        _remove_store(tiles.store, log)
     return result
+
+
+def _remove_store(store: TileStore, log) -> None:
+    left = store.remove()
+    if left:
+        log(f"Warning: {store.folder} is kept: it holds files Deep Pansharpen did not make "
+            f"({', '.join(left[:5])}{' ...' if len(left) > 5 else ''}).")

@@ -22,12 +22,15 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Sequence
+
+from . import triton_block
 
 REQUIRED_MODULES = ("torch", "timm", "safetensors")
 DEPS_FOLDER = "deep_pansharpen_deps"
@@ -146,35 +149,42 @@ def write_constraints(path: str, pins: dict[str, str]) -> str:
     return path
 
 
-def prune_protected(target: str, protected: Iterable[str]) -> list[str]:
-    """Delete from ``target`` the distributions named in ``protected`` (files listed in their RECORD and
-    their metadata folder); returns the names removed."""
+def protected_entries(folder: str, protected: Iterable[str]) -> dict[str, set[str]]:
+    """{distribution: top-level entries of ``folder`` it owns (its RECORD's files and its metadata
+    folder)} for the distributions named in ``protected`` that are installed in ``folder``."""
     wanted = {canonical_name(n) for n in protected}
-    removed = []
-    if not os.path.isdir(target):
-        return removed
-    for entry in sorted(os.listdir(target)):
+    found: dict[str, set[str]] = {}
+    if not os.path.isdir(folder):
+        return found
+    for entry in sorted(os.listdir(folder)):
         if not entry.endswith((".dist-info", ".egg-info")):
             continue
         name = canonical_name(entry.rsplit(".", 1)[0].split("-")[0])
         if name not in wanted:
             continue
-        meta = os.path.join(target, entry)
-        tops = set()
-        record = os.path.join(meta, "RECORD")
+        tops = found.setdefault(name, set())
+        tops.add(entry)
+        record = os.path.join(folder, entry, "RECORD")
         if os.path.isfile(record):
             with open(record, encoding="utf-8") as fh:
                 for line in fh:
                     rel = line.split(",", 1)[0].strip()
                     if rel and not rel.startswith(".."):
                         tops.add(rel.replace("\\", "/").split("/", 1)[0])
-        for top in tops:
+    return found
+
+
+def prune_protected(target: str, protected: Iterable[str]) -> list[str]:
+    """Delete from ``target`` the distributions named in ``protected`` (files listed in their RECORD and
+    their metadata folder); returns the names removed."""
+    removed = []
+    for name, tops in protected_entries(target, protected).items():
+        for top in sorted(tops):
             p = os.path.join(target, top)
             if os.path.isdir(p) and not p.endswith(("bin", "Scripts")):
                 shutil.rmtree(p, ignore_errors=True)
             elif os.path.isfile(p):
                 os.remove(p)
-        shutil.rmtree(meta, ignore_errors=True)
         removed.append(name)
     return removed
 
@@ -182,9 +192,14 @@ def prune_protected(target: str, protected: Iterable[str]) -> list[str]:
 # --- the probe ------------------------------------------------------------------------------------------
 
 _PROBE_CODE = r'''
-import importlib, json, sys
+import importlib, importlib.util, json, sys
 mods = sys.argv[1].split(",")
 out = {"python": "%d.%d.%d" % sys.version_info[:3], "modules": {}, "paths": {}, "errors": {}}
+if len(sys.argv) > 2 and sys.argv[2]:
+    spec = importlib.util.spec_from_file_location("_dp_triton_block", sys.argv[2])
+    guard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(guard)
+    out["triton"] = guard.block_triton()
 for name in mods:
     try:
         m = importlib.import_module(name)
@@ -235,23 +250,31 @@ class ProbeResult:
         return found + dev
 
 
-def probe_environment(extra_paths: Sequence[str] = ()) -> dict[str, str]:
-    """Environment for a subprocess that sees the packages this Python sees, ``extra_paths`` first."""
+def probe_environment(extra_paths: Sequence[str] = (), preload: Sequence[str] = ()) -> dict[str, str]:
+    """Environment for a subprocess that sees the packages this Python sees, ``extra_paths`` first, with the
+    shared libraries ``preload`` loaded before anything else (LD_PRELOAD)."""
     paths = [p for p in list(extra_paths) + [p for p in sys.path if p] if os.path.isdir(p) or p.endswith(".zip")]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["PYTHONNOUSERSITE"] = "1"
     env.pop("PYTHONSTARTUP", None)
+    if preload:
+        env["LD_PRELOAD"] = " ".join(dict.fromkeys(list(preload) + env.get("LD_PRELOAD", "").split()))
     return env
 
 
 def probe(modules: Sequence[str] = REQUIRED_MODULES, extra_paths: Sequence[str] = (),
-          python: Optional[str] = None, timeout: float = PROBE_TIMEOUT) -> ProbeResult:
-    """Import ``modules`` in a fresh interpreter; never raises."""
+          python: Optional[str] = None, timeout: float = PROBE_TIMEOUT,
+          preload: Optional[Sequence[str]] = None) -> ProbeResult:
+    """Import ``modules`` in a fresh interpreter under the conditions of this process: the same triton
+    block the plugin applies, and the LLVM libraries this process has loaded (``preload``, by default read
+    from /proc/self/maps; Mesa's in QGIS Desktop), so a package that would crash QGIS crashes the probe
+    instead.  Never raises."""
     python = python or python_executable()
-    cmd = [python, "-c", _PROBE_CODE, ",".join(modules)]
+    preload = triton_block.loaded_llvm_libraries() if preload is None else list(preload)
+    cmd = [python, "-c", _PROBE_CODE, ",".join(modules), os.path.abspath(triton_block.__file__)]
     try:
-        res = subprocess.run(cmd, env=probe_environment(extra_paths), capture_output=True, text=True,
+        res = subprocess.run(cmd, env=probe_environment(extra_paths, preload), capture_output=True, text=True,
                              timeout=timeout, **_no_window())
     except subprocess.TimeoutExpired:
         return ProbeResult(errors={m: "timed out" for m in modules},
@@ -270,11 +293,21 @@ def parse_probe_output(stdout: str, returncode: int, stderr: str = "",
         hint = (" On Windows this usually means a missing Microsoft Visual C++ Redistributable, or a PyTorch "
                 "build that does not fit this computer.") if os.name == "nt" else ""
         return ProbeResult(errors={m: "the interpreter crashed" for m in modules},
-                           crashed=f"Python stopped while importing {', '.join(modules)} (exit code {returncode})."
+                           crashed=f"Python stopped while importing {', '.join(modules)} ({_exit_reason(returncode)})."
                                    f"{hint} {' '.join(tail)}".strip())
     data = json.loads(lines[-1][len(PROBE_MARKER):])
     return ProbeResult(versions=data.get("modules", {}), errors=data.get("errors", {}), paths=data.get("paths", {}),
                        python=data.get("python", ""), cuda=bool(data.get("cuda")), gpu_name=data.get("gpu"))
+
+
+def _exit_reason(returncode: int) -> str:
+    """"exit code 1", or the signal that killed the interpreter ("crashed with SIGSEGV")."""
+    if returncode < 0:
+        try:
+            return f"crashed with {signal.Signals(-returncode).name}"
+        except ValueError:
+            pass
+    return f"exit code {returncode}"
 
 
 def _no_window() -> dict:

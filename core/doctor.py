@@ -11,14 +11,17 @@ from __future__ import annotations
 import math
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
 from osgeo import gdal, osr
 
 from .errors import InputError
+from .methods.registry import find_spec
 from .raster_io import RasterInfo, check_bands, describe, open_raster
+from .i18n import N_
+from .scipy_check import SCIPY_INSTALL, SCIPY_REASON, scipy_problem
 from .sensors import get_sensor, preset_for_bands
 
 LEVELS = ("ok", "info", "warning", "error")
@@ -29,12 +32,8 @@ SAMPLE_WHOLE_PIXELS = 4096 * 4096   # up to this size; larger rasters are sample
 SAMPLE_GRID, SAMPLE_WINDOW = 12, 48
 ZERO_FRACTION_WARNING = 0.01
 
-# Seconds per output megapixel and band on one CPU core pair, measured with the engine on a 2-core
-# machine (4-band 4 MP scene, default tiling).  A method class may override with `seconds_per_mp_band`.
-SECONDS_PER_MP_BAND = {
-    "exp": 0.16, "brovey": 0.15, "bt_h": 0.20, "gsa": 0.15, "bdsd_pc": 0.62,
-    "mtf_glp_hpm": 0.32, "mtf_glp_fs": 0.44, "awlp": 0.27, "hs_exp": 0.16, "mtf_glp_hs": 0.45,
-}
+# Seconds per output megapixel and band come from the method's registry entry; these are for methods
+# without a measured speed.
 CLASSICAL_DEFAULT = 0.4
 DEEP_CPU_DEFAULT = 1.0          # the deep engines aim at >= 0.5 PAN MP/s for 4 bands on 2 cores
 DEEP_GPU_FACTOR = 0.1
@@ -61,13 +60,15 @@ class DoctorRequest:
     lr_bands: Optional[list[int]] = None
     sensor: str = "generic"
     method: str = ""
-    method_label: str = ""
-    needs_torch: bool = False
+    method_label: str = ""                  # "" / None: from the method's registry entry
+    needs_torch: Optional[bool] = None
     seconds_per_mp_band: Optional[float] = None
     tile_size: int = 1024
     overlap: int = 32
     output_dtype: Optional[str] = None
     output_folder: Optional[str] = None
+    compression: str = "deflate"
+    cog: bool = False
     device: str = "auto"
     missing_packages: Optional[list[str]] = None   # None = not known yet
     cuda_available: Optional[bool] = None
@@ -143,12 +144,12 @@ def _fmt_size(n: float) -> str:
 
 def _fmt_seconds(s: float) -> str:
     if s < 1:
-        return "under a second"
+        return N_("under a second")
     if s < 90:
-        return f"about {s:.0f} s"
+        return N_("about {seconds:.0f} s", seconds=s)
     if s < 5400:
-        return f"about {s / 60:.0f} min"
-    return f"about {s / 3600:.1f} h"
+        return N_("about {minutes:.0f} min", minutes=s / 60)
+    return N_("about {hours:.1f} h", hours=s / 3600)
 
 
 def available_memory() -> Optional[float]:
@@ -168,7 +169,18 @@ def available_memory() -> Optional[float]:
 
 # --- the checks ------------------------------------------------------------------------------------
 
+def _with_method_facts(req: DoctorRequest) -> DoctorRequest:
+    """The request with the label, torch need and speed of its method filled in from the registry."""
+    spec = find_spec(req.method)
+    return replace(
+        req, method_label=req.method_label or (spec.label if spec else req.method),
+        needs_torch=bool(spec and spec.needs_torch) if req.needs_torch is None else req.needs_torch,
+        seconds_per_mp_band=req.seconds_per_mp_band if req.seconds_per_mp_band is not None
+        else (spec.seconds_per_mp_band if spec else None))
+
+
 def check_inputs(req: DoctorRequest) -> DoctorReport:
+    req = _with_method_facts(req)
     report = DoctorReport()
     hr_role, lr_role = _roles(req.task)
     try:
@@ -177,21 +189,26 @@ def check_inputs(req: DoctorRequest) -> DoctorReport:
         hr, lr = describe(hr_ds, req.hr_path, hr_role), describe(lr_ds, req.lr_path, lr_role)
         hr.crs, lr.crs = _usable_crs(hr.crs), _usable_crs(lr.crs)
     except InputError as exc:
-        report.add("input", "error", str(exc), f"Choose a raster file that GDAL can read for the {hr_role} and "
-                                               f"the {lr_role}.")
+        report.add("input", "error", str(exc), N_('Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.',
+                                                  hr_role=hr_role, lr_role=lr_role))
         return report
     if os.path.abspath(req.hr_path) == os.path.abspath(req.lr_path):
-        report.add("input", "error", f"The same raster is chosen as {hr_role} and {lr_role}.",
-                   f"Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.")
+        report.add("input", "error", N_('The same raster is chosen as {hr_role} and {lr_role}.',
+                                        hr_role=hr_role, lr_role=lr_role),
+                   N_('Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.',
+                      hr_role=hr_role, lr_role=lr_role))
         return report
 
+    if _looks_swapped(report, hr, lr, lr_ds):
+        return report                     # the cause of every other finding: say it alone
     bands = _check_bands(report, req, hr, lr)
     _check_dependencies(report, req)
     for info in (hr, lr):
         gt = info.geotransform
         if gt[2] != 0 or gt[4] != 0:
-            report.add("input", "error", f"The {info.role} raster is rotated (its geotransform has rotation terms).",
-                       "Warp it to a north-up grid first (Raster > Projections > Warp (Reproject)).")
+            report.add("input", "error", N_('The {role} raster is rotated (its geotransform has rotation terms).',
+                                            role=info.role),
+                       N_('Warp it to a north-up grid first (Raster > Projections > Warp (Reproject)).'))
             return report
     geometry = _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds)
     if geometry is None:
@@ -206,43 +223,89 @@ def check_inputs(req: DoctorRequest) -> DoctorReport:
     return report
 
 
+def _looks_swapped(report: DoctorReport, hr: RasterInfo, lr: RasterInfo, lr_ds: gdal.Dataset) -> bool:
+    """High- and low-resolution inputs exchanged: the low-resolution one has the smaller pixels.  Checked
+    first, as it makes the band, sensor and ratio checks fail too."""
+    if any(info.geotransform[2] != 0 or info.geotransform[4] != 0 for info in (hr, lr)):
+        return False
+    try:
+        _bounds_, lr_px, lr_py = _lr_geometry_in_hr_crs(hr, lr, lr_ds)
+    except (InputError, RuntimeError):
+        return False
+    hpx, hpy = hr.pixel_size
+    if lr_px >= hpx * (1 - RATIO_TOLERANCE) or lr_py >= hpy * (1 - RATIO_TOLERANCE):
+        return False
+    units = _units(hr.crs)
+    if hr.count > lr.count:
+        message = N_("The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the "
+                     "{lr} pixels ({lr_px:g}{units}) and the {hr} has {hr_count} bands, the {lr} {lr_count}.",
+                     hr=hr.role, lr=lr.role, hpx=hpx, lr_px=lr_px, units=units, hr_count=hr.count,
+                     lr_count=lr.count)
+    else:
+        message = N_("The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the "
+                     "{lr} pixels ({lr_px:g}{units}).", hr=hr.role, lr=lr.role, hpx=hpx, lr_px=lr_px, units=units)
+    report.add("ratio", "error", message,
+               N_("Exchange them: choose the high-resolution image as {hr} and the low-resolution one as {lr}.",
+                  hr=hr.role, lr=lr.role))
+    return True
+
+
 def _check_bands(report: DoctorReport, req: DoctorRequest, hr: RasterInfo, lr: RasterInfo):
     try:
         hr_bands = check_bands(hr, req.hr_bands, default_all=(req.task != "pansharpen"))
         lr_bands = check_bands(lr, req.lr_bands, default_all=True)
     except InputError as exc:
-        report.add("bands", "error", str(exc), "Choose existing bands in the band lists.")
+        report.add("bands", "error", str(exc), N_('Choose existing bands in the band lists.'))
         return None
     if req.task == "pansharpen" and len(hr_bands) != 1:
-        report.add("bands", "error", "Pansharpening takes exactly one PAN band.", "Choose one PAN band.")
+        report.add("bands", "error", N_('Pansharpening takes exactly one PAN band.'), N_('Choose one PAN band.'))
         return None
     if req.task == "pansharpen" and hr.count > 1 and not req.hr_bands:
-        report.add("bands", "info", f"The PAN file has {hr.count} bands; band 1 is used as the PAN.",
-                   "Choose another PAN band if band 1 is not the panchromatic one.")
+        report.add("bands", "info", N_('The PAN file has {count} bands; band 1 is used as the PAN.',
+                                       count=hr.count),
+                   N_('Choose another PAN band if band 1 is not the panchromatic one.'))
     if req.task == "pansharpen" and len(lr_bands) < 2:
-        report.add("bands", "warning", "Only one MS band is chosen: the output will be a single sharpened band.")
+        report.add("bands", "warning", N_('Only one MS band is chosen: the output will be a single sharpened band.'))
+    if req.task == "hsms" and len(hr_bands) < 2:
+        report.add("bands", "error", N_('The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a'
+                                        ' multispectral one.'),
+                   N_('For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose'
+                      ' a multi-band HR-MSI.'))
+        return None
+    if req.task == "hsms" and len(lr_bands) <= len(hr_bands):
+        report.add("bands", "error", N_('The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens'
+                                        ' a hyperspectral image with more bands than the multispectral one.',
+                                        value=len(lr_bands), value2=len(hr_bands)),
+                   N_('Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).'))
+        return None
     try:
         preset_for_bands(req.sensor, len(lr_bands))
     except InputError as exc:
-        report.add("sensor", "error", str(exc), "Choose the bands in the preset's order, or the Generic preset.")
+        # The message already says what to do.
+        report.add("sensor", "error", str(exc))
     return hr_bands, lr_bands
 
 
 def _check_dependencies(report: DoctorReport, req: DoctorRequest) -> None:
     label = req.method_label or req.method
+    if scipy_problem():
+        report.add("dependencies", "error", N_("{reason} No fusion method can run without it.", reason=SCIPY_REASON),
+                   SCIPY_INSTALL)
     if req.needs_torch:
         if req.missing_packages:
             report.add("dependencies", "error",
-                       f"{label} is a deep-learning method and needs the Python package(s) "
-                       f"{', '.join(req.missing_packages)}, which QGIS's Python cannot import.",
-                       "Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning "
-                       "dependencies'), or choose a classical method.")
+                       N_("{label} is a deep-learning method and needs the Python package(s) {value}, which QGIS's "
+                          'Python cannot import.',
+                          label=label, value=', '.join(req.missing_packages)),
+                       N_("Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning "
+                          "dependencies'), or choose a classical method."))
         if req.device == "cuda" and req.cuda_available is False:
-            report.add("device", "warning", "CUDA was chosen but no usable NVIDIA GPU was found; the method will "
-                                            "run on the CPU (slower).",
-                       "Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch.")
+            report.add("device", "warning", N_('CUDA was chosen but no usable NVIDIA GPU was found; the method will run on the CPU '
+                                               '(slower).'),
+                       N_("Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch."))
     elif req.device == "cuda":
-        report.add("device", "info", f"{label} is a classical method: it always runs on the CPU.")
+        report.add("device", "info", N_('{label} is a classical method: it always runs on the CPU.',
+                                        label=label))
 
 
 def _lr_geometry_in_hr_crs(hr: RasterInfo, lr: RasterInfo, lr_ds: gdal.Dataset):
@@ -269,28 +332,32 @@ def _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds):
     hr_role, lr_role = hr.role, lr.role
     if (hr.crs is None) != (lr.crs is None):
         missing = hr if hr.crs is None else lr
-        report.add("crs", "error", f"The {missing.role} raster has no coordinate reference system, the other has "
-                                   f"{_crs_name((lr if missing is hr else hr).crs)}.",
-                   "Assign the missing one (Raster > Projections > Assign Projection).")
+        report.add("crs", "error", N_('The {role} raster has no coordinate reference system, the other has {value}.',
+                                      role=missing.role, value=_crs_name((lr if missing is hr else hr).crs)),
+                   N_('Assign the missing one (Raster > Projections > Assign Projection).'))
         return None
     same_crs = hr.crs is None or bool(hr.crs.IsSame(lr.crs))
     if hr.crs is None:
-        report.add("crs", "warning", "Neither raster has a coordinate reference system; their pixel coordinates "
-                                     "are assumed to be in the same units.",
-                   "Assign the right CRS to both (Raster > Projections > Assign Projection).")
+        report.add("crs", "warning", N_('Neither raster has a coordinate reference system; their pixel coordinates are assumed to '
+                                        'be in the same units.'),
+                   N_('Assign the right CRS to both (Raster > Projections > Assign Projection).'))
     elif same_crs:
-        report.add("crs", "ok", f"Both rasters are in {_crs_name(hr.crs)}.")
+        report.add("crs", "ok", N_('Both rasters are in {value}.',
+                                   value=_crs_name(hr.crs)))
     else:
         report.add("crs", "warning",
-                   f"The {hr_role} is in {_crs_name(hr.crs)} but the {lr_role} is in {_crs_name(lr.crs)}. The "
-                   f"{lr_role} will be reprojected onto the {hr_role} grid (cubic), which blurs it a little.",
-                   f"For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the "
-                   f"{hr_role}'s pixel grid (Raster > Projections > Warp), or get both in the same CRS.")
+                   N_('The {hr_role} is in {value} but the {lr_role} is in {value2}. The {lr_role} will be '
+                      'reprojected onto the {hr_role} grid (cubic), which blurs it a little.',
+                      hr_role=hr_role, value=_crs_name(hr.crs), lr_role=lr_role, value2=_crs_name(lr.crs)),
+                   N_("For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the "
+                      "{hr_role}'s pixel grid (Raster > Projections > Warp), or get both in the same CRS.",
+                      lr_role=lr_role, hr_role=hr_role))
     try:
         lr_bounds, lr_px, lr_py = _lr_geometry_in_hr_crs(hr, lr, lr_ds)
     except (InputError, RuntimeError):
-        report.add("crs", "error", f"The {lr_role} cannot be transformed into the {hr_role}'s CRS.",
-                   "Check the coordinate reference systems of both rasters.")
+        report.add("crs", "error", N_("The {lr_role} cannot be transformed into the {hr_role}'s CRS.",
+                                      lr_role=lr_role, hr_role=hr_role),
+                   N_('Check the coordinate reference systems of both rasters.'))
         return None
 
     hr_bounds = _bounds(hr.geotransform, hr.width, hr.height)
@@ -300,53 +367,68 @@ def _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds):
     if ix1 - ix0 <= 0 or iy1 - iy0 <= 0:
         gap = math.hypot(max(0.0, ix0 - ix1), max(0.0, iy0 - iy1))
         report.add("overlap", "error",
-                   f"The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{_units(hr.crs) or ' units'} "
-                   "apart.",
-                   "Check that both images show the same place (the same scene, the same tile), and that their "
-                   "coordinate reference systems are right.")
+                   N_('The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{value} apart.',
+                      hr_role=hr_role, lr_role=lr_role, gap=gap, value=_units(hr.crs) or ' units'),
+                   N_('Check that both images show the same place (the same scene, the same tile), and that their'
+                      ' coordinate reference systems are right.'))
         return None
     hr_area = (hr_bounds[2] - hr_bounds[0]) * (hr_bounds[3] - hr_bounds[1])
     share = (ix1 - ix0) * (iy1 - iy0) / hr_area if hr_area > 0 else 1.0
     out_w = _centres_inside(hr_bounds[0], hpx, hr.width, ix0, ix1)
     out_h = _centres_inside(hr_bounds[1], hpy, hr.height, iy0, iy1)
     if share < 0.99:
-        report.add("overlap", "info", f"The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap "
-                                      f"(about {out_w} x {out_h} pixels) is written.")
+        report.add("overlap", "info", N_('The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap (about {out_w} x '
+                                         '{out_h} pixels) is written.',
+                                         lr_role=lr_role, share=share, hr_role=hr_role, out_w=out_w, out_h=out_h))
     else:
-        report.add("overlap", "ok", f"The {lr_role} covers the whole {hr_role}.")
+        report.add("overlap", "ok", N_('The {lr_role} covers the whole {hr_role}.',
+                                       lr_role=lr_role, hr_role=hr_role))
 
     rx, ry = lr_px / hpx, lr_py / hpy
     if rx < 1 - RATIO_TOLERANCE or ry < 1 - RATIO_TOLERANCE:
-        report.add("ratio", "error", f"The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels "
-                                     f"({hpx:g}): the resolution ratio is {rx:.3g}.",
-                   f"The {hr_role} and {lr_role} are probably swapped: exchange them.")
+        report.add("ratio", "error", N_('The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels ({hpx:g}): the '
+                                        'resolution ratio is {rx:.3g}.',
+                                        lr_role=lr_role, lr_px=lr_px, hr_role=hr_role, hpx=hpx, rx=rx),
+                   N_('The {hr_role} and {lr_role} are probably swapped: exchange them.',
+                      hr_role=hr_role, lr_role=lr_role))
         return None
     if abs(rx - ry) > RATIO_TOLERANCE * max(rx, ry):
-        report.add("ratio", "error", f"The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).",
-                   "Warp the inputs to square pixels first (Raster > Projections > Warp).")
+        report.add("ratio", "error", N_('The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).',
+                                        rx=rx, ry=ry),
+                   N_('Warp the inputs to square pixels first (Raster > Projections > Warp).'))
         return None
     ratio = int(round(rx))
     integer = abs(rx - ratio) <= RATIO_TOLERANCE * ratio
     if integer and ratio == 1:
-        report.add("ratio", "error", f"Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.",
-                   f"Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} grid.")
+        report.add("ratio", "error", N_('Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.',
+                                        hpx=hpx),
+                   N_('Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} '
+                      'grid.',
+                      lr_role=lr_role, hr_role=hr_role))
         return None
     if not integer:
         report.add("ratio", "warning",
-                   f"The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled (cubic) "
-                   f"to exactly {ratio}x the {hr_role} pixel size first.",
-                   f"If the files were resampled, use the originals; else resample the {lr_role} yourself to "
-                   f"{hpx * ratio:g} units per pixel on the {hr_role}'s grid (Raster > Projections > Warp).")
+                   N_('The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled '
+                      '(cubic) to exactly {ratio}x the {hr_role} pixel size first.',
+                      rx=rx, lr_role=lr_role, ratio=ratio, hr_role=hr_role),
+                   N_('If the files were resampled, use the originals; else resample the {lr_role} yourself to '
+                      "{value:g} units per pixel on the {hr_role}'s grid (Raster > Projections > Warp).",
+                      lr_role=lr_role, value=hpx * ratio, hr_role=hr_role))
     else:
-        report.add("ratio", "ok" if ratio <= 8 else "warning",
-                   f"Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{_units(hr.crs)}, {lr_role} pixels "
-                   f"{lr_px:g}{_units(hr.crs)})."
-                   + ("" if ratio <= 8 else " Fusion methods are designed for ratios 2 to 4; expect a blurry result."))
+        values = dict(ratio=ratio, hr_role=hr_role, lr_role=lr_role, hpx=hpx, lr_px=lr_px, units=_units(hr.crs))
+        if ratio <= 8:
+            report.add("ratio", "ok", N_("Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels "
+                                         "{lr_px:g}{units}).", **values))
+        else:
+            report.add("ratio", "warning", N_("Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} "
+                                              "pixels {lr_px:g}{units}). Fusion methods are designed for ratios 2 "
+                                              "to 4; expect a blurry result.", **values))
     if same_crs and integer:
         _check_alignment(report, hr, lr, ratio)
     else:
-        report.add("alignment", "info", f"The {lr_role} is resampled onto the {hr_role} grid, so the grids are "
-                                        "aligned by construction.")
+        report.add("alignment", "info", N_('The {lr_role} is resampled onto the {hr_role} grid, so the grids are aligned by '
+                                           'construction.',
+                                           lr_role=lr_role, hr_role=hr_role))
     return ratio, out_w, out_h
 
 
@@ -360,20 +442,25 @@ def _check_alignment(report: DoctorReport, hr: RasterInfo, lr: RasterInfo, ratio
     d_centre = [_distance_to_integer(c) for c in centre]
     hr_role, lr_role = hr.role, lr.role
     if max(d_edge) <= ALIGN_TOLERANCE:
-        report.add("alignment", "ok", f"The pixel grids are corner-aligned: every {lr_role} pixel covers exactly "
-                                      f"{ratio} x {ratio} {hr_role} pixels.")
+        report.add("alignment", "ok", N_('The pixel grids are corner-aligned: every {lr_role} pixel covers exactly {ratio} x {ratio}'
+                                         ' {hr_role} pixels.',
+                                         lr_role=lr_role, ratio=ratio, hr_role=hr_role))
     elif max(d_centre) <= ALIGN_TOLERANCE:
-        report.add("alignment", "ok", f"The pixel grids are centre-aligned (the Landsat layout): every {lr_role} "
-                                      f"pixel centre sits on {_a(hr_role)} {hr_role} pixel centre and the {hr_role} "
-                                      f"grid starts half {_a(hr_role)} {hr_role} pixel outside. This is handled.")
+        report.add("alignment", "ok", N_('The pixel grids are centre-aligned (the Landsat layout): every {lr_role} pixel centre sits'
+                                         ' on {value} {hr_role} pixel centre and the {hr_role} grid starts half {value} {hr_role} '
+                                         'pixel outside. This is handled.',
+                                         lr_role=lr_role, value=_a(hr_role), hr_role=hr_role))
     else:
         shift = [min(a, b) for a, b in zip(d_edge, d_centre)]
         report.add("alignment", "warning",
-                   f"The {lr_role} grid is shifted by {shift[0]:.2f} x {shift[1]:.2f} {hr_role} pixels from both "
-                   f"standard layouts. The shift is taken into account, but it often means one image was resampled "
-                   f"or is misregistered; misregistration of half a pixel or more visibly degrades the result.",
-                   f"Use the original, unresampled files; if edges look doubled in the output, co-register the "
-                   f"{lr_role} to the {hr_role} first.")
+                   N_('The {lr_role} grid is shifted by {value:.2f} x {value2:.2f} {hr_role} pixels from both '
+                      'standard layouts. The shift is taken into account, but it often means one image was '
+                      'resampled or is misregistered; misregistration of half a pixel or more visibly degrades '
+                      'the result.',
+                      lr_role=lr_role, value=shift[0], value2=shift[1], hr_role=hr_role),
+                   N_('Use the original, unresampled files; if edges look doubled in the output, co-register the '
+                      '{lr_role} to the {hr_role} first.',
+                      lr_role=lr_role, hr_role=hr_role))
 
 
 def _check_sensor_ratio(report: DoctorReport, req: DoctorRequest, ratio: int) -> None:
@@ -382,9 +469,9 @@ def _check_sensor_ratio(report: DoctorReport, req: DoctorRequest, ratio: int) ->
     except InputError:
         return
     if preset.name != "generic" and preset.ratio != ratio:
-        report.add("sensor", "warning", f"The {preset.label} preset expects a resolution ratio of {preset.ratio}, "
-                                        f"the data have {ratio}.",
-                   "Check the sensor preset, or use Generic.")
+        report.add("sensor", "warning", N_('The {label} preset expects a resolution ratio of {ratio}, the data have {ratio2}.',
+                                           label=preset.label, ratio=preset.ratio, ratio2=ratio),
+                   N_('Check the sensor preset, or use Generic.'))
 
 
 def _sample(ds: gdal.Dataset, band: int, mask: bool = False) -> np.ndarray:
@@ -417,19 +504,27 @@ def _check_nodata(report: DoctorReport, ds: gdal.Dataset, info: RasterInfo, band
     if masked:
         share = 1.0 - float(valid.mean())
         if share >= 0.999:
-            report.add("nodata", "error", f"The {info.role} holds only nodata.", "Check the nodata value of the file.")
+            report.add("nodata", "error", N_('The {role} holds only nodata.',
+                                             role=info.role), N_('Check the nodata value of the file.'))
             return
-        what = f"nodata value {declared[0]:g}" if declared else "a mask"
-        report.add("nodata", "ok", f"The {info.role} declares {what}; {share:.0%} of its pixels are nodata and "
-                                   "are left out of the statistics and written as nodata.")
+        if declared:
+            report.add("nodata", "ok", N_("The {role} declares nodata value {nodata:g}; {share:.0%} of its pixels are "
+                                          "nodata and are left out of the statistics and written as nodata.",
+                                          role=info.role, nodata=declared[0], share=share))
+        else:
+            report.add("nodata", "ok", N_("The {role} declares a mask; {share:.0%} of its pixels are nodata and are "
+                                          "left out of the statistics and written as nodata.",
+                                          role=info.role, share=share))
         return
     zero_share = float(zero.mean())
     if zero_share >= ZERO_FRACTION_WARNING:
         report.add("nodata", "warning",
-                   f"{zero_share:.0%} of the {info.role} pixels are 0 in every band, but the file declares no nodata "
-                   "value. If they are an empty border they will darken the result and bias the statistics.",
-                   "Declare 0 as nodata: Layer Properties > Transparency > 'No data value', or "
-                   f"gdal_edit -a_nodata 0 {os.path.basename(info.path)}.")
+                   N_('{zero_share:.0%} of the {role} pixels are 0 in every band, but the file declares no nodata'
+                      ' value. If they are an empty border they will darken the result and bias the statistics.',
+                      zero_share=zero_share, role=info.role),
+                   N_("Declare 0 as nodata: Layer Properties > Transparency > 'No data value', or gdal_edit "
+                      '-a_nodata 0 {value}.',
+                      value=os.path.basename(info.path)))
 
 
 def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: int, ratio: int,
@@ -451,30 +546,69 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
     mp = out_w * out_h / 1e6
     per = req.seconds_per_mp_band
     if per is None:
-        per = DEEP_CPU_DEFAULT if req.needs_torch else SECONDS_PER_MP_BAND.get(req.method, CLASSICAL_DEFAULT)
+        per = DEEP_CPU_DEFAULT if req.needs_torch else CLASSICAL_DEFAULT
     if req.needs_torch and req.device != "cpu" and req.cuda_available:
         per *= DEEP_GPU_FACTOR
     seconds = mp * lr_bands * per + (req.adapt_seconds if req.needs_torch else 0.0)
     report.estimated_seconds, report.estimated_bytes = seconds, memory
-    out_bytes = out_w * out_h * lr_bands * BYTES.get(out_dtype, 4)
+    out_bytes = output_bytes(out_w, out_h, lr_bands, out_dtype)
 
-    text = (f"Output about {out_w} x {out_h} pixels x {lr_bands} band(s) ({out_dtype}, at most "
-            f"{_fmt_size(out_bytes)} on disk); memory about {_fmt_size(memory)}; time {_fmt_seconds(seconds)} "
-            "(rough estimate).")
+    values = dict(width=out_w, height=out_h, bands=lr_bands, dtype=out_dtype, disk=_fmt_size(out_bytes),
+                  memory=_fmt_size(memory), time=_fmt_seconds(seconds))
+    text = N_("Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory "
+              "about {memory}; time {time} (rough estimate).", **values)
     avail = available_memory()
     if avail is not None and memory > 0.8 * avail:
-        report.add("resources", "warning", text + f" Only {_fmt_size(avail)} of memory is available.",
-                   "Lower the tile size (Advanced), close other programs, or run on a machine with more memory.")
+        report.add("resources", "warning", N_("Output about {width} x {height} pixels x {bands} band(s) ({dtype}, "
+                                              "at most {disk} on disk); memory about {memory}; time {time} (rough "
+                                              "estimate). Only {available} of memory is available.",
+                                              available=_fmt_size(avail), **values),
+                   N_('Lower the tile size (Advanced), close other programs, or run on a machine with more '
+                      'memory.'))
     else:
         report.add("resources", "info", text)
-    folder = req.output_folder
-    if folder:
-        while folder and not os.path.isdir(folder):
-            parent = os.path.dirname(folder)
-            folder = parent if parent != folder else ""
-        if folder:
-            free = shutil.disk_usage(folder).free
-            if out_bytes > free:
-                report.add("disk", "warning", f"The output may need up to {_fmt_size(out_bytes)} but only "
-                                              f"{_fmt_size(free)} is free in {folder}.",
-                           "Choose an output folder on a disk with more free space.")
+    if req.output_folder:
+        found = disk_space_problem(req.output_folder, out_bytes, req.compression, req.cog)
+        if found:
+            report.add("disk", *found)
+
+
+# Compression shrinks fused imagery by well under half (smooth 16-bit bands, DEFLATE level 1 with a
+# predictor): an output whose uncompressed size is more than twice the free space cannot fit.
+COMPRESSED_SHARE_MIN = 0.5
+
+
+def output_bytes(width: int, height: int, bands: int, dtype: str) -> float:
+    """Uncompressed size of an output raster."""
+    return float(width) * height * bands * BYTES.get(dtype, 4)
+
+
+def disk_space_problem(folder: str, out_bytes: float, compression: str = "deflate",
+                       cog: bool = False) -> Optional[tuple[str, str, str]]:
+    """(level, message, fix) when the disk of ``folder`` may be too small for an output of ``out_bytes``
+    uncompressed bytes, else None.  "error": it cannot fit even compressed as well as fused data ever is;
+    "warning": it fits only if compression does well.  A COG is written twice (a tiled copy, then the COG)."""
+    while folder and not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        folder = parent if parent != folder else ""
+    if not folder:
+        return None
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    need = out_bytes * (2 if cog else 1)
+    least = need * (1.0 if compression == "none" else COMPRESSED_SHARE_MIN)
+    fix = N_("Choose an output folder on a disk with more free space, or make room on this one.")
+    if least > free and compression == "none":
+        return ("error", N_("The output needs about {need} but only {free} is free in {folder}.",
+                            need=_fmt_size(least), free=_fmt_size(free), folder=folder), fix)
+    if least > free:
+        return ("error", N_("The output needs about {least} even compressed (up to {need}) but only {free} is "
+                            "free in {folder}.", least=_fmt_size(least), need=_fmt_size(need),
+                            free=_fmt_size(free), folder=folder), fix)
+    if need > free:
+        return ("warning", N_("The output may need up to {need} but only {free} is free in {folder}; it fits only "
+                              "if compression does well.", need=_fmt_size(need), free=_fmt_size(free),
+                              folder=folder), fix)
+    return None

@@ -17,12 +17,13 @@ from . import gdal_cache
 from .errors import Cancelled, InputError
 from .methods import get_method, method_names
 from .methods.base import SceneInfo
+from .output_guard import check_adapted_weights_writable, check_request_outputs
 from .raster_io import DTYPE_RANGES
 from .scene import Scene, Window
 from .sensors import preset_for_bands
 from .tiling import BlendAssembler, tile_windows
 from .version import plugin_version
-from .writer import OutputRaster, check_compression, default_nodata
+from .writer import OutputRaster, check_compression, default_nodata, remove_stale_parts
 
 ProgressFn = Callable[[float], None]      # 0..100
 CancelFn = Callable[[], bool]             # True when the user asked to stop
@@ -81,6 +82,8 @@ def _check_request(req: FusionRequest) -> None:
     if req.output_dtype is not None and req.output_dtype not in DTYPE_RANGES:
         raise InputError(f"Unknown output type '{req.output_dtype}'.")
     check_compression(req.compression)          # before a long prepare, not when the output is created
+    check_request_outputs(req)                  # an output that is an input is refused before any work
+    check_adapted_weights_writable(req)
 
 
 def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
@@ -122,10 +125,10 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     req = request
     _check_request(req)
 
-    scene = Scene(req.hr_path, req.lr_path, req.hr_bands, req.lr_bands, req.task,
-                  work_dir=os.path.dirname(os.path.abspath(req.output_path)))
+    scene = Scene(req.hr_path, req.lr_path, req.hr_bands, req.lr_bands, req.task)
     for w in scene.pairing.warnings:
         log("Warning: " + w)
+    _check_disk_space(req, scene, log)
     method = get_method(req.method)
     info = build_scene_info(req, scene)
     log(f"{method.label}: ratio {scene.ratio}, output {scene.width} x {scene.height} pixels, "
@@ -140,7 +143,12 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     scene.estimate_fill_values(samples)
     pre = 100.0 * method.prepare_share(info)        # a long prepare (scene adaptation) reports its progress
     method.bind(lambda f: progress(pre * min(max(f, 0.0), 1.0)), is_cancelled, log)
-    method.prepare([scene.read_tile(w, halo) for w in samples], info)
+    sample_tiles = []
+    for w in samples:                               # many-band sample tiles take seconds to read and upsample
+        if is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
+        sample_tiles.append(scene.read_tile(w, halo))
+    method.prepare(sample_tiles, info)
     halo = method.halo(scene.ratio)                 # once prepared a method may need less (Auto: its choice's)
     progress(pre)
 
@@ -149,6 +157,10 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     skip = method.nodata_bands()                    # bands the method did not fuse
     if skip and nodata is None:
         nodata = default_nodata(out_dtype)
+    stale = remove_stale_parts(req.output_path)
+    if stale:
+        log(f"Removed {len(stale)} temporary file(s) an interrupted earlier run of this output left: "
+            + ", ".join(os.path.basename(p) for p in stale) + ".")
     out = OutputRaster(req.output_path, scene.width, scene.height, info.lr_bands, out_dtype,
                        scene.output_geotransform(), scene.output_projection(), nodata, cog=req.cog,
                        compression=req.compression)
@@ -197,6 +209,17 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     log(f"Wrote {req.output_path} in {seconds:.1f} s.")
     return FusionResult(req.output_path, scene.width, scene.height, info.lr_bands, req.method, seconds,
                         list(scene.pairing.warnings) + list(method.warnings))
+
+
+def _check_disk_space(req: FusionRequest, scene: Scene, log: LogFn) -> None:
+    """Refuse an output that cannot fit on its disk before the work starts (the input doctor's check)."""
+    from .doctor import disk_space_problem, output_bytes
+    size = output_bytes(scene.width, scene.height, len(scene.lr_bands), req.output_dtype or scene.lr_info.dtype)
+    found = disk_space_problem(os.path.dirname(os.path.abspath(req.output_path)), size, req.compression, req.cog)
+    if found and found[0] == "error":
+        raise InputError(f"{found[1]} {found[2]}")
+    if found:
+        log(f"Warning: {found[1]}")
 
 
 def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelFn):

@@ -13,7 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
-from scipy import ndimage
+
+from .scipy_check import require_scipy
+
+require_scipy()                     # a sentence for the user instead of "No module named 'scipy'"
+from scipy import ndimage  # noqa: E402
 
 # ------------------------------------------------------------------------------------------------
 # MTF-matched Gaussian FIR filters (genMTF.m / MTF.m / LPfilterGauss.m)

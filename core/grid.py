@@ -9,8 +9,6 @@ Coordinates: an HR "position" (row, col) is in HR pixel units with pixel centres
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass
 
@@ -60,7 +58,7 @@ def _same_crs(a: osr.SpatialReference | None, b: osr.SpatialReference | None) ->
     return bool(a.IsSame(b))
 
 
-def _warp_lr(lr_ds: gdal.Dataset, hr: RasterInfo, ratio: int, work_dir: str | None) -> gdal.Dataset:
+def _warp_lr(lr_ds: gdal.Dataset, hr: RasterInfo, ratio: int) -> gdal.Dataset:
     """A VRT of the LR raster reprojected / resampled onto a grid of ``ratio`` HR pixels aligned with
     the HR grid's pixel edges (cubic resampling; nodata carried)."""
     gt = hr.geotransform
@@ -77,16 +75,21 @@ def _warp_lr(lr_ds: gdal.Dataset, hr: RasterInfo, ratio: int, work_dir: str | No
     ny = int((ymax - ymin) // res_y)
     if nx < 1 or ny < 1:
         raise InputError("The PAN and MS rasters do not overlap.")
-    path = os.path.join(work_dir or tempfile.gettempdir(), f"dp_lr_warp_{uuid.uuid4().hex}.vrt")
-    out = gdal.Warp(path, lr_ds, format="VRT", dstSRS=hr.crs.ExportToWkt() if hr.crs else None,
-                    outputBounds=(xmin, ymax - ny * res_y, xmin + nx * res_x, ymax),
-                    width=nx, height=ny, resampleAlg="cubic", multithread=True)
-    out.FlushCache()
-    return gdal.Open(path)
+    # The VRT lives in GDAL's memory file system only while it is opened: nothing is left on disk.
+    path = f"/vsimem/dp_lr_warp_{uuid.uuid4().hex}.vrt"
+    try:
+        out = gdal.Warp(path, lr_ds, format="VRT", dstSRS=hr.crs.ExportToWkt() if hr.crs else None,
+                        outputBounds=(xmin, ymax - ny * res_y, xmin + nx * res_x, ymax),
+                        width=nx, height=ny, resampleAlg="cubic", multithread=True)
+        out.FlushCache()
+        out = None
+        return gdal.Open(path)
+    finally:
+        gdal.Unlink(path)
 
 
 def pair_grids(hr: RasterInfo, lr_ds: gdal.Dataset, lr: RasterInfo, hr_role: str = "PAN",
-               lr_role: str = "MS", work_dir: str | None = None) -> GridPairing:
+               lr_role: str = "MS") -> GridPairing:
     _north_up(hr)
     _north_up(lr)
     warnings: list[str] = []
@@ -120,7 +123,7 @@ def pair_grids(hr: RasterInfo, lr_ds: gdal.Dataset, lr: RasterInfo, hr_role: str
         if not integer:
             warnings.append(f"The resolution ratio {rx:.3f} is not an integer; the {lr_role} was resampled "
                             f"(cubic) to exactly {ratio}x the {hr_role} pixel size before fusion.")
-        lr_ds = _warp_lr(lr_ds, hr, ratio, work_dir)
+        lr_ds = _warp_lr(lr_ds, hr, ratio)
         lr = describe(lr_ds, lr.path, lr.role)
 
     hgt, lgt = hr.geotransform, lr.geotransform

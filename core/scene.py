@@ -39,7 +39,7 @@ class Window:
 
 class Scene:
     def __init__(self, hr_path: str, lr_path: str, hr_bands: list[int] | None, lr_bands: list[int] | None,
-                 task: str = "pansharpen", work_dir: str | None = None):
+                 task: str = "pansharpen"):
         hr_role, lr_role = ("PAN", "MS") if task == "pansharpen" else ("HR-MSI", "LR-HSI")
         self.hr_role, self.lr_role = hr_role, lr_role
         self.hr_ds = open_raster(hr_path, hr_role)
@@ -50,7 +50,7 @@ class Scene:
         self.lr_bands = check_bands(lr_info, lr_bands, default_all=True)
         if task == "pansharpen" and len(self.hr_bands) != 1:
             raise InputError("Pansharpening takes exactly one PAN band.")
-        self.pairing: GridPairing = pair_grids(self.hr_info, lr_ds, lr_info, hr_role, lr_role, work_dir)
+        self.pairing: GridPairing = pair_grids(self.hr_info, lr_ds, lr_info, hr_role, lr_role)
         self.lr_ds = self.pairing.lr_dataset
         self.lr_info = self.pairing.lr_info
         self.ratio = self.pairing.ratio

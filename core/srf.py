@@ -45,7 +45,7 @@ def simulate_msi(cube: np.ndarray, hsi_wavelengths_nm: np.ndarray,
 
 
 def estimate_srf(hsi: np.ndarray, msi: np.ndarray, wavelengths_nm=None, smooth: float = 1e-6,
-                 max_pixels: int = 20000, seed: int = 0) -> dict:
+                 max_pixels: int = 20000, seed: int = 0, between_bands=None) -> dict:
     """Estimate the spectral responses linking an HSI and an MSI of the same scene, from the data.
 
     ``hsi`` (B, N) and ``msi`` (M, N): the same N ground pixels at the same resolution (the MSI degraded to
@@ -59,6 +59,7 @@ def estimate_srf(hsi: np.ndarray, msi: np.ndarray, wavelengths_nm=None, smooth: 
 
     Returns {"weights" (M, B), "offsets" (M,), "r2" (M,), "sum" (M,), and with wavelengths "centroid_nm"
     (M,) and "fwhm_nm" (M,) (the width of the estimated response above half its maximum)}.
+    ``between_bands``: called before each MSI band's fit (a cancel check).
     """
     from scipy.optimize import nnls
 
@@ -85,6 +86,8 @@ def estimate_srf(hsi: np.ndarray, msi: np.ndarray, wavelengths_nm=None, smooth: 
     offsets = np.zeros(m.shape[0])
     r2 = np.zeros(m.shape[0])
     for k in range(m.shape[0]):
+        if between_bands is not None:
+            between_bands()
         rhs = np.concatenate([m[k], np.zeros(design.shape[0] - n)])
         coef, _res = nnls(design, rhs, maxiter=50 * design.shape[1])
         weights[k] = coef[:bands] / scale

@@ -1,14 +1,21 @@
-"""Writing the fused raster: a temporary GeoTIFF next to the target, moved into place only when complete."""
+"""Writing the fused raster: a temporary GeoTIFF next to the target, moved into place only when complete.
+
+The temporary file is ``.<output name>.<pid>-<host tag>-<random>.part.tif``: a later run of the same output
+removes the parts whose process has stopped (a run killed by SIGKILL or SIGTERM cannot clean up after
+itself) and leaves those of a run still writing.
+"""
 from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 
 import numpy as np
 from osgeo import gdal
 
 from .errors import InputError
+from .ownership import owner_gone, owner_tag
 from .raster_io import DTYPE_RANGES, GDAL_TYPES
 
 CREATION_OPTIONS = ["TILED=YES", "BIGTIFF=IF_SAFER", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "NUM_THREADS=ALL_CPUS"]
@@ -42,6 +49,44 @@ def check_output_path(path: str) -> None:
         raise InputError(f"The output '{path}' is a folder; give a file name ending in .tif.")
 
 
+def part_path(path: str) -> str:
+    """A new temporary file name for output ``path`` (see the module docstring)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return os.path.join(folder, f".{os.path.basename(path)}.{owner_tag()}-{uuid.uuid4().hex[:8]}.part.tif")
+
+
+def _part_pattern(path: str) -> re.Pattern:
+    # Also the parts of plugin versions that did not name their process: ".<name>.<8 hex>.part.tif".
+    return re.compile(r"\." + re.escape(os.path.basename(path))
+                      + r"\.(?:(?P<pid>\d+)-(?P<host>[0-9a-f]{8})-)?[0-9a-f]{8}(?:\.cog)?\.part\.tif")
+
+
+def remove_stale_parts(path: str) -> list[str]:
+    """Remove the temporary files that runs which have stopped left for output ``path``; returns their paths.
+    Only this plugin's part-file names for this very output are considered."""
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = _part_pattern(path)
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is None:
+            continue
+        if m.group("pid") is not None and not owner_gone(int(m.group("pid")), m.group("host")):
+            continue
+        full = os.path.join(folder, name)
+        try:
+            if os.path.isfile(full) and not os.path.islink(full):
+                os.remove(full)
+                removed.append(full)
+        except OSError:
+            pass
+    return removed
+
+
 class OutputRaster:
     """A GeoTIFF being written block by block; ``commit`` moves it to its final name."""
 
@@ -57,7 +102,7 @@ class OutputRaster:
         self.cog = cog
         self.lo, self.hi = DTYPE_RANGES[dtype]
         folder = os.path.dirname(os.path.abspath(path))
-        self.tmp_path = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:8]}.part.tif")
+        self.tmp_path = part_path(path)
         drv = gdal.GetDriverByName("GTiff")
         opts = CREATION_OPTIONS + COMPRESSIONS[compression]
         if compression != "none":

@@ -1,24 +1,31 @@
 """Shared parts of the Deep Pansharpen Processing algorithms.
 
-Every fusion algorithm (pansharpen now; HS-MS fusion, degrade, assess later) takes a sharp
-("high-resolution", HR) raster and a coarse ("low-resolution", LR) raster, writes one GeoTIFF and
-calls :func:`core.engine.run_fusion`.  This module holds what they have in common: the parameter
-definitions (method, sensor, tiling, output type, COG, device), the plain-language checks of the
-inputs and the output, and the mapping of engine errors to ``QgsProcessingException``.
+Every fusion algorithm (pansharpen, hsmsfusion, batch) takes a sharp ("high-resolution", HR) raster and
+a coarse ("low-resolution", LR) raster, writes one GeoTIFF and calls :func:`core.engine.run_fusion`.
+This module holds what they have in common: the parameter definitions (method, sensor, tiling, output
+type, COG, device), the plain-language checks of the inputs and the output, the mapping of engine errors
+to ``QgsProcessingException``, and the links to the parameter reference (docs/algorithms.md).
+
+Choice parameters are static-string enums (QGIS >= 3.18): their value is a stable lower-case id
+(``METHOD=gsa``), never a position that changes when a choice is added.
 
 Nothing here imports torch/timm; the engine is imported only when an algorithm runs.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from typing import Optional
+
+from osgeo import gdal
 
 from qgis.core import (
     QgsMapLayer,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingOutputFile,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
@@ -28,7 +35,7 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProperty,
 )
-from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.methods import method_label, method_names
@@ -36,12 +43,15 @@ from ..core.sensors import SENSORS
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ICON_PATH = os.path.join(PLUGIN_DIR, "resources", "icon.svg")
+# The parameter reference; helpUrl() adds the algorithm's anchor.  No public home yet: the local copy.
+DOCS_PATH = os.path.join(PLUGIN_DIR, "docs", "algorithms.md")
 
 GEOTIFF_EXTENSIONS = (".tif", ".tiff")
 
-# (value passed to the engine, label shown to the user); the enum index is the position in the list.
-OUTPUT_TYPES: list[tuple[Optional[str], str]] = [
-    (None, "Same as the low-resolution input"),
+# Choice lists: (id, label).  The id is the parameter value; OUTPUT_TYPE's id is the engine's data type
+# ("same": the low-resolution input's), the others' ids are the engine values.
+OUTPUT_TYPES: list[tuple[str, str]] = [
+    ("same", "Same as the low-resolution input"),
     ("uint8", "Byte (8-bit unsigned integer)"),
     ("uint16", "UInt16 (16-bit unsigned integer)"),
     ("int16", "Int16 (16-bit signed integer)"),
@@ -63,9 +73,59 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("DeepPansharpen", text)
 
 
+def output_dtype(choice_id: str) -> Optional[str]:
+    """The engine's output data type for an OUTPUT_TYPE id (None: the low-resolution input's)."""
+    return None if choice_id in ("same", "", None) else choice_id
+
+
+def choice_parameter(name: str, description: str, ids: list[str], default, multiple: bool = False,
+                     optional: bool = False) -> QgsProcessingParameterEnum:
+    """A choice parameter whose values are the stable ``ids`` (static strings), not their positions."""
+    param = QgsProcessingParameterEnum(name, description, options=list(ids), allowMultiple=multiple,
+                                       defaultValue=default, optional=optional, usesStaticStrings=True)
+    # qgis_process 3.22 prints numbered options under this text although it accepts only the ids
+    param.setHelp(tr("Give the id, e.g. {0}={1}; not its number.").format(
+        name, default[0] if isinstance(default, list) else default))
+    return param
+
+
+def numbered_choice_problem(alg: QgsProcessingAlgorithm, parameters) -> Optional[str]:
+    """A sentence for a choice given by number (the plugin's 0.1 numbering, or a position), or None.
+
+    QGIS refuses a number for a static-string enum with a bare "Incorrect parameter value"; this says why
+    and which ids to use.
+    """
+    for param in alg.parameterDefinitions():
+        if not isinstance(param, QgsProcessingParameterEnum) or not param.usesStaticStrings():
+            continue
+        value = parameters.get(param.name())
+        values = value if isinstance(value, (list, tuple)) else [value]
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
+                   or isinstance(v, str) and v.strip().isdigit()]
+        if numbers:
+            default = param.defaultValue()
+            example = default if isinstance(default, str) and default else param.options()[0]
+            return tr("{0} takes the id of a choice, not a number (numbers changed meaning when choices were "
+                      "added): one of {1}. Example: {0}={2}").format(
+                          param.name(), ", ".join(param.options()), example)
+    return None
+
+
 def _advanced(param: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
     param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
     return param
+
+
+@contextlib.contextmanager
+def no_aux_files():
+    """Open rasters without GDAL's .aux.xml side files (in this thread): a QGIS layer made from an input path
+    computes statistics and histograms for its renderer, and GDAL would save them next to the user's input."""
+    old = gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)
+    gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+    try:
+        yield
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", old)
 
 
 def _describe_value(value) -> str:
@@ -98,6 +158,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     COMPRESSION = "COMPRESSION"
     DEVICE = "DEVICE"
     CLUSTER = "CLUSTER"
+    ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
     OUTPUT = "OUTPUT"
 
     # --- boilerplate -------------------------------------------------------------------------------
@@ -119,7 +180,13 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     def svgIconPath(self) -> str:  # noqa: N802 (QGIS API name)
         return ICON_PATH
 
-    # --- choice lists (enum index <-> engine value) -----------------------------------------------
+    def helpUrl(self) -> str:  # noqa: N802 (QGIS API name)
+        """This algorithm's section of the parameter reference (anchor = the algorithm's name)."""
+        url = QUrl.fromLocalFile(DOCS_PATH)
+        url.setFragment(self.name())
+        return url.toString()
+
+    # --- choice lists ------------------------------------------------------------------------------
     def methods(self) -> list[str]:
         return method_names(self.TASK)
 
@@ -130,63 +197,82 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     # --- parameter builders ------------------------------------------------------------------------
     def add_method_parameter(self) -> None:
         names = self.methods()
-        default = names.index(self.DEFAULT_METHOD) if self.DEFAULT_METHOD in names else 0
-        self.addParameter(QgsProcessingParameterEnum(
-            self.METHOD, self.tr("Method"), options=[method_label(n) for n in names],
-            allowMultiple=False, defaultValue=default))
+        self.addParameter(choice_parameter(
+            self.METHOD, self.tr("Method (id; the help lists what each does)"), names,
+            self.DEFAULT_METHOD if self.DEFAULT_METHOD in names else names[0]))
 
     def add_common_advanced_parameters(self) -> None:
-        sensors = self.sensors()
-        self.addParameter(_advanced(QgsProcessingParameterEnum(
-            self.SENSOR, self.tr("Sensor preset"), options=[SENSORS[s].label for s in sensors],
-            allowMultiple=False, defaultValue=sensors.index("generic") if "generic" in sensors else 0)))
+        self.addParameter(_advanced(choice_parameter(
+            self.SENSOR, self.tr("Sensor preset"), self.sensors(), "generic")))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.TILE_SIZE, self.tr("Tile size (output pixels)"), QgsProcessingParameterNumber.Integer,
             defaultValue=1024, minValue=64)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.OVERLAP, self.tr("Tile overlap (pixels blended between tiles)"),
             QgsProcessingParameterNumber.Integer, defaultValue=32, minValue=0)))
-        self.addParameter(_advanced(QgsProcessingParameterEnum(
-            self.OUTPUT_TYPE, self.tr("Output data type"), options=[self.tr(t[1]) for t in OUTPUT_TYPES],
-            allowMultiple=False, defaultValue=0)))
+        self.addParameter(_advanced(choice_parameter(
+            self.OUTPUT_TYPE, self.tr("Output data type (same = as the low-resolution input)"),
+            [t[0] for t in OUTPUT_TYPES], "same")))
         self.addParameter(_advanced(QgsProcessingParameterBoolean(
             self.COG, self.tr("Write a Cloud Optimized GeoTIFF (COG)"), defaultValue=False)))
-        self.addParameter(_advanced(QgsProcessingParameterEnum(
-            self.COMPRESSION, self.tr("Output compression"), options=[self.tr(c[1]) for c in COMPRESSION_CHOICES],
-            allowMultiple=False, defaultValue=0)))
-        self.addParameter(_advanced(QgsProcessingParameterEnum(
-            self.DEVICE, self.tr("Device for deep-learning methods"), options=[self.tr(d[1]) for d in DEVICES],
-            allowMultiple=False, defaultValue=0)))
-        self.addParameter(_advanced(QgsProcessingParameterString(
+        self.addParameter(_advanced(choice_parameter(
+            self.COMPRESSION, self.tr("Output compression"), [c[0] for c in COMPRESSION_CHOICES], "deflate")))
+        self.addParameter(_advanced(choice_parameter(
+            self.DEVICE, self.tr("Device for deep-learning methods (auto = GPU if available)"),
+            [d[0] for d in DEVICES], "auto")))
+        cluster = QgsProcessingParameterString(
             self.CLUSTER, self.tr("Dask cluster (empty = this process; local, local:N or tcp://host:port)"),
-            defaultValue="", optional=True)))
+            defaultValue="", optional=True)
+        cluster.setHelp(self.tr(
+            "Empty: run in this process. 'local' or 'local:N': N worker processes on this computer (default "
+            "one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and "
+            "have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed."))
+        self.addParameter(_advanced(cluster))
+
+    def add_adapted_weights_parameter(self, method_label: str) -> None:
+        """ADAPTED_WEIGHTS: where a deep method saves its adapted model; an advanced text parameter with a
+        save-file widget (a destination would sit among the main outputs) and an output of the same name."""
+        param = QgsProcessingParameterString(
+            self.ADAPTED_WEIGHTS, self.tr("{0}: save the adapted model to (.safetensors; empty = not saved)").format(
+                method_label), defaultValue="", optional=True)
+        param.setMetadata({"widget_wrapper": {
+            "class": f"{__package__}.save_file_widget.SaveFileWidgetWrapper",
+            "file_filter": "Safetensors (*.safetensors)"}})
+        self.addParameter(_advanced(param))
+        self.addOutput(QgsProcessingOutputFile(self.ADAPTED_WEIGHTS, self.tr("{0}: adapted model").format(
+            method_label)))
+
+    def adapted_weights_path(self, parameters, context) -> str:
+        """The .safetensors path given in ADAPTED_WEIGHTS ('' = do not save)."""
+        saved = (self.parameterAsString(parameters, self.ADAPTED_WEIGHTS, context) or "").strip()
+        if saved and not saved.endswith(".safetensors"):
+            saved = os.path.splitext(saved)[0] + ".safetensors"
+        return saved
 
     def add_output_parameter(self, description: str) -> None:
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT, self.tr(description)))
 
     # --- reading the choices -----------------------------------------------------------------------
+    def choice(self, parameters, name: str, context) -> str:
+        """The id chosen for the choice parameter ``name`` (its default when not given)."""
+        value = self.parameterAsEnumString(parameters, name, context)
+        options = self.parameterDefinition(name).options()
+        if value not in options:
+            raise QgsProcessingException(self.tr("{0} must be one of: {1}.").format(name, ", ".join(options)))
+        return value
+
     def common_choices(self, parameters, context) -> dict:
         """Engine keyword arguments for the shared parameters."""
-        methods = self.methods()
-        m = self.parameterAsEnum(parameters, self.METHOD, context)
-        if not 0 <= m < len(methods):
-            raise QgsProcessingException(self.tr(
-                "METHOD must be a number from 0 to {0}: {1}.").format(len(methods) - 1, self.method_list_text()))
-        sensors = self.sensors()
-        s = self.parameterAsEnum(parameters, self.SENSOR, context)
-        t = self.parameterAsEnum(parameters, self.OUTPUT_TYPE, context)
-        d = self.parameterAsEnum(parameters, self.DEVICE, context)
-        c = self.parameterAsEnum(parameters, self.COMPRESSION, context)
         return dict(
-            method=methods[m],
-            sensor=sensors[s] if 0 <= s < len(sensors) else "generic",
+            method=self.choice(parameters, self.METHOD, context),
+            sensor=self.choice(parameters, self.SENSOR, context),
             tile_size=self.parameterAsInt(parameters, self.TILE_SIZE, context),
             overlap=self.parameterAsInt(parameters, self.OVERLAP, context),
-            output_dtype=OUTPUT_TYPES[t][0] if 0 <= t < len(OUTPUT_TYPES) else None,
+            output_dtype=output_dtype(self.choice(parameters, self.OUTPUT_TYPE, context)),
             cog=self.parameterAsBool(parameters, self.COG, context),
-            compression=COMPRESSION_CHOICES[c][0] if 0 <= c < len(COMPRESSION_CHOICES) else "deflate",
-            device=DEVICES[d][0] if 0 <= d < len(DEVICES) else "auto",
+            compression=self.choice(parameters, self.COMPRESSION, context),
+            device=self.choice(parameters, self.DEVICE, context),
             cluster=(self.parameterAsString(parameters, self.CLUSTER, context) or "").strip(),
         )
 
@@ -289,8 +375,24 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             return None
         return value
 
+    def parameterAsRasterLayer(self, parameters, name, context):  # noqa: N802 (QGIS API name)
+        """The raster layer of parameter ``name``; a layer loaded here from a path writes nothing beside it."""
+        with no_aux_files():
+            return super().parameterAsRasterLayer(parameters, name, context)
+
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
-        """Plain-language checks before the run (missing/unreadable inputs, unwritable output)."""
+        """Plain-language checks before the run (missing packages, choices by number, missing/unreadable
+        inputs, unwritable output)."""
+        ok, problem = self.canExecute()
+        if not ok:
+            return False, problem
+        problem = numbered_choice_problem(self, parameters)
+        if problem:
+            return False, problem
+        with no_aux_files():                    # QGIS's own checks may load the input layers
+            return self._check_parameter_values(parameters, context)
+
+    def _check_parameter_values(self, parameters, context):
         for name, label in ((self.HR, self.HR_LABEL), (self.LR, self.LR_LABEL)):
             problem = self.raster_problem(parameters, name, label, context)
             if problem:
@@ -301,6 +403,20 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             if problem:
                 return False, problem
         return super().checkParameterValues(parameters, context)
+
+    def canExecute(self):  # noqa: N802 (QGIS API name)
+        """Without SciPy no method runs: the toolbox shows the algorithm disabled with the reason."""
+        from ..core.scipy_check import scipy_problem
+        problem = scipy_problem()
+        return not problem, problem
+
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
+        """Every way of running (dialog, processing.run, qgis_process, the dock) passes here first: a missing
+        SciPy becomes one plain sentence, not an import traceback."""
+        ok, problem = self.canExecute()
+        if not ok:
+            raise QgsProcessingException(problem)
+        return True
 
     # --- running the engine ------------------------------------------------------------------------
     def run_engine(self, request, feedback) -> dict:
@@ -328,45 +444,11 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         return {self.OUTPUT: getattr(result, "output_path", request.output_path)}
 
     # --- help --------------------------------------------------------------------------------------
-    def method_list_text(self) -> str:
-        return ", ".join(f"{i} = {method_label(n)}" for i, n in enumerate(self.methods()))
+    def method_help(self, parameter: str = "METHOD") -> str:
+        """HTML list of the method ids with what each does (the dialog shows the ids)."""
+        items = "".join(f"<li><b>{n}</b>: {method_label(n)}</li>" for n in self.methods())
+        return self.tr("<p><b>Methods</b> ({0}=id):</p>").format(parameter) + f"<ul>{items}</ul>"
 
-    def enum_help(self) -> str:
-        """HTML list of the index values of the enum parameters, for qgis_process users."""
-        sensors = self.sensors()
-        return (
-            "<p><b>Choice numbers</b> (qgis_process and Python take the number):<br>"
-            f"METHOD: {self.method_list_text()}.<br>"
-            "SENSOR: " + ", ".join(f"{i} = {SENSORS[s].label}" for i, s in enumerate(sensors)) + ".<br>"
-            "OUTPUT_TYPE: " + ", ".join(f"{i} = {t[1]}" for i, t in enumerate(OUTPUT_TYPES)) + ".<br>"
-            "DEVICE: " + ", ".join(f"{i} = {d[1]}" for i, d in enumerate(DEVICES)) + ".</p>"
-        )
-
-    def common_help(self) -> str:
-        return self.tr(
-            "<p><b>Sensor preset</b> (advanced): the satellite that took the images. It tells the method how "
-            "blurry each band is (its MTF) and the radiometric depth. Keep <i>Generic</i> if your sensor is not "
-            "listed.</p>"
-            "<p><b>Tile size</b> (advanced): the image is processed in square tiles of this many output pixels "
-            "so that large images fit in memory. Smaller tiles use less memory; the result does not depend on "
-            "it.</p>"
-            "<p><b>Tile overlap</b> (advanced): pixels shared by neighbouring tiles and blended smoothly, so no "
-            "seams appear.</p>"
-            "<p><b>Output data type</b> (advanced): the pixel type of the output. By default it is the same as "
-            "the low-resolution input; values outside the range of the chosen type are clipped.</p>"
-            "<p><b>Cloud Optimized GeoTIFF</b> (advanced): write a COG (internal tiles and overviews), "
-            "convenient for web publishing.</p>"
-            "<p><b>Output compression</b> (advanced): DEFLATE (default) gives small files that every GIS reads; "
-            "ZSTD is faster for slightly larger files and needs GDAL 2.3 or newer to read; none is fastest and "
-            "gives the largest files. Compression is a large share of the run time for many-band outputs.</p>"
-            "<p><b>Device</b> (advanced): where deep-learning methods run: automatic, the CPU, or an NVIDIA GPU "
-            "(CUDA). Classical methods always run on the CPU. Deep-learning methods need the optional Python "
-            "packages torch and timm.</p>"
-            "<p><b>Dask cluster</b> (advanced): empty runs in this process. <i>local</i> or <i>local:N</i> "
-            "starts N worker processes on this computer; <i>tcp://host:8786</i> uses a running Dask scheduler "
-            "(its workers must read the inputs and have the plugin on their PYTHONPATH). Tiles are fused as "
-            "Dask tasks; an interrupted run resumes from its finished tiles. Needs the Python packages dask "
-            "and distributed.</p>"
-            "<p><b>Output</b>: the GeoTIFF file to write. It has the pixel grid and coordinate system of the "
-            "sharp input and one band per low-resolution band.</p>"
-        ) + self.enum_help()
+    def reference_help(self) -> str:
+        return self.tr("<p>Every parameter, its choices and defaults: the parameter reference (Help button), "
+                       "docs/algorithms.md in the plugin folder.</p>")

@@ -8,17 +8,14 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterString,
 )
 
-from ..core.methods import method_label, method_names
-from .base import FusionAlgorithmBase, _advanced
-
-TASK_WORDS = {"pansharpen": "Pansharpening", "hsms": "HS-MS fusion"}
+from ..core.methods import method_names
+from .base import FusionAlgorithmBase, _advanced, numbered_choice_problem
 
 
 class BatchAlgorithm(FusionAlgorithmBase):
@@ -52,33 +49,13 @@ class BatchAlgorithm(FusionAlgorithmBase):
     def methods(self) -> list[str]:
         return method_names("pansharpen") + method_names("hsms")
 
-    def add_method_parameter(self) -> None:
-        names = self.methods()
-        labels = [f"{TASK_WORDS['pansharpen' if n in method_names('pansharpen') else 'hsms']}: {method_label(n)}"
-                  for n in names]
-        self.addParameter(QgsProcessingParameterEnum(
-            self.METHOD, self.tr("Method"), options=labels, allowMultiple=False,
-            defaultValue=names.index(self.DEFAULT_METHOD)))
-
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
-            "<p>Runs one fusion method on many scenes. Each pair of images gives one GeoTIFF, and a summary "
-            "table (CSV) lists every scene with its status, time, device and error; a scene that fails is "
-            "reported there and the others go on.</p>"
-            "<p><b>Pairs table</b>: a CSV file with the columns <i>pan</i> and <i>ms</i> (pansharpening) or "
-            "<i>hsi</i> and <i>msi</i> (HS-MS fusion), and optionally <i>output</i> and <i>name</i>. Relative "
-            "paths are relative to the table. <b>Or</b> an <b>input folder</b> with two file patterns, each "
-            "with one <i>*</i>: files whose <i>*</i> parts are equal form a pair (e.g. <i>*_pan.tif</i> and "
-            "<i>*_ms.tif</i> pair <i>a_pan.tif</i> with <i>a_ms.tif</i>). Empty patterns mean *_pan.tif / "
-            "*_ms.tif, or *_msi.tif / *_hsi.tif for HS-MS fusion.</p>"
-            "<p><b>Method</b>: the task (pansharpening or HS-MS fusion) follows from it.</p>"
-            "<p><b>Quality metrics</b>: adds the full-resolution QNR (D_lambda, D_S, HQNR) of every "
-            "pansharpened output to the summary.</p>"
-            "<p><b>Output folder</b>: where outputs not named by the table go, as <i>name_method.tif</i>.</p>"
-            "<p><b>Dask cluster</b> (advanced): with a cluster, every scene is a task on it (its outputs must be "
-            "on storage the workers share), or, with <b>one scene at a time</b>, the scenes run one after the "
-            "other with their tiles spread over the cluster.</p>"
-        ) + self.common_help()
+            "<p>Runs one method on many scene pairs, listed in a pairs table (CSV with the columns pan, ms or "
+            "hsi, msi) or found in a folder by two file patterns (*_pan.tif / *_ms.tif). Each pair gives one "
+            "GeoTIFF; a summary table lists every scene with its status, time and error, and a failed scene "
+            "does not stop the others. The task (pansharpening or HS-MS fusion) follows from the method.</p>"
+        ) + self.method_help() + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterFile(
@@ -109,6 +86,9 @@ class BatchAlgorithm(FusionAlgorithmBase):
         self.addOutput(QgsProcessingOutputNumber(self.FAILED, self.tr("Scenes failed")))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
+        problem = numbered_choice_problem(self, parameters)
+        if problem:
+            return False, problem
         pairs = self.parameterAsFile(parameters, self.PAIRS, context)
         folder = self.parameterAsFile(parameters, self.FOLDER, context)
         if bool(pairs) == bool(folder):
@@ -156,7 +136,7 @@ class BatchAlgorithm(FusionAlgorithmBase):
                 metrics=self.parameterAsBool(parameters, self.METRICS, context), cluster=cluster,
                 tiles_on_cluster=self.parameterAsBool(parameters, self.TILES_ON_CLUSTER, context),
                 skip_existing=self.parameterAsBool(parameters, self.SKIP_EXISTING, context),
-                progress=feedback.setProgress, is_cancelled=feedback.isCanceled, log=log)
+                progress=feedback.setProgress, is_cancelled=feedback.isCanceled, log=log, pairs_table=table or "")
         except Cancelled as exc:
             raise QgsProcessingException(self.tr("Cancelled by the user.")) from exc
         except (InputError, MissingDependency, OSError) as exc:
@@ -166,5 +146,11 @@ class BatchAlgorithm(FusionAlgorithmBase):
             len(reports) - failed, len(reports), summary))
         if reports and failed == len(reports):
             raise QgsProcessingException(self.tr("Every scene failed; see the summary table {0}.").format(summary))
+        if failed:
+            # As the command line exits 1: a batch with failed scenes must not look like a success to a script
+            # or a model (the outputs of the other scenes are written and listed in the summary).
+            raise QgsProcessingException(self.tr("{0} of {1} scene(s) failed: {2}. The others were fused; see the "
+                                                 "summary table {3}.").format(
+                failed, len(reports), ", ".join(r.scene for r in reports if r.status == "failed"), summary))
         return {self.OUTPUT_FOLDER: out_dir, self.SUMMARY: summary,
                 self.SUCCEEDED: len(reports) - failed, self.FAILED: failed}

@@ -7,11 +7,11 @@ from qgis.core import (
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
 )
 
+from ..core.methods.base import DEFAULT_ADAPT_SECONDS
 from .base import FusionAlgorithmBase, _advanced
 
 
@@ -46,35 +46,13 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
-            "<p>Makes a sharp hyperspectral image: the spatial detail of a high-resolution multispectral image "
-            "(e.g. Sentinel-2 at 10 m, ALI at 10 m) is injected into every band of a coarser hyperspectral "
-            "image (e.g. EnMAP at 30 m, Hyperion at 30 m). The result has the grid of the multispectral image "
-            "and the bands of the hyperspectral image, with their wavelength and FWHM metadata.</p>"
-            "<p><b>Hyperspectral image (LR-HSI)</b>: the low-resolution image with many bands. Bad bands "
-            "(nodata) are written as nodata.</p>"
-            "<p><b>Multispectral image (HR-MSI)</b>: the high-resolution image with a few bands. Its pixel size "
-            "must divide the hyperspectral pixel size (ratio 2, 3, 4 ...).</p>"
-            "<p><b>Method</b>: <i>MTF-GLP-HS</i> (default) gives every hyperspectral band the detail of the "
-            "combination of multispectral bands that best explains it; <i>EXP</i> only enlarges the "
-            "hyperspectral image (the no-fusion reference).</p>"
-            "<p><i>INFN</i> (deep learning, needs torch) is a neural network trained on the CAVE hyperspectral "
-            "database (31 bands + RGB). For any other sensor pair it adapts itself to your scene first.</p>"
-            "<p><b>HSI bands / MSI bands</b> (advanced): bands to use; empty = all.</p>"
-            "<p><b>INFN: adapt to the scene</b> (advanced): before fusing, the network is fine-tuned on your "
-            "two images at reduced resolution (both degraded by the ratio; the original hyperspectral image is "
-            "the target). New input and output layers are made for your band layout, starting from the bundled "
-            "model; the spectral response linking the two images is estimated from the data and reported in "
-            "the log and the output metadata. Bad bands (nodata, flagged bad, constant) are written as nodata. "
-            "Without a model for your band layout, adaptation starts automatically.</p>"
-            "<p><b>INFN: adaptation time</b> (advanced): seconds spent adapting (more = better, up to a point; "
-            "a GPU does much more in the same time).</p>"
-            "<p><b>INFN: adaptation steps</b> (advanced): a fixed number of training steps instead of the time "
-            "budget, to repeat an adaptation exactly (the log gives the number a timed run used).</p>"
-            "<p><b>INFN: weights file</b> (advanced): a .safetensors model (with its .json manifest next to it), "
-            "e.g. one saved by an earlier adaptation. Empty = the bundled model.</p>"
-            "<p><b>INFN: save the adapted model</b> (advanced): where to save the adapted model, to reuse it on "
-            "other scenes of the same sensors without adapting again.</p>"
-        ) + self.common_help()
+            "<p>Injects the spatial detail of a high-resolution multispectral image (HR-MSI, e.g. Sentinel-2 "
+            "10 m) into every band of a coarser hyperspectral image (LR-HSI, e.g. EnMAP 30 m) of the same "
+            "area. The output has the MSI's grid and the HSI's bands with their wavelengths; bad bands are "
+            "written as nodata.</p>"
+            "<p>MTF-GLP-HS (default) is classical and fast. INFN (deep learning, needs torch) adapts itself "
+            "to your sensor pair on the scene (Advanced).</p>"
+        ) + self.method_help() + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(
@@ -92,18 +70,15 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
         self.addParameter(_advanced(QgsProcessingParameterBoolean(
             self.ADAPT, self.tr("INFN: adapt to the scene before fusing"), defaultValue=False)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
-            self.ADAPT_SECONDS, self.tr("INFN: adaptation time (seconds)"), QgsProcessingParameterNumber.Double,
-            defaultValue=120.0, minValue=1.0, maxValue=36000.0)))
+            self.ADAPT_SECONDS, self.tr("INFN: adaptation time (seconds)"), QgsProcessingParameterNumber.Integer,
+            defaultValue=DEFAULT_ADAPT_SECONDS, minValue=1, maxValue=36000)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.ADAPT_STEPS, self.tr("INFN: adaptation steps (0 = as many as the time allows)"),
             QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0)))
         self.addParameter(_advanced(QgsProcessingParameterFile(
             self.WEIGHTS, self.tr("INFN: weights file (.safetensors; empty = bundled model)"),
             behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
-        dest = QgsProcessingParameterFileDestination(
-            self.ADAPTED_WEIGHTS, self.tr("INFN: save the adapted model (.safetensors)"),
-            fileFilter="Safetensors (*.safetensors)", optional=True, createByDefault=False)
-        self.addParameter(_advanced(dest))
+        self.add_adapted_weights_parameter("INFN")
         self.add_output_parameter("Fused hyperspectral image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -131,17 +106,14 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
         if self.parameterAsBool(parameters, self.ADAPT, context):
             opts["adapt"] = True
         if parameters.get(self.ADAPT_SECONDS) not in (None, ""):
-            opts["adapt_seconds"] = self.parameterAsDouble(parameters, self.ADAPT_SECONDS, context)
+            opts["adapt_seconds"] = float(self.parameterAsInt(parameters, self.ADAPT_SECONDS, context))
         steps = self.parameterAsInt(parameters, self.ADAPT_STEPS, context) if parameters.get(self.ADAPT_STEPS) else 0
         if steps > 0:
             opts["adapt_steps"] = steps
         weights = self.parameterAsFile(parameters, self.WEIGHTS, context) if parameters.get(self.WEIGHTS) else ""
         if weights:
             opts["weights"] = weights
-        saved = self.parameterAsFileOutput(parameters, self.ADAPTED_WEIGHTS, context) \
-            if parameters.get(self.ADAPTED_WEIGHTS) else ""
+        saved = self.adapted_weights_path(parameters, context)
         if saved:
-            if not saved.endswith(".safetensors"):
-                saved = os.path.splitext(saved)[0] + ".safetensors"
             opts["adapted_weights"] = saved
         return opts

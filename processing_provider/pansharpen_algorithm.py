@@ -7,11 +7,11 @@ from qgis.core import (
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
 )
 
+from ..core.methods.base import DEFAULT_ADAPT_SECONDS
 from .base import FusionAlgorithmBase, _advanced
 
 
@@ -45,38 +45,13 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
 
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
-            "<p>Makes a sharp colour (multispectral) image: the fine detail of the panchromatic image is "
-            "injected into every band of the coarser multispectral image. The result has the pixel size, "
-            "grid and coordinate system of the panchromatic image and the bands of the multispectral "
-            "image.</p>"
-            "<p><b>Panchromatic (PAN) image</b>: the high-resolution, single-band image (e.g. Landsat 8 band 8 at "
-            "15 m). It must be a raster file read by GDAL (GeoTIFF, JP2, ...), not a web service.</p>"
-            "<p><b>Multispectral (MS) image</b>: the low-resolution image with several bands (e.g. Landsat 8 "
-            "bands 2-5 at 30 m) covering the same area in the same coordinate system. Its pixel size must be a "
-            "whole multiple of the PAN pixel size (2, 3, 4, ...); only the area covered by both images is "
-            "written.</p>"
-            "<p><b>Method</b>: how the detail is injected. <i>MTF-GLP-HPM</i> (the default) keeps the colours "
-            "faithful and is a good first choice; <i>GSA</i> and <i>BDSD-PC</i> give crisper detail; "
-            "<i>Brovey</i> is the classic fast ratio method; <i>EXP</i> only enlarges the multispectral image "
-            "(no sharpening, useful as a reference). Methods marked as deep learning need the optional Python "
-            "packages torch and timm.</p>"
-            "<p><i>PanAdapter</i> (deep learning, needs torch and timm) is a neural network bundled for 4-band "
-            "(blue, green, red, NIR) and 8-band images, trained on Landsat-8 and Sentinel-2. For other band "
-            "counts it adapts itself to your scene first.</p>"
-            "<p><b>PanAdapter: adapt to the scene</b> (advanced): before fusing, the network fine-tunes the small "
-            "trainable parts on your own two images at reduced resolution (both degraded by the ratio; the "
-            "original MS is the target), then sharpens at full resolution. Automatic when no bundled model has "
-            "your band count.</p>"
-            "<p><b>PanAdapter: adaptation time</b> (advanced): seconds spent adapting (a GPU does much more in "
-            "the same time).</p>"
-            "<p><b>PanAdapter: weights file</b> (advanced): a .safetensors model with its .json manifest, e.g. "
-            "one saved by an earlier adaptation. Empty = the bundled model for your band count.</p>"
-            "<p><b>PanAdapter: save the adapted model</b> (advanced): where to save the adapted model, to reuse "
-            "it on other scenes of the same sensor without adapting again.</p>"
-            "<p><b>PAN band</b> (advanced): which band of the panchromatic file to use (normally 1).</p>"
-            "<p><b>MS bands</b> (advanced): which multispectral bands to sharpen and write, in this order. "
-            "Leave empty for all bands.</p>"
-        ) + self.common_help()
+            "<p>Injects the detail of the panchromatic (PAN) image into every band of the coarser "
+            "multispectral (MS) image of the same area. The output has the PAN's pixel grid and CRS and the "
+            "MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.</p>"
+            "<p>Auto (default) tries the classical methods on a reduced copy of the scene and uses the best; "
+            "MTF-GLP-HPM keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter "
+            "(deep learning, needs torch and timm) can adapt itself to the scene (Advanced).</p>"
+        ) + self.method_help() + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(
@@ -96,13 +71,11 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             self.ADAPT, self.tr("PanAdapter: adapt to the scene before fusing"), defaultValue=False)))
         self.addParameter(_advanced(QgsProcessingParameterNumber(
             self.ADAPT_SECONDS, self.tr("PanAdapter: adaptation time (seconds)"),
-            QgsProcessingParameterNumber.Double, defaultValue=120.0, minValue=1.0, maxValue=36000.0)))
+            QgsProcessingParameterNumber.Integer, defaultValue=DEFAULT_ADAPT_SECONDS, minValue=1, maxValue=36000)))
         self.addParameter(_advanced(QgsProcessingParameterFile(
             self.WEIGHTS, self.tr("PanAdapter: weights file (.safetensors; empty = bundled model)"),
             behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
-        self.addParameter(_advanced(QgsProcessingParameterFileDestination(
-            self.ADAPTED_WEIGHTS, self.tr("PanAdapter: save the adapted model (.safetensors)"),
-            fileFilter="Safetensors (*.safetensors)", optional=True, createByDefault=False)))
+        self.add_adapted_weights_parameter("PanAdapter")
         self.add_output_parameter("Pansharpened image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -133,14 +106,11 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
         if self.parameterAsBool(parameters, self.ADAPT, context):
             opts["adapt"] = True
         if parameters.get(self.ADAPT_SECONDS) not in (None, ""):
-            opts["adapt_seconds"] = self.parameterAsDouble(parameters, self.ADAPT_SECONDS, context)
+            opts["adapt_seconds"] = float(self.parameterAsInt(parameters, self.ADAPT_SECONDS, context))
         weights = self.parameterAsFile(parameters, self.WEIGHTS, context) if parameters.get(self.WEIGHTS) else ""
         if weights:
             opts["weights"] = weights
-        saved = self.parameterAsFileOutput(parameters, self.ADAPTED_WEIGHTS, context) \
-            if parameters.get(self.ADAPTED_WEIGHTS) else ""
+        saved = self.adapted_weights_path(parameters, context)
         if saved:
-            if not saved.endswith(".safetensors"):
-                saved = os.path.splitext(saved)[0] + ".safetensors"
             opts["adapted_weights"] = saved
         return opts

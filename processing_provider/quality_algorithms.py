@@ -11,15 +11,13 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core.sensors import SENSORS
-from .base import FusionAlgorithmBase, _advanced
+from .base import FusionAlgorithmBase, _advanced, choice_parameter, numbered_choice_problem
 
 METRICS = ["SAM", "ERGAS", "Q", "Q2n", "SCC", "PSNR", "SSIM", "D_lambda", "D_S", "QNR", "D_lambda_K", "HQNR"]
 MODES = [("reduced", "Reduced resolution (Wald protocol: degrade, fuse, compare with the original MS)"),
@@ -47,10 +45,8 @@ class _QualityBase(FusionAlgorithmBase):
             self.PAN, self.tr("Panchromatic (PAN) image, high resolution"), optional=pan_optional))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.MS, self.tr("Multispectral (MS) image, low resolution")))
-        sensors = self.sensors()
-        self.addParameter(_advanced(QgsProcessingParameterEnum(
-            self.SENSOR, self.tr("Sensor preset"), options=[SENSORS[s].label for s in sensors],
-            defaultValue=sensors.index("generic"))))
+        self.addParameter(_advanced(choice_parameter(
+            self.SENSOR, self.tr("Sensor preset"), self.sensors(), "generic")))
         self.addParameter(_advanced(QgsProcessingParameterBand(
             self.PAN_BAND, self.tr("PAN band (default 1)"), defaultValue=1, parentLayerParameterName=self.PAN,
             optional=True)))
@@ -59,19 +55,7 @@ class _QualityBase(FusionAlgorithmBase):
             optional=True, allowMultiple=True)))
 
     def sensor(self, parameters, context) -> str:
-        sensors = self.sensors()
-        s = self.parameterAsEnum(parameters, self.SENSOR, context)
-        return sensors[s] if 0 <= s < len(sensors) else "generic"
-
-    def file_output(self, parameters, name, context, ext: str) -> str:
-        path = self.parameterAsFileOutput(parameters, name, context)
-        if not path:
-            raise QgsProcessingException(self.tr("Choose where to save the {0} file.").format(ext))
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        if not os.access(folder, os.W_OK):
-            raise QgsProcessingException(self.tr("The folder '{0}' is not writable.").format(folder))
-        return path
+        return self.choice(parameters, self.SENSOR, context)
 
     def call_core(self, fn, *args, **kwargs):
         from ..core.errors import Cancelled, InputError, MissingDependency
@@ -82,15 +66,32 @@ class _QualityBase(FusionAlgorithmBase):
         except (InputError, MissingDependency) as exc:
             raise QgsProcessingException(str(exc)) from exc
 
+    def file_output_or_none(self, parameters, name, context) -> str:
+        """An optional report file: "" when the user did not ask for it (qgis_process without NAME=...)."""
+        if parameters.get(name) in (None, ""):
+            return ""
+        path = self.parameterAsFileOutput(parameters, name, context)
+        if not path:
+            return ""
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise QgsProcessingException(self.tr("The folder '{0}' is not writable.").format(folder))
+        return path
+
     def report_outputs(self, results, parameters, context, feedback, title, inputs) -> dict:
         from ..core.report import write_csv, write_html
-        table = self.file_output(parameters, "OUTPUT_TABLE", context, "CSV")
-        report = self.file_output(parameters, "OUTPUT_HTML", context, "HTML")
-        write_csv(table, results)
-        write_html(report, title, results, inputs)
+        table = self.file_output_or_none(parameters, "OUTPUT_TABLE", context)
+        report = self.file_output_or_none(parameters, "OUTPUT_HTML", context)
+        if table:
+            write_csv(table, results)
+        if report:
+            write_html(report, title, results, inputs)
         for name, a in results.items():
             feedback.pushInfo(f"{name}: " + ", ".join(f"{k} = {v:.4f}" for k, v in a.metrics.items()))
-        return {"OUTPUT_TABLE": table, "OUTPUT_HTML": report}
+        for note in sorted({n for a in results.values() for n in a.notes}):
+            feedback.pushInfo(self.tr("Note: {0}").format(note))
+        return {"OUTPUT_TABLE": table or None, "OUTPUT_HTML": report or None}
 
 
 class DegradeAlgorithm(_QualityBase):
@@ -100,6 +101,10 @@ class DegradeAlgorithm(_QualityBase):
     def displayName(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr("Make a reduced-resolution test pair (Wald protocol)")
 
+    def shortDescription(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Degrade a PAN/MS pair by its resolution ratio so that any method can be scored "
+                       "against the original MS.")
+
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
             "<p>Prepares a test of any fusion method on <i>your own</i> images. Both images are blurred the way "
@@ -108,7 +113,7 @@ class DegradeAlgorithm(_QualityBase):
             "the <b>reference</b>: run any method on the reduced pair, then <i>Assess a fused image</i> with "
             "that reference.</p>"
             "<p><b>Outputs</b>: the reduced PAN (on the original MS grid), the reduced MS (ratio times coarser) "
-            "and the reference MS (on the reduced PAN grid).</p>")
+            "and the reference MS (on the reduced PAN grid).</p>") + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.add_pair_parameters()
@@ -147,6 +152,10 @@ class AssessAlgorithm(_QualityBase):
     def displayName(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr("Assess a fused image (quality metrics)")
 
+    def shortDescription(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Score a fused image with SAM, ERGAS, Q2n ... (with a reference) or QNR, HQNR "
+                       "(without).")
+
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
             "<p>Scores a fused (pansharpened) image with the standard quality indexes of the pansharpening "
@@ -160,7 +169,8 @@ class AssessAlgorithm(_QualityBase):
             "distortion), QNR = (1 - D_lambda)(1 - D_S), D_lambda of Khan and HQNR; 1 is best for QNR/HQNR. "
             "PAN and MS are the images the fused image was made from.</p>"
             "<p>The fused image and the reference must be on the same pixel grid; only their common part is "
-            "scored. Very large images are scored on a regular sample of blocks (said in the report).</p>")
+            "scored. Very large images are scored on a regular sample of blocks (said in the report).</p>") + \
+            self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterRasterLayer(self.FUSED, self.tr("Fused image to assess")))
@@ -168,15 +178,18 @@ class AssessAlgorithm(_QualityBase):
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.REFERENCE, self.tr("Reference MS (reduced-resolution test; optional)"), optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_TABLE", self.tr("Metrics table"), fileFilter="CSV files (*.csv)"))
+            "OUTPUT_TABLE", self.tr("Metrics table"), fileFilter="CSV files (*.csv)", optional=True,
+            createByDefault=False))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_HTML", self.tr("Report"), fileFilter="HTML files (*.html)"))
+            "OUTPUT_HTML", self.tr("Report"), fileFilter="HTML files (*.html)", optional=True,
+            createByDefault=False))
         for metric in METRICS:
             self.addOutput(QgsProcessingOutputNumber(_output_name(metric), metric))
         self.addOutput(QgsProcessingOutputString("MODE", self.tr("Assessment mode")))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
-        problem = self.raster_problem(parameters, self.FUSED, "fused", context)
+        problem = numbered_choice_problem(self, parameters) or \
+            self.raster_problem(parameters, self.FUSED, "fused", context)
         if problem:
             return False, problem
         if parameters.get(self.REFERENCE) in (None, ""):
@@ -198,10 +211,10 @@ class AssessAlgorithm(_QualityBase):
         if parameters.get(self.REFERENCE) not in (None, ""):
             ref = self.raster_source(parameters, self.REFERENCE, "reference", context)
             ratio = self.call_core(ratio_between, fused, ms)
-            preset = self.call_core(preset_for_bands, sensor, len(ms_bands) if ms_bands else
-                                    self.parameterAsRasterLayer(parameters, self.MS, context).bandCount())
-            peak = None if preset.name == "generic" else float(2 ** preset.bit_depth - 1)
-            result = self.call_core(assess_reduced, fused, ref, ratio, value_max=peak)
+            self.call_core(preset_for_bands, sensor, len(ms_bands) if ms_bands else
+                           self.parameterAsRasterLayer(parameters, self.MS, context).bandCount())
+            # The PSNR/SSIM peak comes from the reference's data type / bit depth (core.assess.psnr_peak).
+            result = self.call_core(assess_reduced, fused, ref, ratio, sensor=sensor)
             inputs = {"fused": fused, "reference": ref, "MS": ms}
         else:
             pan = self.raster_source(parameters, self.PAN, "panchromatic (PAN)", context)
@@ -229,6 +242,10 @@ class CompareAlgorithm(_QualityBase):
     def displayName(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr("Compare pansharpening methods")
 
+    def shortDescription(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Run several methods on one PAN/MS pair and score them side by side in one table "
+                       "and report.")
+
     def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
         return self.tr(
             "<p>Runs several methods on the same PAN/MS pair, GDAL's own pansharpening (weighted Brovey, "
@@ -237,25 +254,26 @@ class CompareAlgorithm(_QualityBase):
             "<p><b>Mode</b>: <i>reduced resolution</i> degrades the pair (Wald protocol) so that every method "
             "can be compared with the true MS (SAM, ERGAS, Q2n ...); <i>full resolution</i> fuses the pair as "
             "it is and scores without a reference (QNR, HQNR). The fused images are kept in the output "
-            "folder.</p>")
+            "folder.</p>") + self.method_help(self.METHODS) + self.reference_help()
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
-        from ..core.methods import method_label, method_names
+        from ..core.methods import method_names
         self.add_pair_parameters()
         names = method_names("pansharpen")
-        self.addParameter(QgsProcessingParameterEnum(
-            self.METHODS, self.tr("Methods"), options=[method_label(n) for n in names], allowMultiple=True,
-            defaultValue=list(range(len(names)))))
+        self.addParameter(choice_parameter(self.METHODS, self.tr("Methods (ids)"), names, names, multiple=True))
         self.addParameter(QgsProcessingParameterBoolean(
             self.INCLUDE_GDAL, self.tr("Include GDAL's pansharpening (weighted Brovey)"), defaultValue=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.MODE, self.tr("Mode"), options=[m[1] for m in MODES], defaultValue=0))
+        self.addParameter(choice_parameter(
+            self.MODE, self.tr("Mode (reduced: Wald protocol, with a reference; full: QNR, no reference)"),
+            [m[0] for m in MODES], "reduced"))
         self.addParameter(QgsProcessingParameterFolderDestination(
             "OUTPUT_FOLDER", self.tr("Folder for the fused images")))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_TABLE", self.tr("Comparison table"), fileFilter="CSV files (*.csv)"))
+            "OUTPUT_TABLE", self.tr("Comparison table"), fileFilter="CSV files (*.csv)", optional=True,
+            createByDefault=False))
         self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_HTML", self.tr("Comparison report"), fileFilter="HTML files (*.html)"))
+            "OUTPUT_HTML", self.tr("Comparison report"), fileFilter="HTML files (*.html)", optional=True,
+            createByDefault=False))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
         from ..core.compare import compare_methods
@@ -263,8 +281,8 @@ class CompareAlgorithm(_QualityBase):
         pan = self.raster_source(parameters, self.PAN, "panchromatic (PAN)", context)
         ms = self.raster_source(parameters, self.MS, "multispectral (MS)", context)
         names = method_names("pansharpen")
-        chosen = [names[i] for i in self.parameterAsEnums(parameters, self.METHODS, context) if 0 <= i < len(names)]
-        mode = MODES[self.parameterAsEnum(parameters, self.MODE, context)][0]
+        chosen = [n for n in self.parameterAsEnumStrings(parameters, self.METHODS, context) if n in names]
+        mode = self.choice(parameters, self.MODE, context)
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
         os.makedirs(folder, exist_ok=True)
         results = self.call_core(

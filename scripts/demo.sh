@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pansharpen the bundled Landsat 8 sample with qgis_process and print a few quality figures.
+# Pansharpen the bundled Landsat 8 and WorldView-2 samples with qgis_process and print a few quality figures.
 #   make demo        (or: bash scripts/demo.sh, after `make setup`)
 set -euo pipefail
 
@@ -54,6 +54,26 @@ else:
 PYEOF
 
 echo
+echo ">> Very high resolution: the bundled WorldView-2 sample (SpaceNet 6, Maxar, CC BY-SA 4.0), PAN 0.5 m + MS 2 m"
+WV_PAN="resources/sample/worldview2_pan_0.5m.tif"
+WV_MS="resources/sample/worldview2_ms_BGRN_2m.tif"
+WV_OUT="demo_output/worldview2_pansharpened.tif"
+scripts/qgis_process run deeppansharpen:pansharpen -- \
+  "PAN=$ROOT/$WV_PAN" "MS=$ROOT/$WV_MS" "OUTPUT=$ROOT/$WV_OUT" > demo_output/worldview2.log
+"$PY" - "$ROOT" "$WV_PAN" "$WV_MS" "$WV_OUT" <<'PYEOF'
+import sys
+root, pan, ms, out = sys.argv[1:5]
+sys.path.insert(0, root)
+from osgeo import gdal
+from core.assess import assess_full
+ds = gdal.Open(out)
+print(f"   {out}: {ds.RasterXSize} x {ds.RasterYSize} pixels, {ds.RasterCount} bands, "
+      f"pixel size {ds.GetGeoTransform()[1]:.2f} m")
+m = assess_full(out, pan, ms).metrics
+print("   No-reference quality: " + ", ".join(f"{k} {m[k]:.4f}" for k in ("D_lambda", "D_S", "QNR", "HQNR")))
+PYEOF
+
+echo
 echo ">> Comparing every classical method and GDAL's Brovey at reduced resolution (Wald protocol)"
 scripts/qgis_process run deeppansharpen:compare -- \
   "PAN=$ROOT/$PAN" "MS=$ROOT/$MS" "OUTPUT_FOLDER=$ROOT/demo_output/compare" \
@@ -77,10 +97,9 @@ OUTPUTS=("MTF-GLP-HS=$ROOT/demo_output/jasper_ridge_fused.tif")
 
 # INFN (deep) adapts itself to this 198-band sensor pair first (short budget); needs torch.
 if "$PY" -c 'import torch' 2>/dev/null; then
-  INFN_IDX=$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); from core.methods import method_names; print(method_names("hsms").index("infn"))' "$ROOT")
   echo ">> INFN with scene adaptation (ADAPT, 30 s budget on the CPU)"
   scripts/qgis_process run deeppansharpen:hsmsfusion -- \
-    "HSI=$ROOT/$HSI" "MSI=$ROOT/$MSI" "METHOD=$INFN_IDX" ADAPT=true ADAPT_SECONDS=30 \
+    "HSI=$ROOT/$HSI" "MSI=$ROOT/$MSI" METHOD=infn ADAPT=true ADAPT_SECONDS=30 \
     "ADAPTED_WEIGHTS=$ROOT/demo_output/jasper_ridge_infn_adapted.safetensors" \
     "OUTPUT=$ROOT/demo_output/jasper_ridge_infn.tif" > demo_output/hsms_infn.log 2>&1 \
     && OUTPUTS+=("INFN (adapted)=$ROOT/demo_output/jasper_ridge_infn.tif") \

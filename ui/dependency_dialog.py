@@ -22,6 +22,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core import dependencies as deps
 from .background import BackgroundCall
+from .i18n import tr
 
 LOG_TAG = "Deep Pansharpen"
 
@@ -43,7 +44,7 @@ class DependencyDialog(QDialog):
     def __init__(self, parent=None, target: Optional[str] = None, requirements: str = deps.REQUIREMENTS_FILE,
                  modules: Sequence[str] = deps.REQUIRED_MODULES):
         super().__init__(parent)
-        self.setWindowTitle("Deep Pansharpen — deep-learning dependencies")
+        self.setWindowTitle(tr("Deep Pansharpen — deep-learning dependencies"))
         self.setObjectName("DeepPansharpenDependencyDialog")
         self.target = target or plugin_deps_dir()
         self.requirements = requirements
@@ -60,24 +61,26 @@ class DependencyDialog(QDialog):
         try:
             reqs = ", ".join(deps.read_requirements(self.requirements))
         except OSError:
-            reqs = "(requirements.txt missing)"
+            reqs = tr("(requirements.txt missing)")
         intro = QLabel(
-            "The deep-learning methods need PyTorch and timm. They are installed with pip into a folder of "
-            "this QGIS profile, not into QGIS's own Python, and the packages QGIS ships (numpy, GDAL, PyQt) "
-            f"are never replaced.<br><b>Packages:</b> {html.escape(reqs)}<br><b>Folder:</b> {html.escape(self.target)}")
+            html.escape(tr("The deep-learning methods need PyTorch and timm. They are installed with pip into a "
+                           "folder of this QGIS profile, not into QGIS's own Python, and the packages QGIS ships "
+                           "(numpy, GDAL, PyQt) are never replaced."))
+            + f"<br><b>{html.escape(tr('Packages:'))}</b> {html.escape(reqs)}"
+            f"<br><b>{html.escape(tr('Folder:'))}</b> {html.escape(self.target)}")
         intro.setWordWrap(True)
         intro.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(intro)
         form = QFormLayout()
         self.build_combo = QComboBox()
-        self.build_combo.addItem("CPU only (about 200 MB download)", "cpu")
-        self.build_combo.addItem("Default PyPI build (includes CUDA on Linux, several GB)", "default")
-        form.addRow("PyTorch build", self.build_combo)
+        self.build_combo.addItem(tr("CPU only (about 200 MB download)"), "cpu")
+        self.build_combo.addItem(tr("Default PyPI build (includes CUDA on Linux, several GB)"), "default")
+        form.addRow(tr("PyTorch build"), self.build_combo)
         self.wheels_widget = QgsFileWidget()
         self.wheels_widget.setStorageMode(QgsFileWidget.GetDirectory)
-        self.wheels_widget.lineEdit().setPlaceholderText("optional: a folder of downloaded wheels")
-        form.addRow("Wheel folder", self.wheels_widget)
-        self.offline_check = QCheckBox("Offline: use only the wheel folder")
+        self.wheels_widget.lineEdit().setPlaceholderText(tr("optional: a folder of downloaded wheels"))
+        form.addRow(tr("Wheel folder"), self.wheels_widget)
+        self.offline_check = QCheckBox(tr("Offline: use only the wheel folder"))
         form.addRow("", self.offline_check)
         layout.addLayout(form)
         self.log = QPlainTextEdit()
@@ -89,10 +92,10 @@ class DependencyDialog(QDialog):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         buttons = QHBoxLayout()
-        self.install_button = QPushButton("Install")
-        self.cancel_button = QPushButton("Cancel")
+        self.install_button = QPushButton(tr("Install"))
+        self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.setEnabled(False)
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(tr("Close"))
         buttons.addStretch(1)
         for b in (self.install_button, self.cancel_button, self.close_button):
             buttons.addWidget(b)
@@ -113,7 +116,7 @@ class DependencyDialog(QDialog):
         if self.is_running():
             return
         self.log.clear()
-        self.status.setText("Installing… QGIS stays usable; this can take several minutes.")
+        self.status.setText(tr("Installing… QGIS stays usable; this can take several minutes."))
         self.installer = deps.Installer(self.target, self.requirements, self.modules, self.options(),
                                         on_line=self._relay.line.emit)
         self._call = BackgroundCall(self.installer.run, self)
@@ -126,7 +129,7 @@ class DependencyDialog(QDialog):
     def cancel_install(self) -> None:
         if self.installer is not None:
             self.installer.cancel()
-            self.status.setText("Cancelling…")
+            self.status.setText(tr("Cancelling…"))
 
     def _append(self, line: str) -> None:
         self.log.appendPlainText(line)

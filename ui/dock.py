@@ -13,28 +13,29 @@ from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsMessageLog,
+    QgsProcessing,
     QgsProcessingUtils,
     QgsProject,
     QgsRasterLayer,
 )
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
-from qgis.PyQt.QtWidgets import QScrollArea
+from qgis.PyQt.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from ..core import dependencies as deps
 from ..core.doctor import DoctorReport, DoctorRequest, check_inputs
-from ..core.methods import method_names
-from ..core.sensors import SENSORS
-from ..processing_provider.base import DEVICES, OUTPUT_TYPES
+from ..core.sensor_guess import guess_sensor
+from ..processing_provider.base import COMPRESSION_CHOICES, OUTPUT_TYPES, output_dtype
 from .background import BackgroundCall
 from .dependency_dialog import DependencyDialog, plugin_deps_dir
 from .dock_form import TASKS, DockForm
-from .doctor_panel import add_provider_problems, report_html
+from .doctor_panel import add_output_problem, add_provider_problems, report_html, verdict_html
 from .fusion_task import LOG_TAG, FusionRun
+from .i18n import tr, tr_marked
 from .method_catalog import MethodInfo, methods_for
 from .preview_clip import PreviewError, clip_to_view
-from .result_layer import add_result_layer
-from .settings import DockSettings
+from .result_layer import add_result_layer, result_layer_name
+from .settings import DockSettings, remember_dock_open
 
 DOCTOR_DELAY_MS = 400
 
@@ -61,7 +62,7 @@ class DeepPansharpenDock(QgsDockWidget):
     run_finished = pyqtSignal(bool)          # for tests and scripts: True when a layer was added
 
     def __init__(self, iface, parent=None):
-        super().__init__("Deep Pansharpen", parent)
+        super().__init__(tr("Deep Pansharpen"), parent)
         self.setObjectName("DeepPansharpenDock")
         self.iface = iface
         self.form = DockForm()
@@ -69,7 +70,14 @@ class DeepPansharpenDock(QgsDockWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setWidget(self.form)
-        self.setWidget(scroll)
+        # The verdict, Run and the progress stay pinned under the scrolling form: always on screen.
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(0)
+        body_layout.addWidget(scroll, 1)
+        body_layout.addWidget(self.form.action_panel)
+        self.setWidget(body)
         self.setMinimumWidth(340)
 
         self.settings = DockSettings.load()
@@ -80,6 +88,7 @@ class DeepPansharpenDock(QgsDockWidget):
         self.last_error = ""
         self.last_report: Optional[DoctorReport] = None
         self.preview_layer_id: Optional[str] = None
+        self.sensor_chosen_by_user = False   # once the user picks a preset, the dock stops guessing it
         self._methods: dict[str, MethodInfo] = {}
         self._layer_providers: list[tuple[str, str, str]] = []
         self._doctor_calls: list[BackgroundCall] = []
@@ -144,6 +153,10 @@ class DeepPansharpenDock(QgsDockWidget):
                        f.tile_size.valueChanged, f.adapt_seconds.valueChanged, f.adapt_check.toggled,
                        f.output_type.currentIndexChanged):
             signal.connect(self.schedule_check)
+        f.adapt_check.toggled.connect(self._update_adapt_enabled)
+        f.lr_bands.model().dataChanged.connect(self._guess_sensor)      # also when checked from code
+        f.sensor_combo.activated.connect(self._sensor_chosen)
+        f.output_file.fileChanged.connect(self.schedule_check)
         f.check_button.clicked.connect(self.check_inputs_now)
         f.run_button.clicked.connect(self.start_run)
         f.preview_button.clicked.connect(self.start_preview)
@@ -158,9 +171,9 @@ class DeepPansharpenDock(QgsDockWidget):
         f.method_combo.clear()
         self._methods = {}
         for info in methods_for(task):
-            self._methods[info.name] = info
-            label = info.label + ("  (deep learning)" if info.needs_torch else "")
-            f.method_combo.addItem(label, info.name)
+            self._methods[info.id] = info
+            label = info.label + (tr("  (deep learning)") if info.needs_torch else "")
+            f.method_combo.addItem(label, info.id)
             f.method_combo.setItemData(f.method_combo.count() - 1, info.summary(), Qt.ToolTipRole)
         if not f.select_data(f.method_combo, getattr(self.settings, f"method_{task}", "")):
             f.method_combo.setCurrentIndex(0)
@@ -170,16 +183,24 @@ class DeepPansharpenDock(QgsDockWidget):
     def _task_changed(self, *_args) -> None:
         self._fill_methods()
         self._update_task_labels()
+        self._reset_run_state()
         self._hr_layer_changed(self.form.hr_layer.currentLayer())
         self._lr_layer_changed(self.form.lr_layer.currentLayer())
+        self._guess_layers()
         self._update_method_panel()
+
+    def _reset_run_state(self) -> None:
+        """The last run's status line and 100 % bar describe another mode or method: clear them."""
+        if not self.is_running():
+            self.form.progress.setValue(0)
+            self.form.status.setText("")
 
     def _update_task_labels(self) -> None:
         f, spec = self.form, TASKS[self.form.task()]
-        f.hr_label.setText(spec["hr_text"])
-        f.lr_label.setText(spec["lr_text"])
-        f.hr_bands_label.setText(spec["hr_bands_text"])
-        f.lr_bands_label.setText(spec["lr_bands_text"])
+        f.hr_label.setText(tr(spec["hr_text"]))
+        f.lr_label.setText(tr(spec["lr_text"]))
+        f.hr_bands_label.setText(tr(spec["hr_bands_text"]))
+        f.lr_bands_label.setText(tr(spec["lr_bands_text"]))
         pansharpen = f.task() == "pansharpen"
         f.hr_band.setVisible(pansharpen)
         f.hr_bands.setVisible(not pansharpen)
@@ -187,6 +208,7 @@ class DeepPansharpenDock(QgsDockWidget):
     def _method_changed(self, *_args) -> None:
         if self.form.method():
             setattr(self.settings, f"method_{self.form.task()}", self.form.method())
+        self._reset_run_state()
         self._update_method_panel()
         self.schedule_check()
 
@@ -200,34 +222,39 @@ class DeepPansharpenDock(QgsDockWidget):
         alg = QgsApplication.processingRegistry().algorithmById(TASKS[f.task()]["algorithm"])
         can_adapt = deep and alg is not None and alg.parameterDefinition("ADAPT") is not None
         f.adapt_check.setEnabled(can_adapt)
-        f.adapt_seconds.setEnabled(can_adapt)
-        f.adapt_check.setToolTip("" if can_adapt else "Scene adaptation is available for deep-learning methods "
-                                                      "whose algorithm offers it.")
+        self._update_adapt_enabled()
+        f.adapt_check.setToolTip("" if can_adapt else tr("Scene adaptation is available for deep-learning methods "
+                                                         "whose algorithm offers it."))
         f.device_combo.setEnabled(deep)
-        f.device_combo.setToolTip("" if deep else "Classical methods always run on the CPU.")
+        f.device_combo.setToolTip("" if deep else tr("Classical methods always run on the CPU."))
         if deep:
             self.ensure_probe()
         self._update_dependency_banner()
+
+    def _update_adapt_enabled(self, *_args) -> None:
+        """The budget only means something while adaptation is on."""
+        f = self.form
+        f.adapt_seconds.setEnabled(f.adapt_check.isEnabled() and f.adapt_check.isChecked())
 
     def _update_dependency_banner(self) -> None:
         f, info = self.form, self.selected_method()
         result: Optional[deps.ProbeResult] = _probe_cache.get("result")
         if result is not None:
-            gpu = f"CUDA GPU: {result.gpu_name}" if result.cuda and result.gpu_name else \
-                "CUDA GPU (none found)" if "torch" in result.versions else "CUDA GPU (needs PyTorch)"
+            gpu = tr("CUDA GPU: {0}").format(result.gpu_name) if result.cuda and result.gpu_name else \
+                tr("CUDA GPU (none found)") if "torch" in result.versions else tr("CUDA GPU (needs PyTorch)")
             f.device_combo.setItemText(f.device_combo.findData("cuda"), gpu)
         if not (info and info.needs_torch):
             f.deps_frame.setVisible(False)
             return
         if result is None:
-            f.deps_label.setText("Checking whether PyTorch and timm can be imported…")
+            f.deps_label.setText(tr("Checking whether PyTorch and timm can be imported…"))
             f.install_button.setVisible(False)
         elif result.ok:
             f.deps_frame.setVisible(False)
             return
         else:
-            f.deps_label.setText(f"{info.label} needs the Python packages {', '.join(result.missing)}, which "
-                                 f"QGIS cannot import. {result.crashed}".strip())
+            f.deps_label.setText((tr("{0} needs the Python packages {1}, which QGIS cannot import.").format(
+                info.label, ", ".join(result.missing)) + " " + result.crashed).strip())
             f.install_button.setVisible(True)
         f.deps_frame.setVisible(True)
 
@@ -237,18 +264,44 @@ class DeepPansharpenDock(QgsDockWidget):
         if layer is not None and f.task() == "pansharpen":
             f.hr_band.setBand(1)
         f.fill_bands(f.hr_bands, layer)
+        self._guess_sensor()
         self.schedule_check()
 
     def _lr_layer_changed(self, layer) -> None:
         self.form.fill_bands(self.form.lr_bands, layer)
+        self._guess_sensor()
         self.schedule_check()
+
+    def _sensor_chosen(self, *_args) -> None:
+        self.sensor_chosen_by_user = True
+        self.form.sensor_note.setVisible(False)
+
+    def _guess_sensor(self, *_args) -> None:
+        """Pansharpening: set the preset the files point at (metadata, name, Landsat pixel sizes), unless the
+        user chose one in this session; say so under the preset."""
+        f = self.form
+        hr, lr = f.hr_layer.currentLayer(), f.lr_layer.currentLayer()
+        if self.sensor_chosen_by_user or f.task() != "pansharpen" or hr is None or lr is None:
+            f.sensor_note.setVisible(False)
+            return
+        bands = f.lr_band_list()
+        guess = guess_sensor(hr.source(), lr.source(), len(bands) if bands else None)
+        if guess is None:
+            if f.sensor_note.isVisibleTo(f):     # our earlier guess no longer fits (other layers, bands)
+                f.select_data(f.sensor_combo, "generic")
+            f.sensor_note.setVisible(False)
+            return
+        f.select_data(f.sensor_combo, guess[0])
+        f.sensor_note.setText(tr("Preset guessed from {0}.").format(guess[1]))
+        f.sensor_note.setVisible(True)
 
     def _layers_added(self, _layers) -> None:
         self._guess_layers()
 
     def _guess_layers(self) -> None:
-        """When the user has not chosen yet: the finest single-band raster as PAN / the finest raster as
-        HR-MSI, the coarsest multi-band raster as MS / LR-HSI."""
+        """When the user has not chosen yet: the finest single-band raster as PAN / the finest multi-band
+        raster as HR-MSI, the coarsest multi-band raster as MS / the coarsest one with more bands as LR-HSI.
+        Nothing is chosen when the project's rasters do not fit the mode."""
         f = self.form
         if f.hr_layer.currentLayer() is not None or f.lr_layer.currentLayer() is not None:
             return
@@ -257,11 +310,19 @@ class DeepPansharpenDock(QgsDockWidget):
         if len(rasters) < 2:
             return
         by_size = sorted(rasters, key=lambda lyr: lyr.rasterUnitsPerPixelX())
-        hr_candidates = [lyr for lyr in by_size if lyr.bandCount() == 1] if f.task() == "pansharpen" else by_size
-        lr_candidates = [lyr for lyr in reversed(by_size) if lyr.bandCount() > 1]
-        if hr_candidates and lr_candidates and hr_candidates[0] is not lr_candidates[0]:
-            f.hr_layer.setLayer(hr_candidates[0])
-            f.lr_layer.setLayer(lr_candidates[0])
+        if f.task() == "pansharpen":
+            hr_candidates = [lyr for lyr in by_size if lyr.bandCount() == 1]
+        else:                                 # an HR-MSI has several bands: a PAN is no HR-MSI
+            hr_candidates = [lyr for lyr in by_size if lyr.bandCount() > 1]
+        for hr in hr_candidates:
+            # the LR image is coarser; for HS-MS fusion it also has more bands than the HR-MSI
+            lr_candidates = [lyr for lyr in reversed(by_size) if lyr is not hr and lyr.bandCount() > 1
+                             and lyr.rasterUnitsPerPixelX() > hr.rasterUnitsPerPixelX()
+                             and (f.task() == "pansharpen" or lyr.bandCount() > hr.bandCount())]
+            if lr_candidates:
+                f.hr_layer.setLayer(hr)
+                f.lr_layer.setLayer(lr_candidates[0])
+                return
 
     # --- dependency probe -------------------------------------------------------------------------------
     def ensure_probe(self) -> None:
@@ -275,7 +336,7 @@ class DeepPansharpenDock(QgsDockWidget):
 
     def _probe_done(self, result: deps.ProbeResult) -> None:
         _probe_cache["result"] = result
-        QgsMessageLog.logMessage("Deep-learning packages: " + result.summary(), LOG_TAG, Qgis.Info)
+        QgsMessageLog.logMessage(tr("Deep-learning packages: {0}").format(result.summary()), LOG_TAG, Qgis.Info)
         self._update_dependency_banner()
         self.schedule_check()
 
@@ -307,7 +368,7 @@ class DeepPansharpenDock(QgsDockWidget):
             lr_bands=f.lr_band_list(), sensor=f.sensor(), method=f.method() or "",
             method_label=info.label if info else "", needs_torch=bool(info and info.needs_torch),
             seconds_per_mp_band=info.seconds_per_mp_band if info else None, tile_size=f.tile_size.value(),
-            overlap=f.overlap.value(), output_dtype=OUTPUT_TYPES[f.output_type.currentIndex()][0],
+            overlap=f.overlap.value(), output_dtype=output_dtype(OUTPUT_TYPES[f.output_type.currentIndex()][0]),
             output_folder=os.path.dirname(os.path.abspath(out)) if out else QgsProcessingUtils.tempFolder(),
             device=f.device(), missing_packages=probe.missing if probe is not None else None,
             cuda_available=probe.cuda if probe is not None else None,
@@ -326,9 +387,11 @@ class DeepPansharpenDock(QgsDockWidget):
             return
         generation = self._doctor_generation
         providers = list(self._layer_providers)
-        call = BackgroundCall(lambda: add_provider_problems(check_inputs(request), providers), self)
+        output_problem = self.output_problem()
+        call = BackgroundCall(lambda: add_output_problem(add_provider_problems(check_inputs(request), providers),
+                                                         output_problem), self)
         call.done.connect(lambda report: generation == self._doctor_generation and self.show_report(report))
-        call.failed.connect(lambda text: self.report_error("The input check failed: " + text))
+        call.failed.connect(lambda text: self.report_error(tr("The input check failed: {0}").format(text)))
         call.done.connect(call.deleteLater)
         call.failed.connect(call.deleteLater)
         self._doctor_calls = [c for c in self._doctor_calls if c.is_running()] + [call]
@@ -339,15 +402,26 @@ class DeepPansharpenDock(QgsDockWidget):
         self._doctor_timer.stop()
         self._doctor_generation += 1
         request = self.doctor_request()
-        report = add_provider_problems(check_inputs(request), self._layer_providers) \
-            if request is not None else None
+        report = add_output_problem(add_provider_problems(check_inputs(request), self._layer_providers),
+                                    self.output_problem()) if request is not None else None
         self.show_report(report)
         return report
+
+    def output_problem(self) -> Optional[str]:
+        """The algorithm's own check of the output path (extension, folder): a .jpg fails here, not at Run."""
+        path = self.form.output_path()
+        alg = QgsApplication.processingRegistry().algorithmById(TASKS[self.form.task()]["algorithm"])
+        if not path or alg is None or not hasattr(alg, "output_problem"):
+            return None
+        return alg.output_problem(path)
 
     def show_report(self, report: Optional[DoctorReport]) -> None:
         self.last_report = report
         spec = TASKS[self.form.task()]
         self.form.doctor_view.setHtml(report_html(report, spec["hr"], spec["lr"]))
+        text, tooltip = verdict_html(report, spec["hr"], spec["lr"])
+        self.form.verdict.setText(text)
+        self.form.verdict.setToolTip(tooltip)
 
     # --- running -------------------------------------------------------------------------------------
     def parameters(self, hr_source: str, lr_source: str, output: str) -> dict:
@@ -356,12 +430,11 @@ class DeepPansharpenDock(QgsDockWidget):
         alg = QgsApplication.processingRegistry().algorithmById(spec["algorithm"])
         params = {
             spec["hr"]: hr_source, spec["lr"]: lr_source,
-            "METHOD": method_names(task).index(f.method()),
-            "SENSOR": list(SENSORS).index(f.sensor()),
+            "METHOD": f.method(), "SENSOR": f.sensor(),
             "TILE_SIZE": f.tile_size.value(), "OVERLAP": f.overlap.value(),
-            "OUTPUT_TYPE": f.output_type.currentIndex(), "COG": f.cog_check.isChecked(),
-            "COMPRESSION": f.compression.currentIndex(),
-            "DEVICE": [d[0] for d in DEVICES].index(f.device()),
+            "OUTPUT_TYPE": OUTPUT_TYPES[f.output_type.currentIndex()][0], "COG": f.cog_check.isChecked(),
+            "COMPRESSION": COMPRESSION_CHOICES[f.compression.currentIndex()][0],
+            "DEVICE": f.device(),
             "OUTPUT": output,
         }
         hr_bands, lr_bands = f.hr_band_list(), f.lr_band_list()
@@ -385,11 +458,11 @@ class DeepPansharpenDock(QgsDockWidget):
         report = self.check_inputs_now()
         if report is None:
             spec = TASKS[self.form.task()]
-            self.notify(f"Choose the {spec['hr']} and {spec['lr']} layers first.", Qgis.Warning)
+            self.notify(tr("Choose the {0} and {1} layers first.").format(spec["hr"], spec["lr"]), Qgis.Warning)
             return False
         if report.has_errors:
             first = next(f for f in report.findings if f.level == "error")
-            self.notify(first.message + (" " + first.fix if first.fix else ""), Qgis.Warning)
+            self.notify(tr_marked(first.message) + (" " + tr_marked(first.fix) if first.fix else ""), Qgis.Warning)
             return False
         return True
 
@@ -420,8 +493,8 @@ class DeepPansharpenDock(QgsDockWidget):
             self.notify(str(exc), Qgis.Warning)
             return
         if clip.shrunk:
-            self.notify(f"The map view is large: the preview covers its central {clip.width} x {clip.height} "
-                        "pixels.", Qgis.Info)
+            self.notify(tr("The map view is large: the preview covers its central {0} x {1} pixels.").format(
+                clip.width, clip.height), Qgis.Info)
         self._launch("preview", self.parameters(clip.hr_path, clip.lr_path, os.path.join(work, "preview.tif")))
 
     def _launch(self, kind: str, params: dict) -> None:
@@ -434,7 +507,7 @@ class DeepPansharpenDock(QgsDockWidget):
         self.run.finished.connect(self._run_finished)
         self._set_running(True)
         f.progress.setValue(0)
-        f.status.setText("Preview running…" if kind == "preview" else "Running…")
+        f.status.setText(tr("Preview running…") if kind == "preview" else tr("Running…"))
         if not self.run.start():
             self._set_running(False)
 
@@ -442,7 +515,7 @@ class DeepPansharpenDock(QgsDockWidget):
     def cancel_run(self) -> None:
         if self.is_running():
             self.run.cancel()
-            self.form.status.setText("Cancelling (stops after the current tile)…")
+            self.form.status.setText(tr("Cancelling (stops after the current tile)…"))
 
     def _set_running(self, running: bool) -> None:
         f = self.form
@@ -464,8 +537,8 @@ class DeepPansharpenDock(QgsDockWidget):
                 added = self._add_result(results.get("OUTPUT") or self.run_output)
             elif cancelled:
                 f.progress.setValue(0)
-                f.status.setText("Cancelled; no output was written.")
-                self.notify("Cancelled; no output was written.", Qgis.Info)
+                f.status.setText(tr("Cancelled; no output was written."))
+                self.notify(tr("Cancelled; no output was written."), Qgis.Info)
             else:
                 self.report_error(error)
         except Exception as exc:  # noqa: BLE001
@@ -475,28 +548,37 @@ class DeepPansharpenDock(QgsDockWidget):
     def _add_result(self, path: str) -> bool:
         f, info = self.form, self.selected_method()
         label = info.label if info else f.method()
-        name = (f"Preview — {label}" if self.run_kind == "preview" else
-                f"{'Pansharpened' if f.task() == 'pansharpen' else 'Fused'} ({label})")
+        temporary = self.run_kind == "preview" or self.run_output == QgsProcessing.TEMPORARY_OUTPUT
+        name = result_layer_name(self.run_kind, f.task(), label, path, temporary)
         if self.run_kind == "preview" and self.preview_layer_id:
             QgsProject.instance().removeMapLayer(self.preview_layer_id)
             self.preview_layer_id = None
         layer = add_result_layer(path, name, f.sensor())
         if layer is None:
-            self.report_error(f"The output {path} was written but QGIS cannot open it.")
+            self.report_error(tr("The output {0} was written but QGIS cannot open it.").format(path))
             return False
         if self.run_kind == "preview":
             self.preview_layer_id = layer.id()
         self.last_layer = layer
         f.progress.setValue(100)
-        f.status.setText(f"Done: {path}")
-        self.notify(f"Added '{name}' to the map ({path}).", Qgis.Success)
+        if temporary:
+            f.status.setText(tr("Done: '{0}' is a temporary file that QGIS deletes when it closes; "
+                                "right-click > Export > Save As… keeps it.").format(name))
+            f.status.setToolTip(path)
+            self.notify(tr("Added '{0}' to the map: a temporary file that QGIS deletes when it closes "
+                           "(right-click > Export > Save As… to keep it).").format(name), Qgis.Success)
+        else:
+            f.status.setText(tr("Done: {0}").format(path))
+            f.status.setToolTip(path)
+            self.notify(tr("Added '{0}' to the map ({1}).").format(name, path), Qgis.Success)
         return True
 
     # --- messages --------------------------------------------------------------------------------------
     def notify(self, text: str, level=Qgis.Info) -> None:
         QgsMessageLog.logMessage(text, LOG_TAG, level)
         if self.iface is not None:
-            self.iface.messageBar().pushMessage("Deep Pansharpen", text, level, 0 if level == Qgis.Critical else 8)
+            self.iface.messageBar().pushMessage(tr("Deep Pansharpen"), text, level,
+                                                0 if level == Qgis.Critical else 8)
 
     def report_error(self, text: str, details: str = "") -> None:
         """Errors go to the message bar and the log (with details), never to a traceback dialog."""
@@ -510,6 +592,7 @@ class DeepPansharpenDock(QgsDockWidget):
     def shutdown(self) -> None:
         """Called by the plugin's unload: stop the running task and the input checks, remember the choices."""
         self._doctor_timer.stop()
+        self._shutting_down = True   # unloading hides the dock: that is no "closed by the user" to remember
         if self.is_running():
             self.run.cancel()
             self.run.wait(30_000)
@@ -522,6 +605,12 @@ class DeepPansharpenDock(QgsDockWidget):
         except TypeError:
             pass
         self.save_settings()
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt API name)
+        """show(), hide(), close() and the panel menu all come here: remember it for the next QGIS start."""
+        super().setVisible(visible)
+        if not getattr(self, "_shutting_down", False):
+            remember_dock_open(visible)
 
     def closeEvent(self, event):  # noqa: N802 (Qt API name)
         self.save_settings()

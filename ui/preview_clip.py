@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from osgeo import gdal, osr
 
+from .i18n import tr
+
 gdal.UseExceptions()
 
 LR_MARGIN = 12                    # LR pixels, as the engine's LR_MARGIN
@@ -66,7 +68,7 @@ def clip_to_view(hr_path: str, lr_path: str, view_bounds: tuple[float, float, fl
     hr_srs, lr_srs = hr.GetSpatialRef(), lr.GetSpatialRef()
     x0, y0, w, h = _window(hr, _transform_bounds(view_bounds, view_srs, hr_srs))
     if w < 8 or h < 8:
-        raise PreviewError("The map view does not show enough of the inputs: zoom or pan to them, then try again.")
+        raise PreviewError(tr("The map view does not show enough of the inputs: zoom or pan to them, then try again."))
     shrunk = w > max_side or h > max_side
     if shrunk:
         x0, y0 = x0 + max(0, (w - max_side) // 2), y0 + max(0, (h - max_side) // 2)
@@ -75,7 +77,7 @@ def clip_to_view(hr_path: str, lr_path: str, view_bounds: tuple[float, float, fl
     hr_bounds = (gt[0] + x0 * gt[1], gt[3] + (y0 + h) * gt[5], gt[0] + (x0 + w) * gt[1], gt[3] + y0 * gt[5])
     lx0, ly0, lw, lh = _window(lr, _transform_bounds(hr_bounds, hr_srs, lr_srs), margin=LR_MARGIN)
     if lw < 2 or lh < 2:
-        raise PreviewError("The low-resolution input does not cover the map view: pan to where both inputs overlap.")
+        raise PreviewError(tr("The low-resolution input does not cover the map view: pan to where both inputs overlap."))
     os.makedirs(work_dir, exist_ok=True)
     hr_vrt = os.path.join(work_dir, "preview_hr.vrt")
     lr_vrt = os.path.join(work_dir, "preview_lr.vrt")

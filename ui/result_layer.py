@@ -1,6 +1,7 @@
 """Adding a fused raster to the map with a true-colour rendering and a contrast stretch."""
 from __future__ import annotations
 
+import os
 import re
 from typing import Optional, Sequence
 
@@ -13,6 +14,7 @@ from qgis.core import (
 )
 
 from ..core.sensors import get_sensor
+from .i18n import tr
 
 _COLOURS = ("red", "green", "blue")
 _WAVELENGTH_NM = {"red": 650.0, "green": 555.0, "blue": 480.0}
@@ -90,5 +92,24 @@ def add_result_layer(path: str, name: str, sensor: str = "generic") -> Optional[
         wavelengths = [_wavelength_nm(ds.GetRasterBand(b).GetMetadata() or {}) for b in range(1, ds.RasterCount + 1)]
         ds = None
     apply_true_colour(layer, sensor, wavelengths)
-    QgsProject.instance().addMapLayer(layer)
+    # On top of the layer tree: QGIS would insert it at the selected layer, possibly under an older result.
+    project = QgsProject.instance()
+    project.addMapLayer(layer, False)
+    project.layerTreeRoot().insertLayer(0, layer)
     return layer
+
+
+def short_method_label(label: str) -> str:
+    """"GSA (adaptive Gram-Schmidt)" -> "GSA": the label without its explanation in parentheses."""
+    return label.split(" (")[0].strip() or label
+
+
+def result_layer_name(kind: str, task: str, method_label: str, path: str, temporary: bool) -> str:
+    """Short layer names: "Preview GSA", "GSA pansharpened" / "MTF-GLP-HS fused" for a temporary output, the
+    file name (as QGIS names Processing outputs) when the user chose one."""
+    short = short_method_label(method_label)
+    if kind == "preview":
+        return tr("Preview {0}").format(short)
+    if not temporary and path:
+        return os.path.splitext(os.path.basename(path))[0]
+    return (tr("{0} pansharpened") if task == "pansharpen" else tr("{0} fused")).format(short)

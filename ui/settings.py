@@ -5,6 +5,8 @@ from dataclasses import asdict, dataclass, fields
 
 from qgis.core import QgsSettings
 
+from ..core.methods.base import DEFAULT_ADAPT_SECONDS
+
 PREFIX = "deep_pansharpen/"
 
 
@@ -16,7 +18,7 @@ class DockSettings:
     sensor: str = "generic"
     device: str = "auto"
     adapt: bool = False
-    adapt_seconds: int = 180
+    adapt_seconds: int = DEFAULT_ADAPT_SECONDS
     tile_size: int = 1024
     overlap: int = 32
     output_type: int = 0                 # index into processing_provider.base.OUTPUT_TYPES
@@ -54,3 +56,15 @@ def _convert(raw, default):
         return str(raw)
     except (TypeError, ValueError):
         return default
+
+
+DOCK_OPEN_KEY = PREFIX + "dock_open"
+
+
+def remember_dock_open(visible: bool) -> None:
+    """Kept up to date while the dock shows or hides, so that QGIS reopens it after a restart."""
+    QgsSettings().setValue(DOCK_OPEN_KEY, bool(visible))
+
+
+def dock_was_open() -> bool:
+    return _convert(QgsSettings().value(DOCK_OPEN_KEY, False), False)

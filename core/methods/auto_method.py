@@ -15,11 +15,6 @@ from .base import FusionMethod, SceneInfo, Tile
 
 class AutoPan(FusionMethod):
     name = "auto"
-    label = "Auto (best classical method for the scene)"
-    description = ("Tries the classical methods on a reduced-resolution copy of the scene and fuses with the "
-                   "one that scores best (ERGAS, then SAM and Q2n).")
-    task = "pansharpen"
-    seconds_per_mp_band = 0.45
     candidates = auto_select.PAN_CANDIDATES
     fallback = auto_select.PAN_FALLBACK
 
@@ -90,10 +85,5 @@ class AutoPan(FusionMethod):
 
 class AutoHSMS(AutoPan):
     name = "hs_auto"
-    label = "Auto (best classical method for the scene)"
-    description = ("Tries the classical HS-MS methods on a reduced-resolution copy of the scene and fuses with "
-                   "the one that scores best (ERGAS, then SAM and Q2n).")
-    task = "hsms"
-    seconds_per_mp_band = 0.55
     candidates = auto_select.HSMS_CANDIDATES
     fallback = auto_select.HSMS_FALLBACK

@@ -21,6 +21,11 @@ from typing import Sequence
 
 import numpy as np
 
+from .registry import find_spec
+
+# Default time budget of scene adaptation (PanAdapter, INFN), shared by the methods, Processing and the dock.
+DEFAULT_ADAPT_SECONDS = 120
+
 
 @dataclass
 class SceneInfo:
@@ -77,13 +82,26 @@ class Tile:
 class FusionMethod(ABC):
     """Base class: subclasses set the class attributes and implement prepare/apply."""
 
-    name: str = ""                 # identifier used by METHOD, e.g. "mtf_glp_hpm"
-    label: str = ""                # shown in the toolbox and dock
-    description: str = ""          # one line, shown in the dock
-    task: str = "pansharpen"       # or "hsms"
-    needs_torch: bool = False
+    name: str = ""                 # the method's id in core.methods.registry, e.g. "mtf_glp_hpm"
     tile_threads: int | None = None    # tiles fused at once; None = engine default, 1 for torch methods
     exact_tiles: bool = False          # halo covers the receptive field: tiles need no blend overlap
+
+    # label, task and needs_torch come from the registry entry of ``name`` (one place for them); a method
+    # without an entry (tests) sets them as class attributes.
+    @property
+    def label(self) -> str:
+        spec = find_spec(self.name)
+        return spec.label if spec else self.name
+
+    @property
+    def task(self) -> str:
+        spec = find_spec(self.name)
+        return spec.task if spec else "pansharpen"
+
+    @property
+    def needs_torch(self) -> bool:
+        spec = find_spec(self.name)
+        return bool(spec and spec.needs_torch)
 
     def __init__(self) -> None:
         self.scene: SceneInfo | None = None

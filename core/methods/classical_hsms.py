@@ -24,9 +24,6 @@ def _glp_lowpass(img: np.ndarray, tile: Tile, gnyq: float) -> np.ndarray:
 
 class HSExp(FusionMethod):
     name = "hs_exp"
-    label = "EXP (interpolated HSI, no fusion)"
-    description = "The LR-HSI interpolated to the MSI grid (23-tap, cubic for other ratios): the no-fusion reference."
-    task = "hsms"
 
     def halo(self, ratio: int) -> int:
         return 0
@@ -37,10 +34,6 @@ class HSExp(FusionMethod):
 
 class MTFGLPHS(FusionMethod):
     name = "mtf_glp_hs"
-    label = "MTF-GLP-HS (GLP hypersharpening)"
-    description = ("Each HSI band gets the detail of the MSI band combination that best explains it "
-                   "(least squares at low resolution), injected through an MTF-matched GLP.")
-    task = "hsms"
 
     def halo(self, ratio: int) -> int:
         return 20 + 11 * max(ratio - 1, 1) + 2 * ratio + 8

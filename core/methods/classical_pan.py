@@ -174,8 +174,6 @@ def _finite(out: np.ndarray, fallback: np.ndarray) -> np.ndarray:
 
 class Exp(FusionMethod):
     name = "exp"
-    label = "EXP (23-tap interpolation, no fusion)"
-    description = "The MS interpolated onto the PAN grid; no PAN detail (reference baseline)."
 
     def halo(self, ratio: int) -> int:
         return 0
@@ -192,9 +190,6 @@ class Brovey(FusionMethod):
     the 0.50-0.68 um PAN) get little weight instead of distorting every band.
     """
     name = "brovey"
-    label = "Brovey transform (fitted band weights)"
-    description = ("Each MS band scaled by PAN / intensity; the intensity weights the MS bands as the PAN "
-                   "sensor sees them (fitted on the scene).")
 
     def halo(self, ratio: int) -> int:
         return _MTF_RADIUS       # LPfilterGauss in prepare; apply is per pixel
@@ -234,8 +229,6 @@ class Brovey(FusionMethod):
 
 class BTH(FusionMethod):
     name = "bt_h"
-    label = "BT-H (Brovey with haze correction)"
-    description = "Brovey with regression intensity and haze subtraction (Lolli et al. 2017)."
 
     def halo(self, ratio: int) -> int:
         return _MTF_RADIUS       # LPfilterGauss in prepare; apply is per pixel
@@ -306,8 +299,6 @@ class BTH(FusionMethod):
 
 class GSA(FusionMethod):
     name = "gsa"
-    label = "GSA (adaptive Gram-Schmidt)"
-    description = "Gram-Schmidt with intensity weights fitted to the PAN at reduced scale (Aiazzi 2007)."
 
     def halo(self, ratio: int) -> int:
         return _atwt_radius(ratio) + ratio      # a-trous low-pass in prepare; apply is per pixel
@@ -350,8 +341,6 @@ class GSA(FusionMethod):
 
 class BDSDPC(FusionMethod):
     name = "bdsd_pc"
-    label = "BDSD-PC"
-    description = "Band-dependent spatial detail with physical constraints (Vivone 2019)."
 
     def halo(self, ratio: int) -> int:
         # apply is per pixel; prepare filters the bicubic-reduced MS with the 41-tap MTF on the LR grid
@@ -407,8 +396,6 @@ class BDSDPC(FusionMethod):
 
 class MTFGLPHPM(FusionMethod):
     name = "mtf_glp_hpm"
-    label = "MTF-GLP-HPM"
-    description = "MTF-matched generalized Laplacian pyramid, multiplicative (high-pass modulation) injection."
 
     def halo(self, ratio: int) -> int:
         return _glp_halo(ratio)
@@ -443,8 +430,6 @@ class MTFGLPHPM(FusionMethod):
 
 class MTFGLPFS(FusionMethod):
     name = "mtf_glp_fs"
-    label = "MTF-GLP-FS"
-    description = "MTF-matched GLP with injection gains regressed at full scale (Vivone 2018)."
 
     def halo(self, ratio: int) -> int:
         return _glp_halo(ratio)
@@ -473,8 +458,6 @@ class MTFGLPFS(FusionMethod):
 
 class AWLP(FusionMethod):
     name = "awlp"
-    label = "AWLP"
-    description = "Additive wavelet luminance proportional: a-trous PAN details weighted by MS_k / mean MS."
 
     def halo(self, ratio: int) -> int:
         # apply: a-trous low-pass; prepare: bicubic down and up (about 2r + 2r) after a phase crop.

@@ -39,14 +39,15 @@ import torch            # at import time: the registry turns a missing torch int
 
 from ..errors import InputError
 from ..models import weights as W
+from ..models.cancel_hooks import cancellable
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
-from .base import FusionMethod, SceneInfo, Tile
+from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile
 
 
 ENGINE = "infn"
 HALO = 16
-DEFAULT_ADAPT_SECONDS = 120.0
+DEFAULT_ADAPT_SECONDS = float(BASE_ADAPT_SECONDS)
 
 
 def _pick_device(requested: str):
@@ -79,16 +80,8 @@ def _describe(man: dict) -> str:
 
 class INFN(FusionMethod):
     name = "infn"
-    label = "INFN (deep implicit fusion)"
-    description = ("Implicit neural feature fusion: encoders for both images, dual high-frequency fusion and "
-                   "cosine-similarity neighbour weights decode the HR-HSI at every MSI pixel; adapts itself to "
-                   "any sensor pair on the scene (ADAPT).")
-    task = "hsms"
-    needs_torch = True
     tile_threads = 1
     exact_tiles = True                 # HALO covers the receptive field (checked again in prepare)
-    trained_on = "CAVE (31 bands, 400-700 nm) with a simulated Nikon D700 RGB image, ratios 4 and 8"
-    seconds_per_mp_band = 0.06       # CPU, 2 threads: the network alone does 0.6-0.8 HR megapixels/s at 31 bands
 
     def __init__(self) -> None:
         super().__init__()
@@ -212,6 +205,7 @@ class INFN(FusionMethod):
         lo = np.full(scene.lr_bands, np.inf)
         hi = np.full(scene.lr_bands, -np.inf)
         for t in samples:
+            A.check_cancel(self.is_cancelled)
             flat = t.lr.reshape(t.lr.shape[0], -1)
             lo, hi = np.minimum(lo, flat.min(axis=1)), np.maximum(hi, flat.max(axis=1))
         constant = [i for i in usable if hi[i] <= lo[i]]
@@ -221,7 +215,12 @@ class INFN(FusionMethod):
         if not used:
             raise InputError("INFN: the hyperspectral image has no usable band (all bad, nodata or constant).")
         # Reduced-resolution pairs on the LR-HSI grid, from the engine's sample tiles.
-        at_lr = [x for x in (A.tile_at_hsi_grid(t, used, scene.gnyq_hr) for t in samples) if x is not None]
+        at_lr = []
+        for t in samples:
+            A.check_cancel(self.is_cancelled)
+            x = A.tile_at_hsi_grid(t, used, scene.gnyq_hr)
+            if x is not None:
+                at_lr.append(x)
         if not at_lr:
             raise InputError("INFN adaptation: the images overlap too little.")
         hsi_px = np.concatenate([h[:, v] for h, _m, v in at_lr], axis=1)
@@ -237,6 +236,7 @@ class INFN(FusionMethod):
             if len(scene.gnyq_lr) > 1 else scene.gnyq_lr[0]
         pairs = A.PairSet([], r)
         for h, m, v in at_lr:
+            A.check_cancel(self.is_cancelled)
             reg = A.make_region(h / np.float32(s_h), m / np.float32(s_m), v, r, gn_lr)
             if reg is not None:
                 pairs.regions.append(reg)
@@ -252,7 +252,8 @@ class INFN(FusionMethod):
                 wl = None
                 break
         # The spectral response linking the two images (reported; used for the warm start of the MSI inputs).
-        est = estimate_srf(hsi_px / s_h, msi_px / s_m, wl)
+        est = estimate_srf(hsi_px / s_h, msi_px / s_m, wl, between_bands=lambda: A.check_cancel(self.is_cancelled))
+        A.check_cancel(self.is_cancelled)
         srf_report = {"msi_band_centroid_nm": [round(float(c), 1) for c in est.get("centroid_nm", [])],
                       "msi_band_width_nm": [round(float(c), 1) for c in est.get("fwhm_nm", [])],
                       "fit_r2": [round(float(x), 4) for x in est["r2"]],
@@ -280,18 +281,20 @@ class INFN(FusionMethod):
             model = Net(InfnConfig(hsi_bands=len(used), msi_bands=scene.hr_bands, srf_detail=True))
             notes = ["trained from scratch (no INFN weights installed)"]
         model = model.to(self.device)
+        A.check_cancel(self.is_cancelled)
         error_interp = A.interpolation_error(pairs)
-        if not fits and model.cfg.srf_detail:
-            A.fit_detail_path(model, pairs, est["weights"].astype(np.float32), est["offsets"].astype(np.float32),
-                              self.device)
-            notes.append("linear detail path: estimated response + least-squares injection (closed form)")
         settings = A.AdaptSettings(seconds=float(opts.get("adapt_seconds") or DEFAULT_ADAPT_SECONDS),
                                    steps=int(opts["adapt_steps"]) if opts.get("adapt_steps") else None, seed=seed)
-        self._info(f"INFN: adapting {'the' if fits else 'new band layers of the'} model to this scene "
-                   f"({len(used)} HSI bands, {scene.hr_bands} MSI bands, ratio {r}; "
-                   f"{pairs.pixels} reduced-resolution pixels; budget {settings.seconds:.0f} s) ...")
-        report = A.adapt(model, pairs, settings, self.device, self.report_progress, self.is_cancelled,
-                         self._info)
+        with cancellable(model, self.is_cancelled):         # one forward over a large region takes seconds
+            if not fits and model.cfg.srf_detail:
+                A.fit_detail_path(model, pairs, est["weights"].astype(np.float32),
+                                  est["offsets"].astype(np.float32), self.device, is_cancelled=self.is_cancelled)
+                notes.append("linear detail path: estimated response + least-squares injection (closed form)")
+            self._info(f"INFN: adapting {'the' if fits else 'new band layers of the'} model to this scene "
+                       f"({len(used)} HSI bands, {scene.hr_bands} MSI bands, ratio {r}; "
+                       f"{pairs.pixels} reduced-resolution pixels; budget {settings.seconds:.0f} s) ...")
+            report = A.adapt(model, pairs, settings, self.device, self.report_progress, self.is_cancelled,
+                             self._info)
         report["error_interpolated"] = error_interp
         b, a = report["error_before"]["rmse"], report["error_after"]["rmse"]
         self._info(f"INFN adaptation: {report['steps']} steps in {report['seconds']:.0f} s; reduced-resolution "
@@ -310,9 +313,15 @@ class INFN(FusionMethod):
             out = os.path.expanduser(str(out))
             if not out.endswith(W.WEIGHTS_SUFFIX):
                 out += W.WEIGHTS_SUFFIX
-            man = W.save_weights(out, model.state_dict(), self.manifest, dtype="float32")
-            self.manifest = dict(man, path=os.path.abspath(out))
-            self._info(f"INFN: adapted weights saved to {out} (reuse them with WEIGHTS).")
+            try:
+                man = W.save_weights(out, model.state_dict(), self.manifest, dtype="float32")
+            except OSError as exc:
+                # The adaptation is done: the fused output is still worth writing.
+                self._warn(f"INFN: the adapted model could not be saved to {out} ({exc.strerror or exc}); the "
+                           "fused output is written anyway.")
+            else:
+                self.manifest = dict(man, path=os.path.abspath(out))
+                self._info(f"INFN: adapted weights saved to {out} (reuse them with WEIGHTS).")
         return model
 
     def _adapted_manifest(self, model, scene: SceneInfo, base_man: dict, srf_report: dict, wl) -> dict:

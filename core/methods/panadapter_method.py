@@ -51,15 +51,16 @@ import torch            # at import time: the registry turns a missing torch int
 from .. import filters
 from ..errors import Cancelled, InputError
 from ..models import weights as W
+from ..models.cancel_hooks import cancellable
 from ..models.panadapter import PanAdapter, PanAdapterConfig, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
-from .base import FusionMethod, SceneInfo, Tile
+from .base import DEFAULT_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile
 
 
 HALO = 32
-ADAPT_SECONDS = 120.0             # default adaptation budget (Processing's ADAPT_SECONDS default too)
+ADAPT_SECONDS = float(DEFAULT_ADAPT_SECONDS)   # default adaptation budget (base.DEFAULT_ADAPT_SECONDS)
 PIECE, PIECE_OVERLAP = 128, 16
 TARGET_P99 = 0.4                  # = core.training.pan_data.TARGET_P99 (no GDAL import here)
 BAND_DEPENDENT = ("spe.head.", "spa.head.", "q_embed.proj.", "tail1.out.", "tail2.out.",
@@ -118,11 +119,15 @@ def find_bundled(bands: int, ratio: int) -> list[dict]:
 # Scene adaptation
 # ------------------------------------------------------------------------------------------------
 
-def scene_pairs(samples, scene: SceneInfo, scale: float, gain: float, base_name: str = "ms_up") -> list[tuple]:
-    """Reduced-resolution (ms_up, pan, ref, residual base) arrays, normalised, from the engine's sample tiles."""
+def scene_pairs(samples, scene: SceneInfo, scale: float, gain: float, base_name: str = "ms_up",
+                is_cancelled=None) -> list[tuple]:
+    """Reduced-resolution (ms_up, pan, ref, residual base) arrays, normalised, from the engine's sample tiles
+    (``is_cancelled`` is checked between tiles)."""
     r = scene.ratio
     out = []
     for t in samples:
+        if is_cancelled is not None and is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
         py, px = t.phase
         ms_up = t.lr_up.astype(np.float32) * np.float32(gain / scale)
         pan = t.hr[0].astype(np.float32) * np.float32(gain / scale)
@@ -264,7 +269,13 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         model.train()
         return v
 
+    def check_cancel() -> None:
+        if is_cancelled and is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
+
+    check_cancel()
     before = held_loss()
+    check_cancel()
     base_only = float(adapt_loss(held[3], held[2], bw))
     restarted = False
     if base_only < before:
@@ -284,8 +295,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     next_check = seconds / checks
     history = []
     while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
-        if is_cancelled and is_cancelled():
-            raise Cancelled("Cancelled by the user; no output was written.")
+        check_cancel()
         ts = time.perf_counter()
         frac = min(1.0, (ts - t0) / seconds)
         cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
@@ -306,12 +316,15 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         by_steps = max_steps is not None and steps % max(1, max_steps // checks) == 0
         if by_steps or (max_steps is None and time.perf_counter() - t0 >= next_check):
             next_check += seconds / checks
+            check_cancel()
             v = held_loss()
             history.append((steps, round(v, 6)))
             if v < best_loss:
                 best_loss, best_step = v, steps
                 best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
+    check_cancel()
     after = held_loss()
+    check_cancel()
     history.append((steps, round(after, 6)))
     if after < best_loss:
         best_loss, best_step = after, steps
@@ -346,11 +359,6 @@ def transplant(src: PanAdapter, bands: int, seed: int = 0) -> PanAdapter:
 
 class PanAdapterMethod(FusionMethod):
     name = "panadapter"
-    label = "PanAdapter (deep, adapts to the scene)"
-    description = ("Two-stage deep pansharpening: spatial and spectral priors from pre-trained CNNs are injected "
-                   "into a frozen transformer through adapters; can fine-tune itself on the scene (ADAPT).")
-    task = "pansharpen"
-    needs_torch = True
     tile_threads = 1
 
     def __init__(self) -> None:
@@ -446,7 +454,7 @@ class PanAdapterMethod(FusionMethod):
             self.base_method.prepare(samples, scene)
         if adapt:
             seconds = float(opts.get("adapt_seconds") or ADAPT_SECONDS)
-            pairs = scene_pairs(samples, scene, self.scale, self.gain, base_name)
+            pairs = scene_pairs(samples, scene, self.scale, self.gain, base_name, self.is_cancelled)
             if not pairs:
                 raise InputError("PanAdapter cannot adapt: the scene is too small for a reduced-resolution pair.")
             if exact and not holds_out(model.cfg, pairs, scene.ratio):
@@ -464,8 +472,9 @@ class PanAdapterMethod(FusionMethod):
         if adapt:
             self._info(f"Adapting PanAdapter to the scene for {seconds:.0f} s (Wald protocol on "
                        f"{len(pairs)} sample block(s), ratio {scene.ratio}) ...")
-            rep = adapt_model(model, pairs, scene.ratio, seconds, self.device,
-                              getattr(self, "report_progress", None), getattr(self, "is_cancelled", None))
+            with cancellable(model, getattr(self, "is_cancelled", None)):   # a step on a large batch takes seconds
+                rep = adapt_model(model, pairs, scene.ratio, seconds, self.device,
+                                  getattr(self, "report_progress", None), getattr(self, "is_cancelled", None))
             rep["started_from"] = man["name"]
             self.adaptation = rep
             self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; loss on check crops "
@@ -502,7 +511,13 @@ class PanAdapterMethod(FusionMethod):
                                     f"'{scene.sensor}')", "adapted_from": base["name"],
                             "adapted_from_sha256": base.get("weights", {}).get("sha256"), "adaptation": rep,
                             "train_seconds": rep.get("seconds")}}
-        W.save_weights(path, model.state_dict(), man)
+        try:
+            W.save_weights(path, model.state_dict(), man)
+        except OSError as exc:
+            # The adaptation is done: the fused output is still worth writing.
+            self._warn(f"The adapted model could not be saved to {path} ({exc.strerror or exc}); the fused "
+                       "output is written anyway.")
+            return
         self._info(f"Adapted PanAdapter weights saved to {path} (reuse them with WEIGHTS).")
 
     def provenance(self) -> dict:

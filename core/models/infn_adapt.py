@@ -243,9 +243,16 @@ def warm_start_band_layers(model: INFN, base_state: dict, base_wavelengths: Sequ
     return notes
 
 
+def check_cancel(is_cancelled: Optional[Callable[[], bool]]) -> None:
+    """Raise Cancelled when the user asked to stop: called between regions and steps, so that a cancel takes
+    effect within about one region's or one step's time, not after a whole pass."""
+    if is_cancelled is not None and is_cancelled():
+        raise Cancelled("Cancelled by the user; no output was written.")
+
+
 @torch.no_grad()
 def fit_detail_path(model: INFN, pairs: PairSet, srf: np.ndarray, offsets: np.ndarray, device,
-                    ridge: float = 1e-3) -> None:
+                    ridge: float = 1e-3, is_cancelled: Optional[Callable[[], bool]] = None) -> None:
     """Closed-form start of the linear detail path (``model.bands.srf`` / ``inject``): srf = the estimated
     response; inject = the ridge least-squares map from the MSI detail (MSI - srf(upsampled HSI)) to what the
     network still misses (target - current output), over all reduced-resolution pixels."""
@@ -256,6 +263,7 @@ def fit_detail_path(model: INFN, pairs: PairSet, srf: np.ndarray, offsets: np.nd
     model.eval()
     xs, ys = [], []
     for g in pairs.regions:
+        check_cancel(is_cancelled)
         t = lambda a: torch.from_numpy(np.ascontiguousarray(a))[None].to(device)
         out = model(t(g.lr), t(g.msi), t(g.up), pairs.ratio, origin=(pairs.ratio // 2, pairs.ratio // 2))
         d = (t(g.msi) - bl.srf(t(g.up)))[0].cpu().numpy()
@@ -304,11 +312,12 @@ class AdaptSettings:
 
 
 @torch.no_grad()
-def evaluate(model: INFN, pairs: PairSet, device) -> dict:
+def evaluate(model: INFN, pairs: PairSet, device, is_cancelled: Optional[Callable[[], bool]] = None) -> dict:
     """Reduced-resolution error of the model on all regions: RMSE and mean absolute error (scaled units)."""
     model.eval()
     se = ae = n = 0.0
     for g in pairs.regions:
+        check_cancel(is_cancelled)
         h, w = g.target.shape[-2:]
         t = lambda a: torch.from_numpy(np.ascontiguousarray(a))[None].to(device)
         out = model(t(g.lr), t(g.msi), t(g.up), pairs.ratio,
@@ -332,7 +341,7 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
     r = pairs.ratio
     origin = (r // 2, r // 2)
     n = patch_size(pairs, settings.lr_patch)
-    before = evaluate(model, pairs, device)
+    before = evaluate(model, pairs, device, is_cancelled)
     # Groups: band layers; the trunk (frozen at first); the linear detail path's injection (slow: it starts
     # at its closed-form optimum).  The estimated spectral response itself stays fixed.
     detail = [p for n_, p in model.bands.named_parameters() if n_.startswith("inject")]
@@ -405,7 +414,7 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
                                                             "scene's pixels" if capped else "") + ").")
         progress(min(1.0, step / total if total else (time.perf_counter() - start) / budget))
     model.eval()
-    after = evaluate(model, pairs, device)
+    after = evaluate(model, pairs, device, is_cancelled)
     kept = "adapted"
     if after["rmse"] > before["rmse"]:
         # Training made the reduced-resolution error worse (too few steps on too little data): keep the start.

@@ -53,9 +53,8 @@ CHILD = textwrap.dedent(r'''
     plugin.initProcessing()
     provider = QgsApplication.processingRegistry().providerById("deeppansharpen")
     import processing
-    from deep_pansharpen.core.methods import method_names
     result = processing.run("deeppansharpen:pansharpen", {
-        "PAN": pan, "MS": ms, "METHOD": method_names("pansharpen").index("mtf_glp_hpm"), "OUTPUT": out})
+        "PAN": pan, "MS": ms, "METHOD": "mtf_glp_hpm", "OUTPUT": out})
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED and sys.modules[m] is not None)
     print("RESULT " + json.dumps({
         "provider": provider.name() if provider else None,

@@ -14,9 +14,11 @@ from qgis.core import (
     QgsProcessingModelOutput,
     QgsProcessingModelParameter,
     QgsProcessingParameterDefinition,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsRasterLayer,
 )
+from qgis.PyQt.QtCore import QUrl
 
 from plugin_checks import check_pansharpened
 
@@ -36,15 +38,6 @@ def run(params):
     return processing.run(ALG, params)
 
 
-def option_index(alg, name, value):
-    """Enum index of ``value`` in the algorithm's choice list for parameter ``name``."""
-    from deep_pansharpen.processing_provider.base import COMPRESSION_CHOICES
-
-    a = alg.createInstance()
-    lists = {"METHOD": a.methods(), "SENSOR": a.sensors(), "COMPRESSION": [c[0] for c in COMPRESSION_CHOICES]}
-    return lists[name].index(value)
-
-
 # --- registration and parameters -------------------------------------------------------------------
 
 def test_provider_is_registered(dp_provider):
@@ -57,7 +50,7 @@ def test_provider_is_registered(dp_provider):
 
 
 def test_pansharpen_parameters(alg, plugin_package):
-    from deep_pansharpen.core.methods import method_label, method_names
+    from deep_pansharpen.core.methods import method_names
     from deep_pansharpen.core.sensors import SENSORS
 
     assert alg.displayName() == "Pansharpen (PAN + MS)"
@@ -70,35 +63,115 @@ def test_pansharpen_parameters(alg, plugin_package):
     assert p["PAN"].type() == "raster" and p["MS"].type() == "raster"
     assert p["OUTPUT"].type() == "rasterDestination"
 
-    method = p["METHOD"]
-    assert method.type() == "enum"
-    assert method.options() == [method_label(n) for n in method_names("pansharpen")]
-    assert method.defaultValue() == method_names("pansharpen").index("auto")
-    sensor = p["SENSOR"]
-    assert sensor.options() == [s.label for s in SENSORS.values()]
-    assert sensor.defaultValue() == list(SENSORS).index("generic")
+    # choices are stable ids (static strings), not positions
+    choices = {"METHOD": (method_names("pansharpen"), "auto"),
+               "SENSOR": (list(SENSORS), "generic"),
+               "OUTPUT_TYPE": (["same", "uint8", "uint16", "int16", "float32"], "same"),
+               "COMPRESSION": (["deflate", "zstd", "none"], "deflate"),
+               "DEVICE": (["auto", "cpu", "cuda"], "auto")}
+    for name, (ids, default) in choices.items():
+        assert p[name].type() == "enum" and p[name].usesStaticStrings(), name
+        assert p[name].options() == ids and p[name].defaultValue() == default, name
+        assert all(i == i.lower() and " " not in i for i in ids), name
+    assert "panadapter" in p["METHOD"].options() and "gsa" in p["METHOD"].options()
 
     assert p["PAN_BAND"].parentLayerParameterName() == "PAN" and p["PAN_BAND"].defaultValue() == 1
     assert p["MS_BANDS"].parentLayerParameterName() == "MS" and p["MS_BANDS"].allowMultiple()
     assert p["MS_BANDS"].flags() & QgsProcessingParameterDefinition.FlagOptional
     assert p["TILE_SIZE"].defaultValue() == 1024 and p["TILE_SIZE"].minimum() == 64
     assert p["OVERLAP"].defaultValue() == 32
-    assert len(p["OUTPUT_TYPE"].options()) == 5 and p["OUTPUT_TYPE"].defaultValue() == 0
     assert p["COG"].defaultValue() is False
-    assert len(p["COMPRESSION"].options()) == 3 and p["COMPRESSION"].defaultValue() == 0
-    assert len(p["DEVICE"].options()) == 3
     advanced = {n for n, d in p.items() if d.flags() & QgsProcessingParameterDefinition.FlagAdvanced}
     assert advanced == {"PAN_BAND", "MS_BANDS", "SENSOR", "TILE_SIZE", "OVERLAP", "OUTPUT_TYPE", "COG", "DEVICE",
                         "COMPRESSION", "CLUSTER", "ADAPT", "ADAPT_SECONDS", "WEIGHTS", "ADAPTED_WEIGHTS"}
     # PanAdapter options, the same kinds as INFN's on hsmsfusion
-    assert p["ADAPT"].defaultValue() is False and p["ADAPT_SECONDS"].defaultValue() == 120.0
+    assert p["ADAPT"].defaultValue() is False
+    assert p["ADAPT_SECONDS"].dataType() == QgsProcessingParameterNumber.Integer
+    assert p["ADAPT_SECONDS"].defaultValue() == 120
     assert p["WEIGHTS"].flags() & QgsProcessingParameterDefinition.FlagOptional
+    # QGIS 3.22 lists destination parameters among the outputs even when advanced: the adapted model's
+    # path is an optional text parameter (with a save-file widget) and an output of the same name
+    assert not p["ADAPTED_WEIGHTS"].isDestination()
+    assert p["ADAPTED_WEIGHTS"].flags() & QgsProcessingParameterDefinition.FlagOptional
+    assert p["ADAPTED_WEIGHTS"].metadata()["widget_wrapper"]["class"].endswith("SaveFileWidgetWrapper")
+    assert alg.outputDefinition("ADAPTED_WEIGHTS").type() == "outputFile"
+    assert "tcp://host:8786" in p["CLUSTER"].help() and "local:N" in p["CLUSTER"].help()
 
     help_text = alg.shortHelpString()
-    for words in ("Panchromatic (PAN) image", "Multispectral (MS) image", "Method", "PAN band", "MS bands",
-                  "Sensor preset", "Tile size", "Tile overlap", "Output data type", "Cloud Optimized GeoTIFF",
-                  "Device", "Output", "METHOD: 0 = "):
-        assert words in help_text, words
+    assert len(help_text) < 1500
+    for method in method_names("pansharpen"):
+        assert f"<b>{method}</b>" in help_text, method
+    assert "docs/algorithms.md" in help_text
+
+
+def test_every_algorithm_has_a_short_description_and_a_help_page(dp_provider):
+    import re
+
+    from deep_pansharpen.processing_provider.base import DOCS_PATH
+
+    docs = open(DOCS_PATH, encoding="utf-8").read()
+    anchors = set(re.findall(r'<a id="([a-z_]+)"></a>', docs))
+    shared = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([A-Z_]+)` \|.*$", docs.split("<a id=")[0], re.M)}
+    assert set(shared) == {"SENSOR", "OUTPUT_TYPE", "COMPRESSION", "DEVICE"}
+    for a in dp_provider.algorithms():
+        assert 20 < len(a.shortDescription()) < 150, a.id()
+        assert "docs/algorithms.md" in a.shortHelpString() and len(a.shortHelpString()) < 1500, a.id()
+        url = a.helpUrl()
+        assert url == QUrl.fromLocalFile(DOCS_PATH).toString() + "#" + a.name(), a.id()
+        assert a.name() in anchors, a.id()
+        # the reference names every parameter of the algorithm and every id of its choices (the shared
+        # choices in the table above the first section)
+        section = docs.split(f'<a id="{a.name()}"></a>')[1].split("<a id=")[0]
+        for d in a.parameterDefinitions():
+            assert f"`{d.name()}`" in section, (a.id(), d.name())
+            if d.type() == "enum":
+                where = shared.get(d.name(), section)
+                for option in d.options():
+                    assert f"`{option}`" in where, (a.id(), d.name(), option)
+
+
+@pytest.mark.parametrize("alg_id", ["deeppansharpen:pansharpen", "deeppansharpen:hsmsfusion"])
+def test_adapted_model_is_under_advanced_in_the_dialog(dp_provider, alg_id, monkeypatch):
+    """The toolbox dialog puts ADAPTED_WEIGHTS in the Advanced group, as a save-file picker."""
+    from processing.gui import ParametersPanel
+    from processing.gui.AlgorithmDialog import AlgorithmDialog
+    from qgis.gui import QgsFileWidget
+
+    monkeypatch.setattr(ParametersPanel, "iface", None)       # the test iface has no browser model
+
+    dialog = AlgorithmDialog(QgsApplication.processingRegistry().createAlgorithmById(alg_id))
+    try:
+        wrappers = dialog.mainWidget().wrappers
+
+        def in_advanced(widget):
+            while widget is not None:
+                if widget.objectName() == "grpAdvanced":
+                    return True
+                widget = widget.parentWidget()
+            return False
+
+        picker = wrappers["ADAPTED_WEIGHTS"].widget
+        assert isinstance(picker, QgsFileWidget) and picker.storageMode() == QgsFileWidget.SaveFile
+        assert in_advanced(picker) and in_advanced(wrappers["ADAPT_SECONDS"].wrappedWidget())
+        assert not in_advanced(wrappers["METHOD"].wrappedWidget())
+        picker.setFilePath("/tmp/adapted.safetensors")
+        assert wrappers["ADAPTED_WEIGHTS"].value() == "/tmp/adapted.safetensors"
+    finally:
+        dialog.deleteLater()
+
+
+def test_numbered_choices_are_refused_with_the_ids(alg, demo_pair, tmp_path):
+    """Numbers changed meaning when methods were added, so 0.2 takes ids only and says so."""
+    pan, ms = demo_pair
+    out = tmp_path / "numbered.tif"
+    for name, value in (("METHOD", 5), ("METHOD", "5"), ("SENSOR", 9), ("OUTPUT_TYPE", "4")):
+        with pytest.raises(QgsProcessingException, match=rf"{name} takes the id of a choice, not a number") as err:
+            run({"PAN": pan, "MS": ms, name: value, "OUTPUT": str(out)})
+        assert "Example: " + name + "=" in str(err.value)
+    assert "mtf_glp_hpm" in str(err.value) or "float32" in str(err.value)
+    assert not out.exists()
+    with pytest.raises(QgsProcessingException):
+        run({"PAN": pan, "MS": ms, "METHOD": "no_such_method", "OUTPUT": str(out)})
 
 
 # --- runs --------------------------------------------------------------------------------------------
@@ -117,10 +190,11 @@ def test_run_with_layers_band_subset_and_output_type(alg, demo_pair, tmp_path):
     pan_layer, ms_layer = QgsRasterLayer(pan, "pan"), QgsRasterLayer(ms, "ms")
     assert pan_layer.isValid() and ms_layer.isValid()
     out = str(tmp_path / "gsa_rgb.tif")
-    run({"PAN": pan_layer, "MS": ms_layer, "METHOD": option_index(alg, "METHOD", "gsa"),
-         "MS_BANDS": [3, 2, 1], "PAN_BAND": 1, "SENSOR": option_index(alg, "SENSOR", "generic"),
-         "TILE_SIZE": 64, "OVERLAP": 8, "OUTPUT_TYPE": 4, "OUTPUT": out})
+    run({"PAN": pan_layer, "MS": ms_layer, "METHOD": "gsa",
+         "MS_BANDS": [3, 2, 1], "PAN_BAND": 1, "SENSOR": "generic",
+         "TILE_SIZE": 64, "OVERLAP": 8, "OUTPUT_TYPE": "float32", "OUTPUT": out})
     check_pansharpened(out, pan, ms, bands=[3, 2, 1], dtype="Float32")
+    assert gdal.Open(out).GetMetadataItem("DEEPPANSHARPEN_METHOD") == "gsa"
     assert gdal.Open(out).GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "DEFLATE"      # the default
 
 
@@ -128,7 +202,7 @@ def test_compression_choice_reaches_the_output(alg, demo_pair, tmp_path):
     pan, ms = demo_pair
     for comp, tag in (("zstd", "ZSTD"), ("none", None)):
         out = str(tmp_path / f"{comp}.tif")
-        run({"PAN": pan, "MS": ms, "COMPRESSION": option_index(alg, "COMPRESSION", comp), "OUTPUT": out})
+        run({"PAN": pan, "MS": ms, "COMPRESSION": comp, "OUTPUT": out})
         assert gdal.Open(out).GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == tag
 
 
@@ -140,7 +214,7 @@ def test_run_without_extension_writes_tif(alg, demo_pair, tmp_path):
 
 def test_temporary_output(alg, demo_pair):
     pan, ms = demo_pair
-    result = run({"PAN": pan, "MS": ms, "METHOD": option_index(alg, "METHOD", "brovey"),
+    result = run({"PAN": pan, "MS": ms, "METHOD": "brovey",
                   "OUTPUT": "TEMPORARY_OUTPUT"})
     assert result["OUTPUT"].endswith(".tif")
     assert gdal.Open(result["OUTPUT"]).RasterCount == 4
@@ -229,8 +303,7 @@ def test_model_chaining_pansharpen_and_gdal_translate(alg, demo_pair, tmp_path):
     sharpen.setChildId("sharpen")
     sharpen.addParameterSources("PAN", [pan_src])
     sharpen.addParameterSources("MS", [ms_src])
-    sharpen.addParameterSources("METHOD", [QgsProcessingModelChildParameterSource.fromStaticValue(
-        option_index(alg, "METHOD", "brovey"))])
+    sharpen.addParameterSources("METHOD", [QgsProcessingModelChildParameterSource.fromStaticValue("brovey")])
     _fill_defaults(sharpen)
     model.addChildAlgorithm(sharpen)
 
@@ -255,3 +328,4 @@ def test_model_chaining_pansharpen_and_gdal_translate(alg, demo_pair, tmp_path):
     assert results["translate:translated"] == out
     ds = check_pansharpened(out, pan, ms, dtype="Float32")
     assert ds.RasterCount == 4
+    assert ds.GetMetadataItem("DEEPPANSHARPEN_METHOD") == "brovey"      # the model's METHOD id reached the run

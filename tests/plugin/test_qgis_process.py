@@ -52,6 +52,37 @@ def test_help_lists_parameters(profile_root):
     assert res.returncode == 0, res.stderr
     for name in ("PAN:", "MS:", "METHOD:", "OUTPUT:", "MTF-GLP-HPM"):
         assert name in res.stdout
+    # every choice's ids, and how to give them (3.22 numbers the list but takes only the ids)
+    from core.methods import method_names
+    from core.sensors import SENSORS
+    for ids in (method_names("pansharpen"), list(SENSORS), ["same", "uint8", "float32"], ["deflate", "zstd"],
+                ["auto", "cpu", "cuda"]):
+        for i in ids:
+            assert f": {i}\n" in res.stdout, i
+    assert "Give the id, e.g. METHOD=auto; not its number." in res.stdout
+    assert "Give the id, e.g. SENSOR=generic; not its number." in res.stdout
+
+
+def test_run_with_choice_ids(profile_root, demo_pair, tmp_path):
+    pan, ms = demo_pair
+    out = tmp_path / "gsa.tif"
+    res = qgis_process("run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}", "METHOD=gsa",
+                       "SENSOR=landsat89", "OUTPUT_TYPE=float32", "COMPRESSION=zstd", "DEVICE=cpu",
+                       f"OUTPUT={out}", profile_root=profile_root)
+    assert res.returncode == 0, res.stdout + res.stderr
+    ds = check_pansharpened(out, pan, ms, dtype="Float32")
+    assert ds.GetMetadataItem("DEEPPANSHARPEN_METHOD") == "gsa"
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "ZSTD"
+
+
+def test_numbered_method_is_refused_with_the_ids(profile_root, demo_pair, tmp_path):
+    pan, ms = demo_pair
+    res = qgis_process("run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}", "METHOD=5",
+                       f"OUTPUT={tmp_path / 'o.tif'}", profile_root=profile_root)
+    assert res.returncode != 0
+    assert "METHOD takes the id of a choice, not a number" in res.stderr
+    assert "gsa" in res.stderr and "Example: METHOD=auto" in res.stderr
+    assert not (tmp_path / "o.tif").exists()
 
 
 def test_run_pansharpen(profile_root, demo_pair, tmp_path):
@@ -78,8 +109,6 @@ def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
     pytest.importorskip("torch")
     from osgeo import gdal
 
-    from core.methods import method_names
-    method = method_names("hsms").index("infn")
 
     sample = REPO / "resources" / "sample"
     hsi = tmp_path / "hsi.tif"
@@ -88,8 +117,8 @@ def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
     msi.write_bytes((sample / "jasper_ridge_msi_s2_30m.tif").read_bytes())
     out = tmp_path / "infn.tif"
     saved = tmp_path / "adapted.safetensors"
-    res = qgis_process("run", "deeppansharpen:hsmsfusion", "--", f"HSI={hsi}", f"MSI={msi}", f"METHOD={method}",
-                       "ADAPT=true", "ADAPT_SECONDS=4", "DEVICE=1", f"ADAPTED_WEIGHTS={saved}", f"OUTPUT={out}",
+    res = qgis_process("run", "deeppansharpen:hsmsfusion", "--", f"HSI={hsi}", f"MSI={msi}", "METHOD=infn",
+                       "ADAPT=true", "ADAPT_SECONDS=4", "DEVICE=cpu", f"ADAPTED_WEIGHTS={saved}", f"OUTPUT={out}",
                        profile_root=profile_root)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "INFN adaptation" in res.stdout + res.stderr

@@ -27,11 +27,6 @@ def wald(dp_provider, demo_pair, tmp_path_factory):
     return d, res
 
 
-def method_index(name):
-    from deep_pansharpen.core.methods import method_names
-    return method_names("pansharpen").index(name)
-
-
 def test_all_algorithms_registered(dp_provider):
     ids = {a.id() for a in dp_provider.algorithms()}
     assert {"deeppansharpen:pansharpen", "deeppansharpen:hsmsfusion", "deeppansharpen:degrade",
@@ -68,7 +63,7 @@ def test_assess_every_method_beats_exp_on_landsat(wald, tmp_path):
     for name in method_names("pansharpen"):
         fused = str(tmp_path / f"{name}.tif")
         run("deeppansharpen:pansharpen", {"PAN": res["OUTPUT_PAN"], "MS": res["OUTPUT_MS"],
-                                          "METHOD": method_index(name), "OUTPUT": fused})
+                                          "METHOD": name, "OUTPUT": fused})
         out = run("deeppansharpen:assess", {"FUSED": fused, "MS": res["OUTPUT_MS"],
                                             "REFERENCE": res["OUTPUT_REFERENCE"],
                                             "OUTPUT_TABLE": str(tmp_path / f"{name}.csv"),
@@ -103,8 +98,7 @@ def test_assess_without_reference_needs_pan(dp_provider, demo_pair, tmp_path):
 
 def test_compare_report(dp_provider, demo_pair, tmp_path):
     pan, ms = demo_pair
-    out = run("deeppansharpen:compare", {"PAN": pan, "MS": ms, "METHODS": [method_index("exp"),
-                                                                          method_index("gsa")],
+    out = run("deeppansharpen:compare", {"PAN": pan, "MS": ms, "METHODS": ["exp", "gsa"],
                                          "OUTPUT_FOLDER": str(tmp_path / "cmp"), "OUTPUT_TABLE": str(tmp_path / "c.csv"),
                                          "OUTPUT_HTML": str(tmp_path / "c.html")})
     rows = {r["method"]: r for r in csv.DictReader(open(out["OUTPUT_TABLE"]))}

@@ -146,15 +146,17 @@ def test_cancel_leaves_no_layer_and_no_file(dock, landsat_pair, tmp_path, qtbot,
     assert dock.form.run_button.isEnabled() and not dock.form.cancel_button.isEnabled()
 
 
-def test_temporary_output_when_no_file_is_given(dock, landsat_pair, qtbot):
+def test_temporary_output_when_no_file_is_given(dock, landsat_pair, qtbot, qgis_iface):
     pan, ms = add_layers(*landsat_pair)
     choose(dock, pan, ms, method="brovey")
     assert dock.form.output_parameter() == "TEMPORARY_OUTPUT"
     assert click_and_wait(qtbot, dock, dock.form.run_button) is True, dock.last_error
     assert os.path.exists(dock.last_layer.source())
-    from deep_pansharpen.core.methods import method_label
-
-    assert dock.last_layer.name() == f"Pansharpened ({method_label('brovey')})"
+    # a short name, and the user is told that QGIS deletes the file on exit
+    assert dock.last_layer.name() == "Brovey transform pansharpened"
+    assert "temporary file that QGIS deletes when it closes" in dock.form.status.text()
+    assert any("temporary file" in m for m in qgis_iface.messageBar().messages.get(Qgis.Success, [])), \
+        qgis_iface.messageBar().messages
 
 
 def test_preview_runs_on_the_map_view(dock, landsat_pair, qtbot, qgis_iface):
@@ -244,6 +246,10 @@ def test_band_choice_is_passed_to_the_algorithm(dock, landsat_pair, tmp_path, qt
         f.lr_bands.setItemCheckState(band - 1, Qt.Checked)
     params = dock.parameters(pan.source(), ms.source(), "x.tif")
     assert params["MS_BANDS"] == [1, 2, 3] and params["PAN_BAND"] == 1
+    # the dock passes the choices' ids, as a script or model would
+    assert (params["METHOD"], params["OUTPUT_TYPE"], params["COMPRESSION"], params["DEVICE"]) == \
+        ("brovey", "same", "deflate", dock.form.device())
+    assert params["SENSOR"] == dock.form.sensor() and isinstance(params["SENSOR"], str)
     assert click_and_wait(qtbot, dock, f.run_button) is True, dock.last_error
     assert dock.last_layer.bandCount() == 3
 

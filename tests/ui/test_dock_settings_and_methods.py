@@ -67,39 +67,29 @@ def test_settings_round_trip(make_dock, ui_modules):
 
 @pytest.fixture
 def fake_deep_method(tmp_path, monkeypatch, plugin_package):
-    """A deep method registered like PanAdapter / INFN will be: its module imports torch at the top."""
+    """A deep method registered as PanAdapter / INFN are: one registry entry; its module imports torch."""
     pkg = tmp_path / "dp_fake_pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    (pkg / "deep_base.py").write_text(textwrap.dedent('''
-        from deep_pansharpen.core.methods.base import FusionMethod
-
-        class TorchMethod(FusionMethod):
-            needs_torch = True
-            tile_threads = 1
-    '''))
     (pkg / "deep.py").write_text(textwrap.dedent('''
         import torch  # noqa: F401  (a deep method imports torch at module level)
 
-        from .deep_base import TorchMethod
+        from deep_pansharpen.core.methods.base import FusionMethod
 
-        class FakeNet(TorchMethod):
+        class FakeNet(FusionMethod):
             name = "fakenet"
-            label = "FakeNet"
-            description = ("A pretend network "
-                           "for the dock tests.")
-            trained_on = "WorldView-3 (8 bands), Landsat-8"
-            seconds_per_mp_band = 2.5
+            tile_threads = 1
 
             def apply(self, tile):
                 raise RuntimeError("never run")
     '''))
     monkeypatch.syspath_prepend(str(tmp_path))
-    from deep_pansharpen.core import methods
+    from deep_pansharpen.core.methods import registry
 
-    methods.register("fakenet", "dp_fake_pkg.deep", "FakeNet", "pansharpen", "FakeNet")
+    monkeypatch.setitem(registry.METHODS, "fakenet", registry.MethodSpec(
+        "fakenet", "FakeNet", "pansharpen", "A pretend network for the dock tests.", "dp_fake_pkg.deep:FakeNet",
+        needs_torch=True, trained_on="WorldView-3 (8 bands), Landsat-8", seconds_per_mp_band=2.5))
     yield "fakenet"
-    methods._REGISTRY.pop("fakenet", None)
     sys.modules.pop("dp_fake_pkg.deep", None)
 
 

@@ -108,7 +108,8 @@ def test_corner_aligned_layout_is_ok(landsat_pair, tmp_path):
 def test_swapped_inputs_and_same_raster(landsat_pair):
     pan, ms = landsat_pair
     swapped = check_inputs(DoctorRequest("pansharpen", ms, pan, hr_bands=[1]))
-    assert levels(swapped, "ratio") == ["error"] and "swapped" in swapped.get("ratio")[0].fix
+    assert levels(swapped, "ratio") == ["error"] and "probably swapped" in swapped.get("ratio")[0].message
+    assert "Exchange" in swapped.get("ratio")[0].fix
     same = check_inputs(DoctorRequest("pansharpen", ms, ms, hr_bands=[1]))
     assert same.has_errors and "same raster" in same.findings[0].message
 
@@ -164,6 +165,21 @@ def test_memory_and_time_estimate_grow_with_the_scene(landsat_pair):
     assert "memory about" in small.get("resources")[0].message
 
 
+def test_method_facts_come_from_the_registry(landsat_pair):
+    """The doctor reads a method's speed, label and torch need from its registry entry."""
+    from core.methods.registry import METHODS
+
+    pan, ms = landsat_pair
+    slow, fast = (check_inputs(DoctorRequest("pansharpen", pan, ms, method=m)) for m in ("bdsd_pc", "gsa"))
+    ratio = METHODS["bdsd_pc"].seconds_per_mp_band / METHODS["gsa"].seconds_per_mp_band
+    assert slow.estimated_seconds / fast.estimated_seconds == pytest.approx(ratio, rel=1e-9)
+    deep = check_inputs(DoctorRequest("pansharpen", pan, ms, method="panadapter", missing_packages=["torch"]))
+    deps = deep.get("dependencies")
+    assert [f.level for f in deps] == ["error"] and deps[0].message.startswith(METHODS["panadapter"].label)
+    assert check_inputs(DoctorRequest("pansharpen", pan, ms, method="gsa", missing_packages=["torch"])) \
+        .get("dependencies") == []
+
+
 # --- in the dock ------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -210,3 +226,31 @@ def test_dock_reports_landsat_layout_as_ok(dock, landsat_pair):
     text = dock.form.doctor_view.toPlainText()
     assert "Ready to run" in text and "centre-aligned" in text
     assert np.isfinite(report.estimated_seconds)
+
+
+def test_swapped_inputs_are_the_first_and_only_problem(landsat_pair):
+    """With PAN and MS exchanged and a sensor preset, the band / sensor checks fail too: only the cause is said."""
+    pan, ms = landsat_pair
+    swapped = check_inputs(DoctorRequest("pansharpen", ms, pan, sensor="landsat89"))
+    assert [(f.code, f.level) for f in swapped.findings] == [("ratio", "error")]
+    assert swapped.findings[0].message.startswith("The PAN and MS are probably swapped: the PAN pixels (30 m)")
+
+
+def test_sensor_preset_error_does_not_repeat_its_advice(landsat_pair):
+    pan, ms = landsat_pair
+    report = check_inputs(DoctorRequest("pansharpen", pan, ms, lr_bands=[1, 2, 3], sensor="landsat89"))
+    (finding,) = report.get("sensor")
+    text = finding.message + " " + finding.fix
+    assert finding.level == "error" and text.lower().count("preset's order") + text.lower().count("this order") == 1
+
+
+def test_hsms_mode_refuses_a_pan_and_ms_pair(landsat_pair, jasper_pair):
+    pan, ms = landsat_pair
+    report = check_inputs(DoctorRequest("hsms", pan, ms))
+    assert report.has_errors and "single band" in report.get("bands")[0].message
+    msi, hsi = jasper_pair
+    report = check_inputs(DoctorRequest("hsms", msi, hsi))
+    assert not report.has_errors
+    # an LR "HSI" with no more bands than the HR-MSI: a pansharpening pair in the wrong mode
+    report = check_inputs(DoctorRequest("hsms", msi, hsi, lr_bands=[1, 2]))
+    assert report.has_errors and "not more than the HR-MSI" in report.get("bands")[0].message

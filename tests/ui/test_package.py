@@ -36,7 +36,8 @@ def test_zip_layout(plugin_zip):
         names = zf.namelist()
     assert names and all(n.startswith("deep_pansharpen/") for n in names)
     for required in ("LICENSE", "metadata.txt", "__init__.py", "plugin.py", "requirements.txt",
-                     "processing_provider/provider.py", "ui/dock.py", "core/engine.py", "resources/icon.svg"):
+                     "processing_provider/provider.py", "ui/dock.py", "core/engine.py", "resources/icon.svg",
+                     "docs/algorithms.md"):          # the algorithms' Help button opens it
         assert f"deep_pansharpen/{required}" in names, required
     for n in names:
         parts = n.split("/")
@@ -117,7 +118,7 @@ def test_installed_zip_runs_in_qgis_process(plugin_zip, tmp_path, landsat_pair):
     pan, ms = landsat_pair
     out = tmp_path / "from_zip.tif"
     res = subprocess.run([QGIS_PROCESS_BIN, "run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}",
-                          "METHOD=3", f"OUTPUT={out}"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          "METHOD=gsa", f"OUTPUT={out}"], env=env, cwd=tmp_path, capture_output=True, text=True,
                          timeout=240)
     assert res.returncode == 0, res.stdout + res.stderr
     assert f"OUTPUT:\t{out}" in res.stdout

@@ -12,7 +12,11 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from timm.models.vision_transformer import Block
+
+from ...triton_block import block_triton
+
+block_triton()              # timm would load triton, which crashes QGIS Desktop (core/triton_block.py)
+from timm.models.vision_transformer import Block  # noqa: E402
 
 DETAIL_WINDOW, DETAIL_GAIN = 9, 10.0
 

@@ -1,0 +1,1464 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" sourcelanguage="en">
+<context>
+    <name>DeepPansharpen</name>
+    <message>
+        <location filename="../ui/dock.py" line="175"/>
+        <source>  (deep learning)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="76"/>
+        <source> (+{0} more)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="64"/>
+        <source>(requirements.txt missing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="450"/>
+        <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="453"/>
+        <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="47"/>
+        <source>&lt;p&gt;Injects the detail of the panchromatic (PAN) image into every band of the coarser multispectral (MS) image of the same area. The output has the PAN's pixel grid and CRS and the MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.&lt;/p&gt;&lt;p&gt;MTF-GLP-HPM (default) keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter (deep learning, needs torch and timm) can adapt itself to the scene (Advanced).&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
+        <source>&lt;p&gt;Injects the spatial detail of a high-resolution multispectral image (HR-MSI, e.g. Sentinel-2 10 m) into every band of a coarser hyperspectral image (LR-HSI, e.g. EnMAP 30 m) of the same area. The output has the MSI's grid and the HSI's bands with their wavelengths; bad bands are written as nodata.&lt;/p&gt;&lt;p&gt;MTF-GLP-HS (default) is classical and fast. INFN (deep learning, needs torch) adapts itself to your sensor pair on the scene (Advanced).&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="109"/>
+        <source>&lt;p&gt;Prepares a test of any fusion method on &lt;i&gt;your own&lt;/i&gt; images. Both images are blurred the way the sensor blurs (its MTF, from the sensor preset) and shrunk by the PAN/MS resolution ratio. Fusing the reduced PAN with the reduced MS should give back the original MS, which is written as the &lt;b&gt;reference&lt;/b&gt;: run any method on the reduced pair, then &lt;i&gt;Assess a fused image&lt;/i&gt; with that reference.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Outputs&lt;/b&gt;: the reduced PAN (on the original MS grid), the reduced MS (ratio times coarser) and the reference MS (on the reduced PAN grid).&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="53"/>
+        <source>&lt;p&gt;Runs one method on many scene pairs, listed in a pairs table (CSV with the columns pan, ms or hsi, msi) or found in a folder by two file patterns (*_pan.tif / *_ms.tif). Each pair gives one GeoTIFF; a summary table lists every scene with its status, time and error, and a failed scene does not stop the others. The task (pansharpening or HS-MS fusion) follows from the method.&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="250"/>
+        <source>&lt;p&gt;Runs several methods on the same PAN/MS pair, GDAL's own pansharpening (weighted Brovey, what Raster &gt; Miscellaneous &gt; Pansharpening runs) included, scores every result and writes one comparison table and HTML report.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Mode&lt;/b&gt;: &lt;i&gt;reduced resolution&lt;/i&gt; degrades the pair (Wald protocol) so that every method can be compared with the true MS (SAM, ERGAS, Q2n ...); &lt;i&gt;full resolution&lt;/i&gt; fuses the pair as it is and scores without a reference (QNR, HQNR). The fused images are kept in the output folder.&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="160"/>
+        <source>&lt;p&gt;Scores a fused (pansharpened) image with the standard quality indexes of the pansharpening literature, writes them to a CSV table and an HTML report with charts, and returns them as outputs (usable in models and with qgis_process --json).&lt;/p&gt;&lt;p&gt;&lt;b&gt;With a reference&lt;/b&gt; (reduced-resolution test, see &lt;i&gt;Make a reduced-resolution test pair&lt;/i&gt;): SAM (degrees; spectral angle, 0 is best), ERGAS (overall relative error, 0 is best), Q (UIQI), Q2n (Q4/Q8; 1 is best), SCC (spatial correlation), PSNR (dB) and SSIM. MS is then the reduced MS the fused image was made from (it gives the ratio); PAN is not needed.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Without a reference&lt;/b&gt; (full resolution): D_lambda (spectral distortion), D_S (spatial distortion), QNR = (1 - D_lambda)(1 - D_S), D_lambda of Khan and HQNR; 1 is best for QNR/HQNR. PAN and MS are the images the fused image was made from.&lt;/p&gt;&lt;p&gt;The fused image and the reference must be on the same pixel grid; only their common part is scored. Very large images are scored on a regular sample of blocks (said in the report).&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="136"/>
+        <source>Adaptation budget</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="573"/>
+        <source>Added '{0}' to the map ({1}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="568"/>
+        <source>Added '{0}' to the map: a temporary file that QGIS deletes when it closes (right-click &gt; Export &gt; Save As… to keep it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="150"/>
+        <source>Advanced</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="153"/>
+        <source>Assess a fused image (quality metrics)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="188"/>
+        <source>Assessment mode</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="337"/>
+        <source>Assign the missing one (Raster &gt; Projections &gt; Assign Projection).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="343"/>
+        <source>Assign the right CRS to both (Raster &gt; Projections &gt; Assign Projection).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="53"/>
+        <source>Automatic (GPU if available)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="40"/>
+        <source>Batch fusion (many scene pairs)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="345"/>
+        <source>Both rasters are in {value}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="403"/>
+        <source>Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="53"/>
+        <source>CPU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="76"/>
+        <source>CPU only (about 200 MB download)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="53"/>
+        <source>CUDA GPU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="244"/>
+        <source>CUDA GPU (needs PyTorch)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="244"/>
+        <source>CUDA GPU (none found)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="243"/>
+        <source>CUDA GPU: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="303"/>
+        <source>CUDA was chosen but no usable NVIDIA GPU was found; the method will run on the CPU (slower).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="96"/>
+        <location filename="../ui/dock_form.py" line="231"/>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="438"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="141"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="65"/>
+        <source>Cancelled by the user.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="540"/>
+        <location filename="../ui/dock.py" line="541"/>
+        <source>Cancelled; no output was written.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="518"/>
+        <source>Cancelling (stops after the current tile)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="132"/>
+        <source>Cancelling…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="220"/>
+        <source>Check inputs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="372"/>
+        <source>Check that both images show the same place (the same scene, the same tile), and that their coordinate reference systems are right.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="360"/>
+        <source>Check the coordinate reference systems of both rasters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="508"/>
+        <source>Check the nodata value of the file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="474"/>
+        <source>Check the sensor preset, or use Generic.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="250"/>
+        <source>Checking whether PyTorch and timm can be imported…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="305"/>
+        <source>Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="192"/>
+        <source>Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="602"/>
+        <source>Choose an output folder on a disk with more free space, or make room on this one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="266"/>
+        <source>Choose another PAN band if band 1 is not the panchromatic one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="258"/>
+        <source>Choose existing bands in the band lists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="261"/>
+        <source>Choose one PAN band.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="198"/>
+        <source>Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="279"/>
+        <source>Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="405"/>
+        <source>Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} grid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="40"/>
+        <source>Choose the {0} and {1} layers (add them to the project first).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="461"/>
+        <source>Choose the {0} and {1} layers first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="71"/>
+        <source>Choose the {0} and {1} layers.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="292"/>
+        <source>Choose the {0} raster.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="324"/>
+        <source>Choose where to save the output raster.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="229"/>
+        <source>Classical methods always run on the CPU.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="300"/>
+        <source>Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning dependencies'), or choose a classical method.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="98"/>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="166"/>
+        <source>Cloud Optimized GeoTIFF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="77"/>
+        <source>Cluster: one scene at a time, its tiles on the cluster</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="243"/>
+        <source>Compare pansharpening methods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="275"/>
+        <source>Comparison report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="272"/>
+        <source>Comparison table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="171"/>
+        <source>DEFLATE: small files every GIS reads. ZSTD or none: faster (for many-band outputs compression is a large share of the run time), larger files.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="224"/>
+        <source>Dask cluster (empty = this process; local, local:N or tcp://host:port)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="525"/>
+        <source>Declare 0 as nodata: Layer Properties &gt; Transparency &gt; 'No data value', or gdal_edit -a_nodata 0 {value}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="64"/>
+        <location filename="../processing_provider/provider.py" line="21"/>
+        <location filename="../ui/dock.py" line="65"/>
+        <location filename="../ui/dock.py" line="580"/>
+        <source>Deep Pansharpen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/scipy_check.py" line="10"/>
+        <source>Deep Pansharpen needs the Python package SciPy, which QGIS's Python cannot import.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/provider.py" line="24"/>
+        <source>Deep Pansharpen {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="47"/>
+        <source>Deep Pansharpen — deep-learning dependencies</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="66"/>
+        <source>Deep Pansharpen: pansharpening and HS-MS fusion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="339"/>
+        <source>Deep-learning packages: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="77"/>
+        <source>Default PyPI build (includes CUDA on Linux, several GB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="105"/>
+        <source>Degrade a PAN/MS pair by its resolution ratio so that any method can be scored against the original MS.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="202"/>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="129"/>
+        <source>Device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="221"/>
+        <source>Device for deep-learning methods (auto = GPU if available)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="565"/>
+        <source>Done: '{0}' is a temporary file that QGIS deletes when it closes; right-click &gt; Export &gt; Save As… keeps it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="571"/>
+        <source>Done: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="226"/>
+        <source>Empty: run in this process. 'local' or 'local:N': N worker processes on this computer (default one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="148"/>
+        <source>Every scene failed; see the summary table {0}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="248"/>
+        <source>Exchange them: choose the high-resolution image as {hr} and the low-resolution one as {lr}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="49"/>
+        <source>Fix:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="270"/>
+        <source>Folder for the fused images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="70"/>
+        <source>Folder:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="70"/>
+        <source>Folder: MS / LR-HSI file pattern (empty = *_ms.tif / *_hsi.tif)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="67"/>
+        <source>Folder: PAN / HR-MSI file pattern (empty = *_pan.tif / *_msi.tif)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="272"/>
+        <source>For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose a multi-band HR-MSI.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="352"/>
+        <source>For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the {hr_role}'s pixel grid (Raster &gt; Projections &gt; Warp), or get both in the same CRS.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="47"/>
+        <source>Fuse many scene pairs with one method; writes one output per pair and a summary table.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="176"/>
+        <source>Fused image to assess</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>GaoFen-2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>Generic (MTF gain 0.3 per band, PAN 0.15)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>GeoEye-1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="179"/>
+        <source>GeoTIFF (*.tif *.tiff)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="96"/>
+        <source>Give a pairs table (CSV) or an input folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="95"/>
+        <source>Give either a pairs table (CSV) or an input folder, not both.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="87"/>
+        <source>Give the id, e.g. {0}={1}; not its number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="50"/>
+        <source>HR-MSI (high res.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="38"/>
+        <location filename="../ui/dock_form.py" line="48"/>
+        <source>HS-MS fusion (LR-HSI + HR-MSI)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="51"/>
+        <source>HSI bands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="64"/>
+        <source>HSI bands to sharpen (empty = all)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="96"/>
+        <source>HSI: {0}; MSI: {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="59"/>
+        <source>Hyperspectral image (LR-HSI), low resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>IKONOS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="71"/>
+        <source>INFN: adapt to the scene before fusing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="76"/>
+        <source>INFN: adaptation steps (0 = as many as the time allows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="73"/>
+        <source>INFN: adaptation time (seconds)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="79"/>
+        <source>INFN: weights file (.safetensors; empty = bundled model)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="414"/>
+        <source>If the files were resampled, use the originals; else resample the {lr_role} yourself to {value:g} units per pixel on the {hr_role}'s grid (Raster &gt; Projections &gt; Warp).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="172"/>
+        <source>Image fusion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="265"/>
+        <source>Include GDAL's pansharpening (weighted Brovey)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="87"/>
+        <source>Inputs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="95"/>
+        <source>Install</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="69"/>
+        <source>Install deep-learning dependencies…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="143"/>
+        <source>Install dependencies…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/scipy_check.py" line="11"/>
+        <source>Install it for the Python that QGIS uses: on Debian / Ubuntu 'sudo apt install python3-scipy'; with conda 'conda install scipy' (the Windows and macOS installers of QGIS include it), then restart QGIS.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="119"/>
+        <source>Installing… QGIS stays usable; this can take several minutes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="50"/>
+        <source>LR-HSI (low res.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>Landsat-8/9 OLI (B2-B5, PAN B8)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="566"/>
+        <source>Lower the tile size (Advanced), close other programs, or run on a machine with more memory.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="45"/>
+        <source>MS (low res.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="46"/>
+        <source>MS bands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="54"/>
+        <source>MS bands (empty = all)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="66"/>
+        <source>MS bands to sharpen (empty = all)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="94"/>
+        <source>MS: {0} (bands {1})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="51"/>
+        <source>MSI bands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="67"/>
+        <source>MSI bands to use (empty = all)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="102"/>
+        <source>Make a reduced-resolution test pair (Wald protocol)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="110"/>
+        <location filename="../ui/dock_form.py" line="114"/>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="201"/>
+        <source>Method (id; the help lists what each does)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="295"/>
+        <source>Method comparison ({0})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="263"/>
+        <source>Methods (ids)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="181"/>
+        <source>Metrics table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="267"/>
+        <source>Mode (reduced: Wald protocol, with a reference; full: QNR, no reference)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="59"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="47"/>
+        <source>Multispectral (MS) image, low resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="61"/>
+        <source>Multispectral image (HR-MSI), high resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="341"/>
+        <source>Neither raster has a coordinate reference system; their pixel coordinates are assumed to be in the same units.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="93"/>
+        <source>Note: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="83"/>
+        <source>Offline: use only the wheel folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="268"/>
+        <source>Only one MS band is chosen: the output will be a single sharpened band.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="65"/>
+        <source>Or: input folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="182"/>
+        <source>Output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="558"/>
+        <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="562"/>
+        <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate). Only {available} of memory is available.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="219"/>
+        <location filename="../ui/dock_form.py" line="173"/>
+        <source>Output compression</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="165"/>
+        <source>Output data type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="214"/>
+        <source>Output data type (same = as the low-resolution input)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="81"/>
+        <source>Output folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="45"/>
+        <source>PAN (high res.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="46"/>
+        <source>PAN band</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="62"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="51"/>
+        <source>PAN band (default 1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="93"/>
+        <source>PAN: {0} (band {1})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="69"/>
+        <source>Packages:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="62"/>
+        <source>Pairs table (CSV)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="70"/>
+        <source>PanAdapter: adapt to the scene before fusing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="72"/>
+        <source>PanAdapter: adaptation time (seconds)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="75"/>
+        <source>PanAdapter: weights file (.safetensors; empty = bundled model)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="57"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="45"/>
+        <source>Panchromatic (PAN) image, high resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="37"/>
+        <source>Pansharpen (PAN + MS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="43"/>
+        <source>Pansharpening (PAN + MS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="261"/>
+        <source>Pansharpening takes exactly one PAN band.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>Pleiades 1A/1B</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="295"/>
+        <source>Preset guessed from {0}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="227"/>
+        <source>Preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="510"/>
+        <source>Preview running…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/result_layer.py" line="112"/>
+        <source>Preview {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="78"/>
+        <source>PyTorch build</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="38"/>
+        <source>Quality assessment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="74"/>
+        <source>Quality metrics (full-resolution QNR) in the summary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="226"/>
+        <source>Quality of {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>QuickBird</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="140"/>
+        <source>Ratio {0}; reduced pair of {1} x {2} pixels.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="85"/>
+        <source>Ready to run ({0}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="43"/>
+        <location filename="../ui/doctor_panel.py" line="82"/>
+        <source>Ready to run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="121"/>
+        <source>Reduced MS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="120"/>
+        <source>Reduced PAN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="122"/>
+        <source>Reference MS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="179"/>
+        <source>Reference MS (reduced-resolution test; optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="184"/>
+        <source>Report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="420"/>
+        <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="423"/>
+        <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}). Fusion methods are designed for ratios 2 to 4; expect a blurry result.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="229"/>
+        <source>Run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="228"/>
+        <source>Run on the current map view only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="246"/>
+        <source>Run several methods on one PAN/MS pair and score them side by side in one table and report.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="510"/>
+        <source>Running…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>SPOT-6/7</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="23"/>
+        <source>Save it as a GeoTIFF first (right-click &gt; Export &gt; Save As…) and choose that layer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="130"/>
+        <source>Scene adaptation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="226"/>
+        <source>Scene adaptation is available for deep-learning methods whose algorithm offers it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="86"/>
+        <source>Scenes failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="85"/>
+        <source>Scenes fused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="156"/>
+        <source>Score a fused image with SAM, ERGAS, Q2n ... (with a reference) or QNR, HQNR (without).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="206"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="49"/>
+        <location filename="../ui/dock_form.py" line="123"/>
+        <source>Sensor preset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>Sentinel-2 MSI (B02, B03, B04, B08)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/hsms_algorithm.py" line="45"/>
+        <source>Sharpen a hyperspectral image with a multispectral image of the same scene.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="44"/>
+        <source>Sharpen a multispectral image with a panchromatic band of the same scene.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="207"/>
+        <source>Show every finding of the input check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="80"/>
+        <source>Skip pairs whose output exists (resume a batch)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="83"/>
+        <source>Summary table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="270"/>
+        <source>The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a multispectral one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="276"/>
+        <source>The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens a hyperspectral image with more bands than the multispectral one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="264"/>
+        <source>The PAN file has {count} bands; band 1 is used as the PAN.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="66"/>
+        <source>The deep-learning methods need PyTorch and timm. They are installed with pip into a folder of this QGIS profile, not into QGIS's own Python, and the packages QGIS ships (numpy, GDAL, PyQt) are never replaced.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="79"/>
+        <source>The folder '{0}' is not writable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="394"/>
+        <source>The input check failed: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="100"/>
+        <source>The input folder was not found: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/preview_clip.py" line="80"/>
+        <source>The low-resolution input does not cover the map view: pan to where both inputs overlap.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/preview_clip.py" line="71"/>
+        <source>The map view does not show enough of the inputs: zoom or pan to them, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="496"/>
+        <source>The map view is large: the preview covers its central {0} x {1} pixels.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="330"/>
+        <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="339"/>
+        <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="360"/>
+        <source>The output folder '{0}' cannot be created: {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="345"/>
+        <source>The output folder '{0}' is not writable: choose another folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="327"/>
+        <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="611"/>
+        <source>The output may need up to {need} but only {free} is free in {folder}; it fits only if compression does well.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="607"/>
+        <source>The output needs about {least} even compressed (up to {need}) but only {free} is free in {folder}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="604"/>
+        <source>The output needs about {need} but only {free} is free in {folder}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="558"/>
+        <source>The output {0} was written but QGIS cannot open it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="98"/>
+        <source>The pairs table was not found: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="449"/>
+        <source>The pixel grids are centre-aligned (the Landsat layout): every {lr_role} pixel centre sits on {value} {hr_role} pixel centre and the {hr_role} grid starts half {value} {hr_role} pixel outside. This is handled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="445"/>
+        <source>The pixel grids are corner-aligned: every {lr_role} pixel covers exactly {ratio} x {ratio} {hr_role} pixels.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="396"/>
+        <source>The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="411"/>
+        <source>The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled (cubic) to exactly {ratio}x the {hr_role} pixel size first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="196"/>
+        <source>The same raster is chosen as {hr_role} and {lr_role}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="299"/>
+        <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="302"/>
+        <source>The {0} file was not found: {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="297"/>
+        <source>The {0} input '{1}' is a folder, not a raster file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="303"/>
+        <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="21"/>
+        <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="308"/>
+        <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="306"/>
+        <source>The {0} layer '{1}' could not be opened.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="392"/>
+        <source>The {hr_role} and {lr_role} are probably swapped: exchange them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="370"/>
+        <source>The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{value} apart.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="349"/>
+        <source>The {hr_role} is in {value} but the {lr_role} is in {value2}. The {lr_role} will be reprojected onto the {hr_role} grid (cubic), which blurs it a little.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="240"/>
+        <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}) and the {hr} has {hr_count} bands, the {lr} {lr_count}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="245"/>
+        <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="472"/>
+        <source>The {label} preset expects a resolution ratio of {ratio}, the data have {ratio2}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="358"/>
+        <source>The {lr_role} cannot be transformed into the {hr_role}'s CRS.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="384"/>
+        <source>The {lr_role} covers the whole {hr_role}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="380"/>
+        <source>The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap (about {out_w} x {out_h} pixels) is written.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="456"/>
+        <source>The {lr_role} grid is shifted by {value:.2f} x {value2:.2f} {hr_role} pixels from both standard layouts. The shift is taken into account, but it often means one image was resampled or is misregistered; misregistration of half a pixel or more visibly degrades the result.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="429"/>
+        <source>The {lr_role} is resampled onto the {hr_role} grid, so the grids are aligned by construction.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="389"/>
+        <source>The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels ({hpx:g}): the resolution ratio is {rx:.3g}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="515"/>
+        <source>The {role} declares a mask; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="511"/>
+        <source>The {role} declares nodata value {nodata:g}; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="507"/>
+        <source>The {role} holds only nodata.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="335"/>
+        <source>The {role} raster has no coordinate reference system, the other has {value}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="209"/>
+        <source>The {role} raster is rotated (its geotransform has rotation terms).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="442"/>
+        <source>This part of Deep Pansharpen is not implemented yet ({0}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="161"/>
+        <source>Tile overlap</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="211"/>
+        <source>Tile overlap (pixels blended between tiles)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="157"/>
+        <source>Tile size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="208"/>
+        <source>Tile size (output pixels)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="134"/>
+        <source>Time budget for adapting the model to this scene</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="461"/>
+        <source>Use the original, unresampled files; if edges look doubled in the output, co-register the {lr_role} to the {hr_role} first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="211"/>
+        <source>Warp it to a north-up grid first (Raster &gt; Projections &gt; Warp (Reproject)).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="398"/>
+        <source>Warp the inputs to square pixels first (Raster &gt; Projections &gt; Warp).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="82"/>
+        <source>Wheel folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="198"/>
+        <source>Without a reference, the PAN is needed: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>WorldView-2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>WorldView-3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="217"/>
+        <source>Write a Cloud Optimized GeoTIFF (COG)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="181"/>
+        <source>[Temporary file, deleted when QGIS closes]</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="152"/>
+        <source>about {hours:.1f} h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="151"/>
+        <source>about {minutes:.0f} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="149"/>
+        <source>about {seconds:.0f} s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="95"/>
+        <source>all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock_form.py" line="94"/>
+        <location filename="../ui/dock_form.py" line="97"/>
+        <source>all bands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dependency_dialog.py" line="81"/>
+        <source>optional: a folder of downloaded wheels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="147"/>
+        <source>under a second</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/result_layer.py" line="115"/>
+        <source>{0} fused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="262"/>
+        <source>{0} must be one of: {1}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="256"/>
+        <source>{0} needs the Python packages {1}, which QGIS cannot import.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="152"/>
+        <source>{0} of {1} scene(s) failed: {2}. The others were fused; see the summary table {3}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="145"/>
+        <source>{0} of {1} scene(s) fused; summary: {2}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/result_layer.py" line="115"/>
+        <source>{0} pansharpened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="44"/>
+        <source>{0} problem(s) to fix before running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="133"/>
+        <source>{0} scene pair(s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="108"/>
+        <source>{0} takes the id of a choice, not a number (numbers changed meaning when choices were added): one of {1}. Example: {0}={2}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="90"/>
+        <source>{0} warning(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/doctor_panel.py" line="89"/>
+        <source>{0} warning(s): {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="242"/>
+        <source>{0}: adapted model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="236"/>
+        <source>{0}: save the adapted model to (.safetensors; empty = not saved)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="307"/>
+        <source>{label} is a classical method: it always runs on the CPU.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="297"/>
+        <source>{label} is a deep-learning method and needs the Python package(s) {value}, which QGIS's Python cannot import.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="292"/>
+        <source>{reason} No fusion method can run without it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="522"/>
+        <source>{zero_share:.0%} of the {role} pixels are 0 in every band, but the file declares no nodata value. If they are an empty border they will darken the result and bias the statistics.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>

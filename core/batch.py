@@ -386,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--folder", help="folder of input files paired by --hr-pattern/--lr-pattern")
     p.add_argument("--hr-pattern", help="PAN (or HR-MSI) file pattern with one '*' (default *_pan.tif / *_msi.tif)")
     p.add_argument("--lr-pattern", help="MS (or LR-HSI) file pattern with one '*' (default *_ms.tif / *_hsi.tif)")
-    p.add_argument("--method", default="mtf_glp_hpm")
+    p.add_argument("--method", default="auto")
     p.add_argument("--out-dir", default=".", help="folder of the outputs the CSV does not name")
     p.add_argument("--summary", help="summary CSV (default <out-dir>/batch_summary.csv)")
     p.add_argument("--cluster", default="", help="'' = this process, local, local:N or tcp://host:port")

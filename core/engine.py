@@ -37,7 +37,7 @@ class FusionRequest:
     hr_path: str                          # any GDAL-readable path / URI
     lr_path: str
     output_path: str
-    method: str = "mtf_glp_hpm"
+    method: str = "auto"                  # the best classical method for the scene (core.auto_select)
     hr_bands: Optional[list[int]] = None  # 1-based; default: band 1 for PAN, all bands for an HR-MSI
     lr_bands: Optional[list[int]] = None  # 1-based; default: all bands
     sensor: str = "generic"
@@ -168,6 +168,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
             raise Cancelled("Cancelled by the user; no output was written.")
         sample_tiles.append(scene.read_tile(w, halo))
     method.prepare(sample_tiles, info)
+    halo = method.halo(scene.ratio)                 # once prepared a method may need less (Auto: its choice's)
     progress(pre)
 
     out_dtype = req.output_dtype or scene.lr_info.dtype

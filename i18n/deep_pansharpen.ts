@@ -30,7 +30,7 @@
     </message>
     <message>
         <location filename="../processing_provider/pansharpen_algorithm.py" line="47"/>
-        <source>&lt;p&gt;Injects the detail of the panchromatic (PAN) image into every band of the coarser multispectral (MS) image of the same area. The output has the PAN's pixel grid and CRS and the MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.&lt;/p&gt;&lt;p&gt;MTF-GLP-HPM (default) keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter (deep learning, needs torch and timm) can adapt itself to the scene (Advanced).&lt;/p&gt;</source>
+        <source>&lt;p&gt;Injects the detail of the panchromatic (PAN) image into every band of the coarser multispectral (MS) image of the same area. The output has the PAN's pixel grid and CRS and the MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.&lt;/p&gt;&lt;p&gt;Auto (default) tries the classical methods on a reduced copy of the scene and uses the best; MTF-GLP-HPM keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter (deep learning, needs torch and timm) can adapt itself to the scene (Advanced).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -642,12 +642,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="66"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="67"/>
         <source>MS bands to sharpen (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="94"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="95"/>
         <source>MS: {0} (bands {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -698,7 +698,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="59"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="60"/>
         <location filename="../processing_provider/quality_algorithms.py" line="47"/>
         <source>Multispectral (MS) image, low resolution</source>
         <translation type="unfinished"></translation>
@@ -780,13 +780,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="62"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="63"/>
         <location filename="../processing_provider/quality_algorithms.py" line="51"/>
         <source>PAN band (default 1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="93"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="94"/>
         <source>PAN: {0} (band {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -801,22 +801,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="70"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="71"/>
         <source>PanAdapter: adapt to the scene before fusing</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="72"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="73"/>
         <source>PanAdapter: adaptation time (seconds)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="75"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="76"/>
         <source>PanAdapter: weights file (.safetensors; empty = bundled model)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="57"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="58"/>
         <location filename="../processing_provider/quality_algorithms.py" line="45"/>
         <source>Panchromatic (PAN) image, high resolution</source>
         <translation type="unfinished"></translation>
@@ -1365,7 +1365,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="95"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="96"/>
         <source>all</source>
         <translation type="unfinished"></translation>
     </message>

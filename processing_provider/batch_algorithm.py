@@ -20,7 +20,7 @@ from .base import FusionAlgorithmBase, _advanced, numbered_choice_problem
 
 class BatchAlgorithm(FusionAlgorithmBase):
     TASK = "batch"
-    DEFAULT_METHOD = "mtf_glp_hpm"
+    DEFAULT_METHOD = "auto"
     PAIRS = "PAIRS"
     FOLDER = "FOLDER"
     HR_PATTERN = "HR_PATTERN"

@@ -17,7 +17,7 @@ from .base import FusionAlgorithmBase, _advanced
 
 class PansharpenAlgorithm(FusionAlgorithmBase):
     TASK = "pansharpen"
-    DEFAULT_METHOD = "mtf_glp_hpm"
+    DEFAULT_METHOD = "auto"
     PAN = HR = "PAN"
     MS = LR = "MS"
     HR_LABEL = "panchromatic (PAN)"
@@ -48,7 +48,8 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             "<p>Injects the detail of the panchromatic (PAN) image into every band of the coarser "
             "multispectral (MS) image of the same area. The output has the PAN's pixel grid and CRS and the "
             "MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.</p>"
-            "<p>MTF-GLP-HPM (default) keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter "
+            "<p>Auto (default) tries the classical methods on a reduced copy of the scene and uses the best; "
+            "MTF-GLP-HPM keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter "
             "(deep learning, needs torch and timm) can adapt itself to the scene (Advanced).</p>"
         ) + self.method_help() + self.output_type_help() + self.reference_help()
 

@@ -13,7 +13,7 @@ PREFIX = "deep_pansharpen/"
 @dataclass
 class DockSettings:
     task: str = "pansharpen"
-    method_pansharpen: str = "mtf_glp_hpm"
+    method_pansharpen: str = "auto"
     method_hsms: str = "mtf_glp_hs"
     sensor: str = "generic"
     device: str = "auto"

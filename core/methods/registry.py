@@ -93,6 +93,11 @@ SPECS: tuple[MethodSpec, ...] = (
                trained_on="Landsat-8 OLI and Sentinel-2 (4 bands: blue, green, red, NIR; 8 bands: Sentinel-2 "
                           "B02-B08, B8A); other band counts adapt to the scene",
                seconds_per_mp_band=0.41),
+    # The check costs about 1.6-2.1 s on a 100-megapixel scene on top of its choice (bench/results/auto_timing.md)
+    MethodSpec("auto", "Auto (best classical method for the scene)", "pansharpen",
+               "Tries the classical methods on a reduced-resolution copy of the scene and fuses with the one "
+               "that scores best (ERGAS, then SAM and Q2n; full-resolution HQNR as a guard).",
+               "auto_method:AutoPan", seconds_per_mp_band=0.45),
     # --- HS-MS fusion (LR-HSI + HR-MSI) ---------------------------------------------------------------
     MethodSpec("hs_exp", "EXP (interpolated HSI, no fusion)", "hsms",
                "The LR-HSI interpolated to the MSI grid (23-tap, cubic for other ratios): the no-fusion "
@@ -110,6 +115,10 @@ SPECS: tuple[MethodSpec, ...] = (
                "infn_method:INFN", needs_torch=True,
                trained_on="CAVE (31 bands, 400-700 nm) with a simulated Nikon D700 RGB image, ratios 4 and 8",
                seconds_per_mp_band=0.06),
+    MethodSpec("hs_auto", "Auto (best classical method for the scene)", "hsms",
+               "Tries EXP and MTF-GLP-HS on a reduced-resolution copy of the scene and fuses with the one that "
+               "scores best (ERGAS, then SAM and Q2n).",
+               "auto_method:AutoHSMS", seconds_per_mp_band=0.5),
 )
 
 METHODS: dict[str, MethodSpec] = {s.id: s for s in SPECS}

@@ -15,7 +15,8 @@ LANDSAT_MS = DATA / "demo" / "landsat8_ms_B2-B5_30m.tif"
 LANDSAT_PAN = DATA / "demo" / "landsat8_pan_B8_15m.tif"
 IKONOS = DATA / "vhr" / "imgIK.mat"
 
-METHODS = [m for m in method_names("pansharpen") if m != "panadapter"]   # deep: tests/core/test_panadapter.py
+# Deep: tests/core/test_panadapter.py; Auto (a choice among these, prepared per scene): tests/core/test_auto.py.
+METHODS = [m for m in method_names("pansharpen") if m not in ("panadapter", "auto")]
 FUSION = [m for m in METHODS if m != "exp"]
 
 

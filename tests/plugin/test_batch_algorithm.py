@@ -39,7 +39,7 @@ def test_batch_parameters(dp_provider, plugin_package):
               "SKIP_EXISTING", "TILES_ON_CLUSTER", "TILE_SIZE", "DEVICE"):
         assert n in p, n
     assert p["METHOD"].options() == method_names("pansharpen") + method_names("hsms")
-    assert p["METHOD"].usesStaticStrings() and p["METHOD"].defaultValue() == "mtf_glp_hpm"
+    assert p["METHOD"].usesStaticStrings() and p["METHOD"].defaultValue() == "auto"
     assert "pairs table" in a.shortHelpString().lower()
 
 

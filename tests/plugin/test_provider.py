@@ -64,7 +64,7 @@ def test_pansharpen_parameters(alg, plugin_package):
     assert p["OUTPUT"].type() == "rasterDestination"
 
     # choices are stable ids (static strings), not positions
-    choices = {"METHOD": (method_names("pansharpen"), "mtf_glp_hpm"),
+    choices = {"METHOD": (method_names("pansharpen"), "auto"),
                "SENSOR": (list(SENSORS), "generic"),
                "OUTPUT_TYPE": (["same", "uint8", "uint16", "int16", "float32"], "same"),
                "COMPRESSION": (["deflate", "zstd", "none"], "deflate"),

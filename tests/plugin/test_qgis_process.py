@@ -59,7 +59,7 @@ def test_help_lists_parameters(profile_root):
                 ["auto", "cpu", "cuda"]):
         for i in ids:
             assert f": {i}\n" in res.stdout, i
-    assert "Give the id, e.g. METHOD=mtf_glp_hpm; not its number." in res.stdout
+    assert "Give the id, e.g. METHOD=auto; not its number." in res.stdout
     assert "Give the id, e.g. SENSOR=generic; not its number." in res.stdout
 
 
@@ -81,7 +81,7 @@ def test_numbered_method_is_refused_with_the_ids(profile_root, demo_pair, tmp_pa
                        f"OUTPUT={tmp_path / 'o.tif'}", profile_root=profile_root)
     assert res.returncode != 0
     assert "METHOD takes the id of a choice, not a number" in res.stderr
-    assert "gsa" in res.stderr and "Example: METHOD=mtf_glp_hpm" in res.stderr
+    assert "gsa" in res.stderr and "Example: METHOD=auto" in res.stderr
     assert not (tmp_path / "o.tif").exists()
 
 

@@ -33,7 +33,7 @@ def make_dock(qgis_iface, qgis_new_project, dp_provider, ui_modules, qtbot, monk
 def test_settings_round_trip(make_dock, ui_modules):
     d = make_dock()
     f = d.form
-    assert f.tile_size.value() == 1024 and f.method() == "mtf_glp_hpm"     # defaults
+    assert f.tile_size.value() == 1024 and f.method() == "auto"     # defaults
     assert f.select_data(f.method_combo, "gsa")
     assert f.select_data(f.sensor_combo, "landsat89")
     assert f.select_data(f.device_combo, "cpu")

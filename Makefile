@@ -26,7 +26,7 @@ PROFILE_DIR  := $(PROFILE_ROOT)/profiles/default
 USER_PROFILE_DIR  ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 LINK_USER_PROFILE ?= yes
 
-APT_PACKAGES := qgis python3-qgis python3-gdal gdal-bin xvfb python3-venv python3-scipy
+APT_PACKAGES := qgis python3-qgis python3-gdal gdal-bin xvfb python3-venv python3-scipy qttools5-dev-tools
 # Extra arguments for pip, e.g. PIP_ARGS="--extra-index-url <url of CPU-only torch wheels>".
 PIP_ARGS ?=
 

@@ -1,7 +1,7 @@
 """The triton block that keeps QGIS Desktop alive (core/triton_block.py), the dependency probe that checks
 under the desktop's conditions, and the link from `make setup`'s .venv into a QGIS profile."""
 import glob
-import importlib.util
+import importlib.machinery
 import os
 import subprocess
 import sys
@@ -14,7 +14,8 @@ from core import triton_block, venv_link
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Mesa's LLVM, which QGIS Desktop loads for OpenGL; triton segfaults when it is already mapped.
 MESA_LLVM = sorted(glob.glob("/usr/lib/x86_64-linux-gnu/libLLVM-1[0-9].so.1"))
-HAS_TRITON = importlib.util.find_spec("triton") is not None
+# PathFinder looks at sys.path itself: the plugin may already have blocked triton in this pytest process.
+HAS_TRITON = importlib.machinery.PathFinder.find_spec("triton") is not None
 
 
 def run_python(code: str, env_extra: dict = None) -> subprocess.CompletedProcess:

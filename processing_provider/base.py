@@ -32,6 +32,7 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProperty,
     QgsRasterLayer,
@@ -128,6 +129,31 @@ def no_aux_files():
         yield
     finally:
         gdal.SetThreadLocalConfigOption("GDAL_PAM_ENABLED", old)
+
+
+def release_preloaded_inputs(alg, parameters, context) -> list[str]:
+    """qgis_process loads the input rasters into the context's layer store before any plugin code runs, with
+    GDAL's side files on; their statistics would be saved next to the user's inputs when the context ends.
+    Release those layers now (parameterAsRasterLayer reloads them without side files) and delete the
+    .aux.xml that the release itself writes, which did not exist a moment before.  Returns the paths."""
+    paths = set()
+    for param in alg.parameterDefinitions():
+        value = parameters.get(param.name())
+        if isinstance(param, QgsProcessingParameterRasterLayer) and isinstance(value, str) and value:
+            paths.add(os.path.realpath(value.split("|")[0]))
+    store = context.temporaryLayerStore()
+    released = []
+    for layer in list(store.mapLayers().values()):
+        path = os.path.realpath(layer.source().split("|")[0])
+        if path not in paths:
+            continue
+        aux = path + ".aux.xml"
+        existed = os.path.exists(aux)
+        store.removeMapLayer(layer)             # the store owns the layer: this closes its dataset
+        if not existed and os.path.exists(aux):
+            os.remove(aux)
+        released.append(path)
+    return released
 
 
 def _describe_value(value) -> str:
@@ -440,6 +466,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API name)
         """Plain-language checks before the run (missing packages, choices by number, numbers out of range,
         missing/unreadable inputs, unwritable output)."""
+        release_preloaded_inputs(self, parameters, context)
         ok, problem = self.canExecute()
         if not ok:
             return False, problem

@@ -130,3 +130,25 @@ def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
     assert "infn" in ds.GetMetadataItem("DEEPPANSHARPEN_METHOD")
     a = ds.GetRasterBand(50).ReadAsArray().astype(float)
     assert a.std() > 0 and 0 < a.mean() < 5000
+
+
+def test_run_writes_nothing_next_to_the_inputs(profile_root, demo_pair, tmp_path):
+    """qgis_process loads the inputs before the plugin runs; their statistics must not land in .aux.xml files
+    beside them, and a side file the user already had is kept."""
+    import shutil
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pan, ms = (shutil.copy(p, folder) for p in demo_pair)
+    res = qgis_process("run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}", "METHOD=gsa",
+                       f"OUTPUT={tmp_path / 'a.tif'}", profile_root=profile_root)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert sorted(os.listdir(folder)) == sorted(os.path.basename(p) for p in (pan, ms))
+    # a side file that existed before the run is the user's: it stays
+    own = pathlib.Path(pan + ".aux.xml")
+    own.write_text('<PAMDataset><Metadata><MDI key="NOTE">mine</MDI></Metadata></PAMDataset>\n')
+    res = qgis_process("run", "deeppansharpen:pansharpen", "--", f"PAN={pan}", f"MS={ms}", "METHOD=gsa",
+                       f"OUTPUT={tmp_path / 'b.tif'}", profile_root=profile_root)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert own.exists() and "mine" in own.read_text()
+    assert not os.path.exists(ms + ".aux.xml")

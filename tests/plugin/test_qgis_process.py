@@ -152,3 +152,28 @@ def test_run_writes_nothing_next_to_the_inputs(profile_root, demo_pair, tmp_path
     assert res.returncode == 0, res.stdout + res.stderr
     assert own.exists() and "mine" in own.read_text()
     assert not os.path.exists(ms + ".aux.xml")
+
+
+SAMPLE = REPO / "resources" / "sample"
+
+
+@pytest.mark.parametrize("alg,method,inputs", [
+    ("pansharpen", m, ("PAN=landsat8_pan_B8_15m.tif", "MS=landsat8_ms_B2-B5_30m.tif"))
+    for m in ("exp", "brovey", "bt_h", "gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs", "awlp", "auto")
+] + [
+    ("pansharpen", "gsa", ("PAN=worldview2_pan_0.5m.tif", "MS=worldview2_ms_BGRN_2m.tif")),
+    ("hsmsfusion", "mtf_glp_hs", ("MSI=jasper_ridge_msi_s2_30m.tif", "HSI=jasper_ridge_lrhsi_120m.tif")),
+])
+def test_a_successful_run_prints_no_gdal_errors(profile_root, tmp_path, alg, method, inputs):
+    """A run that succeeds prints no GDAL 'ERROR n:' lines (they read as failures to a user)."""
+    import shutil
+
+    args = []
+    for item in inputs:
+        key, name = item.split("=")
+        args.append(f"{key}={shutil.copy(SAMPLE / name, tmp_path)}")
+    res = qgis_process("run", f"deeppansharpen:{alg}", "--", *args, f"METHOD={method}", "COG=true",
+                       f"OUTPUT={tmp_path / 'out.tif'}", profile_root=profile_root)
+    assert res.returncode == 0, res.stdout + res.stderr
+    errors = [ln for ln in (res.stdout + res.stderr).splitlines() if ln.startswith("ERROR ")]
+    assert errors == []

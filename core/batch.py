@@ -155,12 +155,12 @@ def pairs_from_folder(folder: str, hr_pattern: str, lr_pattern: str, out_dir: st
 # --- one scene ---------------------------------------------------------------------------------------
 
 def _device_used(method: str, device: str) -> str:
-    from .methods import get_method
-    try:
-        needs_torch = get_method(method).needs_torch
-    except Exception:           # noqa: BLE001 - a method that cannot load reports its own error later
+    from .methods.registry import find_spec
+
+    spec = find_spec(method)    # the registry answers without importing the method (and torch)
+    if spec is None:            # an unknown method reports its own error later
         return device
-    if not needs_torch:
+    if not spec.needs_torch:
         return "cpu"
     if device != "auto":
         return device

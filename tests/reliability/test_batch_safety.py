@@ -9,9 +9,7 @@ from osgeo import gdal
 
 from core import batch
 
-SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample")
-PAN = os.path.join(SAMPLE, "landsat8_pan_B8_15m.tif")
-MS = os.path.join(SAMPLE, "landsat8_ms_B2-B5_30m.tif")
+from sample_inputs import PAN, MS
 TEMPLATE = dict(task="pansharpen", method="gsa", tile_size=128)
 
 

@@ -14,11 +14,7 @@ from core.errors import Cancelled
 
 pytest.importorskip("torch")
 
-SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample")
-PAN = os.path.join(SAMPLE, "landsat8_pan_B8_15m.tif")
-MS = os.path.join(SAMPLE, "landsat8_ms_B2-B5_30m.tif")
-HSI = os.path.join(SAMPLE, "jasper_ridge_lrhsi_120m.tif")
-MSI = os.path.join(SAMPLE, "jasper_ridge_msi_s2_30m.tif")
+from sample_inputs import PAN, MS, HSI, MSI
 BOUND = 4.0         # seconds from the cancel to the end of the run
 
 

@@ -17,9 +17,7 @@ from core.ownership import HOST_TAG
 
 pytest.importorskip("distributed")
 
-SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample")
-PAN = os.path.join(SAMPLE, "landsat8_pan_B8_15m.tif")
-MS = os.path.join(SAMPLE, "landsat8_ms_B2-B5_30m.tif")
+from sample_inputs import PAN, MS
 
 
 def request(out, **kw):

@@ -9,9 +9,7 @@ from core import doctor
 from core.engine import FusionRequest, run_fusion
 from core.errors import InputError
 
-SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample")
-PAN = os.path.join(SAMPLE, "landsat8_pan_B8_15m.tif")
-MS = os.path.join(SAMPLE, "landsat8_ms_B2-B5_30m.tif")
+from sample_inputs import PAN, MS
 RAW = 255 * 255 * 4 * 2             # the demo output: 255 x 255 pixels x 4 bands, uint16
 
 Usage = collections.namedtuple("Usage", "total used free")

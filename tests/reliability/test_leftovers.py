@@ -1,6 +1,5 @@
 """Nothing is left behind: stale parts of killed runs are removed, the warp VRT never reaches the disk, no
 .aux.xml appears next to the inputs, and the inputs are never written."""
-import hashlib
 import os
 import shutil
 import subprocess
@@ -11,19 +10,13 @@ import pytest
 from osgeo import gdal
 
 from core import writer
-from core.engine import FusionRequest, run_fusion
+from core.engine import run_fusion
 from core.errors import Cancelled
 from core.ownership import HOST_TAG
 
+from sample_inputs import MS, PAN, digest, gsa_request
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SAMPLE = os.path.join(REPO, "resources", "sample")
-PAN = os.path.join(SAMPLE, "landsat8_pan_B8_15m.tif")
-MS = os.path.join(SAMPLE, "landsat8_ms_B2-B5_30m.tif")
-
-
-def digest(path):
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
 
 
 @pytest.fixture
@@ -33,9 +26,6 @@ def pair(tmp_path):
     return str(shutil.copy(PAN, d / "pan.tif")), str(shutil.copy(MS, d / "ms.tif"))
 
 
-def request(pan, ms, out, **kw):
-    return FusionRequest(task="pansharpen", hr_path=pan, lr_path=ms, output_path=str(out), method="gsa",
-                         tile_size=128, **kw)
 
 
 def dead_pid():
@@ -60,7 +50,7 @@ def test_a_sigkilled_run_leaves_a_part_that_the_next_run_removes(tmp_path, pair)
     parts = [n for n in os.listdir(out.parent) if n.endswith(".part.tif")]
     assert len(parts) == 1 and parts[0].startswith(".fused.tif.")
     messages = []
-    run_fusion(request(*pair, out), log=messages.append)
+    run_fusion(gsa_request(*pair, out), log=messages.append)
     assert sorted(os.listdir(out.parent)) == ["fused.tif"]
     assert any("interrupted earlier run" in m and parts[0] in m for m in messages), messages
 
@@ -80,7 +70,7 @@ def test_only_stale_parts_of_this_output_are_removed(tmp_path, pair):
         }
         for n in names.values():
             (tmp_path / n).write_bytes(b"x")
-        run_fusion(request(*pair, out))
+        run_fusion(gsa_request(*pair, out))
         left = set(os.listdir(tmp_path))
         for key in ("legacy", "dead", "dead_cog"):
             assert names[key] not in left, key
@@ -111,7 +101,7 @@ def warp_files():
 def test_a_reprojected_run_leaves_no_vrt_anywhere(tmp_path, reprojected_pair):
     out = tmp_path / "out" / "fused.tif"
     out.parent.mkdir()
-    res = run_fusion(request(*reprojected_pair, out))
+    res = run_fusion(gsa_request(*reprojected_pair, out))
     assert any("reprojected" in w for w in res.warnings)
     assert sorted(os.listdir(out.parent)) == ["fused.tif"]
     assert not [n for n in os.listdir(tmp_path / "in") if n.endswith(".vrt")]
@@ -122,7 +112,7 @@ def test_a_failed_reprojected_run_leaves_no_vrt_either(tmp_path, reprojected_pai
     out = tmp_path / "out" / "fused.tif"
     out.parent.mkdir()
     with pytest.raises(Cancelled):
-        run_fusion(request(*reprojected_pair, out), is_cancelled=lambda: True)
+        run_fusion(gsa_request(*reprojected_pair, out), is_cancelled=lambda: True)
     assert os.listdir(out.parent) == []
     assert warp_files() == []
 

@@ -1,6 +1,5 @@
 """An output that is (the same file as) an input is refused before any work, whatever path spells it."""
 import csv
-import hashlib
 import os
 import shutil
 
@@ -11,16 +10,7 @@ from core.engine import FusionRequest, run_fusion
 from core.errors import InputError
 from core.models import weights as W
 
-SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample")
-PAN = os.path.join(SAMPLE, "landsat8_pan_B8_15m.tif")
-MS = os.path.join(SAMPLE, "landsat8_ms_B2-B5_30m.tif")
-HSI = os.path.join(SAMPLE, "jasper_ridge_lrhsi_120m.tif")
-MSI = os.path.join(SAMPLE, "jasper_ridge_msi_s2_30m.tif")
-
-
-def digest(path):
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
+from sample_inputs import PAN, MS, HSI, MSI, digest, gsa_request
 
 
 @pytest.fixture
@@ -30,9 +20,6 @@ def pair(tmp_path):
     return str(shutil.copy(PAN, d / "pan.tif")), str(shutil.copy(MS, d / "ms.tif"))
 
 
-def request(pan, ms, out, **kw):
-    return FusionRequest(task="pansharpen", hr_path=pan, lr_path=ms, output_path=str(out), method="gsa",
-                         tile_size=128, **kw)
 
 
 def spellings(tmp_path, path):
@@ -52,7 +39,7 @@ def test_pansharpen_output_naming_an_input_is_refused(tmp_path, pair, which):
     for out in spellings(tmp_path, pair[which]):
         progress = []
         with pytest.raises(InputError, match="would be overwritten"):
-            run_fusion(request(*pair, out), progress=progress.append)
+            run_fusion(gsa_request(*pair, out), progress=progress.append)
         assert progress == []                                   # refused before any work
     assert [digest(p) for p in pair] == before
 
@@ -71,7 +58,7 @@ def test_adapted_weights_naming_the_weights_or_their_manifest_is_refused(tmp_pat
     manifest = shutil.copy(W.manifest_path(src), tmp_path / "mine.json")
     before = digest(weights), digest(manifest)
     for target in (weights, manifest, str(tmp_path / "mine"), str(tmp_path / "." / "mine.safetensors")):
-        req = request(*pair, tmp_path / "out.tif", method_options={"weights": str(weights),
+        req = gsa_request(*pair, tmp_path / "out.tif", method_options={"weights": str(weights),
                                                                    "adapted_weights": str(target)})
         req.method = "panadapter"
         with pytest.raises(InputError, match="adapted model"):
@@ -81,7 +68,7 @@ def test_adapted_weights_naming_the_weights_or_their_manifest_is_refused(tmp_pat
 
 
 def test_adapted_weights_over_a_bundled_model_are_refused(tmp_path, pair):
-    req = request(*pair, tmp_path / "out.tif",
+    req = gsa_request(*pair, tmp_path / "out.tif",
                   method_options={"adapted_weights": os.path.join(W.BUNDLED_DIR, "panadapter_4band.safetensors")})
     req.method = "panadapter"
     with pytest.raises(InputError, match="bundled model file"):

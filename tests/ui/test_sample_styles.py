@@ -1,10 +1,11 @@
 """The bundled 4-band samples (blue, green, red, NIR) carry a default style, so QGIS shows them in natural
 colour (red = band 3) instead of its default band 1-2-3 (blue in the red channel)."""
+import pathlib
 import shutil
 
 import pytest
 
-from conftest import SAMPLE
+SAMPLE = pathlib.Path(__file__).resolve().parents[2] / "resources" / "sample"
 
 
 @pytest.mark.parametrize("name", ["landsat8_ms_B2-B5_30m", "worldview2_ms_BGRN_2m"])

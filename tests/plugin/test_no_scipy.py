@@ -1,45 +1,18 @@
 """Without SciPy (Debian's QGIS does not depend on python3-scipy) the plugin loads, the toolbox shows why
 the algorithms cannot run, and running one gives one plain sentence, not an import traceback."""
-import json
-import os
-import pathlib
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+from plugin_without import run_child
 
 CHILD = textwrap.dedent(r'''
-    import importlib.abc, importlib.util, json, sys
-
-    class BlockScipy(importlib.abc.MetaPathFinder):
-        """Make scipy unimportable, as on a QGIS installed without python3-scipy."""
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] == "scipy":
-                raise ModuleNotFoundError(f"No module named '{name}'", name=name)
-            return None
-
-    sys.meta_path.insert(0, BlockScipy())
-    for mod in list(sys.modules):
-        if mod.split(".")[0] == "scipy":
-            del sys.modules[mod]
+    import json, sys
+    from plugin_without import start_plugin_without
 
     repo, pan, ms, out = sys.argv[1:5]
+    app, plugin = start_plugin_without({"scipy"}, repo)
     from qgis.core import QgsApplication, QgsProcessingException
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.append("/usr/share/qgis/python/plugins")
-    from processing.core.Processing import Processing
-    Processing.initialize()
-    spec = importlib.util.spec_from_file_location("deep_pansharpen", repo + "/__init__.py",
-                                                  submodule_search_locations=[repo])
-    pkg = importlib.util.module_from_spec(spec)
-    sys.modules["deep_pansharpen"] = pkg
-    spec.loader.exec_module(pkg)
-    plugin = pkg.classFactory(None)
-    plugin.initProcessing()
     registry = QgsApplication.processingRegistry()
     alg = registry.algorithmById("deeppansharpen:pansharpen")
     can, why = alg.canExecute()
@@ -88,14 +61,8 @@ CHILD = textwrap.dedent(r'''
 def test_without_scipy_every_path_says_so_plainly(demo_pair, tmp_path):
     pan, ms = demo_pair
     out = tmp_path / "no_scipy.tif"
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "settings"))
-    res = subprocess.run([sys.executable, str(script), str(REPO), pan, ms, str(out)], env=env,
-                         capture_output=True, text=True, timeout=240)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("RESULT "))
-    r = json.loads(line[len("RESULT "):])
+    res, r = run_child(CHILD, tmp_path, pan, ms, out)
+    assert res.returncode == 0 and r is not None, res.stdout[-3000:] + res.stderr[-3000:]
     assert r["algorithms"] >= 5 and not r["scipy_loaded"]
     assert r["can_execute"] is False and "python3-scipy" in r["why"]
     for alg_id, message in r["errors"].items():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 
 from ..errors import InputError, MissingDependency
-from ..triton_block import block_triton
 from .base import FusionMethod, SceneInfo, Tile
 from .registry import METHODS, MethodSpec, find_spec, specs_for
 
@@ -40,7 +39,6 @@ def method_label(name: str) -> str:
 def get_method(name: str) -> FusionMethod:
     """A fresh instance of the method called ``name``; MissingDependency when a deep package is missing."""
     spec = method_spec(name)
-    block_triton()          # deep methods import timm, which would load triton (core/triton_block.py)
     try:
         mod = importlib.import_module(spec.module)
     except ImportError as exc:

@@ -178,7 +178,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
             f"Byte output (multiplied by {factor:.6g}).")
     # The samples of a large scene may miss NaN elsewhere: a float output then writes NaN wherever an input
     # pixel turns out invalid (declared at the end); an integer output needs to know before it starts.
-    unsure = not scene.has_masks() and not scene.samples_cover_scene and bool(scene._undeclared_float_bands())
+    unsure = scene.nonfinite_may_be_missed()
     if unsure and not out_dtype.startswith("float"):
         scene.scan_undeclared_nonfinite()
         unsure = False

@@ -108,6 +108,11 @@ class Scene:
                 out.append((ds, picked))
         return out
 
+    def nonfinite_may_be_missed(self) -> bool:
+        """Whether undeclared NaN could hide outside the samples: float bands without nodata, no mask anywhere,
+        and samples that did not cover the whole scene."""
+        return not self.has_masks() and not self.samples_cover_scene and bool(self._undeclared_float_bands())
+
     def scan_undeclared_nonfinite(self, rows: int = 512) -> int:
         """Count the NaN / inf pixels of the float input bands that declare no nodata over the whole rasters
         (the samples of a large scene may miss them).  Only needed when they decide the output's nodata."""

@@ -41,6 +41,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.methods import method_label, method_names
+from ..core.output_guard import gdal_file
 from ..core.tiling import TILE_SIZE_RANGE
 from ..core.sensors import SENSORS
 
@@ -140,14 +141,15 @@ def release_preloaded_inputs(alg, parameters, context) -> list[str]:
     for param in alg.parameterDefinitions():
         value = parameters.get(param.name())
         if isinstance(param, QgsProcessingParameterRasterLayer) and isinstance(value, str) and value:
-            paths.add(os.path.realpath(value.split("|")[0]))
+            paths.add(os.path.realpath(gdal_file(value)))
     store = context.temporaryLayerStore()
     released = []
     for layer in list(store.mapLayers().values()):
-        path = os.path.realpath(layer.source().split("|")[0])
+        source = gdal_file(layer.source())
+        path = os.path.realpath(source)
         if path not in paths:
             continue
-        aux = path + ".aux.xml"
+        aux = source + ".aux.xml"              # GDAL names the side file after the path it opened
         existed = os.path.exists(aux)
         store.removeMapLayer(layer)             # the store owns the layer: this closes its dataset
         if not existed and os.path.exists(aux):

@@ -56,6 +56,7 @@ from ..models.panadapter import PanAdapter, PanAdapterConfig, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
+from . import deep_guard
 from .base import DEFAULT_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
 
 
@@ -396,8 +397,11 @@ class PanAdapterMethod(FusionMethod):
         self.stage = 2
         self.base_method = None          # classical fusion giving the residual base (cfg.base), or None
         self.angle_blend = 0.0           # spectral-direction blend towards the interpolated MS (angle_blend)
+        self.guard = None                # deep_guard.GuardResult: the classical method returned instead, if any
 
     def halo(self, ratio: int) -> int:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.halo(ratio)
         from .classical_pan import MTFGLPHPM
         return max(HALO, MTFGLPHPM().halo(ratio))       # the residual base is filtered on the tile
 
@@ -522,6 +526,7 @@ class PanAdapterMethod(FusionMethod):
         self.model = model.eval().to(memory_format=torch.channels_last)
         self.manifest = man
         torch.set_flush_denormal(True)
+        self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapt)
 
     def _save_adapted(self, path: str, model, base: dict, scene: SceneInfo, rep: dict) -> None:
         if not path.endswith(W.WEIGHTS_SUFFIX):
@@ -550,9 +555,13 @@ class PanAdapterMethod(FusionMethod):
                "panadapter_device": self.device.type if self.device is not None else "?"}
         if self.adaptation:
             out["panadapter_adaptation"] = dict(self.adaptation)
+        if self.guard is not None:
+            out.update(self.guard.provenance())
         return out
 
     def apply(self, tile: Tile) -> np.ndarray:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.apply(tile)
         if self.model is None:
             raise RuntimeError("PanAdapter.apply() before prepare()")
         k = np.float32(self.gain / self.scale)

@@ -30,6 +30,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
     ADAPT_SECONDS = "ADAPT_SECONDS"
     ADAPT_STEPS = "ADAPT_STEPS"
     ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
+    GUARD = "GUARD"
 
     def name(self) -> str:
         return "hsmsfusion"
@@ -79,6 +80,9 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             self.WEIGHTS, self.tr("INFN: weights file (.safetensors; empty = bundled model)"),
             behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
         self.add_adapted_weights_parameter("INFN")
+        self.addParameter(_advanced(QgsProcessingParameterBoolean(
+            self.GUARD, self.tr("INFN: return the best classical result where the network loses to it on the "
+                                "scene's check"), defaultValue=True)))
         self.add_output_parameter("Fused hyperspectral image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -103,6 +107,8 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
     def infn_options(self, parameters, context) -> dict:
         """Method options of INFN (ignored by the classical methods)."""
         opts = {}
+        if parameters.get(self.GUARD) not in (None, "") and not self.parameterAsBool(parameters, self.GUARD, context):
+            opts["guard"] = False
         if self.parameterAsBool(parameters, self.ADAPT, context):
             opts["adapt"] = True
         if parameters.get(self.ADAPT_SECONDS) not in (None, ""):

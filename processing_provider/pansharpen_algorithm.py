@@ -29,6 +29,7 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
     ADAPT = "ADAPT"
     ADAPT_SECONDS = "ADAPT_SECONDS"
     ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
+    GUARD = "GUARD"
 
     def name(self) -> str:
         return "pansharpen"
@@ -76,6 +77,9 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             self.WEIGHTS, self.tr("PanAdapter: weights file (.safetensors; empty = bundled model)"),
             behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
         self.add_adapted_weights_parameter("PanAdapter")
+        self.addParameter(_advanced(QgsProcessingParameterBoolean(
+            self.GUARD, self.tr("PanAdapter: return the best classical result where the network loses to it on "
+                                "the scene's check"), defaultValue=True)))
         self.add_output_parameter("Pansharpened image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -101,8 +105,10 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
         return results
 
     def deep_options(self, parameters, context) -> dict:
-        """PanAdapter's method options (WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS)."""
+        """PanAdapter's method options (WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS, GUARD)."""
         opts = {}
+        if parameters.get(self.GUARD) not in (None, "") and not self.parameterAsBool(parameters, self.GUARD, context):
+            opts["guard"] = False
         if self.parameterAsBool(parameters, self.ADAPT, context):
             opts["adapt"] = True
         if parameters.get(self.ADAPT_SECONDS) not in (None, ""):

@@ -16,6 +16,8 @@ Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SEC
   adapted_weights  where to save the adapted model (.safetensors + .json manifest), reusable as ``weights``
                    on other scenes of the same sensor pair
   seed             adaptation seed (default 0)
+  guard            return the best classical result where the network loses to it (default on; deep_guard);
+                   with ``adapt`` a quarter of each large enough region is held out of the adaptation for it
 
 Bad bands: the scene's bad bands (flagged ``bbl`` = 0 or mostly nodata, core.scene) and bands that are
 constant over the scene are left out of the model and written as nodata; an adapted model records the bands

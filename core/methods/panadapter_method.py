@@ -9,7 +9,8 @@ Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, A
   adapt_seconds     time budget of the adaptation (default 120 s)
   adapted_weights   where to save the adapted weights (+ manifest), reusable as ``weights`` on other scenes
   batch             pieces fused at once (default 8; halved automatically on CUDA out-of-memory)
-  threads           torch CPU threads (default: the cores not already busy, from the load average)
+  threads           torch CPU threads (default: DEEP_PANSHARPEN_THREADS, else the cores not busy now; cpu_threads)
+  guard             return the best classical result where the network loses to it (default on; deep_guard)
   stage             1 = the stage-1 output only (ablation), default 2
 Values: divided by ``value_max`` (the sensor's bit depth) and multiplied by one gain per scene that brings
 the 99th percentile of the MS to 0.4 (core.training.pan_data.scene_gain, as in training); the output is

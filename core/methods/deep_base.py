@@ -88,6 +88,10 @@ class DeepMethod(FusionMethod):
             self._warn(warning)
         return self.device
 
+    def installed_models(self) -> list[dict]:
+        """Manifests of the installed (bundled) models of this engine."""
+        return [m for m in W.list_models() if m["engine"] == self.engine]
+
     def weights_option(self, scene: SceneInfo) -> str | None:
         """The option ``weights`` with ``~`` expanded, or None when it is not given."""
         opt = scene.options.get("weights")

@@ -102,7 +102,7 @@ class INFN(DeepMethod):
                            f"{scene.ratio}: it runs as an implicit function at this ratio"
                            + ("." if adapt else ", expect lower quality (ADAPT fine-tunes it on the scene)."))
             return man["path"], adapt
-        models = [m for m in W.list_models() if m["engine"] == ENGINE]
+        models = self.installed_models()
         if models:
             models.sort(key=lambda m: (float(scene.ratio) not in [float(r) for r in m.get("ratios", [])], m["name"]))
             if not adapt:

@@ -50,6 +50,7 @@ def test_prepare_share_follows_whether_the_engine_adapts(method, bands, options,
     scene = SceneInfo(task="pansharpen" if method == "panadapter" else "hsms", ratio=4, lr_bands=bands[0],
                       hr_bands=bands[1], gnyq_lr=[0.3] * bands[0], gnyq_hr=0.15, options=options)
     assert m.prepare_share(scene) == share
+    assert m.installed_models() and {x["engine"] for x in m.installed_models()} == {method}
 
 
 def test_one_resblock_with_the_bundled_state_dict_keys():

@@ -20,7 +20,7 @@ gains) and decimated; reference = the MS.  ``ms_up`` = reduced MS interpolated w
 (the engine's interpolator), so the LR-MS is ms_up[..., r//2::r, r//2::r].
 
 Normalisation (also what the engine method does): values / value_max (bit depth), then times a gain that
-brings the 99th percentile of the (reduced) MS to 0.4 (``scene_gain``).
+brings the 99th percentile of the (reduced) MS to 0.4 (``core.methods.deep_base.scene_gain``).
 """
 from __future__ import annotations
 
@@ -32,19 +32,15 @@ import numpy as np
 from osgeo import gdal
 
 from .. import filters
+from ..methods.classical_pan import mtf_glp_hpm_arrays
+from ..methods.deep_base import scene_gain
 from ..models.panadapter.residual_base import classical_base
 from ..shared_data import DATA
-TARGET_P99 = 0.4
+
 GNYQ_MS, GNYQ_PAN = 0.3, 0.15            # core.sensors defaults for Landsat-8 / Sentinel-2 (no published MTF)
 S2_10M = ("B02", "B03", "B04", "B08")
 S2_8 = ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A")
 VAL_FRACTION = 0.15                       # right-most columns of every pair: validation only
-
-
-def scene_gain(ms_norm: np.ndarray) -> float:
-    """Gain that brings the 99th percentile of the normalised MS to TARGET_P99 (bounded)."""
-    p = float(np.percentile(ms_norm[np.isfinite(ms_norm)], 99)) if ms_norm.size else 0.0
-    return float(np.clip(TARGET_P99 / max(p, 1e-4), 0.1, 1000.0))
 
 
 def _read(path: str, xoff=0, yoff=0, w=None, h=None) -> np.ndarray:
@@ -101,7 +97,7 @@ def wald_pair(name: str, pan: np.ndarray, ms: np.ndarray, ratio: int, pan_phase,
     pan_n, ms_up_n = (pan_red * g).astype(np.float32), (ms_up * g).astype(np.float32)
     # The residual base: the classical fusion of the reduced pair, computed once on the whole image.  The
     # split keeps the whole-image base for both parts (the engine computes it per tile with a halo).
-    base = classical_base("mtf_glp_hpm", ms_up_n, pan_n, r, gnyq_ms, gnyq_pan)
+    base = classical_base("mtf_glp_hpm", ms_up_n, pan_n, r, gnyq_ms, gnyq_pan, fuse=mtf_glp_hpm_arrays)
     return WaldPair(name, r, pan_n, ms_up_n, (ref * g).astype(np.float32), g, base)
 
 

@@ -19,27 +19,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="544"/>
+        <location filename="../processing_provider/base.py" line="596"/>
         <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="552"/>
+        <location filename="../processing_provider/base.py" line="604"/>
         <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="48"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="35"/>
         <source>&lt;p&gt;Injects the detail of the panchromatic (PAN) image into every band of the coarser multispectral (MS) image of the same area. The output has the PAN's pixel grid and CRS and the MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.&lt;/p&gt;&lt;p&gt;Auto (default) tries the classical methods on a reduced copy of the scene and uses the best; MTF-GLP-HPM keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter (deep learning, needs torch and timm) can adapt itself to the scene (Advanced).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="49"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="35"/>
         <source>&lt;p&gt;Injects the spatial detail of a high-resolution multispectral image (HR-MSI, e.g. Sentinel-2 10 m) into every band of a coarser hyperspectral image (LR-HSI, e.g. EnMAP 30 m) of the same area. The output has the MSI's grid and the HSI's bands with their wavelengths; bad bands are written as nodata.&lt;/p&gt;&lt;p&gt;MTF-GLP-HS (default) is classical and fast. INFN (deep learning, needs torch) adapts itself to your sensor pair on the scene (Advanced).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="547"/>
+        <location filename="../processing_provider/base.py" line="599"/>
         <source>&lt;p&gt;Output type &lt;i&gt;uint8&lt;/i&gt; (Byte) from deeper integer data is rescaled to 0-255 by the data's bit depth (the sensor preset's, or the smallest that holds the data); the factor is written to the output's metadata.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -165,7 +165,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="532"/>
+        <location filename="../processing_provider/base.py" line="584"/>
         <location filename="../processing_provider/batch_algorithm.py" line="141"/>
         <location filename="../processing_provider/quality_algorithms.py" line="65"/>
         <source>Cancelled by the user.</source>
@@ -278,12 +278,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="343"/>
+        <location filename="../processing_provider/base.py" line="395"/>
         <source>Choose the {0} raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="389"/>
+        <location filename="../processing_provider/base.py" line="441"/>
         <source>Choose where to save the output raster.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -333,7 +333,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="275"/>
+        <location filename="../processing_provider/base.py" line="283"/>
         <source>Dask cluster (empty = this process; local, local:N or tcp://host:port)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -396,7 +396,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="272"/>
+        <location filename="../processing_provider/base.py" line="280"/>
         <source>Device for deep-learning methods (auto = GPU if available)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -411,7 +411,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="277"/>
+        <location filename="../processing_provider/base.py" line="285"/>
         <source>Empty: run in this process. 'local' or 'local:N': N worker processes on this computer (default one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -471,7 +471,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="352"/>
+        <location filename="../processing_provider/base.py" line="404"/>
         <source>GDAL cannot open the {0} input '{1}': {2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -506,7 +506,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="91"/>
+        <location filename="../processing_provider/base.py" line="93"/>
         <source>Give the id, e.g. {0}={1}; not its number.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -516,7 +516,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="39"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="25"/>
         <location filename="../ui/dock_form.py" line="48"/>
         <source>HS-MS fusion (LR-HSI + HR-MSI)</source>
         <translation type="unfinished"></translation>
@@ -527,17 +527,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="65"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="51"/>
         <source>HSI bands to sharpen (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="100"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="72"/>
         <source>HSI: {0}; MSI: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="60"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="46"/>
         <source>Hyperspectral image (LR-HSI), low resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -547,37 +547,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="72"/>
-        <source>INFN: adapt to the scene before fusing</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="77"/>
-        <source>INFN: adaptation steps (0 = as many as the time allows)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="74"/>
-        <source>INFN: adaptation time (seconds)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="84"/>
-        <source>INFN: return the best classical result where the network loses to it on the scene's check</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="80"/>
-        <source>INFN: weights file (.safetensors; empty = bundled model)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../core/doctor.py" line="414"/>
         <source>If the files were resampled, use the originals; else resample the {lr_role} yourself to {value:g} units per pixel on the {hr_role}'s grid (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="222"/>
+        <location filename="../processing_provider/base.py" line="230"/>
         <source>Image fusion</source>
         <translation type="unfinished"></translation>
     </message>
@@ -647,12 +622,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="68"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="55"/>
         <source>MS bands to sharpen (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="99"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="75"/>
         <source>MS: {0} (bands {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -662,7 +637,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="68"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="54"/>
         <source>MSI bands to use (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -678,7 +653,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="251"/>
+        <location filename="../processing_provider/base.py" line="259"/>
         <source>Method (id; the help lists what each does)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -703,13 +678,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="61"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="48"/>
         <location filename="../processing_provider/quality_algorithms.py" line="47"/>
         <source>Multispectral (MS) image, low resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="62"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
         <source>Multispectral image (HR-MSI), high resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -754,7 +729,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="270"/>
+        <location filename="../processing_provider/base.py" line="278"/>
         <location filename="../ui/dock_form.py" line="173"/>
         <source>Output compression</source>
         <translation type="unfinished"></translation>
@@ -765,7 +740,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="265"/>
+        <location filename="../processing_provider/base.py" line="273"/>
         <source>Output data type (same = as the low-resolution input)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -785,13 +760,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="64"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="51"/>
         <location filename="../processing_provider/quality_algorithms.py" line="51"/>
         <source>PAN band (default 1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="98"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="74"/>
         <source>PAN: {0} (band {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -806,33 +781,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="72"/>
-        <source>PanAdapter: adapt to the scene before fusing</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="74"/>
-        <source>PanAdapter: adaptation time (seconds)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="81"/>
-        <source>PanAdapter: return the best classical result where the network loses to it on the scene's check</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="77"/>
-        <source>PanAdapter: weights file (.safetensors; empty = bundled model)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="59"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="46"/>
         <location filename="../processing_provider/quality_algorithms.py" line="45"/>
         <source>Panchromatic (PAN) image, high resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="38"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="25"/>
         <source>Pansharpen (PAN + MS)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1003,7 +958,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="256"/>
+        <location filename="../processing_provider/base.py" line="264"/>
         <location filename="../processing_provider/quality_algorithms.py" line="49"/>
         <location filename="../ui/dock_form.py" line="123"/>
         <source>Sensor preset</source>
@@ -1015,12 +970,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="46"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="32"/>
         <source>Sharpen a hyperspectral image with a multispectral image of the same scene.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="45"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="32"/>
         <source>Sharpen a multispectral image with a panchromatic band of the same scene.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1090,27 +1045,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="395"/>
+        <location filename="../processing_provider/base.py" line="447"/>
         <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="404"/>
+        <location filename="../processing_provider/base.py" line="456"/>
         <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="425"/>
+        <location filename="../processing_provider/base.py" line="477"/>
         <source>The output folder '{0}' cannot be created: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="410"/>
+        <location filename="../processing_provider/base.py" line="462"/>
         <source>The output folder '{0}' is not writable: choose another folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="392"/>
+        <location filename="../processing_provider/base.py" line="444"/>
         <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1165,22 +1120,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="356"/>
+        <location filename="../processing_provider/base.py" line="408"/>
         <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="359"/>
+        <location filename="../processing_provider/base.py" line="411"/>
         <source>The {0} file was not found: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="354"/>
+        <location filename="../processing_provider/base.py" line="406"/>
         <source>The {0} input '{1}' is a folder, not a raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="360"/>
+        <location filename="../processing_provider/base.py" line="412"/>
         <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1190,12 +1145,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="365"/>
+        <location filename="../processing_provider/base.py" line="417"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="363"/>
+        <location filename="../processing_provider/base.py" line="415"/>
         <source>The {0} layer '{1}' could not be opened.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1285,7 +1240,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="536"/>
+        <location filename="../processing_provider/base.py" line="588"/>
         <source>This part of Deep Pansharpen is not implemented yet ({0}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1295,7 +1250,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="262"/>
+        <location filename="../processing_provider/base.py" line="270"/>
         <source>Tile overlap (pixels blended between tiles, 0 to half the tile size)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1305,7 +1260,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="259"/>
+        <location filename="../processing_provider/base.py" line="267"/>
         <source>Tile size (output pixels, {0} to {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1350,7 +1305,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="268"/>
+        <location filename="../processing_provider/base.py" line="276"/>
         <source>Write a Cloud Optimized GeoTIFF (COG)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1375,7 +1330,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="100"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="76"/>
         <source>all</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1396,12 +1351,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="455"/>
+        <location filename="../processing_provider/base.py" line="507"/>
         <source>{0} ({1}) must be a number, not '{2}'.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="459"/>
+        <location filename="../processing_provider/base.py" line="511"/>
         <source>{0} ({1}) must be from {2:g} to {3:g}, not {4}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1411,7 +1366,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="313"/>
+        <location filename="../processing_provider/base.py" line="365"/>
         <source>{0} must be one of: {1}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1446,7 +1401,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="112"/>
+        <location filename="../processing_provider/base.py" line="114"/>
         <source>{0} takes the id of a choice, not a number (numbers changed meaning when choices were added): one of {1}. Example: {0}={2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1461,13 +1416,38 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="293"/>
+        <location filename="../processing_provider/base.py" line="296"/>
+        <source>{0}: adapt to the scene before fusing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="303"/>
+        <source>{0}: adaptation steps (0 = as many as the time allows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="298"/>
+        <source>{0}: adaptation time (seconds)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="345"/>
         <source>{0}: adapted model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="287"/>
+        <location filename="../processing_provider/base.py" line="309"/>
+        <source>{0}: return the best classical result where the network loses to it on the scene's check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="339"/>
         <source>{0}: save the adapted model to (.safetensors; empty = not saved)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="306"/>
+        <source>{0}: weights file (.safetensors; empty = bundled model)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

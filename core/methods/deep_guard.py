@@ -9,11 +9,11 @@ delegates every tile to it; the log says so, and the output's metadata records w
 pixels (``produced_by``) with the check's numbers (``deep_guard``).
 
 The check must be data the network did not train on:
-  * PanAdapter: the reduced-resolution pairs of the engine's sample blocks (core.methods.panadapter_method
+  * PanAdapter: the reduced-resolution pairs of the engine's sample blocks (core.adapt.panadapter_adapt
     .scene_pairs); after a scene adaptation, only the parts the adaptation held out (crop_plan: a quarter of
     each block), which it never took a training step on (it picks its kept step and its spectral blend on
     crops of them, so the network's score there is slightly optimistic);
-  * INFN: the reduced-resolution regions of the sample blocks (core.models.infn_adapt); before a scene
+  * INFN: the reduced-resolution regions of the sample blocks (core.adapt.infn_adapt); before a scene
     adaptation the guard holds out the last quarter of each region large enough (:func:`hold_out`), and the
     adaptation trains on the rest.
 On a scene too small to hold anything out the check is the adaptation's own training data: there a loss is
@@ -27,7 +27,6 @@ Option ``guard`` (default on; false / 0 / no / off turns it off).
 """
 from __future__ import annotations
 
-import logging
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -65,8 +64,8 @@ class GuardResult:
         return self.delegate.name if self.delegate is not None else self.network
 
     def provenance(self) -> dict:
-        return {"produced_by": self.produced_by, "deep_guard": dict(self.record, result=self.status,
-                                                                     **({"reason": self.reason} if self.reason else {}))}
+        record = dict(self.record, result=self.status, **({"reason": self.reason} if self.reason else {}))
+        return {"produced_by": self.produced_by, "deep_guard": record}
 
 
 def off(method: FusionMethod) -> GuardResult:
@@ -98,7 +97,7 @@ def _reduced_tile(hr: np.ndarray, lr_up: np.ndarray, lr: np.ndarray, valid: np.n
 def pan_check(samples: Sequence[Tile], scene: SceneInfo, cfg, adapted: bool) -> tuple[list, bool]:
     """(check blocks, independent?) for PanAdapter: the reduced pairs of the samples in input units, the
     parts the adaptation held out when it ran (the adaptation's own split, on the same pairs)."""
-    from . import panadapter_method as P
+    from ..adapt import panadapter_adapt as P
     r = scene.ratio
     pairs = []
     for t in samples:
@@ -124,7 +123,7 @@ def hold_out(pairs):
     (on the ratio grid, along the longer side) of every region where it spans MIN_HELD_LR degraded pixels and
     the rest keeps three times that is held out for the check; other regions are all for training.  With
     nothing held out the check is the training regions (not independent)."""
-    from ..models import infn_adapt as A
+    from ..adapt import infn_adapt as A
     r = pairs.ratio
     train, held = [], []
     for g in pairs.regions:
@@ -145,7 +144,7 @@ def hold_out(pairs):
 def hsms_regions(samples: Sequence[Tile], scene: SceneInfo, used: Sequence[int]) -> list:
     """INFN's reduced-resolution regions of the samples, in input units (the check of a network that did not
     adapt to the scene: it trained on none of it)."""
-    from ..models import infn_adapt as A
+    from ..adapt import infn_adapt as A
     g = scene.gnyq_lr
     gn_lr = [g[i] if i < len(g) else g[-1] for i in used] if len(g) > 1 else g[0]
     out = []
@@ -228,7 +227,8 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
     method._info("\n".join([f"{net_name} guard: the classical candidates, scored as Auto scores them, and the "
                              f"network on {where} ({pixels} pixels; lower ERGAS / SAM are better):"] + rows +
                             [f"  {net_name + ' (this run)':<40} {net.ergas:8.4f} {net.sam:8.4f}"]))
-    penalty = f" x {auto_select.FIT_PENALTY:g} as Auto ranks it" if rival_name in auto_select.FITS_AT_CHECK_SCALE else ""
+    penalty = (f" x {auto_select.FIT_PENALTY:g} as Auto ranks it" if rival_name in auto_select.FITS_AT_CHECK_SCALE
+               else "")
     numbers = f"ERGAS {net.ergas:.4f} vs {rival.ergas:.4f}{penalty}, SAM {net.sam:.3f} vs {rival.sam:.3f}"
     unchecked = "" if independent else (" (the scene is too small to hold pixels out of the adaptation: the check "
                                          "is data the network trained on)")
@@ -241,15 +241,15 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
         res.delegate, res.status = delegate, "classical returned"
         # the engine asks the prepared method how to tile: as the delegate needs it
         method.exact_tiles, method.tile_threads = delegate.exact_tiles, delegate.tile_threads
+        method.model = None              # not used any more (nor sent to tile workers)
         method._warn(f"{net_name} lost to {label} on this scene's reduced-resolution check ({numbers}){unchecked}; "
-                     f"the {label} result is returned (option {OPTION}=false keeps the network's).")
+                     f"the {label} result is returned (GUARD=false, the option {OPTION}, writes the network's).")
     else:
         res.status = "network kept"
         method._info(f"{net_name} beat the best classical method, {method_label(rival_name)}, on this scene's "
-                     f"reduced-resolution check ({numbers})"
-                     + (unchecked.replace(")", "; a win there is not proof)") if unchecked else "") + ".")
+                     f"reduced-resolution check ({numbers})" + (unchecked[:-1] + "; a win there is not proof)"
+                                                               if unchecked else "") + ".")
     res.record["seconds"] = round(time.perf_counter() - t0, 2)
-    logging.getLogger(__name__).debug("deep guard %s: %s", method.name, res.record)
     return res
 
 

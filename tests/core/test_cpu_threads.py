@@ -1,4 +1,4 @@
-"""PanAdapter's torch thread count: explicit request, environment, free cores now (not the stale load average)."""
+"""The deep methods' torch thread count: explicit request, environment, free cores now (not the stale load average)."""
 from __future__ import annotations
 
 import builtins
@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from core.methods import panadapter_method as P  # noqa: E402
+from core.methods import deep_base as P  # noqa: E402
 
 
 def machine(monkeypatch, stat_lines, cores=2):

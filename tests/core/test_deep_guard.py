@@ -17,7 +17,8 @@ from core import auto_select  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.methods import deep_guard  # noqa: E402
 from core.methods import panadapter_method as P  # noqa: E402
-from core.models import infn_adapt as A  # noqa: E402
+from core.adapt import infn_adapt as A  # noqa: E402
+from core.adapt import panadapter_adapt as PA  # noqa: E402
 from core.models import weights as W  # noqa: E402
 from core.models.infn import INFN, InfnConfig  # noqa: E402
 from core.models.panadapter.store import load_model  # noqa: E402
@@ -95,8 +96,8 @@ def test_panadapter_check_after_adaptation_is_what_the_adaptation_held_out(scene
     tiles, scene = scene_tiles
     cfg = load_model(P.find_bundled(4, 2)[0]["path"])[0].cfg
     blocks, independent = deep_guard.pan_check(tiles, scene, cfg, adapted=True)
-    pairs = P.scene_pairs(tiles, scene, 1.0, 1.0, "ms_up")
-    _big, _size, train, check = P.crop_plan(cfg, pairs, scene.ratio)
+    pairs = PA.scene_pairs(tiles, scene, 1.0, 1.0, "ms_up")
+    _big, _size, train, check = PA.crop_plan(cfg, pairs, scene.ratio)
     held = [c for c, t in zip(check, train) if c is not t]
     assert independent and len(blocks) == len(held) > 0
     for b, c, t in zip(blocks, held, train):

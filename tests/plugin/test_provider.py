@@ -331,17 +331,3 @@ def test_model_chaining_pansharpen_and_gdal_translate(alg, demo_pair, tmp_path):
     assert ds.RasterCount == 4
     assert ds.GetMetadataItem("DEEPPANSHARPEN_METHOD") == "brovey"      # the model's METHOD id reached the run
 
-
-@pytest.mark.parametrize("alg_id, options", [("deeppansharpen:pansharpen", "deep_options"),
-                                              ("deeppansharpen:hsmsfusion", "infn_options")])
-def test_guard_parameter_reaches_the_deep_method(dp_provider, alg_id, options):
-    """GUARD (default true) turns the deep guard off as the method option guard=false."""
-    from qgis.core import QgsProcessingContext
-
-    a = QgsApplication.processingRegistry().createAlgorithmById(alg_id)
-    assert a.parameterDefinition("GUARD").defaultValue() is True
-    assert a.parameterDefinition("GUARD").flags() & QgsProcessingParameterDefinition.FlagAdvanced
-    context = QgsProcessingContext()
-    assert getattr(a, options)({"GUARD": False}, context) == {"guard": False}
-    assert "guard" not in getattr(a, options)({"GUARD": True}, context)
-    assert "guard" not in getattr(a, options)({}, context)

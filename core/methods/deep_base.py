@@ -1,0 +1,134 @@
+"""What the deep engine methods (PanAdapter, INFN) share: device choice, CPU threads, option flags, the
+weights option and adapted-weights saving, PanAdapter's value gain, and the progress share of prepare().
+
+Each engine's own module keeps what differs: which weights fit a scene, scaling, adaptation and inference.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import torch            # at import time: the registry turns a missing torch into MissingDependency
+
+from ..errors import InputError
+from ..models import weights as W
+from .base import FusionMethod, SceneInfo
+
+ADAPT_SHARE = 0.6        # share of the progress bar that prepare() takes when it adapts the model to the scene
+LOAD_SHARE = 0.05        # ... when it only loads the weights
+TARGET_P99 = 0.4         # the MS 99th percentile that PanAdapter's value gain aims at (training and inference)
+
+
+def scene_gain(ms_norm: np.ndarray) -> float:
+    """Gain that brings the 99th percentile of the normalised MS to TARGET_P99 (bounded to 0.1 - 1000)."""
+    vals = ms_norm[np.isfinite(ms_norm)]
+    p = float(np.percentile(vals, 99)) if vals.size else 0.0
+    return float(np.clip(TARGET_P99 / max(p, 1e-4), 0.1, 1000.0))
+
+
+def pick_device(requested: str, who: str):
+    """(torch device, warning or None) for the option ``device`` (auto / cpu / cuda) of the method ``who``."""
+    req = (requested or "auto").lower()
+    if req not in ("auto", "cpu", "cuda"):
+        raise InputError(f"Unknown device '{requested}': use auto, cpu or cuda.")
+    if req in ("auto", "cuda") and torch.cuda.is_available():
+        return torch.device("cuda"), None
+    if req == "cuda":
+        return torch.device("cpu"), f"CUDA was requested but no CUDA device is usable: {who} runs on the CPU."
+    return torch.device("cpu"), None
+
+
+def cpu_threads(requested=None) -> int:
+    """Torch CPU threads: the option ``threads``; else DEEP_PANSHARPEN_THREADS; else the cores this process may
+    run on (its affinity) less those busy right now with normal-priority work of other processes (/proc/stat
+    over 0.2 s; niced work such as a background training yields to us and does not count).
+    Not the 1-minute load average: it still counts a job that ended a minute ago, and a run that followed one
+    got half the threads.  Busy cores do count: more OpenMP threads than free cores is up to ten times slower
+    (measured on the 2-core development machine: 0.25 PAN MP/s with 1 thread, 0.03 with 2, while another job
+    used a core)."""
+    if requested:
+        return max(1, int(requested))
+    env = os.environ.get("DEEP_PANSHARPEN_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):          # not Linux
+        cores = os.cpu_count() or 1
+
+    def ticks() -> tuple[int, int]:
+        # (busy, total) CPU ticks of the whole machine: user + system + irq + softirq + steal are busy;
+        # nice, idle and iowait are time our threads would get
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+        return v[0] + v[2] + v[5] + v[6] + v[7], sum(v)
+
+    try:
+        (b0, n0), c0, w0 = ticks(), time.process_time(), time.perf_counter()
+        time.sleep(0.2)
+        (b1, n1), c1, w1 = ticks(), time.process_time(), time.perf_counter()
+        # cores busy with other processes' work: this process's own CPU time over the interval is not theirs
+        others = (os.cpu_count() or cores) * (b1 - b0) / max(n1 - n0, 1) - (c1 - c0) / max(w1 - w0, 1e-3)
+        free = (os.cpu_count() or cores) - max(0.0, others)
+    except (OSError, ValueError, IndexError):
+        free = cores
+    return max(1, min(cores, int(free + 0.5)))
+
+
+def flag(value) -> bool:
+    """An on/off option given as a bool or as text ("true", "1", "yes", "on")."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+class DeepMethod(FusionMethod):
+    """Base of the torch methods: subclasses set ``engine`` (the manifests' engine id) and ``who`` (their name
+    in messages) and say in ``will_adapt`` whether prepare() adapts the model to the scene."""
+
+    engine: str = ""
+    who: str = ""
+    tile_threads = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = None
+        self.device = None
+        self.manifest: dict = {}
+        self.adaptation: dict = {}
+
+    def will_adapt(self, scene: SceneInfo) -> bool:
+        """Whether prepare() will adapt the model to the scene (asked or needed)."""
+        return flag(scene.options.get("adapt"))
+
+    def prepare_share(self, scene: SceneInfo) -> float:
+        return ADAPT_SHARE if self.will_adapt(scene) else LOAD_SHARE
+
+    def choose_device(self, options: dict):
+        """Set ``device`` from the option ``device``; an unusable CUDA request falls back to the CPU with a warning."""
+        self.device, warning = pick_device(options.get("device", "auto"), self.who)
+        if warning:
+            self._warn(warning)
+        return self.device
+
+    def installed_models(self) -> list[dict]:
+        """Manifests of the installed (bundled) models of this engine."""
+        return [m for m in W.list_models() if m["engine"] == self.engine]
+
+    def weights_option(self, scene: SceneInfo) -> str | None:
+        """The option ``weights`` with ``~`` expanded, or None when it is not given."""
+        opt = scene.options.get("weights")
+        return os.path.expanduser(str(opt)) if opt else None
+
+    def save_adapted_weights(self, path: str, state: dict, manifest: dict, **save_kw) -> dict | None:
+        """Write the adapted weights (+ manifest) and return the manifest as written; a failed save is a warning
+        and None, since the adaptation is done and the fused output is still worth writing."""
+        try:
+            man = W.save_weights(path, state, manifest, **save_kw)
+        except OSError as exc:
+            self._warn(f"{self.who}: the adapted model could not be saved to {path} ({exc.strerror or exc}); the "
+                       "fused output is written anyway.")
+            return None
+        self._info(f"{self.who}: adapted weights saved to {path} (reuse them with WEIGHTS).")
+        return man

@@ -17,8 +17,9 @@ from osgeo import gdal
 from . import metrics
 from .errors import InputError
 from .raster_io import describe, open_raster, read_window
-from .scene import Scene, Window
+from .scene import Scene
 from .sensors import get_sensor, preset_for_bands
+from .tiling import Window
 
 BLOCK = 32                     # Q2n / D_lambda / D_S block size
 MAX_WHOLE_PIXELS = 4096 * 4096

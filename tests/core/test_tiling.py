@@ -78,3 +78,17 @@ def test_assembler_blends_differing_tiles_smoothly():
     assert 0 < steps < 100 * np.pi / (2 * 32) * 1.05
     assert out.min() == 0 and out.max() == 100
 
+
+def test_panadapter_pieces_use_the_tiling_windows_and_raised_cosine():
+    pytest.importorskip("torch")
+    from core.models.panadapter.predict import _PieceGrid
+    grid = _PieceGrid(150, 170, 16, 64, 16, 4)
+    assert all(isinstance(w, Window) and w.height == w.width == grid.size == 64 for w in grid.windows)
+    assert max(w.row_end for w in grid.windows) == grid.H >= 150 and max(w.col_end for w in grid.windows) == grid.W
+    assert all(w.row_off % 4 == 0 and w.col_off % 4 == 0 for w in grid.windows)      # the decimation phase kept
+    inner = next(w for w in grid.windows if w.row_off > 0 and w.col_off > 0 and w.row_end < grid.H)
+    wgt = grid.weight(inner)
+    np.testing.assert_array_equal(wgt[:grid.ov, 32], raised_cosine(grid.ov))
+    np.testing.assert_array_equal(wgt[-grid.ov:, 32], raised_cosine(grid.ov)[::-1])
+    first = grid.weight(grid.windows[0])
+    assert (first[:-grid.ov, :-grid.ov] == 1).all()          # no ramp on the image's own edges

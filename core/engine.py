@@ -14,6 +14,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import gdal_cache
+from .disk_space import disk_space_problem, output_bytes
 from .errors import Cancelled, InputError
 from .methods import get_method, method_names
 from .methods.base import SceneInfo, adapt_seconds
@@ -248,8 +249,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
 
 
 def _check_disk_space(req: FusionRequest, scene: Scene, log: LogFn) -> None:
-    """Refuse an output that cannot fit on its disk before the work starts (the input doctor's check)."""
-    from .doctor import disk_space_problem, output_bytes
+    """Refuse an output that cannot fit on its disk before the work starts (the input doctor warns the same)."""
     size = output_bytes(scene.width, scene.height, len(scene.lr_bands), req.output_dtype or scene.lr_info.dtype)
     found = disk_space_problem(os.path.dirname(os.path.abspath(req.output_path)), size, req.compression, req.cog)
     if found and found[0] == "error":

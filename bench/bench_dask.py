@@ -106,7 +106,7 @@ def main(argv=None) -> int:
             with dask_backend.connect(f"local:{n}") as client:
                 start = time.perf_counter() - t0
                 out = os.path.join(tmp, f"dask{n}.tif")
-                secs, ccpu, wcpu = best_of(args.repeat, lambda: dask_backend.run_fusion_dask(
+                secs, ccpu, wcpu = best_of(args.repeat, lambda: run_fusion(
                     request(pan, ms, out, f"local:{n}"), client=client), client)
                 digest = pixel_hash(out)
                 base = base or secs
@@ -120,13 +120,13 @@ def main(argv=None) -> int:
                     marker = os.path.join(tmp, "killed")
                     os.environ[dask_backend.FAULT_ENV] = f"{mid_row},{mid_col},{marker}"
                     try:
-                        ksecs, kc, _ = best_of(1, lambda: dask_backend.run_fusion_dask(
+                        ksecs, kc, _ = best_of(1, lambda: run_fusion(
                             request(pan, ms, out, "local:2"), client=client))
                     finally:
                         del os.environ[dask_backend.FAULT_ENV]
                     kdigest = pixel_hash(out)
                     killed = os.path.exists(marker)
-                    rows.append((f"LocalCluster, 2 workers, one killed on tile ({mid.row}, {mid.col})"
+                    rows.append((f"LocalCluster, 2 workers, one killed on tile ({mid_row}, {mid_col})"
                                  + ("" if killed else " (kill did not happen!)"), "–", ksecs, kc, None, kdigest,
                                  ""))
                     print(f"kill run: {ksecs:.2f} s, killed {killed}, identical {kdigest == ref}", flush=True)

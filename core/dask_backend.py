@@ -1,4 +1,5 @@
-"""Run :func:`core.engine.run_fusion` with the tiles of one scene as tasks on a Dask cluster.
+"""The tiles of one scene as tasks on a Dask cluster: the tile source :func:`core.engine.run_fusion` streams
+when CLUSTER is set (the engine imports this module; this module never imports the engine).
 
 The client pairs the grids and prepares the method once, exactly as the single-process engine does.
 The prepared method is pickled once and held by the cluster as one task result; every worker process
@@ -41,7 +42,6 @@ from typing import Iterator, Optional
 
 import numpy as np
 
-from . import engine as _engine
 from .errors import Cancelled, InputError, MissingDependency
 from .ownership import HOST_TAG, owner_gone
 from .scene import Scene
@@ -580,22 +580,26 @@ class DaskTiles:
             self._futures.clear()
 
 
-def run_fusion_dask(req, progress=None, is_cancelled=None, log=None, client=None):
-    """:func:`core.engine.run_fusion` with the tiles on the Dask cluster ``req.cluster`` (or ``client``)."""
+@contextlib.contextmanager
+def cluster_tiles(req, log=None, client=None) -> Iterator[DaskTiles]:
+    """The tile source for :func:`core.engine.run_fusion` on the Dask cluster ``req.cluster`` (or ``client``,
+    already connected).  On leaving, the work folder is removed after success, a cancel or bad input, and
+    kept (unlocked) for a resume after any other error."""
     log = log or (lambda _m: None)
     if client is None:
-        _engine._check_request(req)         # bad input fails before a cluster starts
-        check_work_folder(req.output_path)
+        check_work_folder(req.output_path)          # before a cluster starts
         parse_cluster(req.cluster)
         require_distributed()
         with connect(req.cluster, log) as c:
-            return run_fusion_dask(req, progress, is_cancelled, log, client=c)
+            with cluster_tiles(req, log, c) as tiles:
+                yield tiles
+        return
     n = len(client.scheduler_info().get("workers", {}))
     log(f"Tiles run on a Dask cluster of {n} worker(s) at {client.scheduler.address}.")
     check_work_folder(req.output_path)
     tiles = DaskTiles(client, req, log)
     try:
-        result = _engine.run_fusion(req, progress, is_cancelled, log, tile_source=tiles)
+        yield tiles
     except BaseException as exc:
         tiles.cancel()
         if tiles.store is not None:
@@ -608,7 +612,6 @@ def run_fusion_dask(req, progress=None, is_cancelled=None, log=None, client=None
         raise
     if tiles.store is not None:
         _remove_store(tiles.store, log)
-    return result
 
 
 def _remove_store(store: TileStore, log) -> None:

@@ -1,6 +1,7 @@
 """The tiled fusion engine: pair the grids, prepare the method once, stream tiles, write the output.
 
-Toolbox, dock, command line and (later) Dask all call :func:`run_fusion`.
+Toolbox, dock and command line all call :func:`run_fusion`; with a CLUSTER its tiles come from Dask
+(:mod:`core.dask_backend`, imported only then).
 """
 from __future__ import annotations
 
@@ -117,12 +118,16 @@ def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
 @gdal_cache.bounded
 def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
                is_cancelled: Optional[CancelFn] = None, log: Optional[LogFn] = None,
-               tile_source=None) -> FusionResult:
+               tile_source=None, client=None) -> FusionResult:
     """Fuse and write ``request.output_path``.  Raises InputError (bad input), Cancelled, MissingDependency.
-    ``tile_source`` replaces the in-process tile generator (the Dask backend passes its own)."""
-    if request.cluster and tile_source is None:
-        from .dask_backend import run_fusion_dask
-        return run_fusion_dask(request, progress, is_cancelled, log)
+    The tiles are fused on the Dask cluster ``request.cluster`` or ``client`` (a connected
+    ``distributed.Client``) when either is given; ``tile_source`` replaces the tile generator."""
+    if tile_source is None and (request.cluster or client is not None):
+        if client is None:
+            _check_request(request)                 # bad input fails before a cluster starts
+        from .dask_backend import cluster_tiles     # Dask is optional: imported only for a cluster
+        with cluster_tiles(request, log, client) as tiles:
+            return run_fusion(request, progress, is_cancelled, log, tile_source=tiles)
     t_start = time.perf_counter()
     progress = progress or (lambda _p: None)
     is_cancelled = is_cancelled or (lambda: False)

@@ -110,8 +110,7 @@ def connect(spec: str, log=None) -> Iterator[object]:
         log(f"Starting a local Dask cluster of {n} worker process(es).")
         import dask
         # Dask's default MALLOC_TRIM_THRESHOLD_ turns off glibc's adaptive mmap threshold: every tile-sized
-        # array is then mmapped and unmapped, and page faults cost more CPU than the fusion (measured 10x
-        # the system time on MTF-GLP-HPM tiles).
+        # array is then mmapped and unmapped, and page faults cost more CPU than the fusion.
         with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
             cluster = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                       silence_logs=logging.ERROR)

@@ -1275,11 +1275,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="534"/>
-        <source>This part of Deep Pansharpen is not implemented yet ({0}).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../ui/dock_form.py" line="161"/>
         <source>Tile overlap</source>
         <translation type="unfinished"></translation>

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
 from osgeo import gdal, osr
 
+from .disk_space import disk_space_problem, format_size, output_bytes
 from .errors import InputError
 from .methods.registry import find_spec
 from .raster_io import RasterInfo, check_bands, describe, mask_flags, open_raster
@@ -39,7 +39,6 @@ DEEP_CPU_DEFAULT = 1.0          # the deep engines aim at >= 0.5 PAN MP/s for 4 
 DEEP_GPU_FACTOR = 0.1
 DEEP_MODEL_BYTES = 1.5e9        # weights, activations and the torch runtime, a deliberately high guess
 DEFAULT_HALO = 8                # FusionMethod.halo(r) = 8 r + 32
-BYTES = {"uint8": 1, "int16": 2, "uint16": 2, "uint32": 4, "int32": 4, "float32": 4, "float64": 8}
 
 
 @dataclass
@@ -132,14 +131,6 @@ def _units(srs: Optional[osr.SpatialReference]) -> str:
 
 def _distance_to_integer(v: float) -> float:
     return abs(v - round(v))
-
-
-def _fmt_size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024.0
-    return f"{n:.1f} TB"
 
 
 def _fmt_seconds(s: float) -> str:
@@ -553,8 +544,8 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
     report.estimated_seconds, report.estimated_bytes = seconds, memory
     out_bytes = output_bytes(out_w, out_h, lr_bands, out_dtype)
 
-    values = dict(width=out_w, height=out_h, bands=lr_bands, dtype=out_dtype, disk=_fmt_size(out_bytes),
-                  memory=_fmt_size(memory), time=_fmt_seconds(seconds))
+    values = dict(width=out_w, height=out_h, bands=lr_bands, dtype=out_dtype, disk=format_size(out_bytes),
+                  memory=format_size(memory), time=_fmt_seconds(seconds))
     text = N_("Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory "
               "about {memory}; time {time} (rough estimate).", **values)
     avail = available_memory()
@@ -562,7 +553,7 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
         report.add("resources", "warning", N_("Output about {width} x {height} pixels x {bands} band(s) ({dtype}, "
                                               "at most {disk} on disk); memory about {memory}; time {time} (rough "
                                               "estimate). Only {available} of memory is available.",
-                                              available=_fmt_size(avail), **values),
+                                              available=format_size(avail), **values),
                    N_('Lower the tile size (Advanced), close other programs, or run on a machine with more '
                       'memory.'))
     else:
@@ -572,43 +563,3 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
         if found:
             report.add("disk", *found)
 
-
-# Compression shrinks fused imagery by well under half (smooth 16-bit bands, DEFLATE level 1 with a
-# predictor): an output whose uncompressed size is more than twice the free space cannot fit.
-COMPRESSED_SHARE_MIN = 0.5
-
-
-def output_bytes(width: int, height: int, bands: int, dtype: str) -> float:
-    """Uncompressed size of an output raster."""
-    return float(width) * height * bands * BYTES.get(dtype, 4)
-
-
-def disk_space_problem(folder: str, out_bytes: float, compression: str = "deflate",
-                       cog: bool = False) -> Optional[tuple[str, str, str]]:
-    """(level, message, fix) when the disk of ``folder`` may be too small for an output of ``out_bytes``
-    uncompressed bytes, else None.  "error": it cannot fit even compressed as well as fused data ever is;
-    "warning": it fits only if compression does well.  A COG is written twice (a tiled copy, then the COG)."""
-    while folder and not os.path.isdir(folder):
-        parent = os.path.dirname(folder)
-        folder = parent if parent != folder else ""
-    if not folder:
-        return None
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        return None
-    need = out_bytes * (2 if cog else 1)
-    least = need * (1.0 if compression == "none" else COMPRESSED_SHARE_MIN)
-    fix = N_("Choose an output folder on a disk with more free space, or make room on this one.")
-    if least > free and compression == "none":
-        return ("error", N_("The output needs about {need} but only {free} is free in {folder}.",
-                            need=_fmt_size(least), free=_fmt_size(free), folder=folder), fix)
-    if least > free:
-        return ("error", N_("The output needs about {least} even compressed (up to {need}) but only {free} is "
-                            "free in {folder}.", least=_fmt_size(least), need=_fmt_size(need),
-                            free=_fmt_size(free), folder=folder), fix)
-    if need > free:
-        return ("warning", N_("The output may need up to {need} but only {free} is free in {folder}; it fits only "
-                              "if compression does well.", need=_fmt_size(need), free=_fmt_size(free),
-                              folder=folder), fix)
-    return None

@@ -19,12 +19,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="590"/>
+        <location filename="../processing_provider/base.py" line="587"/>
         <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="598"/>
+        <location filename="../processing_provider/base.py" line="595"/>
         <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -39,7 +39,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="593"/>
+        <location filename="../processing_provider/base.py" line="590"/>
         <source>&lt;p&gt;Output type &lt;i&gt;uint8&lt;/i&gt; (Byte) from deeper integer data is rescaled to 0-255 by the data's bit depth (the sensor preset's, or the smallest that holds the data); the factor is written to the output's metadata.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -94,12 +94,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="337"/>
+        <location filename="../core/doctor.py" line="328"/>
         <source>Assign the missing one (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="343"/>
+        <location filename="../core/doctor.py" line="334"/>
         <source>Assign the right CRS to both (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -114,12 +114,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="345"/>
+        <location filename="../core/doctor.py" line="336"/>
         <source>Both rasters are in {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="403"/>
+        <location filename="../core/doctor.py" line="394"/>
         <source>Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -154,7 +154,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="303"/>
+        <location filename="../core/doctor.py" line="294"/>
         <source>CUDA was chosen but no usable NVIDIA GPU was found; the method will run on the CPU (slower).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -193,22 +193,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="372"/>
+        <location filename="../core/doctor.py" line="363"/>
         <source>Check that both images show the same place (the same scene, the same tile), and that their coordinate reference systems are right.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="360"/>
+        <location filename="../core/doctor.py" line="351"/>
         <source>Check the coordinate reference systems of both rasters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="508"/>
+        <location filename="../core/doctor.py" line="499"/>
         <source>Check the nodata value of the file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="474"/>
+        <location filename="../core/doctor.py" line="465"/>
         <source>Check the sensor preset, or use Generic.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -218,47 +218,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="305"/>
+        <location filename="../core/doctor.py" line="296"/>
         <source>Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="192"/>
+        <location filename="../core/doctor.py" line="183"/>
         <source>Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="602"/>
+        <location filename="../core/disk_space.py" line="46"/>
         <source>Choose an output folder on a disk with more free space, or make room on this one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="266"/>
+        <location filename="../core/doctor.py" line="257"/>
         <source>Choose another PAN band if band 1 is not the panchromatic one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="258"/>
+        <location filename="../core/doctor.py" line="249"/>
         <source>Choose existing bands in the band lists.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="261"/>
+        <location filename="../core/doctor.py" line="252"/>
         <source>Choose one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="198"/>
+        <location filename="../core/doctor.py" line="189"/>
         <source>Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="279"/>
+        <location filename="../core/doctor.py" line="270"/>
         <source>Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="405"/>
+        <location filename="../core/doctor.py" line="396"/>
         <source>Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} grid.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -293,7 +293,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="300"/>
+        <location filename="../core/doctor.py" line="291"/>
         <source>Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning dependencies'), or choose a classical method.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -338,7 +338,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="525"/>
+        <location filename="../core/doctor.py" line="516"/>
         <source>Declare 0 as nodata: Layer Properties &gt; Transparency &gt; 'No data value', or gdal_edit -a_nodata 0 {value}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -421,7 +421,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="248"/>
+        <location filename="../core/doctor.py" line="239"/>
         <source>Exchange them: choose the high-resolution image as {hr} and the low-resolution one as {lr}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -451,12 +451,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="272"/>
+        <location filename="../core/doctor.py" line="263"/>
         <source>For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose a multi-band HR-MSI.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="352"/>
+        <location filename="../core/doctor.py" line="343"/>
         <source>For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the {hr_role}'s pixel grid (Raster &gt; Projections &gt; Warp), or get both in the same CRS.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -547,7 +547,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="414"/>
+        <location filename="../core/doctor.py" line="405"/>
         <source>If the files were resampled, use the originals; else resample the {lr_role} yourself to {value:g} units per pixel on the {hr_role}'s grid (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -602,7 +602,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="566"/>
+        <location filename="../core/doctor.py" line="557"/>
         <source>Lower the tile size (Advanced), close other programs, or run on a machine with more memory.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -689,7 +689,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="341"/>
+        <location filename="../core/doctor.py" line="332"/>
         <source>Neither raster has a coordinate reference system; their pixel coordinates are assumed to be in the same units.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -704,7 +704,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="268"/>
+        <location filename="../core/doctor.py" line="259"/>
         <source>Only one MS band is chosen: the output will be a single sharpened band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -719,12 +719,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="558"/>
+        <location filename="../core/doctor.py" line="549"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="562"/>
+        <location filename="../core/doctor.py" line="553"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate). Only {available} of memory is available.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -797,7 +797,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="261"/>
+        <location filename="../core/doctor.py" line="252"/>
         <source>Pansharpening takes exactly one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -893,12 +893,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="420"/>
+        <location filename="../core/doctor.py" line="411"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="423"/>
+        <location filename="../core/doctor.py" line="414"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}). Fusion methods are designed for ratios 2 to 4; expect a blurry result.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -995,17 +995,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="270"/>
+        <location filename="../core/doctor.py" line="261"/>
         <source>The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="276"/>
+        <location filename="../core/doctor.py" line="267"/>
         <source>The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens a hyperspectral image with more bands than the multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="264"/>
+        <location filename="../core/doctor.py" line="255"/>
         <source>The PAN file has {count} bands; band 1 is used as the PAN.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1070,17 +1070,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="611"/>
+        <location filename="../core/disk_space.py" line="55"/>
         <source>The output may need up to {need} but only {free} is free in {folder}; it fits only if compression does well.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="607"/>
+        <location filename="../core/disk_space.py" line="51"/>
         <source>The output needs about {least} even compressed (up to {need}) but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="604"/>
+        <location filename="../core/disk_space.py" line="48"/>
         <source>The output needs about {need} but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1095,27 +1095,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="449"/>
+        <location filename="../core/doctor.py" line="440"/>
         <source>The pixel grids are centre-aligned (the Landsat layout): every {lr_role} pixel centre sits on {value} {hr_role} pixel centre and the {hr_role} grid starts half {value} {hr_role} pixel outside. This is handled.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="445"/>
+        <location filename="../core/doctor.py" line="436"/>
         <source>The pixel grids are corner-aligned: every {lr_role} pixel covers exactly {ratio} x {ratio} {hr_role} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="396"/>
+        <location filename="../core/doctor.py" line="387"/>
         <source>The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="411"/>
+        <location filename="../core/doctor.py" line="402"/>
         <source>The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled (cubic) to exactly {ratio}x the {hr_role} pixel size first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="196"/>
+        <location filename="../core/doctor.py" line="187"/>
         <source>The same raster is chosen as {hr_role} and {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1155,93 +1155,88 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="392"/>
+        <location filename="../core/doctor.py" line="383"/>
         <source>The {hr_role} and {lr_role} are probably swapped: exchange them.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="370"/>
+        <location filename="../core/doctor.py" line="361"/>
         <source>The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{value} apart.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="349"/>
+        <location filename="../core/doctor.py" line="340"/>
         <source>The {hr_role} is in {value} but the {lr_role} is in {value2}. The {lr_role} will be reprojected onto the {hr_role} grid (cubic), which blurs it a little.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="240"/>
+        <location filename="../core/doctor.py" line="231"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}) and the {hr} has {hr_count} bands, the {lr} {lr_count}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="245"/>
+        <location filename="../core/doctor.py" line="236"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="472"/>
+        <location filename="../core/doctor.py" line="463"/>
         <source>The {label} preset expects a resolution ratio of {ratio}, the data have {ratio2}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="358"/>
+        <location filename="../core/doctor.py" line="349"/>
         <source>The {lr_role} cannot be transformed into the {hr_role}'s CRS.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="384"/>
+        <location filename="../core/doctor.py" line="375"/>
         <source>The {lr_role} covers the whole {hr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="380"/>
+        <location filename="../core/doctor.py" line="371"/>
         <source>The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap (about {out_w} x {out_h} pixels) is written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="456"/>
+        <location filename="../core/doctor.py" line="447"/>
         <source>The {lr_role} grid is shifted by {value:.2f} x {value2:.2f} {hr_role} pixels from both standard layouts. The shift is taken into account, but it often means one image was resampled or is misregistered; misregistration of half a pixel or more visibly degrades the result.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="429"/>
+        <location filename="../core/doctor.py" line="420"/>
         <source>The {lr_role} is resampled onto the {hr_role} grid, so the grids are aligned by construction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="389"/>
+        <location filename="../core/doctor.py" line="380"/>
         <source>The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels ({hpx:g}): the resolution ratio is {rx:.3g}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="515"/>
+        <location filename="../core/doctor.py" line="506"/>
         <source>The {role} declares a mask; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="511"/>
+        <location filename="../core/doctor.py" line="502"/>
         <source>The {role} declares nodata value {nodata:g}; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="507"/>
+        <location filename="../core/doctor.py" line="498"/>
         <source>The {role} holds only nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="335"/>
+        <location filename="../core/doctor.py" line="326"/>
         <source>The {role} raster has no coordinate reference system, the other has {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="209"/>
+        <location filename="../core/doctor.py" line="200"/>
         <source>The {role} raster is rotated (its geotransform has rotation terms).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/base.py" line="582"/>
-        <source>This part of Deep Pansharpen is not implemented yet ({0}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1270,17 +1265,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="461"/>
+        <location filename="../core/doctor.py" line="452"/>
         <source>Use the original, unresampled files; if edges look doubled in the output, co-register the {lr_role} to the {hr_role} first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="211"/>
+        <location filename="../core/doctor.py" line="202"/>
         <source>Warp it to a north-up grid first (Raster &gt; Projections &gt; Warp (Reproject)).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="398"/>
+        <location filename="../core/doctor.py" line="389"/>
         <source>Warp the inputs to square pixels first (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1315,17 +1310,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="152"/>
+        <location filename="../core/doctor.py" line="143"/>
         <source>about {hours:.1f} h</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="151"/>
+        <location filename="../core/doctor.py" line="142"/>
         <source>about {minutes:.0f} min</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="149"/>
+        <location filename="../core/doctor.py" line="140"/>
         <source>about {seconds:.0f} s</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1346,7 +1341,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="147"/>
+        <location filename="../core/doctor.py" line="138"/>
         <source>under a second</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1446,22 +1441,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="307"/>
+        <location filename="../core/doctor.py" line="298"/>
         <source>{label} is a classical method: it always runs on the CPU.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="297"/>
+        <location filename="../core/doctor.py" line="288"/>
         <source>{label} is a deep-learning method and needs the Python package(s) {value}, which QGIS's Python cannot import.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="292"/>
+        <location filename="../core/doctor.py" line="283"/>
         <source>{reason} No fusion method can run without it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="522"/>
+        <location filename="../core/doctor.py" line="513"/>
         <source>{zero_share:.0%} of the {role} pixels are 0 in every band, but the file declares no nodata value. If they are an empty border they will darken the result and bias the statistics.</source>
         <translation type="unfinished"></translation>
     </message>

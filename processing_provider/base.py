@@ -578,9 +578,6 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             raise QgsProcessingException(self.tr("Cancelled by the user.")) from exc
         except (InputError, MissingDependency) as exc:
             raise QgsProcessingException(str(exc)) from exc
-        except NotImplementedError as exc:
-            raise QgsProcessingException(self.tr(
-                "This part of Deep Pansharpen is not implemented yet ({0}).").format(exc or "run_fusion")) from exc
         return {self.OUTPUT: getattr(result, "output_path", request.output_path)}
 
     # --- help --------------------------------------------------------------------------------------

@@ -39,9 +39,9 @@ def pick_device(requested: str, who: str):
 
 
 def cpu_threads(requested=None) -> int:
-    """Torch CPU threads: the option ``threads``, else the cores not already busy (1-minute load average).
-    On a loaded machine more OpenMP threads than free cores is up to ten times slower (measured on the
-    2-core development machine: 0.25 PAN MP/s with 1 thread, 0.03 with 2, while another job used a core)."""
+    """Torch CPU threads: the option ``threads``, else the cores not already busy (1-minute load average):
+    OpenMP threads beyond the free cores slow torch down many times (the first, loaded rows of
+    bench/results/panadapter_throughput.md)."""
     if requested:
         return max(1, int(requested))
     cores = os.cpu_count() or 1

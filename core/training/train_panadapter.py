@@ -47,10 +47,8 @@ from .train_infn import _append_csv, checkpoint_dir, environment, load_checkpoin
 
 LOG_EVERY = 25
 # The bundled networks' settings over PanAdapterConfig's paper-like defaults (--config overrides them):
-# corrections to MTF-GLP-HPM, decoders that read a neighbourhood of Q through a small CNN (4-band stage 1,
-# 3000 steps, validation ERGAS: per pixel 1.298; one 3 x 3 conv 1.258 (5 x 5: 1.271; 64 hidden: 1.262;
-# 3 layers: 1.251); 5 x 5 to 32 channels, ReLU, 3 x 3: 1.200 (7 x 7: 1.201; 9 x 9 to 48: 1.245; the same
-# on the interpolated MS instead of MTF-GLP-HPM: 1.401)).
+# corrections to MTF-GLP-HPM and decoders that read a neighbourhood of Q through a small CNN, the variants
+# that validated best (docs/models/panadapter.md).
 BUNDLED_CONFIG = {"base": "mtf_glp_hpm", "tail_local_kernel": 5, "tail_local_width": 32, "vit_input": "detail"}
 LAYOUTS = {
     "4band": {"ratios": [2, 4], "order": ["blue", "green", "red", "NIR"],

@@ -45,6 +45,7 @@ for p in (ROOT, HERE):
         sys.path.insert(0, p)
 
 import bench_quality as BQ  # noqa: E402
+
 from core.filters import mtf_filter_decimate, upsample  # noqa: E402
 from core.metrics import ergas, sam  # noqa: E402
 from core.sensors import preset_for_bands  # noqa: E402
@@ -109,7 +110,7 @@ def super_resolve(model, lr: np.ndarray, shift: float) -> np.ndarray:
 
 
 def evaluate(pair, models) -> dict:
-    key, title, ms, sensor, _note = pair
+    _key, _title, ms, sensor, _note = pair
     gn = list(preset_for_bands(sensor, ms.shape[0]).gnyq_ms)
     lr = mtf_filter_decimate(ms, gn, RATIO)
     h, w = RATIO * lr.shape[1], RATIO * lr.shape[2]
@@ -167,7 +168,7 @@ def _pct(x: float, base: float) -> str:
 def write_report(path, command, pairs, results, rt, threads, repeat, load) -> None:
     import torch
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or "?"
+                            text=True, check=False).stdout.strip() or "?"
     lines = [
         "# Pre-trained SR priors on satellite MS: SCET and RFDN as plain x4 super-resolvers (no PAN, no training)",
         "",
@@ -240,6 +241,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
     import torch
+
     from core.models.pretrained.load import load_pretrained
 
     torch.set_num_threads(args.threads)

@@ -6,16 +6,15 @@ network with ``strict=True``, so a missing or extra tensor is an error, never a 
 from __future__ import annotations
 
 import os
-from typing import Optional
 
-from .. import weights as W
 from ...errors import InputError
+from .. import weights as W
 
 ENGINE = "pretrained_sr"
 ARCHITECTURES = ("scet", "rfdn")
 
 
-def build(arch: str, config: Optional[dict] = None):
+def build(arch: str, config: dict | None = None):
     """An untrained network of ``arch`` ("scet" or "rfdn") with ``config`` (a dict of its config dataclass)."""
     if arch == "scet":
         from .scet import Scet, ScetConfig

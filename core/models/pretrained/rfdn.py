@@ -32,7 +32,7 @@ class RfdnConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RfdnConfig":
+    def from_dict(cls, d: dict) -> RfdnConfig:
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown RFDN config keys: {sorted(unknown)}")

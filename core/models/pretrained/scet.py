@@ -32,7 +32,7 @@ class ScetConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ScetConfig":
+    def from_dict(cls, d: dict) -> ScetConfig:
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown SCET config keys: {sorted(unknown)}")

@@ -77,15 +77,17 @@ def load_pairs() -> list[tuple[str, str, np.ndarray, str, str]]:
     rio = gdal.Open(os.path.join(DATA, "vhr", "WV2RioMSLR.tif")).ReadAsArray().astype(np.float64)
     pairs.append(("wv2_rio", "WorldView-2 Rio (WV2RioMSLR.tif), 8 bands", rio, "wv2",
                   "`vhr/WV2RioMSLR.tif` 8 x 128 x 128 (already a reduced MS; degraded once more) -> 32 x 32"))
-    # Held-out SpaceNet-6 tile: MS rows before 62 are the zero (undeclared nodata) band, as in bench_auto.
-    sn = gdal.Open(os.path.join(DATA, "spacenet6_wv2", "rotterdam3_ms_2m.tif")).ReadAsArray()[:, 62:]
-    if (sn == 0).all(axis=0).any():
-        raise RuntimeError("rotterdam3: zero pixels left after the crop")
-    pairs.append(("rotterdam3", "SpaceNet-6 WorldView-2 Rotterdam tile 3 (hold-out), 4 bands, 11-bit",
-                  sn.astype(np.float64), "generic",
-                  f"`spacenet6_wv2/rotterdam3_ms_2m.tif` MS rows 62-149 (4 x {sn.shape[1]} x {sn.shape[2]}) -> "
-                  f"reduced {len(range(2, sn.shape[1], 4))} x {len(range(2, sn.shape[2], 4))} (the WorldView-2 "
-                  "preset is for 8 bands, hence the generic one)"))
+    # SpaceNet-6 tiles: the brief's hold-out tile 3 (MS rows before 62 are its zero, undeclared-nodata band, cut as
+    # in bench_auto) and tile 1, the one PanAdapter's VHR training leaves out.
+    for tile, first_row in ((3, 62), (1, 0)):
+        sn = gdal.Open(os.path.join(DATA, "spacenet6_wv2", f"rotterdam{tile}_ms_2m.tif")).ReadAsArray()[:, first_row:]
+        if (sn == 0).all(axis=0).any():
+            raise RuntimeError(f"rotterdam{tile}: zero pixels left after the crop")
+        pairs.append((f"rotterdam{tile}", f"SpaceNet-6 WorldView-2 Rotterdam tile {tile}, 4 bands, 11-bit",
+                      sn.astype(np.float64), "generic",
+                      f"`spacenet6_wv2/rotterdam{tile}_ms_2m.tif` MS rows {first_row}-149 (4 x {sn.shape[1]} x "
+                      f"{sn.shape[2]}) -> reduced {len(range(2, sn.shape[1], 4))} x {len(range(2, sn.shape[2], 4))} "
+                      "(the WorldView-2 preset is for 8 bands, hence the generic one)"))
     return pairs
 
 

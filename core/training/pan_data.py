@@ -9,6 +9,9 @@ Full-resolution pairs (PAN r times finer than the MS):
     PAN pixel 2i+1 is centred on MS pixel i.
   * Sentinel-2, 4 bands (B02, B03, B04, B08): PAN = their mean at 10 m; MS = the bands block-averaged r x r
     (ratio r = 2: 20 m, 4: 40 m).
+  * SpaceNet-6 WorldView-2 (Rotterdam, CC BY-SA 4.0): PAN 0.5 m + MS B, G, R, NIR 2 m, ratio 4, shared corner
+    (MS pixel i covers PAN pixels 4i..4i+3); tiles 2 and 3 from their first row below the zero band at the
+    top; tile 1 is held out for the benchmark (and is the bundled sample).
   * Sentinel-2, 8 bands (B02, B03, B04, B05, B06, B07, B08, B8A): the 10 m bands block-averaged to the
     20 m grid with the native 20 m bands, then r/2 x r/2 again for ratio 4; PAN = mean of the 10 m bands.
 Wald protocol on each (core.filters, the toolbox phase r//2 as core.wald): reduced PAN = PAN MTF-filtered
@@ -140,11 +143,34 @@ def sentinel2_pairs(bands: int, ratios=(2, 4), data: str = DATA) -> list[WaldPai
     return out
 
 
+# The zero (undeclared nodata) band at the top of tiles 2 and 3 ends before these MS rows.
+SPACENET_FIRST_ROW = {1: 0, 2: 52, 3: 62}
+SPACENET_TRAIN_TILES = (2, 3)
+WV2_GNYQ_BGRN, WV2_GNYQ_PAN = (0.35, 0.35, 0.35, 0.27), 0.11   # core.sensors "wv2", its B, G, R, NIR bands
+
+
+def spacenet6_pairs(tiles=SPACENET_TRAIN_TILES, data: str = DATA) -> list[WaldPair]:
+    """Reduced-resolution pairs of SpaceNet-6 WorldView-2 tiles (ratio 4, 11-bit), without their zero band."""
+    out = []
+    for k in tiles:
+        root = os.path.join(data, "spacenet6_wv2")
+        row = SPACENET_FIRST_ROW[k]
+        ms = _read(os.path.join(root, f"rotterdam{k}_ms_2m.tif"))[:, row:]
+        pan = _read(os.path.join(root, f"rotterdam{k}_pan_0.5m.tif"))[4 * row:]
+        if (ms == 0).all(axis=0).any() or (pan == 0).any():
+            raise ValueError(f"SpaceNet-6 tile {k}: zero pixels left below MS row {row}")
+        out.append(wald_pair(f"spacenet6_rotterdam{k}", pan, ms, 4, (2, 2), 2047.0,
+                             list(WV2_GNYQ_BGRN), WV2_GNYQ_PAN))
+    return out
+
+
 def layout_pairs(layout: str, data: str = DATA) -> list[WaldPair]:
     """The training pairs of a bundled layout: "4band" (Landsat-8 x2 + Sentinel-2 4 bands x2, x4) or
-    "8band" (Sentinel-2 8 bands x2, x4)."""
+    "8band" (Sentinel-2 8 bands x2, x4); "4band_vhr" is "4band" plus the SpaceNet-6 WorldView-2 training tiles."""
     if layout == "4band":
         return landsat8_pairs(data) + sentinel2_pairs(4, (2, 4), data)
+    if layout == "4band_vhr":
+        return layout_pairs("4band", data) + spacenet6_pairs(SPACENET_TRAIN_TILES, data)
     if layout == "8band":
         return sentinel2_pairs(8, (2, 4), data)
     raise ValueError(f"unknown layout {layout}")

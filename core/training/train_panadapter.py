@@ -56,6 +56,11 @@ LAYOUTS = {
     "4band": {"ratios": [2, 4], "order": ["blue", "green", "red", "NIR"],
               "data": "Landsat-8 OLI B2-B5 + PAN B8 (ratio 2, clear strips) and Sentinel-2 L1C B02, B03, B04, B08 "
                       "with a synthetic PAN (mean of the four 10 m bands), ratios 2 and 4; CC0"},
+    "4band_vhr": {"ratios": [2, 4], "order": ["blue", "green", "red", "NIR"],
+                  "data": "the 4band data plus SpaceNet-6 WorldView-2 Rotterdam tiles 2 and 3 (PAN 0.5 m + MS 2 m, "
+                          "ratio 4; tile 1 held out); CC0 and CC BY-SA 4.0 (SpaceNet 6, Maxar): weights trained "
+                          "on it are shipped under CC BY-SA 4.0",
+                  "licence": "CC BY-SA 4.0"},
     "8band": {"ratios": [2, 4], "order": ["blue", "green", "red", "red edge 1", "red edge 2", "red edge 3",
                                           "NIR", "NIR narrow"],
               "data": "Sentinel-2 L1C B02, B03, B04, B05, B06, B07, B08, B8A on the 20 m grid with a synthetic "
@@ -165,8 +170,11 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
                        "(core.training.pan_data.scene_gain); output divided back",
         "parameters": counts,
         "training": {
-            "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2), "
-                                              "15 % right-most columns held out",
+            "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2; "
+                                              "WorldView-2 preset gains for SpaceNet-6), 15 % right-most columns "
+                                              "held out",
+            "licence": lay.get("licence", "training data CC0 1.0 (Landsat-8, Sentinel-2); weights under the plugin's LICENSE (GPL-2.0)"),
+            "attribution": "SpaceNet 6, Maxar, CC BY-SA 4.0" if lay.get("licence") == "CC BY-SA 4.0" else None,
             "pretrained": s.get("pretrained_manifest"), "init": s.get("init"),
             "settings": {k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr", "warmup",
                                            "total_steps", "seed", "loss", "optimizer", "pair_weight_power")},

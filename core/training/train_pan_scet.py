@@ -168,6 +168,18 @@ def evaluate(model: PanScet, pairs: list[PairWithBases]) -> dict:
     return {"pairs": res, "ergas_ratio": float(np.mean(ratios))}
 
 
+def train_step(model: PanScet, opt: torch.optim.Optimizer, batch, ratio: int, clip: float) -> float:
+    """One optimisation step on (ms_up, pan, base, ref); returns the L1 loss."""
+    ms_up, pan, base, ref = batch
+    loss = F.l1_loss(model(ms_up, pan, base, ratio, (ratio // 2, ratio // 2)), ref)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip:
+        torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), clip)
+    opt.step()
+    return float(loss)
+
+
 # ------------------------------------------------------------------------------------------------
 # The run
 # ------------------------------------------------------------------------------------------------
@@ -270,22 +282,17 @@ def run(argv=None) -> dict:
         t = time.time()
         rng = np.random.default_rng([s["seed"], k])
         r = ratios[k % len(ratios)]
-        ms_up, pan, base, ref = sample_batch(train, r, s["batch"], s["size"], rng)
+        batch = sample_batch(train, r, s["batch"], s["size"], rng)
         for g in opt.param_groups:
             g["lr"] = lr_at(k, s)
-        loss = F.l1_loss(model(ms_up, pan, base, r, (r // 2, r // 2)), ref)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if s["clip"]:
-            torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), s["clip"])
-        opt.step()
+        loss = train_step(model, opt, batch, r, s["clip"])
         state["step"] += 1
         session_steps += 1
         state["train_seconds"] += time.time() - t
         if state["step"] % LOG_EVERY == 0:
-            _append_csv(os.path.join(out, "train.csv"), {"step": state["step"], "ratio": r, "loss": float(loss),
+            _append_csv(os.path.join(out, "train.csv"), {"step": state["step"], "ratio": r, "loss": loss,
                                                         "lr": lr_at(k, s), "seconds": state["train_seconds"]})
-            log(f"step {state['step']}/{s['total_steps']} x{r} loss {float(loss):.5f} "
+            log(f"step {state['step']}/{s['total_steps']} x{r} loss {loss:.5f} "
                 f"({state['train_seconds']:.0f} s)")
         if state["step"] % s["epoch_steps"] == 0:
             checkpoint_and_best()

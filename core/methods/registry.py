@@ -107,6 +107,23 @@ SPECS: tuple[MethodSpec, ...] = (
                "Each HSI band gets the detail of the MSI band combination that best explains it (least "
                "squares at low resolution), injected through an MTF-matched GLP.",
                "classical_hsms:MTFGLPHS", seconds_per_mp_band=0.45),
+    MethodSpec("ls_detail", "LS detail (least-squares detail injection)", "hsms",
+               "Each HSI band is fitted at low resolution as a linear combination of the degraded MSI bands plus "
+               "an offset; the high-pass detail of that synthesis is added to the interpolated band (fast baseline).",
+               "ls_detail:LSDetail"),
+    MethodSpec("gsa_hs", "GSA-HS (GSA per MSI band group)", "hsms",
+               "HSI bands grouped by the MSI band that covers them (spectral responses estimated from the data, "
+               "else the best-correlated band); each group pansharpened by adaptive Gram-Schmidt with its MSI "
+               "band as the PAN (Yokoya 2017).",
+               "gsa_hs:GSAHS"),
+    MethodSpec("cnmf", "CNMF (coupled non-negative matrix factorisation)", "hsms",
+               "Endmembers of the HSI and abundances of the MSI, alternately unmixed with multiplicative NMF "
+               "updates and coupled by the spectral responses estimated from the data (Yokoya 2012).",
+               "cnmf:CNMF"),
+    MethodSpec("hysure", "HySure (subspace + total variation)", "hsms",
+               "The HR image in the HSI's signal subspace, fitted to both images with vector total-variation "
+               "regularisation by ADMM; spectral responses estimated from the data (Simoes 2015).",
+               "hysure:HySure"),
     # 0.06 s: the network alone does 0.6-0.8 HR megapixels/s at 31 bands (CPU, 2 threads)
     MethodSpec("infn", "INFN (deep implicit fusion)", "hsms",
                "Implicit neural feature fusion: encoders for both images, dual high-frequency fusion and "

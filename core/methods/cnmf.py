@@ -34,6 +34,8 @@ OUTER = 2
 APPLY_ITERS = 50         # steps of the abundances on the MSI, per pixel, in apply
 UNMIX_ITERS = 20         # updates of the abundances on the interpolated HSI (from the clipped LS start)
 MAX_FIT_PIXELS = 300_000
+MAX_FIT_VALUES = 20_000_000   # HR pixels x HSI bands held by prepare's coupled steps (80 MB in float32)
+APPLY_CHUNK = 65_536          # pixels unmixed at once in apply
 _EPS = 1e-9
 _H_FLOOR = 1e-4          # start of an abundance the least-squares start puts at or below 0
 
@@ -126,7 +128,7 @@ class CNMF(FusionMethod):
         gain = self.gain
         radius = filters.mtf_radius(scene.ratio)
         blocks = []
-        for t in limit_tiles(samples, MAX_FIT_PIXELS, radius):
+        for t in limit_tiles(samples, min(MAX_FIT_PIXELS, MAX_FIT_VALUES // len(self.good)), radius):
             mask_lr = lr_mask(t, radius)
             core = t.valid_core()
             if not mask_lr.any() or not core.any():
@@ -168,7 +170,7 @@ class CNMF(FusionMethod):
         self.w_m = w_m
 
     def _hsi(self, t: Tile) -> np.ndarray:
-        return np.maximum(np.asarray(t.lr_up, dtype=np.float64)[self.good] / self.scale_hsi, 0.0)
+        return np.maximum(np.asarray(t.lr_up, dtype=np.float32)[self.good] / np.float32(self.scale_hsi), 0.0)
 
     def _msi(self, t: Tile) -> np.ndarray:
         y = np.asarray(t.hr, dtype=np.float64) / self.scale_msi - self.msi_offsets[:, None, None]
@@ -176,11 +178,18 @@ class CNMF(FusionMethod):
 
     def apply(self, tile: Tile) -> np.ndarray:
         h_, w_ = tile.valid.shape
-        z = self._hsi(tile).reshape(len(self.good), -1).astype(np.float32)
-        y = self._msi(tile).reshape(self.w_m.shape[0], -1).astype(np.float32)
+        n = h_ * w_
+        lr_up = np.asarray(tile.lr_up).reshape(self.scene.lr_bands, n)
+        hr = np.asarray(tile.hr).reshape(self.w_m.shape[0], n)
         w, w_m = self.w.astype(np.float32), self.w_m.astype(np.float32)
-        h = unmix(w, z, UNMIX_ITERS)
-        h = fit_h(w_m, y, h, APPLY_ITERS)
-        out = np.zeros((self.scene.lr_bands, h_ * w_), dtype=np.float32)
-        out[self.good] = (w @ h) * np.float32(self.scale_hsi)
+        s_h, s_m = np.float32(self.scale_hsi), np.float32(self.scale_msi)
+        offsets = self.msi_offsets.astype(np.float32)[:, None]
+        out = np.zeros((self.scene.lr_bands, n), dtype=np.float32)
+        # Pixels in chunks: every step is per pixel, and many-band tiles stay within memory.
+        for a in range(0, n, APPLY_CHUNK):
+            b = min(n, a + APPLY_CHUNK)
+            z = np.maximum(lr_up[self.good, a:b].astype(np.float32) / s_h, 0.0)
+            y = np.maximum(hr[:, a:b].astype(np.float32) / s_m - offsets, 0.0)
+            h = fit_h(w_m, y, unmix(w, z, UNMIX_ITERS), APPLY_ITERS)
+            out[self.good, a:b] = (w @ h) * s_h
         return out.reshape(self.scene.lr_bands, h_, w_)

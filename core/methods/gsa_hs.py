@@ -92,14 +92,15 @@ class GSAHS(FusionMethod):
             self.gains[members] = (c @ w) / var_i if var_i > 0 else 1.0
 
     def apply(self, tile: Tile) -> np.ndarray:
-        hs = np.asarray(tile.lr_up, dtype=np.float32)
-        out = hs.copy()
-        centred = hs - self.mean_hs.astype(np.float32)[:, None, None]
+        out = np.array(tile.lr_up, dtype=np.float32)
         for k in range(self.scene.hr_bands):
             members = np.flatnonzero(self.group == k)
             if members.size == 0:
                 continue
-            i0 = np.tensordot(self.weights[members].astype(np.float32), centred[members], axes=1)
+            w = self.weights[members]
+            # I0 = sum_b w_b (HS_b - mean_b); computed from the group's own bands only (memory).
+            i0 = np.tensordot(w.astype(np.float32), out[members], axes=1) - np.float32(w @ self.mean_hs[members])
             detail = tile.hr[k] - np.float32(self.mean_ms[k]) - i0
-            out[members] += self.gains[members].astype(np.float32)[:, None, None] * detail[None]
+            for b, g in zip(members, self.gains[members]):
+                out[b] += np.float32(g) * detail
         return out

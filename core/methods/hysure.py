@@ -103,8 +103,11 @@ class HySure(FusionMethod):
         def padded(a):
             return np.pad(a, ((0, 0),) + widths, mode="symmetric")
 
-        z = np.asarray(tile.lr_up, dtype=np.float32)[self.good] / np.float32(self.scale_hsi)
-        x = padded(np.tensordot(e.T, z, axes=1))                           # E^T Z: start and LR data
+        # E with zero rows for the bad bands, over the scale: no copy of the many-band tile is made.
+        e_all = np.zeros((self.scene.lr_bands, e.shape[1]), dtype=np.float32)
+        e_all[self.good] = e
+        x = padded(np.tensordot(e_all.T / np.float32(self.scale_hsi), np.asarray(tile.lr_up, dtype=np.float32),
+                                axes=1))                                     # E^T Z: start and LR data
         ym = np.asarray(tile.hr, dtype=np.float32) / np.float32(self.scale_msi) \
             - self.msi_offsets.astype(np.float32)[:, None, None]
         valid = np.pad(tile.valid, widths, mode="symmetric")
@@ -147,6 +150,4 @@ class HySure(FusionMethod):
             d3 -= _dh(x) - v3
             d4 -= _dv(x) - v4
         x = x[:, pad:pad + h, pad:pad + w]
-        out = np.zeros((self.scene.lr_bands, h, w), dtype=np.float32)
-        out[self.good] = np.tensordot(e, x, axes=1) * np.float32(self.scale_hsi)
-        return out
+        return np.tensordot(e_all * np.float32(self.scale_hsi), np.ascontiguousarray(x), axes=1)

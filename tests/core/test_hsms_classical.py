@@ -216,3 +216,13 @@ def test_bad_bands_stay_zero_and_the_others_are_fused(name, cave_like):
     assert out.dtype == np.float32
     assert np.all(out[[5, 6]] == 0.0)
     assert np.abs(out[[0, 10, 20]] - up[[0, 10, 20]]).max() > 1e-3        # detail was added to the others
+
+
+def test_cnmf_pixel_chunks_do_not_change_the_result(cave_like, monkeypatch):
+    from core.methods import cnmf
+    tile, scene = cave_like
+    m = get_method("cnmf")
+    m.prepare([tile], scene)
+    whole = m.apply(tile)
+    monkeypatch.setattr(cnmf, "APPLY_CHUNK", 999)          # 26 chunks, the last one partial
+    np.testing.assert_allclose(m.apply(tile), whole, rtol=1e-5, atol=1e-6 * float(np.abs(whole).max()))

@@ -147,7 +147,7 @@ def _quarters(tile: Tile, halo: int):
 @pytest.fixture(scope="module")
 def cave_like():
     """A 31-band pair of four materials seen by three MSI bands: no method recovers it exactly."""
-    tile, scene, truth = scene_pair(h=160, w=160, bands=31, p=4, m=3, seed=3)
+    tile, scene, _truth = scene_pair(h=160, w=160, bands=31, p=4, m=3, seed=3)
     return tile, scene
 
 

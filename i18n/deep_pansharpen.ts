@@ -19,8 +19,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../processing_provider/batch_algorithm.py" line="63"/>
+        <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; (METHOD=id): pansharpening: {0}; HS-MS fusion: {1}.&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../processing_provider/base.py" line="587"/>
         <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="323"/>
+        <source>&lt;p&gt;Degrades the HSI/MSI pair by their resolution ratio (Wald protocol), fuses the reduced pair with every chosen method and scores each result against the original HSI (SAM, ERGAS, PSNR ...) in one table and HTML report. The fused images are kept in the output folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -44,7 +54,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="109"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="110"/>
         <source>&lt;p&gt;Prepares a test of any fusion method on &lt;i&gt;your own&lt;/i&gt; images. Both images are blurred the way the sensor blurs (its MTF, from the sensor preset) and shrunk by the PAN/MS resolution ratio. Fusing the reduced PAN with the reduced MS should give back the original MS, which is written as the &lt;b&gt;reference&lt;/b&gt;: run any method on the reduced pair, then &lt;i&gt;Assess a fused image&lt;/i&gt; with that reference.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Outputs&lt;/b&gt;: the reduced PAN (on the original MS grid), the reduced MS (ratio times coarser) and the reference MS (on the reduced PAN grid).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -54,12 +64,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="250"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="251"/>
         <source>&lt;p&gt;Runs several methods on the same PAN/MS pair, GDAL's own pansharpening (weighted Brovey, what Raster &gt; Miscellaneous &gt; Pansharpening runs) included, scores every result and writes one comparison table and HTML report.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Mode&lt;/b&gt;: &lt;i&gt;reduced resolution&lt;/i&gt; degrades the pair (Wald protocol) so that every method can be compared with the true MS (SAM, ERGAS, Q2n ...); &lt;i&gt;full resolution&lt;/i&gt; fuses the pair as it is and scores without a reference (QNR, HQNR). The fused images are kept in the output folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="160"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="161"/>
         <source>&lt;p&gt;Scores a fused (pansharpened) image with the standard quality indexes of the pansharpening literature, writes them to a CSV table and an HTML report with charts, and returns them as outputs (usable in models and with qgis_process --json).&lt;/p&gt;&lt;p&gt;&lt;b&gt;With a reference&lt;/b&gt; (reduced-resolution test, see &lt;i&gt;Make a reduced-resolution test pair&lt;/i&gt;): SAM (degrees; spectral angle, 0 is best), ERGAS (overall relative error, 0 is best), Q (UIQI), Q2n (Q4/Q8; 1 is best), SCC (spatial correlation), PSNR (dB) and SSIM. MS is then the reduced MS the fused image was made from (it gives the ratio); PAN is not needed.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Without a reference&lt;/b&gt; (full resolution): D_lambda (spectral distortion), D_S (spatial distortion), QNR = (1 - D_lambda)(1 - D_S), D_lambda of Khan and HQNR; 1 is best for QNR/HQNR. PAN and MS are the images the fused image was made from.&lt;/p&gt;&lt;p&gt;The fused image and the reference must be on the same pixel grid; only their common part is scored. Very large images are scored on a regular sample of blocks (said in the report).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -84,12 +94,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="153"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="154"/>
         <source>Assess a fused image (quality metrics)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="188"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="189"/>
         <source>Assessment mode</source>
         <translation type="unfinished"></translation>
     </message>
@@ -166,8 +176,8 @@
     </message>
     <message>
         <location filename="../processing_provider/base.py" line="578"/>
-        <location filename="../processing_provider/batch_algorithm.py" line="141"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="65"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="147"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="66"/>
         <source>Cancelled by the user.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -308,22 +318,29 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="77"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="83"/>
         <source>Cluster: one scene at a time, its tiles on the cluster</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="243"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="316"/>
+        <source>Compare HS-MS fusion methods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="244"/>
         <source>Compare pansharpening methods</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="275"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="276"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="349"/>
         <source>Comparison report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="272"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="273"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="346"/>
         <source>Comparison table</source>
         <translation type="unfinished"></translation>
     </message>
@@ -381,7 +398,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="105"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="106"/>
         <source>Degrade a PAN/MS pair by its resolution ratio so that any method can be scored against the original MS.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -416,7 +433,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="148"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="154"/>
         <source>Every scene failed; see the summary table {0}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -431,7 +448,8 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="270"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="271"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="344"/>
         <source>Folder for the fused images</source>
         <translation type="unfinished"></translation>
     </message>
@@ -441,12 +459,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="70"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="76"/>
         <source>Folder: MS / LR-HSI file pattern (empty = *_ms.tif / *_hsi.tif)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="67"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="73"/>
         <source>Folder: PAN / HR-MSI file pattern (empty = *_pan.tif / *_msi.tif)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -466,7 +484,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="176"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="177"/>
         <source>Fused image to assess</source>
         <translation type="unfinished"></translation>
     </message>
@@ -496,12 +514,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="96"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="102"/>
         <source>Give a pairs table (CSV) or an input folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="95"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="101"/>
         <source>Give either a pairs table (CSV) or an input folder, not both.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -522,8 +540,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="365"/>
+        <source>HS-MS method comparison</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../ui/dock_form.py" line="51"/>
         <source>HSI bands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="338"/>
+        <source>HSI bands (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -538,6 +566,7 @@
     </message>
     <message>
         <location filename="../processing_provider/hsms_algorithm.py" line="46"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="334"/>
         <source>Hyperspectral image (LR-HSI), low resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -557,7 +586,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="265"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="266"/>
         <source>Include GDAL's pansharpening (weighted Brovey)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -617,7 +646,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="54"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="55"/>
         <source>MS bands (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -642,7 +671,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="102"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="103"/>
         <source>Make a reduced-resolution test pair (Wald protocol)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -658,33 +687,35 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="295"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="296"/>
         <source>Method comparison ({0})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="263"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="264"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="341"/>
         <source>Methods (ids)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="181"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="182"/>
         <source>Metrics table</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="267"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="268"/>
         <source>Mode (reduced: Wald protocol, with a reference; full: QNR, no reference)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../processing_provider/pansharpen_algorithm.py" line="48"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="47"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="48"/>
         <source>Multispectral (MS) image, low resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="332"/>
         <source>Multispectral image (HR-MSI), high resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -694,7 +725,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="93"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="94"/>
         <source>Note: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -709,7 +740,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="65"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="71"/>
         <source>Or: input folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -745,7 +776,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="81"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="87"/>
         <source>Output folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -761,7 +792,7 @@
     </message>
     <message>
         <location filename="../processing_provider/pansharpen_algorithm.py" line="51"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="51"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="52"/>
         <source>PAN band (default 1)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -776,13 +807,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="62"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="68"/>
         <source>Pairs table (CSV)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../processing_provider/pansharpen_algorithm.py" line="46"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="45"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="46"/>
         <source>Panchromatic (PAN) image, high resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -832,17 +863,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="38"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="39"/>
         <source>Quality assessment</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="74"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="80"/>
         <source>Quality metrics (full-resolution QNR) in the summary</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="226"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="227"/>
         <source>Quality of {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -852,7 +883,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="140"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="141"/>
         <source>Ratio {0}; reduced pair of {1} x {2} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -868,27 +899,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="121"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="122"/>
         <source>Reduced MS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="120"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="121"/>
         <source>Reduced PAN</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="122"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="123"/>
         <source>Reference MS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="179"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="180"/>
         <source>Reference MS (reduced-resolution test; optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="184"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="185"/>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -913,7 +944,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="246"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="319"/>
+        <source>Run several HS-MS fusion methods on one HSI/MSI pair at reduced resolution and score them side by side.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/quality_algorithms.py" line="247"/>
         <source>Run several methods on one PAN/MS pair and score them side by side in one table and report.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -943,23 +979,24 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="86"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="92"/>
         <source>Scenes failed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="85"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="91"/>
         <source>Scenes fused</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="156"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="157"/>
         <source>Score a fused image with SAM, ERGAS, Q2n ... (with a reference) or QNR, HQNR (without).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../processing_provider/base.py" line="263"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="49"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="50"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="336"/>
         <location filename="../ui/dock_form.py" line="123"/>
         <source>Sensor preset</source>
         <translation type="unfinished"></translation>
@@ -985,12 +1022,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="80"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="86"/>
         <source>Skip pairs whose output exists (resume a batch)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="83"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="89"/>
         <source>Summary table</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1015,7 +1052,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="79"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="80"/>
         <source>The folder '{0}' is not writable.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1025,7 +1062,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="100"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="106"/>
         <source>The input folder was not found: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1090,7 +1127,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="98"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="104"/>
         <source>The pairs table was not found: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1285,7 +1322,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="198"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="199"/>
         <source>Without a reference, the PAN is needed: </source>
         <translation type="unfinished"></translation>
     </message>
@@ -1371,12 +1408,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="152"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="158"/>
         <source>{0} of {1} scene(s) failed: {2}. The others were fused; see the summary table {3}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="145"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="151"/>
         <source>{0} of {1} scene(s) fused; summary: {2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1391,7 +1428,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/batch_algorithm.py" line="133"/>
+        <location filename="../processing_provider/batch_algorithm.py" line="139"/>
         <source>{0} scene pair(s).</source>
         <translation type="unfinished"></translation>
     </message>

@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -289,7 +290,8 @@ class Check:
 
 
 def score_candidates(candidates: Sequence[str], samples: Sequence[Tile], scene: SceneInfo,
-                     get_method: Callable, is_cancelled: Callable[[], bool] = lambda: False) -> tuple[list[CandidateScore], Check]:
+                     get_method: Callable, is_cancelled: Callable[[], bool] = lambda: False
+                     ) -> tuple[list[CandidateScore], Check]:
     """Every candidate's ERGAS and SAM on the check built from ``samples``; ([], check) when no block is usable."""
     check = Check(samples, scene, get_method, candidates)
     if not check.blocks:

@@ -35,15 +35,16 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import torch            # at import time: the registry turns a missing torch into MissingDependency
+import torch  # at import time: the registry turns a missing torch into MissingDependency
 
 from ..errors import InputError
 from ..models import weights as W
 from ..models.cancel_hooks import cancellable
-from ..models.infn import INFN as Net, InfnConfig, receptive_radius
+from ..models.infn import INFN as Net
+from ..models.infn import InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
-from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
-
+from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS
+from .base import FusionMethod, SceneInfo, Tile, adapt_seconds
 
 ENGINE = "infn"
 HALO = 16
@@ -299,8 +300,8 @@ class INFN(FusionMethod):
         b, a = report["error_before"]["rmse"], report["error_after"]["rmse"]
         self._info(f"INFN adaptation: {report['steps']} steps in {report['seconds']:.0f} s; reduced-resolution "
                    f"RMSE: interpolation {error_interp['rmse']:.4f}, start {b:.4f}, adapted {a:.4f} (scaled units)"
-                   + (f"; ADAPT_STEPS={report['steps']} repeats it exactly" if report["steps"] == report["planned_steps"]
-                      else ""))
+                   + (f"; ADAPT_STEPS={report['steps']} repeats it exactly"
+                      if report["steps"] == report["planned_steps"] else ""))
         self.used = used
         self.scale, self.msi_scale = s_h, s_m
         base_desc = (f"{base_man['name']} (sha256 {base_man['weights']['sha256'][:16]})" if base_man else "none")

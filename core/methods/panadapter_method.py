@@ -46,7 +46,7 @@ import os
 import time
 
 import numpy as np
-import torch            # at import time: the registry turns a missing torch into MissingDependency
+import torch  # at import time: the registry turns a missing torch into MissingDependency
 
 from .. import filters
 from ..errors import Cancelled, InputError
@@ -57,7 +57,6 @@ from ..models.panadapter.predict import predict_image
 from ..models.panadapter.residual_base import classical_base
 from ..models.panadapter.store import ENGINE, config_dict, load_model
 from .base import DEFAULT_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
-
 
 HALO = 32
 ADAPT_SECONDS = float(DEFAULT_ADAPT_SECONDS)   # default adaptation budget (base.DEFAULT_ADAPT_SECONDS)
@@ -240,7 +239,8 @@ def holds_out(cfg, pairs, r: int) -> bool:
 
 
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
-                seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None, checks: int = 12) -> dict:
+                seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None,
+                checks: int = 12) -> dict:
     """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``.
 
     Crops (flipped / transposed at random) are drawn from the training part of each sample block
@@ -432,7 +432,8 @@ class PanAdapterMethod(FusionMethod):
         self.stage = int(opts.get("stage") or 2)
         self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
         lr_vals = [t.lr[:, t.valid[t.phase[0]::scene.ratio, t.phase[1]::scene.ratio][:t.lr.shape[1], :t.lr.shape[2]]]
-                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio and t.valid.shape[1] >= t.lr.shape[2] * scene.ratio
+                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio
+                   and t.valid.shape[1] >= t.lr.shape[2] * scene.ratio
                    else t.lr.reshape(t.lr.shape[0], -1)      # a PAN narrower than the MS block: all LR pixels
                    for t in samples]
         self.gain = scene_gain(np.concatenate([v.reshape(-1) for v in lr_vals]).astype(np.float32) / self.scale)

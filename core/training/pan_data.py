@@ -31,6 +31,7 @@ from osgeo import gdal
 from .. import filters
 from ..models.panadapter.residual_base import classical_base
 from ..shared_data import DATA
+
 TARGET_P99 = 0.4
 GNYQ_MS, GNYQ_PAN = 0.3, 0.15            # core.sensors defaults for Landsat-8 / Sentinel-2 (no published MTF)
 S2_10M = ("B02", "B03", "B04", "B08")
@@ -71,7 +72,7 @@ class WaldPair:
     def bands(self) -> int:
         return self.ref.shape[0]
 
-    def split(self, fraction: float = VAL_FRACTION) -> tuple["WaldPair", "WaldPair"]:
+    def split(self, fraction: float = VAL_FRACTION) -> tuple[WaldPair, WaldPair]:
         """(training part, validation part): the right-most ``fraction`` of columns, cut on a multiple of r."""
         w = self.pan.shape[1]
         cut = int(w * (1 - fraction)) // (8 * self.ratio) * (8 * self.ratio)
@@ -166,7 +167,9 @@ def sample_batch(pairs: list[WaldPair], ratio: int, n: int, size: int, rng: np.r
         y = rng.integers(0, (p.pan.shape[0] - size) // ratio + 1) * ratio
         x = rng.integers(0, (p.pan.shape[1] - size) // ratio + 1) * ratio
         s = (slice(y, y + size), slice(x, x + size))
-        ms_up.append(p.ms_up[(slice(None),) + s]); pan.append(p.pan[s][None]); ref.append(p.ref[(slice(None),) + s])
+        ms_up.append(p.ms_up[(slice(None),) + s])
+        pan.append(p.pan[s][None])
+        ref.append(p.ref[(slice(None),) + s])
         base.append(p.base[(slice(None),) + s])
     out = [np.stack(a) for a in (ms_up, pan, ref, base)]
     if augment and rng.random() < 0.5:

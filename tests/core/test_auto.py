@@ -29,7 +29,8 @@ def _write(path, arr, gt):
         arr = arr[None]
     ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_UInt16)
     ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference(); srs.ImportFromEPSG(32631)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32631)
     ds.SetProjection(srs.ExportToWkt())
     for b in range(arr.shape[0]):
         ds.GetRasterBand(b + 1).WriteArray(np.rint(arr[b]).astype(np.uint16))
@@ -295,6 +296,7 @@ def test_rule_asks_hqnr_of_the_best_fusing_candidates_only_and_q2n_of_ties_only(
 def test_prepared_auto_travels_to_dask_workers_with_its_choice(scene):
     """The Dask backend pickles the prepared method once: Auto must arrive with its prepared choice."""
     import pickle
+
     from core.dask_backend import pickle_method
     pan, ms = scene
     sc = Scene(pan, ms, None, None, "pansharpen")
@@ -340,5 +342,6 @@ def test_batch_default_is_auto_and_each_scene_chooses_for_itself(scene, tmp_path
         choices[name] = md["DEEPPANSHARPEN_AUTO_CHOICE"]
         # The same choice as Auto alone on that scene: the check is per scene, nothing carries over.
         fuse(p, m, tmp_path / f"{name}_alone.tif", "auto")
-        assert gdal.Open(str(tmp_path / f"{name}_alone.tif")).GetMetadataItem("DEEPPANSHARPEN_AUTO_CHOICE") == choices[name]
+        alone = gdal.Open(str(tmp_path / f"{name}_alone.tif"))
+        assert alone.GetMetadataItem("DEEPPANSHARPEN_AUTO_CHOICE") == choices[name]
     assert all(c in auto_select.PAN_CANDIDATES for c in choices.values())

@@ -12,7 +12,6 @@ batch and retries (a whole-image stage that does not fit falls back to whole pie
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 import torch
@@ -71,8 +70,8 @@ def _run_batched(fn, n: int, batch: int, on_cuda: bool):
 
 
 def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(0, 0), device="cpu",
-                  patch: int = 128, overlap: int = 16, batch: int = 8, stage: Optional[int] = None,
-                  base: Optional[np.ndarray] = None) -> np.ndarray:
+                  patch: int = 128, overlap: int = 16, batch: int = 8, stage: int | None = None,
+                  base: np.ndarray | None = None) -> np.ndarray:
     """(C, H, W) float32 fused image from normalised ``ms_up`` (C, H, W), ``pan`` (H, W) and, for networks
     with a classical residual base, ``base`` (C, H, W)."""
     r = int(ratio)

@@ -228,6 +228,23 @@ def test_tiled_run_chooses_once_and_applies_per_tile(scene, tmp_path, monkeypatc
     np.testing.assert_array_equal(read(tmp_path / "auto.tif"), read(tmp_path / "chosen.tif"))
 
 
+def test_a_bad_band_does_not_stop_the_check(scene, tmp_path):
+    """A band flagged bad (bbl = 0, as EnMAP's water-vapour bands) holds 0 in the tiles and is written as nodata:
+    the check scores the other bands, so Auto still chooses on the check instead of falling back."""
+    pan, ms = scene
+    ms_bad = str(tmp_path / "ms_bad.tif")
+    ds = gdal.Translate(ms_bad, ms)
+    ds.GetRasterBand(2).SetMetadataItem("bbl", "0")
+    ds = None
+    res = fuse(pan, ms_bad, tmp_path / "auto.tif", "auto")
+    md = gdal.Open(str(tmp_path / "auto.tif")).GetMetadata()
+    assert md["DEEPPANSHARPEN_AUTO_REASON"] == "best on the reduced-resolution check", res.warnings
+    table = json.loads(md["DEEPPANSHARPEN_AUTO_CANDIDATES"])
+    assert [c["method"] for c in table] == list(auto_select.PAN_CANDIDATES)
+    assert all(c["ergas"] is not None and c["sam"] is not None and not c["error"] for c in table), table
+    assert md["DEEPPANSHARPEN_AUTO_CHOICE"] != "exp"
+
+
 def test_halo_is_the_checks_before_prepare_and_the_choices_after(scene):
     pan, ms = scene
     sc = Scene(pan, ms, None, None, "pansharpen")

@@ -28,7 +28,7 @@ IDS = [s.id for s in SPECS]
 DEEP_READY = all(importlib.util.find_spec(p) for p in ("torch", "timm", "safetensors"))
 
 RATIO = 4
-SIZE = 160                  # HR pixels per side: several 64-pixel tiles, small enough to keep every run short
+SIZE = 128                  # HR pixels per side: 2 x 2 to 3 x 3 tiles of 64 pixels, and every run short
 LR_BANDS = {"pansharpen": 4, "hsms": 8}
 HR_BANDS = {"pansharpen": 1, "hsms": 3}
 NODATA = 0

@@ -40,11 +40,9 @@ import torch  # at import time: the registry turns a missing torch into MissingD
 from ..errors import InputError
 from ..models import weights as W
 from ..models.cancel_hooks import cancellable
-from ..models.infn import INFN as Net
-from ..models.infn import InfnConfig, receptive_radius
+from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
-from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS
-from .base import FusionMethod, SceneInfo, Tile, adapt_seconds
+from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
 
 ENGINE = "infn"
 HALO = 16

@@ -6,8 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from core import filters
-from core import metrics as M
+from core import filters, metrics as M
 from core.shared_data import DATA
 
 DEMO_MS = os.path.join(DATA, "demo", "landsat8_ms_B2-B5_30m.tif")

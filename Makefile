@@ -203,6 +203,15 @@ train-panadapter-ablations: setup
 bench-panadapter: setup
 	"$(PY)" bench/bench_panadapter.py
 
+# --- Pre-trained SR bodies (SCET, RFDN): the authors' weights -> resources/weights, and the transfer check ------
+.PHONY: convert-pretrained bench-pretrained
+convert-pretrained: setup
+	"$(PY)" scripts/convert_pretrained.py
+	"$(PY)" scripts/make_pretrained_reference.py
+
+bench-pretrained: setup
+	"$(PY)" bench/bench_pretrained_sr.py
+
 # --- INFN (HS-MS fusion): training on CAVE --------------------------------------------------------
 # The bundled model: the standard CAVE protocol at x4 and x8, 3 scenes held out for validation (the trainer's
 # defaults), seed 0.  Resumable: run the same command again with INFN_RESUME=--resume.  The best checkpoint by

@@ -240,7 +240,8 @@ def profile_method(method: str, pan: str, ms: str, work: str, tile_size: int, ov
     same input as seen from the engine's main thread (tile reads, waits on the pool, the writer)."""
     from core.engine import FusionRequest, build_scene_info, run_fusion
     from core.methods import get_method
-    from core.scene import Scene, Window
+    from core.scene import Scene
+    from core.tiling import Window
 
     req = FusionRequest(task="pansharpen", hr_path=pan, lr_path=ms,
                         output_path=os.path.join(work, f"profile_{method}.tif"), method=method,

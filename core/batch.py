@@ -238,11 +238,8 @@ def run_scene(pair: ScenePair, template: dict, metrics: bool = False, skip_exist
         req = FusionRequest(hr_path=pair.hr_path, lr_path=pair.lr_path, output_path=pair.output_path,
                             **dict(template, cluster=""))
         scene_log = lambda m: log(f"[{pair.name}] {m}")      # noqa: E731
-        if client is None:
-            run_fusion(req, is_cancelled=is_cancelled, log=scene_log)
-        else:
-            from .dask_backend import run_fusion_dask
-            run_fusion_dask(req, is_cancelled=is_cancelled, log=scene_log, client=client)
+        run_fusion(req, is_cancelled=is_cancelled, log=scene_log, client=client)
+        if client is not None:
             rep.worker = "cluster"
         if metrics and req.task == "pansharpen":
             from .assess import assess_full

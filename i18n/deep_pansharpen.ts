@@ -19,27 +19,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="542"/>
+        <location filename="../processing_provider/base.py" line="587"/>
         <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="550"/>
+        <location filename="../processing_provider/base.py" line="595"/>
         <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="47"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="35"/>
         <source>&lt;p&gt;Injects the detail of the panchromatic (PAN) image into every band of the coarser multispectral (MS) image of the same area. The output has the PAN's pixel grid and CRS and the MS bands. The MS pixel size must be a whole multiple (2, 3, 4 ...) of the PAN's.&lt;/p&gt;&lt;p&gt;Auto (default) tries the classical methods on a reduced copy of the scene and uses the best; MTF-GLP-HPM keeps colours faithful; GSA and BDSD-PC give crisper detail. PanAdapter (deep learning, needs torch and timm) can adapt itself to the scene (Advanced).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="35"/>
         <source>&lt;p&gt;Injects the spatial detail of a high-resolution multispectral image (HR-MSI, e.g. Sentinel-2 10 m) into every band of a coarser hyperspectral image (LR-HSI, e.g. EnMAP 30 m) of the same area. The output has the MSI's grid and the HSI's bands with their wavelengths; bad bands are written as nodata.&lt;/p&gt;&lt;p&gt;MTF-GLP-HS (default) is classical and fast. INFN (deep learning, needs torch) adapts itself to your sensor pair on the scene (Advanced).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="545"/>
+        <location filename="../processing_provider/base.py" line="590"/>
         <source>&lt;p&gt;Output type &lt;i&gt;uint8&lt;/i&gt; (Byte) from deeper integer data is rescaled to 0-255 by the data's bit depth (the sensor preset's, or the smallest that holds the data); the factor is written to the output's metadata.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -94,12 +94,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="337"/>
+        <location filename="../core/doctor.py" line="328"/>
         <source>Assign the missing one (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="343"/>
+        <location filename="../core/doctor.py" line="334"/>
         <source>Assign the right CRS to both (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -114,12 +114,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="345"/>
+        <location filename="../core/doctor.py" line="336"/>
         <source>Both rasters are in {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="403"/>
+        <location filename="../core/doctor.py" line="394"/>
         <source>Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -154,7 +154,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="303"/>
+        <location filename="../core/doctor.py" line="294"/>
         <source>CUDA was chosen but no usable NVIDIA GPU was found; the method will run on the CPU (slower).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -165,7 +165,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="530"/>
+        <location filename="../processing_provider/base.py" line="578"/>
         <location filename="../processing_provider/batch_algorithm.py" line="141"/>
         <location filename="../processing_provider/quality_algorithms.py" line="65"/>
         <source>Cancelled by the user.</source>
@@ -193,22 +193,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="372"/>
+        <location filename="../core/doctor.py" line="363"/>
         <source>Check that both images show the same place (the same scene, the same tile), and that their coordinate reference systems are right.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="360"/>
+        <location filename="../core/doctor.py" line="351"/>
         <source>Check the coordinate reference systems of both rasters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="508"/>
+        <location filename="../core/doctor.py" line="499"/>
         <source>Check the nodata value of the file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="474"/>
+        <location filename="../core/doctor.py" line="465"/>
         <source>Check the sensor preset, or use Generic.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -218,47 +218,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="305"/>
+        <location filename="../core/doctor.py" line="296"/>
         <source>Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="192"/>
+        <location filename="../core/doctor.py" line="183"/>
         <source>Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="602"/>
+        <location filename="../core/disk_space.py" line="46"/>
         <source>Choose an output folder on a disk with more free space, or make room on this one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="266"/>
+        <location filename="../core/doctor.py" line="257"/>
         <source>Choose another PAN band if band 1 is not the panchromatic one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="258"/>
+        <location filename="../core/doctor.py" line="249"/>
         <source>Choose existing bands in the band lists.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="261"/>
+        <location filename="../core/doctor.py" line="252"/>
         <source>Choose one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="198"/>
+        <location filename="../core/doctor.py" line="189"/>
         <source>Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="279"/>
+        <location filename="../core/doctor.py" line="270"/>
         <source>Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="405"/>
+        <location filename="../core/doctor.py" line="396"/>
         <source>Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} grid.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -278,12 +278,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="341"/>
+        <location filename="../processing_provider/base.py" line="389"/>
         <source>Choose the {0} raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="387"/>
+        <location filename="../processing_provider/base.py" line="435"/>
         <source>Choose where to save the output raster.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -293,7 +293,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="300"/>
+        <location filename="../core/doctor.py" line="291"/>
         <source>Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning dependencies'), or choose a classical method.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -333,12 +333,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="273"/>
+        <location filename="../processing_provider/base.py" line="282"/>
         <source>Dask cluster (empty = this process; local, local:N or tcp://host:port)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="525"/>
+        <location filename="../core/doctor.py" line="516"/>
         <source>Declare 0 as nodata: Layer Properties &gt; Transparency &gt; 'No data value', or gdal_edit -a_nodata 0 {value}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -396,7 +396,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="270"/>
+        <location filename="../processing_provider/base.py" line="279"/>
         <source>Device for deep-learning methods (auto = GPU if available)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -411,7 +411,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="275"/>
+        <location filename="../processing_provider/base.py" line="284"/>
         <source>Empty: run in this process. 'local' or 'local:N': N worker processes on this computer (default one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -421,7 +421,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="248"/>
+        <location filename="../core/doctor.py" line="239"/>
         <source>Exchange them: choose the high-resolution image as {hr} and the low-resolution one as {lr}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -451,12 +451,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="272"/>
+        <location filename="../core/doctor.py" line="263"/>
         <source>For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose a multi-band HR-MSI.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="352"/>
+        <location filename="../core/doctor.py" line="343"/>
         <source>For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the {hr_role}'s pixel grid (Raster &gt; Projections &gt; Warp), or get both in the same CRS.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -471,7 +471,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="350"/>
+        <location filename="../processing_provider/base.py" line="398"/>
         <source>GDAL cannot open the {0} input '{1}': {2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -506,7 +506,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="90"/>
+        <location filename="../processing_provider/base.py" line="93"/>
         <source>Give the id, e.g. {0}={1}; not its number.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -516,7 +516,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="38"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="25"/>
         <location filename="../ui/dock_form.py" line="48"/>
         <source>HS-MS fusion (LR-HSI + HR-MSI)</source>
         <translation type="unfinished"></translation>
@@ -527,17 +527,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="64"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="51"/>
         <source>HSI bands to sharpen (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="96"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="72"/>
         <source>HSI: {0}; MSI: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="59"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="46"/>
         <source>Hyperspectral image (LR-HSI), low resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -547,32 +547,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="71"/>
-        <source>INFN: adapt to the scene before fusing</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="76"/>
-        <source>INFN: adaptation steps (0 = as many as the time allows)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="73"/>
-        <source>INFN: adaptation time (seconds)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="79"/>
-        <source>INFN: weights file (.safetensors; empty = bundled model)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../core/doctor.py" line="414"/>
+        <location filename="../core/doctor.py" line="405"/>
         <source>If the files were resampled, use the originals; else resample the {lr_role} yourself to {value:g} units per pixel on the {hr_role}'s grid (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="220"/>
+        <location filename="../processing_provider/base.py" line="229"/>
         <source>Image fusion</source>
         <translation type="unfinished"></translation>
     </message>
@@ -622,7 +602,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="566"/>
+        <location filename="../core/doctor.py" line="557"/>
         <source>Lower the tile size (Advanced), close other programs, or run on a machine with more memory.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -642,12 +622,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="67"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="55"/>
         <source>MS bands to sharpen (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="95"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="75"/>
         <source>MS: {0} (bands {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -657,7 +637,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="67"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="54"/>
         <source>MSI bands to use (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -673,7 +653,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="249"/>
+        <location filename="../processing_provider/base.py" line="258"/>
         <source>Method (id; the help lists what each does)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -698,18 +678,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="60"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="48"/>
         <location filename="../processing_provider/quality_algorithms.py" line="47"/>
         <source>Multispectral (MS) image, low resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="61"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
         <source>Multispectral image (HR-MSI), high resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="341"/>
+        <location filename="../core/doctor.py" line="332"/>
         <source>Neither raster has a coordinate reference system; their pixel coordinates are assumed to be in the same units.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -724,7 +704,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="268"/>
+        <location filename="../core/doctor.py" line="259"/>
         <source>Only one MS band is chosen: the output will be a single sharpened band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -739,17 +719,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="558"/>
+        <location filename="../core/doctor.py" line="549"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="562"/>
+        <location filename="../core/doctor.py" line="553"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate). Only {available} of memory is available.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="268"/>
+        <location filename="../processing_provider/base.py" line="277"/>
         <location filename="../ui/dock_form.py" line="173"/>
         <source>Output compression</source>
         <translation type="unfinished"></translation>
@@ -760,7 +740,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="263"/>
+        <location filename="../processing_provider/base.py" line="272"/>
         <source>Output data type (same = as the low-resolution input)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -780,13 +760,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="63"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="51"/>
         <location filename="../processing_provider/quality_algorithms.py" line="51"/>
         <source>PAN band (default 1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="94"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="74"/>
         <source>PAN: {0} (band {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -801,28 +781,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="71"/>
-        <source>PanAdapter: adapt to the scene before fusing</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="73"/>
-        <source>PanAdapter: adaptation time (seconds)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="76"/>
-        <source>PanAdapter: weights file (.safetensors; empty = bundled model)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="58"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="46"/>
         <location filename="../processing_provider/quality_algorithms.py" line="45"/>
         <source>Panchromatic (PAN) image, high resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="37"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="25"/>
         <source>Pansharpen (PAN + MS)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -832,7 +797,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="261"/>
+        <location filename="../core/doctor.py" line="252"/>
         <source>Pansharpening takes exactly one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -928,12 +893,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="420"/>
+        <location filename="../core/doctor.py" line="411"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="423"/>
+        <location filename="../core/doctor.py" line="414"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}). Fusion methods are designed for ratios 2 to 4; expect a blurry result.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -993,7 +958,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="254"/>
+        <location filename="../processing_provider/base.py" line="263"/>
         <location filename="../processing_provider/quality_algorithms.py" line="49"/>
         <location filename="../ui/dock_form.py" line="123"/>
         <source>Sensor preset</source>
@@ -1005,12 +970,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="45"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="32"/>
         <source>Sharpen a hyperspectral image with a multispectral image of the same scene.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="44"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="32"/>
         <source>Sharpen a multispectral image with a panchromatic band of the same scene.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1030,17 +995,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="270"/>
+        <location filename="../core/doctor.py" line="261"/>
         <source>The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="276"/>
+        <location filename="../core/doctor.py" line="267"/>
         <source>The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens a hyperspectral image with more bands than the multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="264"/>
+        <location filename="../core/doctor.py" line="255"/>
         <source>The PAN file has {count} bands; band 1 is used as the PAN.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1080,42 +1045,42 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="393"/>
+        <location filename="../processing_provider/base.py" line="441"/>
         <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="402"/>
+        <location filename="../processing_provider/base.py" line="450"/>
         <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="423"/>
+        <location filename="../processing_provider/base.py" line="471"/>
         <source>The output folder '{0}' cannot be created: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="408"/>
+        <location filename="../processing_provider/base.py" line="456"/>
         <source>The output folder '{0}' is not writable: choose another folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="390"/>
+        <location filename="../processing_provider/base.py" line="438"/>
         <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="611"/>
+        <location filename="../core/disk_space.py" line="55"/>
         <source>The output may need up to {need} but only {free} is free in {folder}; it fits only if compression does well.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="607"/>
+        <location filename="../core/disk_space.py" line="51"/>
         <source>The output needs about {least} even compressed (up to {need}) but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="604"/>
+        <location filename="../core/disk_space.py" line="48"/>
         <source>The output needs about {need} but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1130,47 +1095,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="449"/>
+        <location filename="../core/doctor.py" line="440"/>
         <source>The pixel grids are centre-aligned (the Landsat layout): every {lr_role} pixel centre sits on {value} {hr_role} pixel centre and the {hr_role} grid starts half {value} {hr_role} pixel outside. This is handled.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="445"/>
+        <location filename="../core/doctor.py" line="436"/>
         <source>The pixel grids are corner-aligned: every {lr_role} pixel covers exactly {ratio} x {ratio} {hr_role} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="396"/>
+        <location filename="../core/doctor.py" line="387"/>
         <source>The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="411"/>
+        <location filename="../core/doctor.py" line="402"/>
         <source>The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled (cubic) to exactly {ratio}x the {hr_role} pixel size first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="196"/>
+        <location filename="../core/doctor.py" line="187"/>
         <source>The same raster is chosen as {hr_role} and {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="354"/>
+        <location filename="../processing_provider/base.py" line="402"/>
         <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="357"/>
+        <location filename="../processing_provider/base.py" line="405"/>
         <source>The {0} file was not found: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="352"/>
+        <location filename="../processing_provider/base.py" line="400"/>
         <source>The {0} input '{1}' is a folder, not a raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="358"/>
+        <location filename="../processing_provider/base.py" line="406"/>
         <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1180,103 +1145,98 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="363"/>
+        <location filename="../processing_provider/base.py" line="411"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="361"/>
+        <location filename="../processing_provider/base.py" line="409"/>
         <source>The {0} layer '{1}' could not be opened.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="392"/>
+        <location filename="../core/doctor.py" line="383"/>
         <source>The {hr_role} and {lr_role} are probably swapped: exchange them.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="370"/>
+        <location filename="../core/doctor.py" line="361"/>
         <source>The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{value} apart.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="349"/>
+        <location filename="../core/doctor.py" line="340"/>
         <source>The {hr_role} is in {value} but the {lr_role} is in {value2}. The {lr_role} will be reprojected onto the {hr_role} grid (cubic), which blurs it a little.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="240"/>
+        <location filename="../core/doctor.py" line="231"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}) and the {hr} has {hr_count} bands, the {lr} {lr_count}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="245"/>
+        <location filename="../core/doctor.py" line="236"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="472"/>
+        <location filename="../core/doctor.py" line="463"/>
         <source>The {label} preset expects a resolution ratio of {ratio}, the data have {ratio2}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="358"/>
+        <location filename="../core/doctor.py" line="349"/>
         <source>The {lr_role} cannot be transformed into the {hr_role}'s CRS.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="384"/>
+        <location filename="../core/doctor.py" line="375"/>
         <source>The {lr_role} covers the whole {hr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="380"/>
+        <location filename="../core/doctor.py" line="371"/>
         <source>The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap (about {out_w} x {out_h} pixels) is written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="456"/>
+        <location filename="../core/doctor.py" line="447"/>
         <source>The {lr_role} grid is shifted by {value:.2f} x {value2:.2f} {hr_role} pixels from both standard layouts. The shift is taken into account, but it often means one image was resampled or is misregistered; misregistration of half a pixel or more visibly degrades the result.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="429"/>
+        <location filename="../core/doctor.py" line="420"/>
         <source>The {lr_role} is resampled onto the {hr_role} grid, so the grids are aligned by construction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="389"/>
+        <location filename="../core/doctor.py" line="380"/>
         <source>The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels ({hpx:g}): the resolution ratio is {rx:.3g}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="515"/>
+        <location filename="../core/doctor.py" line="506"/>
         <source>The {role} declares a mask; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="511"/>
+        <location filename="../core/doctor.py" line="502"/>
         <source>The {role} declares nodata value {nodata:g}; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="507"/>
+        <location filename="../core/doctor.py" line="498"/>
         <source>The {role} holds only nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="335"/>
+        <location filename="../core/doctor.py" line="326"/>
         <source>The {role} raster has no coordinate reference system, the other has {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="209"/>
+        <location filename="../core/doctor.py" line="200"/>
         <source>The {role} raster is rotated (its geotransform has rotation terms).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../processing_provider/base.py" line="534"/>
-        <source>This part of Deep Pansharpen is not implemented yet ({0}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1285,7 +1245,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="260"/>
+        <location filename="../processing_provider/base.py" line="269"/>
         <source>Tile overlap (pixels blended between tiles, 0 to half the tile size)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1295,7 +1255,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="257"/>
+        <location filename="../processing_provider/base.py" line="266"/>
         <source>Tile size (output pixels, {0} to {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1305,17 +1265,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="461"/>
+        <location filename="../core/doctor.py" line="452"/>
         <source>Use the original, unresampled files; if edges look doubled in the output, co-register the {lr_role} to the {hr_role} first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="211"/>
+        <location filename="../core/doctor.py" line="202"/>
         <source>Warp it to a north-up grid first (Raster &gt; Projections &gt; Warp (Reproject)).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="398"/>
+        <location filename="../core/doctor.py" line="389"/>
         <source>Warp the inputs to square pixels first (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1340,7 +1300,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="266"/>
+        <location filename="../processing_provider/base.py" line="275"/>
         <source>Write a Cloud Optimized GeoTIFF (COG)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1350,22 +1310,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="152"/>
+        <location filename="../core/doctor.py" line="143"/>
         <source>about {hours:.1f} h</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="151"/>
+        <location filename="../core/doctor.py" line="142"/>
         <source>about {minutes:.0f} min</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="149"/>
+        <location filename="../core/doctor.py" line="140"/>
         <source>about {seconds:.0f} s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/pansharpen_algorithm.py" line="96"/>
+        <location filename="../processing_provider/pansharpen_algorithm.py" line="76"/>
         <source>all</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1381,17 +1341,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="147"/>
+        <location filename="../core/doctor.py" line="138"/>
         <source>under a second</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="453"/>
+        <location filename="../processing_provider/base.py" line="501"/>
         <source>{0} ({1}) must be a number, not '{2}'.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="457"/>
+        <location filename="../processing_provider/base.py" line="505"/>
         <source>{0} ({1}) must be from {2:g} to {3:g}, not {4}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1401,7 +1361,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="311"/>
+        <location filename="../processing_provider/base.py" line="359"/>
         <source>{0} must be one of: {1}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1436,7 +1396,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="111"/>
+        <location filename="../processing_provider/base.py" line="114"/>
         <source>{0} takes the id of a choice, not a number (numbers changed meaning when choices were added): one of {1}. Example: {0}={2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1451,32 +1411,52 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="291"/>
+        <location filename="../processing_provider/base.py" line="295"/>
+        <source>{0}: adapt to the scene before fusing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="302"/>
+        <source>{0}: adaptation steps (0 = as many as the time allows)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="297"/>
+        <source>{0}: adaptation time (seconds)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="339"/>
         <source>{0}: adapted model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="285"/>
+        <location filename="../processing_provider/base.py" line="333"/>
         <source>{0}: save the adapted model to (.safetensors; empty = not saved)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="307"/>
+        <location filename="../processing_provider/base.py" line="305"/>
+        <source>{0}: weights file (.safetensors; empty = bundled model)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="298"/>
         <source>{label} is a classical method: it always runs on the CPU.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="297"/>
+        <location filename="../core/doctor.py" line="288"/>
         <source>{label} is a deep-learning method and needs the Python package(s) {value}, which QGIS's Python cannot import.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="292"/>
+        <location filename="../core/doctor.py" line="283"/>
         <source>{reason} No fusion method can run without it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="522"/>
+        <location filename="../core/doctor.py" line="513"/>
         <source>{zero_share:.0%} of the {role} pixels are 0 in every band, but the file declares no nodata value. If they are an empty border they will darken the result and bias the statistics.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -28,6 +28,7 @@ from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -39,6 +40,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.methods import method_label, method_names
+from ..core.methods.base import ADAPT_SECONDS_RANGE, DEFAULT_ADAPT_SECONDS
 from ..core.output_guard import gdal_file
 from ..core.sensors import SENSORS
 from ..core.tiling import TILE_SIZE_RANGE
@@ -206,6 +208,11 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     COMPRESSION = "COMPRESSION"
     DEVICE = "DEVICE"
     CLUSTER = "CLUSTER"
+    # deep methods (PanAdapter, INFN): add_deep_parameters
+    WEIGHTS = "WEIGHTS"
+    ADAPT = "ADAPT"
+    ADAPT_SECONDS = "ADAPT_SECONDS"
+    ADAPT_STEPS = "ADAPT_STEPS"
     ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
     OUTPUT = "OUTPUT"
 
@@ -277,6 +284,45 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             "one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and "
             "have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed."))
         self.addParameter(_advanced(cluster))
+
+    def add_deep_parameters(self, method_label: str, steps: bool = False) -> None:
+        """The deep method's advanced parameters, described with its name: ADAPT, ADAPT_SECONDS, ADAPT_STEPS
+        (with ``steps``), WEIGHTS and ADAPTED_WEIGHTS; :meth:`deep_options` reads them."""
+        lo, hi = ADAPT_SECONDS_RANGE
+        self.addParameter(_advanced(QgsProcessingParameterBoolean(
+            self.ADAPT, self.tr("{0}: adapt to the scene before fusing").format(method_label), defaultValue=False)))
+        self.addParameter(_advanced(QgsProcessingParameterNumber(
+            self.ADAPT_SECONDS, self.tr("{0}: adaptation time (seconds)").format(method_label),
+            QgsProcessingParameterNumber.Integer, defaultValue=DEFAULT_ADAPT_SECONDS, minValue=int(lo),
+            maxValue=int(hi))))
+        if steps:
+            self.addParameter(_advanced(QgsProcessingParameterNumber(
+                self.ADAPT_STEPS, self.tr("{0}: adaptation steps (0 = as many as the time allows)").format(
+                    method_label), QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0)))
+        self.addParameter(_advanced(QgsProcessingParameterFile(
+            self.WEIGHTS, self.tr("{0}: weights file (.safetensors; empty = bundled model)").format(method_label),
+            behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
+        self.add_adapted_weights_parameter(method_label)
+
+    def deep_options(self, parameters, context) -> dict:
+        """The deep method's options (``FusionRequest.method_options``) from the parameters of
+        :meth:`add_deep_parameters`; only what the user set, so the method's own defaults apply otherwise."""
+        opts = {}
+        if self.parameterAsBool(parameters, self.ADAPT, context):
+            opts["adapt"] = True
+        if parameters.get(self.ADAPT_SECONDS) not in (None, ""):
+            opts["adapt_seconds"] = float(self.parameterAsInt(parameters, self.ADAPT_SECONDS, context))
+        if self.parameterDefinition(self.ADAPT_STEPS) is not None and parameters.get(self.ADAPT_STEPS):
+            steps = self.parameterAsInt(parameters, self.ADAPT_STEPS, context)
+            if steps > 0:
+                opts["adapt_steps"] = steps
+        weights = self.parameterAsFile(parameters, self.WEIGHTS, context) if parameters.get(self.WEIGHTS) else ""
+        if weights:
+            opts["weights"] = weights
+        saved = self.adapted_weights_path(parameters, context)
+        if saved:
+            opts["adapted_weights"] = saved
+        return opts
 
     def add_adapted_weights_parameter(self, method_label: str) -> None:
         """ADAPTED_WEIGHTS: where a deep method saves its adapted model; an advanced text parameter with a
@@ -530,9 +576,6 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             raise QgsProcessingException(self.tr("Cancelled by the user.")) from exc
         except (InputError, MissingDependency) as exc:
             raise QgsProcessingException(str(exc)) from exc
-        except NotImplementedError as exc:
-            raise QgsProcessingException(self.tr(
-                "This part of Deep Pansharpen is not implemented yet ({0}).").format(exc or "run_fusion")) from exc
         return {self.OUTPUT: getattr(result, "output_path", request.output_path)}
 
     # --- help --------------------------------------------------------------------------------------

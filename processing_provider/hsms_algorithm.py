@@ -3,15 +3,8 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import (
-    QgsProcessingParameterBand,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-)
+from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterLayer
 
-from ..core.methods.base import DEFAULT_ADAPT_SECONDS
 from .base import FusionAlgorithmBase, _advanced
 
 
@@ -24,12 +17,6 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
     LR_LABEL = "low-resolution hyperspectral (LR-HSI)"
     MSI_BANDS = "MSI_BANDS"
     HSI_BANDS = "HSI_BANDS"
-    # INFN (deep) options
-    WEIGHTS = "WEIGHTS"
-    ADAPT = "ADAPT"
-    ADAPT_SECONDS = "ADAPT_SECONDS"
-    ADAPT_STEPS = "ADAPT_STEPS"
-    ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
 
     def name(self) -> str:
         return "hsmsfusion"
@@ -67,18 +54,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             self.MSI_BANDS, self.tr("MSI bands to use (empty = all)"), defaultValue=None,
             parentLayerParameterName=self.HR, optional=True, allowMultiple=True)))
         self.add_common_advanced_parameters()
-        self.addParameter(_advanced(QgsProcessingParameterBoolean(
-            self.ADAPT, self.tr("INFN: adapt to the scene before fusing"), defaultValue=False)))
-        self.addParameter(_advanced(QgsProcessingParameterNumber(
-            self.ADAPT_SECONDS, self.tr("INFN: adaptation time (seconds)"), QgsProcessingParameterNumber.Integer,
-            defaultValue=DEFAULT_ADAPT_SECONDS, minValue=1, maxValue=36000)))
-        self.addParameter(_advanced(QgsProcessingParameterNumber(
-            self.ADAPT_STEPS, self.tr("INFN: adaptation steps (0 = as many as the time allows)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0)))
-        self.addParameter(_advanced(QgsProcessingParameterFile(
-            self.WEIGHTS, self.tr("INFN: weights file (.safetensors; empty = bundled model)"),
-            behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
-        self.add_adapted_weights_parameter("INFN")
+        self.add_deep_parameters("INFN", steps=True)
         self.add_output_parameter("Fused hyperspectral image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -91,7 +67,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             task=self.TASK, hr_path=msi, lr_path=hsi, output_path=self.output_file(parameters, context),
             hr_bands=self.band_list(parameters, self.MSI_BANDS, context),
             lr_bands=self.band_list(parameters, self.HSI_BANDS, context),
-            method_options=self.infn_options(parameters, context) if choices["method"] == "infn" else {},
+            method_options=self.deep_options(parameters, context) if choices["method"] == "infn" else {},
             **choices)
         feedback.pushInfo(self.tr("HSI: {0}; MSI: {1}").format(hsi, msi))
         results = self.run_engine(request, feedback)
@@ -99,21 +75,3 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
         if saved and os.path.isfile(saved):
             results[self.ADAPTED_WEIGHTS] = saved
         return results
-
-    def infn_options(self, parameters, context) -> dict:
-        """Method options of INFN (ignored by the classical methods)."""
-        opts = {}
-        if self.parameterAsBool(parameters, self.ADAPT, context):
-            opts["adapt"] = True
-        if parameters.get(self.ADAPT_SECONDS) not in (None, ""):
-            opts["adapt_seconds"] = float(self.parameterAsInt(parameters, self.ADAPT_SECONDS, context))
-        steps = self.parameterAsInt(parameters, self.ADAPT_STEPS, context) if parameters.get(self.ADAPT_STEPS) else 0
-        if steps > 0:
-            opts["adapt_steps"] = steps
-        weights = self.parameterAsFile(parameters, self.WEIGHTS, context) if parameters.get(self.WEIGHTS) else ""
-        if weights:
-            opts["weights"] = weights
-        saved = self.adapted_weights_path(parameters, context)
-        if saved:
-            opts["adapted_weights"] = saved
-        return opts

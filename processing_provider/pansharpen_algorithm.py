@@ -3,15 +3,8 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import (
-    QgsProcessingParameterBand,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-)
+from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterLayer
 
-from ..core.methods.base import DEFAULT_ADAPT_SECONDS
 from .base import FusionAlgorithmBase, _advanced
 
 
@@ -24,11 +17,6 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
     LR_LABEL = "multispectral (MS)"
     PAN_BAND = "PAN_BAND"
     MS_BANDS = "MS_BANDS"
-    # PanAdapter (deep) options
-    WEIGHTS = "WEIGHTS"
-    ADAPT = "ADAPT"
-    ADAPT_SECONDS = "ADAPT_SECONDS"
-    ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
 
     def name(self) -> str:
         return "pansharpen"
@@ -67,15 +55,7 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             self.MS_BANDS, self.tr("MS bands to sharpen (empty = all)"), defaultValue=None,
             parentLayerParameterName=self.MS, optional=True, allowMultiple=True)))
         self.add_common_advanced_parameters()
-        self.addParameter(_advanced(QgsProcessingParameterBoolean(
-            self.ADAPT, self.tr("PanAdapter: adapt to the scene before fusing"), defaultValue=False)))
-        self.addParameter(_advanced(QgsProcessingParameterNumber(
-            self.ADAPT_SECONDS, self.tr("PanAdapter: adaptation time (seconds)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=DEFAULT_ADAPT_SECONDS, minValue=1, maxValue=36000)))
-        self.addParameter(_advanced(QgsProcessingParameterFile(
-            self.WEIGHTS, self.tr("PanAdapter: weights file (.safetensors; empty = bundled model)"),
-            behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
-        self.add_adapted_weights_parameter("PanAdapter")
+        self.add_deep_parameters("PanAdapter")
         self.add_output_parameter("Pansharpened image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -99,18 +79,3 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
         if saved and os.path.isfile(saved):
             results[self.ADAPTED_WEIGHTS] = saved
         return results
-
-    def deep_options(self, parameters, context) -> dict:
-        """PanAdapter's method options (WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS)."""
-        opts = {}
-        if self.parameterAsBool(parameters, self.ADAPT, context):
-            opts["adapt"] = True
-        if parameters.get(self.ADAPT_SECONDS) not in (None, ""):
-            opts["adapt_seconds"] = float(self.parameterAsInt(parameters, self.ADAPT_SECONDS, context))
-        weights = self.parameterAsFile(parameters, self.WEIGHTS, context) if parameters.get(self.WEIGHTS) else ""
-        if weights:
-            opts["weights"] = weights
-        saved = self.adapted_weights_path(parameters, context)
-        if saved:
-            opts["adapted_weights"] = saved
-        return opts

@@ -39,7 +39,7 @@ def reference_input(size: int = 64, ratio: int = 4):
     from scipy import ndimage
 
     from core.filters import upsample
-    from core.models.infn_adapt import D700_RGB
+    from core.adapt.infn_adapt import D700_RGB
     from core.training import cave
     rng = np.random.default_rng(20240601)
     wl = np.linspace(0.0, 1.0, 31)

@@ -427,6 +427,21 @@ class MTFGLPHPM(FusionMethod):
         return _finite(_modulate(ms, ms, pan_low, detail, self.cap), ms)
 
 
+
+def mtf_glp_hpm_arrays(ms_up: np.ndarray, pan: np.ndarray, ratio: int, gains: list, gnyq_pan: float,
+                       phase: tuple[int, int]) -> np.ndarray:
+    """MTF-GLP-HPM of whole arrays (ms_up (C, H, W), pan (H, W)) prepared on themselves: PanAdapter's residual
+    base for training pairs and scene adaptation (core.models.panadapter.residual_base is handed this function)."""
+    r = int(ratio)
+    tile = Tile(hr=pan[None].astype(np.float32), lr_up=ms_up.astype(np.float32),
+                lr=np.ascontiguousarray(ms_up[:, phase[0]::r, phase[1]::r]), valid=np.ones(pan.shape, bool), ratio=r,
+                phase=phase, lr_origin=(float(phase[0]), float(phase[1])))
+    scene = SceneInfo(task="pansharpen", ratio=r, lr_bands=ms_up.shape[0], hr_bands=1, gnyq_lr=list(gains),
+                      gnyq_hr=float(gnyq_pan))
+    method = MTFGLPHPM()
+    method.prepare([tile], scene)
+    return method.apply(tile).astype(np.float32)
+
 class MTFGLPFS(FusionMethod):
     name = "mtf_glp_fs"
 

@@ -5,7 +5,7 @@ Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SEC
                    parsed).  Default: the bundled model in resources/weights whose band layout (HSI bands,
                    MSI bands) matches the scene, trained for its ratio if possible (31-band HSI + 3-band RGB:
                    the CAVE model).
-  adapt            fine-tune on the scene itself before fusing (core.models.infn_adapt): at reduced
+  adapt            fine-tune on the scene itself before fusing (core.adapt.infn_adapt): at reduced
                    resolution (both images degraded by the ratio, Wald), starting from ``weights`` / the
                    bundled model; a model of another band layout gets new band layers initialised by
                    wavelength and from the spectral response estimated from the data (NNLS).
@@ -42,28 +42,12 @@ from ..models import weights as W
 from ..models.cancel_hooks import cancellable
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
-from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
+from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
+from .deep_base import DeepMethod, flag
 
 ENGINE = "infn"
 HALO = 16
 DEFAULT_ADAPT_SECONDS = float(BASE_ADAPT_SECONDS)
-
-
-def _pick_device(requested: str):
-    req = (requested or "auto").lower()
-    if req not in ("auto", "cpu", "cuda"):
-        raise InputError(f"Unknown device '{requested}': use auto, cpu or cuda.")
-    if req in ("auto", "cuda") and torch.cuda.is_available():
-        return torch.device("cuda"), None
-    if req == "cuda":
-        return torch.device("cpu"), "CUDA was requested but no CUDA device is usable: INFN runs on the CPU."
-    return torch.device("cpu"), None
-
-
-def _flag(value) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
 
 
 def _layout(man: dict) -> tuple[int, int]:
@@ -77,21 +61,18 @@ def _describe(man: dict) -> str:
             f"{', '.join(str(r) for r in man.get('ratios', []))})")
 
 
-class INFN(FusionMethod):
+class INFN(DeepMethod):
     name = "infn"
-    tile_threads = 1
+    engine = ENGINE
+    who = "INFN"
     exact_tiles = True                 # HALO covers the receptive field (checked again in prepare)
 
     def __init__(self) -> None:
         super().__init__()
-        self.model = None
-        self.device = None
-        self.manifest: dict = {}
         self.scale = 1.0
         self.msi_scale = 1.0
         self.used: list[int] = []          # LR band positions the model fuses
         self.skip: list[int] = []          # LR band positions written as nodata
-        self.adaptation: dict = {}
 
     def halo(self, ratio: int) -> int:
         return HALO
@@ -99,10 +80,9 @@ class INFN(FusionMethod):
     # --- weights --------------------------------------------------------------------------------
     def _plan(self, scene: SceneInfo, adapt: bool) -> tuple[str | None, bool]:
         """(weights path or None = a fresh network, adapt?) for this scene; InputError when nothing fits."""
-        path = scene.options.get("weights")
+        path = self.weights_option(scene)
         layout = (scene.lr_bands, scene.hr_bands)
         if path:
-            path = os.path.expanduser(str(path))
             if not os.path.isfile(path):
                 raise InputError(f"The INFN weights file '{path}' does not exist.")
             _data, man = W.verify_weights(path, ENGINE)     # a corrupted file is reported as such, first
@@ -121,7 +101,7 @@ class INFN(FusionMethod):
                            f"{scene.ratio}: it runs as an implicit function at this ratio"
                            + ("." if adapt else ", expect lower quality (ADAPT fine-tunes it on the scene)."))
             return man["path"], adapt
-        models = [m for m in W.list_models() if m["engine"] == ENGINE]
+        models = self.installed_models()
         if models:
             models.sort(key=lambda m: (float(scene.ratio) not in [float(r) for r in m.get("ratios", [])], m["name"]))
             if not adapt:
@@ -138,21 +118,19 @@ class INFN(FusionMethod):
             f"{scene.ratio}. Bundled INFN models: none installed. Turn on scene adaptation (ADAPT) to train "
             "the network on this scene, or give a weights file trained for this band layout (WEIGHTS).")
 
-    def prepare_share(self, scene: SceneInfo) -> float:
-        adapt = _flag(scene.options.get("adapt"))
+    def will_adapt(self, scene: SceneInfo) -> bool:
+        adapt = flag(scene.options.get("adapt"))
         if not adapt and not scene.options.get("weights"):
             adapt = not W.find_models(ENGINE, scene.lr_bands, scene.hr_bands, scene.ratio)
-        return 0.6 if adapt else 0.05
+        return adapt
 
     # --- engine interface -------------------------------------------------------------------------
     def prepare(self, samples, scene: SceneInfo) -> None:
         super().prepare(samples, scene)
         opts = scene.options
-        self.device, warning = _pick_device(opts.get("device", "auto"))
-        if warning:
-            self._warn(warning)
+        self.choose_device(opts)
         torch.set_flush_denormal(True)
-        adapt = _flag(opts.get("adapt"))
+        adapt = flag(opts.get("adapt"))
         path, adapt = self._plan(scene, adapt)
         layout = (scene.lr_bands, scene.hr_bands)
         base_state, base_man = None, {}
@@ -190,7 +168,7 @@ class INFN(FusionMethod):
             self.manifest = base_man
 
     def _adapt(self, samples, scene: SceneInfo, base, base_man, fits: bool):
-        from ..models import infn_adapt as A
+        from ..adapt import infn_adapt as A
         from ..srf import estimate_srf
 
         opts = scene.options
@@ -312,15 +290,9 @@ class INFN(FusionMethod):
             out = os.path.expanduser(str(out))
             if not out.endswith(W.WEIGHTS_SUFFIX):
                 out += W.WEIGHTS_SUFFIX
-            try:
-                man = W.save_weights(out, model.state_dict(), self.manifest, dtype="float32")
-            except OSError as exc:
-                # The adaptation is done: the fused output is still worth writing.
-                self._warn(f"INFN: the adapted model could not be saved to {out} ({exc.strerror or exc}); the "
-                           "fused output is written anyway.")
-            else:
+            man = self.save_adapted_weights(out, model.state_dict(), self.manifest, dtype="float32")
+            if man is not None:
                 self.manifest = dict(man, path=os.path.abspath(out))
-                self._info(f"INFN: adapted weights saved to {out} (reuse them with WEIGHTS).")
         return model
 
     def _adapted_manifest(self, model, scene: SceneInfo, base_man: dict, srf_report: dict, wl) -> dict:

@@ -40,6 +40,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .blocks import ResBlock
+
 __all__ = ["InfnConfig", "INFN", "InfnBandLayers", "EdsrBody", "HighPass", "CosineNeighbourWeights",
            "DualHighFrequencyFusion", "grid_lr_coords", "points_lr_coords", "receptive_radius",
            "count_parameters"]
@@ -101,19 +103,6 @@ def receptive_radius(cfg: InfnConfig) -> tuple[int, int]:
 # ------------------------------------------------------------------------------------------------
 # Building blocks
 # ------------------------------------------------------------------------------------------------
-
-class ResBlock(nn.Module):
-    """EDSR residual block: conv3x3 - ReLU - conv3x3, scaled, plus the input (no batch norm)."""
-
-    def __init__(self, width: int, res_scale: float = 1.0):
-        super().__init__()
-        self.conv1 = nn.Conv2d(width, width, 3, padding=1)
-        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
-        self.res_scale = res_scale
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.res_scale * self.conv2(F.relu(self.conv1(x), inplace=True))
-
 
 class EdsrBody(nn.Module):
     """EDSR-baseline body without head, upsampler or mean shift: blocks, a conv, a global skip."""

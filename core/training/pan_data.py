@@ -9,6 +9,9 @@ Full-resolution pairs (PAN r times finer than the MS):
     PAN pixel 2i+1 is centred on MS pixel i.
   * Sentinel-2, 4 bands (B02, B03, B04, B08): PAN = their mean at 10 m; MS = the bands block-averaged r x r
     (ratio r = 2: 20 m, 4: 40 m).
+  * SpaceNet-6 WorldView-2 (Rotterdam, CC BY-SA 4.0): PAN 0.5 m + MS B, G, R, NIR 2 m, ratio 4, shared corner
+    (MS pixel i covers PAN pixels 4i..4i+3); tiles 2 and 3 from their first row below the zero band at the
+    top; tile 1 is held out for the benchmark (and is the bundled sample).
   * Sentinel-2, 8 bands (B02, B03, B04, B05, B06, B07, B08, B8A): the 10 m bands block-averaged to the
     20 m grid with the native 20 m bands, then r/2 x r/2 again for ratio 4; PAN = mean of the 10 m bands.
 Wald protocol on each (core.filters, the toolbox phase r//2 as core.wald): reduced PAN = PAN MTF-filtered
@@ -17,7 +20,7 @@ gains) and decimated; reference = the MS.  ``ms_up`` = reduced MS interpolated w
 (the engine's interpolator), so the LR-MS is ms_up[..., r//2::r, r//2::r].
 
 Normalisation (also what the engine method does): values / value_max (bit depth), then times a gain that
-brings the 99th percentile of the (reduced) MS to 0.4 (``scene_gain``).
+brings the 99th percentile of the (reduced) MS to 0.4 (``core.methods.deep_base.scene_gain``).
 """
 from __future__ import annotations
 
@@ -29,20 +32,15 @@ import numpy as np
 from osgeo import gdal
 
 from .. import filters
+from ..methods.classical_pan import mtf_glp_hpm_arrays
+from ..methods.deep_base import scene_gain
 from ..models.panadapter.residual_base import classical_base
 from ..shared_data import DATA
 
-TARGET_P99 = 0.4
 GNYQ_MS, GNYQ_PAN = 0.3, 0.15            # core.sensors defaults for Landsat-8 / Sentinel-2 (no published MTF)
 S2_10M = ("B02", "B03", "B04", "B08")
 S2_8 = ("B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A")
 VAL_FRACTION = 0.15                       # right-most columns of every pair: validation only
-
-
-def scene_gain(ms_norm: np.ndarray) -> float:
-    """Gain that brings the 99th percentile of the normalised MS to TARGET_P99 (bounded)."""
-    p = float(np.percentile(ms_norm[np.isfinite(ms_norm)], 99)) if ms_norm.size else 0.0
-    return float(np.clip(TARGET_P99 / max(p, 1e-4), 0.1, 1000.0))
 
 
 def _read(path: str, xoff=0, yoff=0, w=None, h=None) -> np.ndarray:
@@ -67,20 +65,23 @@ class WaldPair:
     ref: np.ndarray          # (C, H, W) reference (the original MS)
     gain: float
     base: np.ndarray = None  # (C, H, W) MTF-GLP-HPM of (ms_up, pan): the residual base of the network
+    gnyq_ms: tuple = (GNYQ_MS,)   # MTF gains of the Wald degradation (one per band, or one for all)
+    gnyq_pan: float = GNYQ_PAN
 
     @property
     def bands(self) -> int:
         return self.ref.shape[0]
 
-    def split(self, fraction: float = VAL_FRACTION) -> tuple[WaldPair, WaldPair]:
+    def split(self, fraction: float = VAL_FRACTION) -> tuple["WaldPair", "WaldPair"]:
         """(training part, validation part): the right-most ``fraction`` of columns, cut on a multiple of r."""
         w = self.pan.shape[1]
         cut = int(w * (1 - fraction)) // (8 * self.ratio) * (8 * self.ratio)
         f = lambda a, s: np.ascontiguousarray(a[..., s])
         tr = WaldPair(self.name, self.ratio, f(self.pan, slice(0, cut)), f(self.ms_up, slice(0, cut)),
-                      f(self.ref, slice(0, cut)), self.gain, f(self.base, slice(0, cut)))
+                      f(self.ref, slice(0, cut)), self.gain, f(self.base, slice(0, cut)), self.gnyq_ms, self.gnyq_pan)
         va = WaldPair(self.name + ":val", self.ratio, f(self.pan, slice(cut, None)), f(self.ms_up, slice(cut, None)),
-                      f(self.ref, slice(cut, None)), self.gain, f(self.base, slice(cut, None)))
+                      f(self.ref, slice(cut, None)), self.gain, f(self.base, slice(cut, None)), self.gnyq_ms,
+                      self.gnyq_pan)
         return tr, va
 
 
@@ -99,8 +100,9 @@ def wald_pair(name: str, pan: np.ndarray, ms: np.ndarray, ratio: int, pan_phase,
     pan_n, ms_up_n = (pan_red * g).astype(np.float32), (ms_up * g).astype(np.float32)
     # The residual base: the classical fusion of the reduced pair, computed once on the whole image.  The
     # split keeps the whole-image base for both parts (the engine computes it per tile with a halo).
-    base = classical_base("mtf_glp_hpm", ms_up_n, pan_n, r, gnyq_ms, gnyq_pan)
-    return WaldPair(name, r, pan_n, ms_up_n, (ref * g).astype(np.float32), g, base)
+    base = classical_base("mtf_glp_hpm", ms_up_n, pan_n, r, gnyq_ms, gnyq_pan, fuse=mtf_glp_hpm_arrays)
+    return WaldPair(name, r, pan_n, ms_up_n, (ref * g).astype(np.float32), g, base,
+                    tuple(np.atleast_1d(np.asarray(gnyq_ms, float)).tolist()), float(gnyq_pan))
 
 
 def landsat8_pairs(data: str = DATA) -> list[WaldPair]:
@@ -141,11 +143,34 @@ def sentinel2_pairs(bands: int, ratios=(2, 4), data: str = DATA) -> list[WaldPai
     return out
 
 
+# The zero (undeclared nodata) band at the top of tiles 2 and 3 ends before these MS rows.
+SPACENET_FIRST_ROW = {1: 0, 2: 52, 3: 62}
+SPACENET_TRAIN_TILES = (2, 3)
+WV2_GNYQ_BGRN, WV2_GNYQ_PAN = (0.35, 0.35, 0.35, 0.27), 0.11   # core.sensors "wv2", its B, G, R, NIR bands
+
+
+def spacenet6_pairs(tiles=SPACENET_TRAIN_TILES, data: str = DATA) -> list[WaldPair]:
+    """Reduced-resolution pairs of SpaceNet-6 WorldView-2 tiles (ratio 4, 11-bit), without their zero band."""
+    out = []
+    for k in tiles:
+        root = os.path.join(data, "spacenet6_wv2")
+        row = SPACENET_FIRST_ROW[k]
+        ms = _read(os.path.join(root, f"rotterdam{k}_ms_2m.tif"))[:, row:]
+        pan = _read(os.path.join(root, f"rotterdam{k}_pan_0.5m.tif"))[4 * row:]
+        if (ms == 0).all(axis=0).any() or (pan == 0).any():
+            raise ValueError(f"SpaceNet-6 tile {k}: zero pixels left below MS row {row}")
+        out.append(wald_pair(f"spacenet6_rotterdam{k}", pan, ms, 4, (2, 2), 2047.0,
+                             list(WV2_GNYQ_BGRN), WV2_GNYQ_PAN))
+    return out
+
+
 def layout_pairs(layout: str, data: str = DATA) -> list[WaldPair]:
     """The training pairs of a bundled layout: "4band" (Landsat-8 x2 + Sentinel-2 4 bands x2, x4) or
-    "8band" (Sentinel-2 8 bands x2, x4)."""
+    "8band" (Sentinel-2 8 bands x2, x4); "4band_vhr" is "4band" plus the SpaceNet-6 WorldView-2 training tiles."""
     if layout == "4band":
         return landsat8_pairs(data) + sentinel2_pairs(4, (2, 4), data)
+    if layout == "4band_vhr":
+        return layout_pairs("4band", data) + spacenet6_pairs(SPACENET_TRAIN_TILES, data)
     if layout == "8band":
         return sentinel2_pairs(8, (2, 4), data)
     raise ValueError(f"unknown layout {layout}")
@@ -167,9 +192,7 @@ def sample_batch(pairs: list[WaldPair], ratio: int, n: int, size: int, rng: np.r
         y = rng.integers(0, (p.pan.shape[0] - size) // ratio + 1) * ratio
         x = rng.integers(0, (p.pan.shape[1] - size) // ratio + 1) * ratio
         s = (slice(y, y + size), slice(x, x + size))
-        ms_up.append(p.ms_up[(slice(None),) + s])
-        pan.append(p.pan[s][None])
-        ref.append(p.ref[(slice(None),) + s])
+        ms_up.append(p.ms_up[(slice(None),) + s]); pan.append(p.pan[s][None]); ref.append(p.ref[(slice(None),) + s])
         base.append(p.base[(slice(None),) + s])
     out = [np.stack(a) for a in (ms_up, pan, ref, base)]
     if augment and rng.random() < 0.5:

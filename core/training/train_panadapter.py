@@ -47,15 +47,18 @@ from .train_infn import _append_csv, checkpoint_dir, environment, load_checkpoin
 
 LOG_EVERY = 25
 # The bundled networks' settings over PanAdapterConfig's paper-like defaults (--config overrides them):
-# corrections to MTF-GLP-HPM, decoders that read a neighbourhood of Q through a small CNN (4-band stage 1,
-# 3000 steps, validation ERGAS: per pixel 1.298; one 3 x 3 conv 1.258 (5 x 5: 1.271; 64 hidden: 1.262;
-# 3 layers: 1.251); 5 x 5 to 32 channels, ReLU, 3 x 3: 1.200 (7 x 7: 1.201; 9 x 9 to 48: 1.245; the same
-# on the interpolated MS instead of MTF-GLP-HPM: 1.401)).
+# corrections to MTF-GLP-HPM and decoders that read a neighbourhood of Q through a small CNN, the variants
+# that validated best (docs/models/panadapter.md).
 BUNDLED_CONFIG = {"base": "mtf_glp_hpm", "tail_local_kernel": 5, "tail_local_width": 32, "vit_input": "detail"}
 LAYOUTS = {
     "4band": {"ratios": [2, 4], "order": ["blue", "green", "red", "NIR"],
               "data": "Landsat-8 OLI B2-B5 + PAN B8 (ratio 2, clear strips) and Sentinel-2 L1C B02, B03, B04, B08 "
                       "with a synthetic PAN (mean of the four 10 m bands), ratios 2 and 4; CC0"},
+    "4band_vhr": {"ratios": [2, 4], "order": ["blue", "green", "red", "NIR"],
+                  "data": "the 4band data plus SpaceNet-6 WorldView-2 Rotterdam tiles 2 and 3 (PAN 0.5 m + MS 2 m, "
+                          "ratio 4; tile 1 held out); CC0 and CC BY-SA 4.0 (SpaceNet 6, Maxar): weights trained "
+                          "on it are shipped under CC BY-SA 4.0",
+                  "licence": "CC BY-SA 4.0"},
     "8band": {"ratios": [2, 4], "order": ["blue", "green", "red", "red edge 1", "red edge 2", "red edge 3",
                                           "NIR", "NIR narrow"],
               "data": "Sentinel-2 L1C B02, B03, B04, B05, B06, B07, B08, B8A on the 20 m grid with a synthetic "
@@ -166,8 +169,11 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
                        "(core.training.pan_data.scene_gain); output divided back",
         "parameters": counts,
         "training": {
-            "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2), "
-                                              "15 % right-most columns held out",
+            "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2; "
+                                              "WorldView-2 preset gains for SpaceNet-6), 15 % right-most columns "
+                                              "held out",
+            "licence": lay.get("licence", "training data CC0 1.0 (Landsat-8, Sentinel-2); weights under the plugin's LICENSE (GPL-2.0)"),
+            "attribution": "SpaceNet 6, Maxar, CC BY-SA 4.0" if lay.get("licence") == "CC BY-SA 4.0" else None,
             "pretrained": s.get("pretrained_manifest"), "init": s.get("init"),
             "settings": {k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr", "warmup",
                                            "total_steps", "seed", "loss", "optimizer", "pair_weight_power")},

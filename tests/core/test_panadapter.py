@@ -57,13 +57,14 @@ def test_shapes(bands, ratio, vit_input):
 
 def test_classical_residual_base():
     """With cfg.base = "mtf_glp_hpm" the untrained network returns (almost) the classical fusion it is given."""
+    from core.methods.classical_pan import mtf_glp_hpm_arrays
     from core.models.panadapter.residual_base import classical_base
     torch.manual_seed(0)
     m = PanAdapter(PanAdapterConfig(bands=4, base="mtf_glp_hpm", **TINY)).eval()
     rng = np.random.default_rng(1)
     ms_up = rng.random((4, 64, 64), dtype=np.float32) * 0.3
     pan = ms_up.mean(0) + 0.05 * rng.random((64, 64), dtype=np.float32)
-    base = classical_base("mtf_glp_hpm", ms_up, pan, 2, 0.3, 0.15)
+    base = classical_base("mtf_glp_hpm", ms_up, pan, 2, 0.3, 0.15, fuse=mtf_glp_hpm_arrays)
     assert base.shape == ms_up.shape and not np.allclose(base, ms_up)
     out = predict_image(m, ms_up, pan, 2, (1, 1), base=base)
     assert np.abs(out - base).max() < 0.02
@@ -346,11 +347,11 @@ def test_engine_skips_an_adaptation_it_cannot_check(tmp_path):
 def test_engine_cuda_request_falls_back_to_cpu(tmp_path, caplog):
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present")
-    from core.methods.panadapter_method import _pick_device
-    dev, warning = _pick_device("cuda")
+    from core.methods.deep_base import pick_device
+    dev, warning = pick_device("cuda", "PanAdapter")
     assert dev.type == "cpu" and "CPU" in warning
     with pytest.raises(InputError):
-        _pick_device("tpu")
+        pick_device("tpu", "PanAdapter")
 
 
 # --- scene adaptation helpers ------------------------------------------------------------------------
@@ -361,7 +362,7 @@ def _pair(bands=4, h=128, w=160, seed=0, ratio=2):
 
 
 def test_band_weights_count_relative_errors():
-    from core.methods.panadapter_method import band_weights
+    from core.adapt.panadapter_adapt import band_weights
     ms_up, pan, ref, base = _pair()
     ref = ref * np.array([1.0, 2.0, 4.0, 8.0], np.float32)[:, None, None]
     w = band_weights([(ms_up, pan, ref, base)]).flatten().numpy()
@@ -371,7 +372,7 @@ def test_band_weights_count_relative_errors():
 
 
 def test_split_pairs_holds_out_a_disjoint_quarter():
-    from core.methods.panadapter_method import _split_pairs
+    from core.adapt.panadapter_adapt import _split_pairs
     p = _pair(h=128, w=256)
     train, check = _split_pairs([p], 64, 2)
     (tr,), (ck,) = train, check
@@ -386,7 +387,7 @@ def test_split_pairs_holds_out_a_disjoint_quarter():
 
 
 def test_crop_size_shrinks_so_that_a_crop_can_be_held_out():
-    from core.methods.panadapter_method import _split_pairs, crop_size
+    from core.adapt.panadapter_adapt import _split_pairs, crop_size
     assert crop_size([_pair(h=128, w=256)], 8) == 64
     assert crop_size([_pair(h=80, w=80)], 8) == 40            # 64 fits once: 40 + 40 lets a crop be held out
     train, check = _split_pairs([_pair(h=80, w=80)], 40, 4)
@@ -395,7 +396,7 @@ def test_crop_size_shrinks_so_that_a_crop_can_be_held_out():
 
 
 def test_flip_batch_keeps_the_lr_pixel_centres():
-    from core.methods.panadapter_method import flip_batch
+    from core.adapt.panadapter_adapt import flip_batch
     r, p, size = 4, (2, 2), 32
     x = torch.arange(2 * size * size, dtype=torch.float32).view(1, 2, size, size)
     lr = x[..., p[0]::r, p[1]::r]
@@ -410,7 +411,7 @@ def test_flip_batch_keeps_the_lr_pixel_centres():
 
 
 def test_adaptation_keeps_the_weights_with_the_lowest_check_loss():
-    from core.methods.panadapter_method import _crop_batch, _split_pairs, adapt_loss, adapt_model, band_weights
+    from core.adapt.panadapter_adapt import _crop_batch, _split_pairs, adapt_loss, adapt_model, band_weights
     torch.set_num_threads(1)
     m = tiny(4, seed=2)
     pairs = [_pair(h=128, w=256, seed=5)]

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from core import doctor
+from core import disk_space, doctor
 from core.engine import FusionRequest, run_fusion
 from core.errors import InputError
 from sample_inputs import MS, PAN
@@ -18,7 +18,7 @@ Usage = collections.namedtuple("Usage", "total used free")
 @pytest.fixture
 def free_space(monkeypatch):
     def set_free(n):
-        monkeypatch.setattr(doctor.shutil, "disk_usage", lambda _p: Usage(10 ** 12, 0, n))
+        monkeypatch.setattr(disk_space.shutil, "disk_usage", lambda _p: Usage(10 ** 12, 0, n))
     return set_free
 
 

@@ -21,15 +21,12 @@ the PAN detail while the priors are still weak.  The residual base R is ms_up as
 ``cfg.base = "mtf_glp_hpm"`` (the bundled weights), the MTF-GLP-HPM fusion of the same inputs: with the
 small frozen bodies and minutes of CPU training we can afford, learning the whole detail injection from
 M↑ fell far short of the classical methods, so the network learns corrections to a classical result
-(4 bands, stage 1, 2400 steps: validation ERGAS 1.69 on M↑, 1.30 on MTF-GLP-HPM, 1.38 for MTF-GLP-HPM
-alone, 1.93 for M↑ alone; trained on M↑, a linear map of the 16 channels of the spatial prior B explained
-1-4 % (ratio 2) and 15-21 % (ratio 4) of the variance of ref - M↑ where a linear 5 x 5 filter of the PAN
-high-pass explains 43-64 % and 52-75 %: the LPE on frozen bodies, 12.6 k trainable parameters, learn
-little detail by themselves).  With ``cfg.tail_local_kernel`` > 0 the first layer of both decoders also
-reads a neighbourhood of Q, as local implicit decoders read neighbouring latent codes: a decoder that only
-sees Q at its own pixel cannot see the PAN's spatial detail.  The bundled weights read it through a small
-CNN (``tail_local_width`` 32: 5 x 5 to 32 channels, ReLU, 3 x 3; 4 bands, stage 1, 3000 steps: validation
-ERGAS 1.200, against 1.258 for one 3 x 3 convolution and 1.298 per pixel).
+(docs/models/panadapter.md; the residual-base ablations are in bench/results/panadapter_quality.md).
+With ``cfg.tail_local_kernel`` > 0 the first layer of both decoders also reads a neighbourhood of Q, as
+local implicit decoders read neighbouring latent codes: a decoder that only sees Q at its own pixel cannot
+see the PAN's spatial detail.  The bundled weights read it through a small CNN (``tail_local_width`` 32:
+5 x 5 to 32 channels, ReLU, 3 x 3), which validated better than one convolution or none
+(docs/models/panadapter.md).
 
 Trainable parts: stage 1 = input heads, LPE, fusion, Tail1; stage 2 = Q embedding, A/B tokenisers,
 adapters, token decoder, Tail2.  The CNN bodies and the transformer body are pre-trained and always

@@ -41,7 +41,7 @@ import torch.nn.functional as F
 
 from ..errors import Cancelled
 from ..filters import mtf_filter_decimate, upsample
-from .infn import INFN
+from ..models.infn import INFN
 
 # Nikon D700 response on the 31 CAVE bands (400-700 nm, 10 nm; Akhtar et al. 2014), rows R, G, B each
 # normalised to sum 1 (the table behind the bundled CAVE model, ../shared/data/srf/*_rownorm.csv).

@@ -38,8 +38,8 @@ def bundled_weights():
 def reference_input(size: int = 64, ratio: int = 4):
     from scipy import ndimage
 
-    from core.filters import upsample
     from core.adapt.infn_adapt import D700_RGB
+    from core.filters import upsample
     from core.training import cave
     rng = np.random.default_rng(20240601)
     wl = np.linspace(0.0, 1.0, 31)

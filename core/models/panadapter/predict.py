@@ -6,8 +6,8 @@ only the stage-2 token features are computed on ``patch``-square pieces (multipl
 the ratio, origins on multiples of the ratio so that every piece keeps the image's decimation phase)
 overlapping by ``overlap`` pixels and blended with the engine's raised cosine (core.tiling) before Tail2
 decodes them.  Other networks (the PNN-like ablation) run whole pieces, blended the same way.  Edges are
-mirror-padded up to the piece grid.  On CUDA the network runs under autocast (float16), and an out-of-memory error halves the
-batch and retries (a whole-image stage that does not fit falls back to whole pieces).
+mirror-padded up to the piece grid.  On CUDA the network runs under autocast (float16), and an out-of-memory error
+halves the batch and retries (a whole-image stage that does not fit falls back to whole pieces).
 """
 from __future__ import annotations
 

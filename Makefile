@@ -1,7 +1,7 @@
 # Deep Pansharpen — developer entry points.
 #
 #   make setup   install QGIS (Debian packages), create .venv, install Python deps, enable the plugin
-#   make test    run the test suite headless
+#   make test    lint (ruff, configured in pyproject.toml), then run the test suite headless
 #   make demo    pansharpen the bundled Landsat 8 sample with qgis_process
 #   make package build dist/deep_pansharpen.zip for "Install from ZIP" / plugins.qgis.org
 #
@@ -103,12 +103,14 @@ plugin-links: $(STAMP)
 
 # --- everyday targets --------------------------------------------------------------------------
 test: setup
+	"$(PY)" -m ruff check .
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest tests -q
 
 demo: setup
 	bash scripts/demo.sh
 
 lint: setup
+	"$(PY)" -m ruff check .
 	"$(PY)" -m compileall -q -x '(\.venv|\.qgis-profile|\.git)' .
 
 # the .ts template from the sources, and a .qm for every translated language file

@@ -106,7 +106,7 @@ def main(argv=None) -> int:
             with dask_backend.connect(f"local:{n}") as client:
                 start = time.perf_counter() - t0
                 out = os.path.join(tmp, f"dask{n}.tif")
-                secs, ccpu, wcpu = best_of(args.repeat, lambda: run_fusion(
+                secs, ccpu, wcpu = best_of(args.repeat, lambda out=out, n=n: run_fusion(
                     request(pan, ms, out, f"local:{n}"), client=client), client)
                 digest = pixel_hash(out)
                 base = base or secs
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
                     marker = os.path.join(tmp, "killed")
                     os.environ[dask_backend.FAULT_ENV] = f"{mid_row},{mid_col},{marker}"
                     try:
-                        ksecs, kc, _ = best_of(1, lambda: run_fusion(
+                        ksecs, kc, _ = best_of(1, lambda out=out: run_fusion(
                             request(pan, ms, out, "local:2"), client=client))
                     finally:
                         del os.environ[dask_backend.FAULT_ENV]
@@ -144,7 +144,7 @@ def write_table(args, info, rows, ref, mp, n_tiles, load_before, load_after, arg
         "# Dask scale-out: one large scene on a LocalCluster",
         "",
         f"Command: `{cmd}` (or `make bench-dask`)  ",
-        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  ",
+        f"Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  ",
         f"Machine: {info['nproc']} CPUs (nproc), CPU model \"{info['cpu']}\", {info['mem']} RAM; load average "
         f"{load_before[0]:.1f} before and {load_after[0]:.1f} after the runs (other jobs share the machine)  ",
         f"Software: Python {info['python']}, numpy {info['numpy']}, GDAL {info['gdal']}, dask/distributed "

@@ -41,6 +41,7 @@ for p in (ROOT, HERE):
         sys.path.insert(0, p)
 
 import bench_infn as BI  # noqa: E402
+
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.filters import imresize_bicubic  # noqa: E402
 from core.methods import get_method, method_label  # noqa: E402
@@ -196,7 +197,7 @@ def main(argv=None) -> int:
     res["environment"] = {"cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                           "numpy": np.__version__, "scipy": scipy.__version__, "gdal": gdal.__version__,
                           "commit": commit,
-                          "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+                          "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
     res["infn"] = _infn_rows()
     for part in args.parts:
         print(f">> {part}", flush=True)

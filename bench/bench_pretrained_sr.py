@@ -175,10 +175,11 @@ def write_report(path, command, pairs, results, rt, threads, repeat, load) -> No
         "# Pre-trained SR priors on satellite MS: SCET and RFDN as plain x4 super-resolvers (no PAN, no training)",
         "",
         f"Command: `{command}`  ",
-        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  ",
+        f"Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  ",
         f"Software: Python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}; "
         f"repository commit {commit}; SHA-1 of the core/*.py sources {BQ.engine_fingerprint()}  ",
-        f"Machine: {os.cpu_count()} CPUs, 1-minute load average {load:.1f} when the runtime was measured (a shared machine: "
+        f"Machine: {os.cpu_count()} CPUs, 1-minute load average {load:.1f} when the runtime was measured "
+        "(a shared machine: "
         "wall times are inflated by the other jobs, CPU seconds less so)",
         "",
         "Protocol (details in the script's docstring): reduced MS = MS blurred by the sensor preset's MTF and "

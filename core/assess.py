@@ -7,7 +7,6 @@ regular sample of blocks (said in the notes).
 """
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
+from typing import Callable
 
 from .assess import Assessment, assess_full, assess_reduced, psnr_peak
 from .engine import FusionRequest, run_fusion
@@ -17,11 +17,11 @@ GDAL_NAME = "GDAL Brovey (gdal:pansharp)"
 
 
 def compare_methods(pan_path: str, ms_path: str, methods: list[str], work_dir: str, mode: str = "reduced",
-                    sensor: str = "generic", pan_band: int = 1, ms_bands: Optional[list[int]] = None,
+                    sensor: str = "generic", pan_band: int = 1, ms_bands: list[int] | None = None,
                     include_gdal: bool = True, tile_size: int = 1024,
-                    progress: Optional[Callable[[float], None]] = None,
-                    is_cancelled: Optional[Callable[[], bool]] = None,
-                    log: Optional[Callable[[str], None]] = None, task: str = "pansharpen") -> dict[str, Assessment]:
+                    progress: Callable[[float], None] | None = None,
+                    is_cancelled: Callable[[], bool] | None = None,
+                    log: Callable[[str], None] | None = None, task: str = "pansharpen") -> dict[str, Assessment]:
     """Fuse with every method in ``methods`` and assess each result.
 
     mode "reduced": Wald protocol (the pair is degraded by the ratio, results are scored against the

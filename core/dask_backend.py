@@ -25,8 +25,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import io
 import hashlib
+import io
 import json
 import logging
 import multiprocessing
@@ -38,7 +38,7 @@ import time
 import types
 import uuid
 from collections import OrderedDict
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -134,8 +134,8 @@ def connect(spec: str, log=None) -> Iterator[object]:
 
 # --- worker side -----------------------------------------------------------------------------------
 
-_SCENES: "OrderedDict[str, Scene]" = OrderedDict()
-_METHODS: "OrderedDict[str, object]" = OrderedDict()
+_SCENES: OrderedDict[str, Scene] = OrderedDict()
+_METHODS: OrderedDict[str, object] = OrderedDict()
 
 
 def _cached(cache: OrderedDict, key: str, make):
@@ -170,7 +170,7 @@ def _hold(blob: bytes) -> bytes:
     return blob
 
 
-def _maybe_fail(fault: Optional[str], row: int, col: int) -> None:
+def _maybe_fail(fault: str | None, row: int, col: int) -> None:
     if not fault:
         return
     r, c, marker = fault.split(",", 2)
@@ -302,7 +302,7 @@ def _tile_name(row: int, col: int) -> str:
     return f"tile_{row:05d}_{col:05d}.npz"
 
 
-def _read_manifest(folder: str) -> Optional[dict]:
+def _read_manifest(folder: str) -> dict | None:
     """The folder's manifest when it is one this plugin wrote, else None."""
     try:
         with open(os.path.join(folder, _MANIFEST)) as fh:
@@ -320,7 +320,7 @@ def _read_manifest(folder: str) -> Optional[dict]:
     return man
 
 
-def _lock_owner(folder: str) -> Optional[dict]:
+def _lock_owner(folder: str) -> dict | None:
     try:
         with open(os.path.join(folder, _LOCK)) as fh:
             owner = json.load(fh)
@@ -512,7 +512,7 @@ class DaskTiles:
 
     def __init__(self, client, req, log):
         self.client, self.req, self.log = client, req, log
-        self.store: Optional[TileStore] = None
+        self.store: TileStore | None = None
         self._futures: dict = {}
         self.busy_seconds = 0.0                 # CPU time of the tile tasks
         self.n_fused = 0

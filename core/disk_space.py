@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Optional
 
 from .i18n import N_
 
@@ -28,7 +27,7 @@ def output_bytes(width: int, height: int, bands: int, dtype: str) -> float:
 
 
 def disk_space_problem(folder: str, out_bytes: float, compression: str = "deflate",
-                       cog: bool = False) -> Optional[tuple[str, str, str]]:
+                       cog: bool = False) -> tuple[str, str, str] | None:
     """(level, message, fix) when the disk of ``folder`` may be too small for an output of ``out_bytes``
     uncompressed bytes, else None.  "error": it cannot fit even compressed as well as fused data ever is;
     "warning": it fits only if compression does well.  A COG is written twice (a tiled copy, then the COG)."""

@@ -10,7 +10,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -40,12 +40,12 @@ class FusionRequest:
     lr_path: str
     output_path: str
     method: str = "auto"                  # the best classical method for the scene (core.auto_select)
-    hr_bands: Optional[list[int]] = None  # 1-based; default: band 1 for PAN, all bands for an HR-MSI
-    lr_bands: Optional[list[int]] = None  # 1-based; default: all bands
+    hr_bands: list[int] | None = None  # 1-based; default: band 1 for PAN, all bands for an HR-MSI
+    lr_bands: list[int] | None = None  # 1-based; default: all bands
     sensor: str = "generic"
     tile_size: int = 1024                 # output pixels per tile side (without halo)
     overlap: int = 32                     # pixels blended between neighbouring tiles
-    output_dtype: Optional[str] = None    # "uint8", "uint16", "int16", "float32"; None = the LR input's type
+    output_dtype: str | None = None    # "uint8", "uint16", "int16", "float32"; None = the LR input's type
     cog: bool = False
     compression: str = "deflate"          # "deflate", "zstd" or "none" (core.writer.COMPRESSIONS)
     method_options: dict = field(default_factory=dict)
@@ -116,8 +116,8 @@ def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
 
 
 @gdal_cache.bounded
-def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
-               is_cancelled: Optional[CancelFn] = None, log: Optional[LogFn] = None,
+def run_fusion(request: FusionRequest, progress: ProgressFn | None = None,
+               is_cancelled: CancelFn | None = None, log: LogFn | None = None,
                tile_source=None, client=None) -> FusionResult:
     """Fuse and write ``request.output_path``.  Raises InputError (bad input), Cancelled, MissingDependency.
     The tiles are fused on the Dask cluster ``request.cluster`` or ``client`` (a connected
@@ -125,7 +125,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     if tile_source is None and (request.cluster or client is not None):
         if client is None:
             _check_request(request)                 # bad input fails before a cluster starts
-        from .dask_backend import cluster_tiles     # Dask is optional: imported only for a cluster
+        from .dask_backend import cluster_tiles  # Dask is optional: imported only for a cluster
         with cluster_tiles(request, log, client) as tiles:
             return run_fusion(request, progress, is_cancelled, log, tile_source=tiles)
     t_start = time.perf_counter()
@@ -180,7 +180,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     out_dtype = req.output_dtype or scene.lr_info.dtype
     factor = output_value_factor(scene, info, out_dtype)
     if factor != 1.0:
-        log(f"The {scene.lr_role} values (up to {2 ** data_bit_depth(scene, info) - 1:g}) are rescaled to 0-255 for the "
+        log(f"The {scene.lr_role} values (up to {2 ** data_bit_depth(scene, info) - 1:g}) are rescaled to 0-255 "
+            "for the "
             f"Byte output (multiplied by {factor:.6g}).")
     # The samples of a large scene may miss NaN elsewhere: a float output then writes NaN wherever an input
     # pixel turns out invalid (declared at the end); an integer output needs to know before it starts.

@@ -158,7 +158,8 @@ class Scene:
 
     def estimate_fill_values(self, windows: list[Window]) -> None:
         """Scene means of the valid pixels, used to fill nodata before filtering (tile-independent)."""
-        hr_sum = np.zeros(len(self.hr_bands)); lr_sum = np.zeros(len(self.lr_bands))
+        hr_sum = np.zeros(len(self.hr_bands))
+        lr_sum = np.zeros(len(self.lr_bands))
         hr_range = np.tile([np.inf, -np.inf], (len(self.hr_bands), 1))
         lr_range = np.tile([np.inf, -np.inf], (len(self.lr_bands), 1))
         n_hr = n_lr = 0
@@ -167,11 +168,13 @@ class Scene:
         for w in windows:
             p = self.pairing
             hr, hv = read_window(self.hr_ds, self.hr_bands, p.x0 + w.col_off, p.y0 + w.row_off, w.width, w.height)
-            hr_sum += hr[:, hv].sum(axis=1, dtype=np.float64); n_hr += int(hv.sum())
+            hr_sum += hr[:, hv].sum(axis=1, dtype=np.float64)
+            n_hr += int(hv.sum())
             _update_range(hr_range, hr, hv)
             ly0, lx0, lh, lw = self._lr_block(p.y0 + w.row_off, p.x0 + w.col_off, w.height, w.width, margin=0)
             lr, lv = self._read_lr(lx0, ly0, lw, lh)
-            lr_sum += lr[:, lv].sum(axis=1, dtype=np.float64); n_lr += int(lv.sum())
+            lr_sum += lr[:, lv].sum(axis=1, dtype=np.float64)
+            n_lr += int(lv.sum())
             _update_range(lr_range, lr, lv)
             for data, bands, picked in ((hr, self.hr_bands, undeclared.get(id(self.hr_ds), [])),
                                         (lr, self.lr_bands, undeclared.get(id(self.lr_ds), []))):

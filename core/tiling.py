@@ -9,8 +9,8 @@ does not grow with the scene height and only by that thin strip with its width.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Optional
-
-import numpy as np
-from osgeo import gdal
+from typing import Callable
 
 from .errors import Cancelled, InputError
 from .filters import mtf_filter_decimate, mtf_radius
@@ -59,9 +56,9 @@ def _strip_degrade(ds, bands, gains, r, row_phase, col_phase, n_rows, n_cols, ou
 
 
 def degrade_pair(pan_path: str, ms_path: str, out_pan: str, out_ms: str, out_reference: str,
-                 sensor: str = "generic", pan_band: int = 1, ms_bands: Optional[list[int]] = None,
-                 progress: Optional[Callable[[float], None]] = None,
-                 is_cancelled: Optional[Callable[[], bool]] = None, task: str = "pansharpen") -> DegradeResult:
+                 sensor: str = "generic", pan_band: int = 1, ms_bands: list[int] | None = None,
+                 progress: Callable[[float], None] | None = None,
+                 is_cancelled: Callable[[], bool] | None = None, task: str = "pansharpen") -> DegradeResult:
     """``task`` "hsms": the HR input is an MSI (all its bands, each blurred with the preset's PAN MTF) and the
     LR input an HSI; the outputs are the reduced MSI, the reduced HSI and the reference HSI."""
     progress = progress or (lambda _p: None)

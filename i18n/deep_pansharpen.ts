@@ -4,12 +4,12 @@
 <context>
     <name>DeepPansharpen</name>
     <message>
-        <location filename="../ui/dock.py" line="175"/>
+        <location filename="../ui/dock.py" line="174"/>
         <source>  (deep learning)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="76"/>
+        <location filename="../ui/doctor_panel.py" line="75"/>
         <source> (+{0} more)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -24,7 +24,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="587"/>
+        <location filename="../processing_provider/base.py" line="585"/>
         <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -34,7 +34,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="595"/>
+        <location filename="../processing_provider/base.py" line="593"/>
         <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -49,7 +49,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="590"/>
+        <location filename="../processing_provider/base.py" line="588"/>
         <source>&lt;p&gt;Output type &lt;i&gt;uint8&lt;/i&gt; (Byte) from deeper integer data is rescaled to 0-255 by the data's bit depth (the sensor preset's, or the smallest that holds the data); the factor is written to the output's metadata.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -74,22 +74,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="136"/>
+        <location filename="../ui/dock_form.py" line="134"/>
         <source>Adaptation budget</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="573"/>
+        <location filename="../ui/dock.py" line="572"/>
         <source>Added '{0}' to the map ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="568"/>
+        <location filename="../ui/dock.py" line="567"/>
         <source>Added '{0}' to the map: a temporary file that QGIS deletes when it closes (right-click &gt; Export &gt; Save As… to keep it).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="150"/>
+        <location filename="../ui/dock_form.py" line="148"/>
         <source>Advanced</source>
         <translation type="unfinished"></translation>
     </message>
@@ -114,7 +114,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="53"/>
+        <location filename="../ui/dock_form.py" line="51"/>
         <source>Automatic (GPU if available)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -134,7 +134,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="53"/>
+        <location filename="../ui/dock_form.py" line="51"/>
         <source>CPU</source>
         <translation type="unfinished"></translation>
     </message>
@@ -144,22 +144,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="53"/>
+        <location filename="../ui/dock_form.py" line="51"/>
         <source>CUDA GPU</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="244"/>
+        <location filename="../ui/dock.py" line="243"/>
         <source>CUDA GPU (needs PyTorch)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="244"/>
+        <location filename="../ui/dock.py" line="243"/>
         <source>CUDA GPU (none found)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="243"/>
+        <location filename="../ui/dock.py" line="242"/>
         <source>CUDA GPU: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -170,25 +170,25 @@
     </message>
     <message>
         <location filename="../ui/dependency_dialog.py" line="96"/>
-        <location filename="../ui/dock_form.py" line="231"/>
+        <location filename="../ui/dock_form.py" line="229"/>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="578"/>
+        <location filename="../processing_provider/base.py" line="576"/>
         <location filename="../processing_provider/batch_algorithm.py" line="147"/>
         <location filename="../processing_provider/quality_algorithms.py" line="66"/>
         <source>Cancelled by the user.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../ui/dock.py" line="539"/>
         <location filename="../ui/dock.py" line="540"/>
-        <location filename="../ui/dock.py" line="541"/>
         <source>Cancelled; no output was written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="518"/>
+        <location filename="../ui/dock.py" line="517"/>
         <source>Cancelling (stops after the current tile)…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -198,7 +198,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="220"/>
+        <location filename="../ui/dock_form.py" line="218"/>
         <source>Check inputs</source>
         <translation type="unfinished"></translation>
     </message>
@@ -223,7 +223,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="250"/>
+        <location filename="../ui/dock.py" line="249"/>
         <source>Checking whether PyTorch and timm can be imported…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -233,32 +233,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="183"/>
+        <location filename="../core/doctor.py" line="182"/>
         <source>Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/disk_space.py" line="46"/>
+        <location filename="../core/disk_space.py" line="45"/>
         <source>Choose an output folder on a disk with more free space, or make room on this one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="257"/>
+        <location filename="../core/doctor.py" line="256"/>
         <source>Choose another PAN band if band 1 is not the panchromatic one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="249"/>
+        <location filename="../core/doctor.py" line="248"/>
         <source>Choose existing bands in the band lists.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="252"/>
+        <location filename="../core/doctor.py" line="251"/>
         <source>Choose one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="189"/>
+        <location filename="../core/doctor.py" line="188"/>
         <source>Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -273,32 +273,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="40"/>
+        <location filename="../ui/doctor_panel.py" line="39"/>
         <source>Choose the {0} and {1} layers (add them to the project first).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="461"/>
+        <location filename="../ui/dock.py" line="460"/>
         <source>Choose the {0} and {1} layers first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="71"/>
+        <location filename="../ui/doctor_panel.py" line="70"/>
         <source>Choose the {0} and {1} layers.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="389"/>
+        <location filename="../processing_provider/base.py" line="387"/>
         <source>Choose the {0} raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="435"/>
+        <location filename="../processing_provider/base.py" line="433"/>
         <source>Choose where to save the output raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="229"/>
+        <location filename="../ui/dock.py" line="228"/>
         <source>Classical methods always run on the CPU.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -313,7 +313,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="166"/>
+        <location filename="../ui/dock_form.py" line="164"/>
         <source>Cloud Optimized GeoTIFF</source>
         <translation type="unfinished"></translation>
     </message>
@@ -345,12 +345,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="171"/>
+        <location filename="../ui/dock_form.py" line="169"/>
         <source>DEFLATE: small files every GIS reads. ZSTD or none: faster (for many-band outputs compression is a large share of the run time), larger files.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="282"/>
+        <location filename="../processing_provider/base.py" line="280"/>
         <source>Dask cluster (empty = this process; local, local:N or tcp://host:port)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -362,8 +362,8 @@
     <message>
         <location filename="../plugin.py" line="64"/>
         <location filename="../processing_provider/provider.py" line="21"/>
-        <location filename="../ui/dock.py" line="65"/>
-        <location filename="../ui/dock.py" line="580"/>
+        <location filename="../ui/dock.py" line="64"/>
+        <location filename="../ui/dock.py" line="579"/>
         <source>Deep Pansharpen</source>
         <translation type="unfinished"></translation>
     </message>
@@ -388,7 +388,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="339"/>
+        <location filename="../ui/dock.py" line="338"/>
         <source>Deep-learning packages: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -403,32 +403,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="202"/>
+        <location filename="../ui/dock_form.py" line="200"/>
         <source>Details</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="129"/>
+        <location filename="../ui/dock_form.py" line="127"/>
         <source>Device</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="279"/>
+        <location filename="../processing_provider/base.py" line="277"/>
         <source>Device for deep-learning methods (auto = GPU if available)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="565"/>
+        <location filename="../ui/dock.py" line="564"/>
         <source>Done: '{0}' is a temporary file that QGIS deletes when it closes; right-click &gt; Export &gt; Save As… keeps it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="571"/>
+        <location filename="../ui/dock.py" line="570"/>
         <source>Done: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="284"/>
+        <location filename="../processing_provider/base.py" line="282"/>
         <source>Empty: run in this process. 'local' or 'local:N': N worker processes on this computer (default one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -438,12 +438,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="239"/>
+        <location filename="../core/doctor.py" line="238"/>
         <source>Exchange them: choose the high-resolution image as {hr} and the low-resolution one as {lr}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="49"/>
+        <location filename="../ui/doctor_panel.py" line="48"/>
         <source>Fix:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -469,7 +469,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="263"/>
+        <location filename="../core/doctor.py" line="262"/>
         <source>For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose a multi-band HR-MSI.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -489,7 +489,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="398"/>
+        <location filename="../processing_provider/base.py" line="396"/>
         <source>GDAL cannot open the {0} input '{1}': {2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -509,7 +509,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="179"/>
+        <location filename="../ui/dock_form.py" line="177"/>
         <source>GeoTIFF (*.tif *.tiff)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -524,18 +524,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="93"/>
+        <location filename="../processing_provider/base.py" line="91"/>
         <source>Give the id, e.g. {0}={1}; not its number.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="50"/>
+        <location filename="../ui/dock_form.py" line="48"/>
         <source>HR-MSI (high res.)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../processing_provider/hsms_algorithm.py" line="25"/>
-        <location filename="../ui/dock_form.py" line="48"/>
+        <location filename="../ui/dock_form.py" line="46"/>
         <source>HS-MS fusion (LR-HSI + HR-MSI)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -545,7 +545,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="51"/>
+        <location filename="../ui/dock_form.py" line="49"/>
         <source>HSI bands</source>
         <translation type="unfinished"></translation>
     </message>
@@ -581,7 +581,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="229"/>
+        <location filename="../processing_provider/base.py" line="227"/>
         <source>Image fusion</source>
         <translation type="unfinished"></translation>
     </message>
@@ -591,7 +591,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="87"/>
+        <location filename="../ui/dock_form.py" line="85"/>
         <source>Inputs</source>
         <translation type="unfinished"></translation>
     </message>
@@ -606,7 +606,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="143"/>
+        <location filename="../ui/dock_form.py" line="141"/>
         <source>Install dependencies…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -621,7 +621,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="50"/>
+        <location filename="../ui/dock_form.py" line="48"/>
         <source>LR-HSI (low res.)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -636,12 +636,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="45"/>
+        <location filename="../ui/dock_form.py" line="43"/>
         <source>MS (low res.)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="46"/>
+        <location filename="../ui/dock_form.py" line="44"/>
         <source>MS bands</source>
         <translation type="unfinished"></translation>
     </message>
@@ -661,7 +661,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="51"/>
+        <location filename="../ui/dock_form.py" line="49"/>
         <source>MSI bands</source>
         <translation type="unfinished"></translation>
     </message>
@@ -676,13 +676,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="110"/>
-        <location filename="../ui/dock_form.py" line="114"/>
+        <location filename="../ui/dock_form.py" line="108"/>
+        <location filename="../ui/dock_form.py" line="112"/>
         <source>Method</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="258"/>
+        <location filename="../processing_provider/base.py" line="256"/>
         <source>Method (id; the help lists what each does)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -735,7 +735,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="259"/>
+        <location filename="../core/doctor.py" line="258"/>
         <source>Only one MS band is chosen: the output will be a single sharpened band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -745,7 +745,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="182"/>
+        <location filename="../ui/dock_form.py" line="180"/>
         <source>Output</source>
         <translation type="unfinished"></translation>
     </message>
@@ -760,18 +760,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="277"/>
-        <location filename="../ui/dock_form.py" line="173"/>
+        <location filename="../processing_provider/base.py" line="275"/>
+        <location filename="../ui/dock_form.py" line="171"/>
         <source>Output compression</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="165"/>
+        <location filename="../ui/dock_form.py" line="163"/>
         <source>Output data type</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="272"/>
+        <location filename="../processing_provider/base.py" line="270"/>
         <source>Output data type (same = as the low-resolution input)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -781,12 +781,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="45"/>
+        <location filename="../ui/dock_form.py" line="43"/>
         <source>PAN (high res.)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="46"/>
+        <location filename="../ui/dock_form.py" line="44"/>
         <source>PAN band</source>
         <translation type="unfinished"></translation>
     </message>
@@ -823,12 +823,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="43"/>
+        <location filename="../ui/dock_form.py" line="41"/>
         <source>Pansharpening (PAN + MS)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="252"/>
+        <location filename="../core/doctor.py" line="251"/>
         <source>Pansharpening takes exactly one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -838,22 +838,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="295"/>
+        <location filename="../ui/dock.py" line="294"/>
         <source>Preset guessed from {0}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="227"/>
+        <location filename="../ui/dock_form.py" line="225"/>
         <source>Preview</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="510"/>
+        <location filename="../ui/dock.py" line="509"/>
         <source>Preview running…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/result_layer.py" line="112"/>
+        <location filename="../ui/result_layer.py" line="113"/>
         <source>Preview {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -888,13 +888,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="85"/>
+        <location filename="../ui/doctor_panel.py" line="84"/>
         <source>Ready to run ({0}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="43"/>
-        <location filename="../ui/doctor_panel.py" line="82"/>
+        <location filename="../ui/doctor_panel.py" line="42"/>
+        <location filename="../ui/doctor_panel.py" line="81"/>
         <source>Ready to run.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -934,12 +934,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="229"/>
+        <location filename="../ui/dock_form.py" line="227"/>
         <source>Run</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="228"/>
+        <location filename="../ui/dock_form.py" line="226"/>
         <source>Run on the current map view only</source>
         <translation type="unfinished"></translation>
     </message>
@@ -954,7 +954,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="510"/>
+        <location filename="../ui/dock.py" line="509"/>
         <source>Running…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -964,17 +964,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="23"/>
+        <location filename="../ui/doctor_panel.py" line="22"/>
         <source>Save it as a GeoTIFF first (right-click &gt; Export &gt; Save As…) and choose that layer.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="130"/>
+        <location filename="../ui/dock_form.py" line="128"/>
         <source>Scene adaptation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="226"/>
+        <location filename="../ui/dock.py" line="225"/>
         <source>Scene adaptation is available for deep-learning methods whose algorithm offers it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -994,10 +994,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="263"/>
+        <location filename="../processing_provider/base.py" line="261"/>
         <location filename="../processing_provider/quality_algorithms.py" line="50"/>
         <location filename="../processing_provider/quality_algorithms.py" line="336"/>
-        <location filename="../ui/dock_form.py" line="123"/>
+        <location filename="../ui/dock_form.py" line="121"/>
         <source>Sensor preset</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1017,7 +1017,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="207"/>
+        <location filename="../ui/dock_form.py" line="205"/>
         <source>Show every finding of the input check</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1032,17 +1032,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="261"/>
+        <location filename="../core/doctor.py" line="260"/>
         <source>The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="267"/>
+        <location filename="../core/doctor.py" line="266"/>
         <source>The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens a hyperspectral image with more bands than the multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="255"/>
+        <location filename="../core/doctor.py" line="254"/>
         <source>The PAN file has {count} bands; band 1 is used as the PAN.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1057,7 +1057,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="394"/>
+        <location filename="../ui/dock.py" line="393"/>
         <source>The input check failed: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1077,52 +1077,52 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="496"/>
+        <location filename="../ui/dock.py" line="495"/>
         <source>The map view is large: the preview covers its central {0} x {1} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="441"/>
+        <location filename="../processing_provider/base.py" line="439"/>
         <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="450"/>
+        <location filename="../processing_provider/base.py" line="448"/>
         <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="471"/>
+        <location filename="../processing_provider/base.py" line="469"/>
         <source>The output folder '{0}' cannot be created: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="456"/>
+        <location filename="../processing_provider/base.py" line="454"/>
         <source>The output folder '{0}' is not writable: choose another folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="438"/>
+        <location filename="../processing_provider/base.py" line="436"/>
         <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/disk_space.py" line="55"/>
+        <location filename="../core/disk_space.py" line="54"/>
         <source>The output may need up to {need} but only {free} is free in {folder}; it fits only if compression does well.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/disk_space.py" line="51"/>
+        <location filename="../core/disk_space.py" line="50"/>
         <source>The output needs about {least} even compressed (up to {need}) but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/disk_space.py" line="48"/>
+        <location filename="../core/disk_space.py" line="47"/>
         <source>The output needs about {need} but only {free} is free in {folder}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="558"/>
+        <location filename="../ui/dock.py" line="557"/>
         <source>The output {0} was written but QGIS cannot open it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1152,42 +1152,42 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="187"/>
+        <location filename="../core/doctor.py" line="186"/>
         <source>The same raster is chosen as {hr_role} and {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="402"/>
+        <location filename="../processing_provider/base.py" line="400"/>
         <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="405"/>
+        <location filename="../processing_provider/base.py" line="403"/>
         <source>The {0} file was not found: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="400"/>
+        <location filename="../processing_provider/base.py" line="398"/>
         <source>The {0} input '{1}' is a folder, not a raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="406"/>
+        <location filename="../processing_provider/base.py" line="404"/>
         <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="21"/>
+        <location filename="../ui/doctor_panel.py" line="20"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files only.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="411"/>
+        <location filename="../processing_provider/base.py" line="409"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="409"/>
+        <location filename="../processing_provider/base.py" line="407"/>
         <source>The {0} layer '{1}' could not be opened.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1207,12 +1207,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="231"/>
+        <location filename="../core/doctor.py" line="230"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}) and the {hr} has {hr_count} bands, the {lr} {lr_count}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="236"/>
+        <location filename="../core/doctor.py" line="235"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1272,32 +1272,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="200"/>
+        <location filename="../core/doctor.py" line="199"/>
         <source>The {role} raster is rotated (its geotransform has rotation terms).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="161"/>
+        <location filename="../ui/dock_form.py" line="159"/>
         <source>Tile overlap</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="269"/>
+        <location filename="../processing_provider/base.py" line="267"/>
         <source>Tile overlap (pixels blended between tiles, 0 to half the tile size)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="157"/>
+        <location filename="../ui/dock_form.py" line="155"/>
         <source>Tile size</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="266"/>
+        <location filename="../processing_provider/base.py" line="264"/>
         <source>Tile size (output pixels, {0} to {1})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="134"/>
+        <location filename="../ui/dock_form.py" line="132"/>
         <source>Time budget for adapting the model to this scene</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1307,7 +1307,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="202"/>
+        <location filename="../core/doctor.py" line="201"/>
         <source>Warp it to a north-up grid first (Raster &gt; Projections &gt; Warp (Reproject)).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1337,27 +1337,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="275"/>
+        <location filename="../processing_provider/base.py" line="273"/>
         <source>Write a Cloud Optimized GeoTIFF (COG)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="181"/>
+        <location filename="../ui/dock_form.py" line="179"/>
         <source>[Temporary file, deleted when QGIS closes]</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="143"/>
+        <location filename="../core/doctor.py" line="142"/>
         <source>about {hours:.1f} h</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="142"/>
+        <location filename="../core/doctor.py" line="141"/>
         <source>about {minutes:.0f} min</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="140"/>
+        <location filename="../core/doctor.py" line="139"/>
         <source>about {seconds:.0f} s</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1367,8 +1367,8 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock_form.py" line="94"/>
-        <location filename="../ui/dock_form.py" line="97"/>
+        <location filename="../ui/dock_form.py" line="92"/>
+        <location filename="../ui/dock_form.py" line="95"/>
         <source>all bands</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1378,32 +1378,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="138"/>
+        <location filename="../core/doctor.py" line="137"/>
         <source>under a second</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="501"/>
+        <location filename="../processing_provider/base.py" line="499"/>
         <source>{0} ({1}) must be a number, not '{2}'.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="505"/>
+        <location filename="../processing_provider/base.py" line="503"/>
         <source>{0} ({1}) must be from {2:g} to {3:g}, not {4}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/result_layer.py" line="115"/>
+        <location filename="../ui/result_layer.py" line="116"/>
         <source>{0} fused</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="359"/>
+        <location filename="../processing_provider/base.py" line="357"/>
         <source>{0} must be one of: {1}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="256"/>
+        <location filename="../ui/dock.py" line="255"/>
         <source>{0} needs the Python packages {1}, which QGIS cannot import.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1418,12 +1418,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/result_layer.py" line="115"/>
+        <location filename="../ui/result_layer.py" line="116"/>
         <source>{0} pansharpened</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="44"/>
+        <location filename="../ui/doctor_panel.py" line="43"/>
         <source>{0} problem(s) to fix before running.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1433,47 +1433,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="114"/>
+        <location filename="../processing_provider/base.py" line="112"/>
         <source>{0} takes the id of a choice, not a number (numbers changed meaning when choices were added): one of {1}. Example: {0}={2}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="90"/>
+        <location filename="../ui/doctor_panel.py" line="89"/>
         <source>{0} warning(s)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/doctor_panel.py" line="89"/>
+        <location filename="../ui/doctor_panel.py" line="88"/>
         <source>{0} warning(s): {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="295"/>
+        <location filename="../processing_provider/base.py" line="293"/>
         <source>{0}: adapt to the scene before fusing</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="302"/>
+        <location filename="../processing_provider/base.py" line="300"/>
         <source>{0}: adaptation steps (0 = as many as the time allows)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="297"/>
+        <location filename="../processing_provider/base.py" line="295"/>
         <source>{0}: adaptation time (seconds)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="339"/>
+        <location filename="../processing_provider/base.py" line="337"/>
         <source>{0}: adapted model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="333"/>
+        <location filename="../processing_provider/base.py" line="331"/>
         <source>{0}: save the adapted model to (.safetensors; empty = not saved)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="305"/>
+        <location filename="../processing_provider/base.py" line="303"/>
         <source>{0}: weights file (.safetensors; empty = bundled model)</source>
         <translation type="unfinished"></translation>
     </message>

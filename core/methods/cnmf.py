@@ -16,7 +16,8 @@ apply only computes the abundances of each pixel with W and W_m fixed (unmixing 
 then APPLY_ITERS steps on the MSI: accelerated projected gradient, same objective as the multiplicative
 updates but far fewer steps where W_m is ill-conditioned) and returns W H.  Every step is per pixel, so tiles
 equal the whole image exactly (up to float rounding).  The responses R come from the data
-(core.srf.estimate_srf), the blur of the HSI (an MTF) too (hsms_lowres.estimate_gain); the data are scaled to about 1 and clipped at 0 (NMF needs non-negative values).
+(core.srf.estimate_srf), the blur of the HSI (an MTF) too (hsms_lowres.estimate_gain); the data are scaled to
+about 1 and clipped at 0 (NMF needs non-negative values).
 """
 from __future__ import annotations
 
@@ -24,8 +25,7 @@ import numpy as np
 
 from .. import filters
 from .base import FusionMethod, SceneInfo, Tile
-from .hsms_lowres import (estimate_gain, good_bands, limit_tiles, lowres_pairs, lr_mask, robust_scale,
-                          spectral_response)
+from .hsms_lowres import estimate_gain, good_bands, limit_tiles, lowres_pairs, lr_mask, robust_scale, spectral_response
 
 MAX_ENDMEMBERS = 20
 RANK_TOL = 1e-3          # no more endmembers than singular values above this share of the largest
@@ -144,10 +144,11 @@ class CNMF(FusionMethod):
             # 2. abundances from the MSI, W_m = R W coupled to the HSI's endmembers
             w_m = r_resp @ w
             hs = []
-            for t, z, y, core, mask_lr, x in blocks:
+            for _t, z, _y, _core, _mask_lr, _x in blocks:
                 hs.append(unmix(w, z.reshape(z.shape[0], -1), UNMIX_ITERS).reshape((p,) + z.shape[1:]))
             flat = [(y.reshape(y.shape[0], -1).astype(np.float32), h.reshape(p, -1).astype(np.float32),
-                     None if core.all() else np.flatnonzero(core.ravel())) for h, (t, z, y, core, _m, _x) in zip(hs, blocks)]
+                     None if core.all() else np.flatnonzero(core.ravel()))
+                    for h, (_t, _z, y, core, _m, _x) in zip(hs, blocks)]
             for _ in range(INNER):
                 wm32 = w_m.astype(np.float32)
                 num = np.zeros_like(w_m)
@@ -161,7 +162,7 @@ class CNMF(FusionMethod):
             hs = [hf.reshape((p,) + h.shape[1:]) for (_y, hf, _s), h in zip(flat, hs)]
             # 3. the HSI's endmembers refitted with the degraded HR abundances
             xs, hls = [], []
-            for h, (t, z, y, core, mask_lr, x) in zip(hs, blocks):
+            for h, (t, _z, _y, _core, mask_lr, x) in zip(hs, blocks):
                 hl = filters.mtf_filter_decimate(h, gain, t.ratio, t.phase)[:, mask_lr]
                 xs.append(x)
                 hls.append(np.maximum(hl, 0.0))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import torch            # at import time: the registry turns a missing torch into MissingDependency
+import torch  # at import time: the registry turns a missing torch into MissingDependency
 
 from ..errors import InputError
 from ..models import weights as W

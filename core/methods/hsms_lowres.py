@@ -7,8 +7,8 @@ out, so nodata filled with any value never enters a fit.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import ndimage

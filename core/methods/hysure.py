@@ -11,8 +11,8 @@ isotropic vector total variation of the p images.  Solved by ADMM (SALSA) with t
 V2 = X, V3 = X D_h, V4 = X D_v; the X step is diagonal in the Fourier domain, the others per pixel.
 
 Simplified but faithful: R is estimated from the data (core.srf.estimate_srf, as the paper estimates it),
-B is estimated from the data within the MTF family (hsms_lowres.estimate_gain) instead of freely, ITERATIONS is fixed and X starts
-at E^T of the interpolated HSI.
+B is estimated from the data within the MTF family (hsms_lowres.estimate_gain) instead of freely,
+ITERATIONS is fixed and X starts at E^T of the interpolated HSI.
 
 How it tiles: E, R and the scaling are scene-wide (prepare); each tile is solved on itself plus a mirrored
 border, so a tile's core depends on the pixels within the halo (HALO_PER_RATIO x ratio + 8): TV and the

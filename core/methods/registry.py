@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 TASKS = ("pansharpen", "hsms")
 # Speed classes by measured CPU seconds per output megapixel and band (upper bounds).
@@ -28,7 +27,7 @@ class MethodSpec:
     trained_on: str = ""         # the data the bundled weights were trained on (deep methods)
     # CPU seconds per output megapixel and band on the 2-core development machine (the doctor's time
     # estimate; scene adaptation comes on top)
-    seconds_per_mp_band: Optional[float] = None
+    seconds_per_mp_band: float | None = None
 
     @property
     def module(self) -> str:
@@ -144,7 +143,7 @@ SPECS: tuple[MethodSpec, ...] = (
 METHODS: dict[str, MethodSpec] = {s.id: s for s in SPECS}
 
 
-def find_spec(method_id: str) -> Optional[MethodSpec]:
+def find_spec(method_id: str) -> MethodSpec | None:
     """The spec of ``method_id``, or None when no such method is registered."""
     return METHODS.get(method_id)
 

@@ -6,7 +6,7 @@ per pair on the whole reduced image, with the plugin's own methods (prepare on t
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

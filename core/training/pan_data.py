@@ -72,7 +72,7 @@ class WaldPair:
     def bands(self) -> int:
         return self.ref.shape[0]
 
-    def split(self, fraction: float = VAL_FRACTION) -> tuple["WaldPair", "WaldPair"]:
+    def split(self, fraction: float = VAL_FRACTION) -> tuple[WaldPair, WaldPair]:
         """(training part, validation part): the right-most ``fraction`` of columns, cut on a multiple of r."""
         w = self.pan.shape[1]
         cut = int(w * (1 - fraction)) // (8 * self.ratio) * (8 * self.ratio)
@@ -192,7 +192,9 @@ def sample_batch(pairs: list[WaldPair], ratio: int, n: int, size: int, rng: np.r
         y = rng.integers(0, (p.pan.shape[0] - size) // ratio + 1) * ratio
         x = rng.integers(0, (p.pan.shape[1] - size) // ratio + 1) * ratio
         s = (slice(y, y + size), slice(x, x + size))
-        ms_up.append(p.ms_up[(slice(None),) + s]); pan.append(p.pan[s][None]); ref.append(p.ref[(slice(None),) + s])
+        ms_up.append(p.ms_up[(slice(None),) + s])
+        pan.append(p.pan[s][None])
+        ref.append(p.ref[(slice(None),) + s])
         base.append(p.base[(slice(None),) + s])
     out = [np.stack(a) for a in (ms_up, pan, ref, base)]
     if augment and rng.random() < 0.5:

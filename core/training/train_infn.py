@@ -44,7 +44,6 @@ import shutil
 import signal
 import sys
 import time
-from typing import Optional
 
 import numpy as np
 import torch
@@ -169,7 +168,7 @@ def save_checkpoint(out: str, model: torch.nn.Module, opt: torch.optim.Optimizer
     shutil.rmtree(old, ignore_errors=True)
 
 
-def checkpoint_dir(out: str) -> Optional[str]:
+def checkpoint_dir(out: str) -> str | None:
     for name in (CHECKPOINT, CHECKPOINT + ".old"):       # .old survives a crash between the two renames
         d = os.path.join(out, name)
         if os.path.isfile(os.path.join(d, "state.json")):

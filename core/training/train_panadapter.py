@@ -160,7 +160,8 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
         {"total": sum(p.numel() for p in model.parameters()), "trainable": sum(p.numel() for p in model.parameters())}
     return {
         "name": s["name"], "engine": "panadapter", "config": cfg,
-        "stage": 2 if s["variant"] == "panadapter" and s["stage"] == 2 else (1 if s["variant"] == "panadapter" else None),
+        "stage": (2 if s["variant"] == "panadapter" and s["stage"] == 2
+                  else (1 if s["variant"] == "panadapter" else None)),
         "variant": s["variant"] + ("-random-vit" if s.get("random_vit") else ""),
         "bands": {"lr_bands": bands, "hr_bands": 1, "lr_order": lay["order"]},
         "ratios": lay["ratios"], "any_ratio": True,
@@ -171,7 +172,8 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
             "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2; "
                                               "WorldView-2 preset gains for SpaceNet-6), 15 % right-most columns "
                                               "held out",
-            "licence": lay.get("licence", "training data CC0 1.0 (Landsat-8, Sentinel-2); weights under the plugin's LICENSE (GPL-2.0)"),
+            "licence": lay.get("licence", "training data CC0 1.0 (Landsat-8, Sentinel-2); weights under the plugin's "
+                                          "LICENSE (GPL-2.0)"),
             "attribution": "SpaceNet 6, Maxar, CC BY-SA 4.0" if lay.get("licence") == "CC BY-SA 4.0" else None,
             "pretrained": s.get("pretrained_manifest"), "init": s.get("init"),
             "settings": {k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr", "warmup",
@@ -214,7 +216,8 @@ def run(argv=None) -> dict:
              "pair_weight_power": args.pair_weight_power,
              "lr": args.lr or (1e-3 if args.stage == 1 and args.variant == "panadapter" else 5e-4),
              "min_lr": args.min_lr, "warmup": args.warmup, "epoch_steps": args.epoch_steps, "seed": args.seed,
-             "total_steps": args.steps, "config": (dict(BUNDLED_CONFIG, **json.loads(args.config)) if args.variant == "panadapter"
+             "total_steps": args.steps,
+             "config": (dict(BUNDLED_CONFIG, **json.loads(args.config)) if args.variant == "panadapter"
                         else json.loads(args.config)), "loss": "L1",
              "optimizer": "AdamW(betas=(0.9, 0.999))", "schedule": "linear warm-up + cosine",
              "ratios": LAYOUTS[args.layout]["ratios"], "environment": environment(),
@@ -257,11 +260,13 @@ def run(argv=None) -> dict:
     def checkpoint_and_best():
         v = evaluate(model, val, eval_stage)
         for name, d in v.items():
-            _append_csv(os.path.join(out, "val_log.csv"), {"step": step, "pair": name, **{k: round(x, 5) for k, x in d.items()}})
+            _append_csv(os.path.join(out, "val_log.csv"),
+                        {"step": step, "pair": name, **{k: round(x, 5) for k, x in d.items()}})
         score = _mean(v, "ERGAS")
         print(f"  val step {step}: ERGAS {score:.4f} SAM {_mean(v, 'SAM'):.4f} PSNR {_mean(v, 'PSNR'):.3f} "
               f"(EXP: ERGAS {_mean(s['baseline']['EXP'], 'ERGAS'):.4f}, MTF-GLP-HPM: ERGAS "
-              f"{_mean(s['baseline']['MTF-GLP-HPM'], 'ERGAS'):.4f} SAM {_mean(s['baseline']['MTF-GLP-HPM'], 'SAM'):.4f})",
+              f"{_mean(s['baseline']['MTF-GLP-HPM'], 'ERGAS'):.4f} "
+              f"SAM {_mean(s['baseline']['MTF-GLP-HPM'], 'SAM'):.4f})",
               flush=True)
         if score < state["best"].get("score", np.inf):
             state["best"] = {"score": score, "step": step, "validation": v}

@@ -9,8 +9,8 @@ from osgeo import gdal
 import core.engine as engine
 from core import dask_backend
 from core.engine import FusionRequest, run_fusion
-from core.methods.base import FusionMethod
 from core.errors import Cancelled, InputError, MissingDependency
+from core.methods.base import FusionMethod
 
 pytest.importorskip("distributed")
 

@@ -64,5 +64,6 @@ def test_models_do_not_import_the_engine():
 
 def test_tiling_imports_only_numpy():
     """Models (PanAdapter's piece blending) import core.tiling, so it must not pull in the engine's layers."""
-    assert imported_modules(CORE / "tiling.py") <= {"__future__", "__future__.annotations", "dataclasses",
+    assert imported_modules(CORE / "tiling.py") <= {"__future__", "__future__.annotations", "collections.abc",
+                                                    "collections.abc.Iterator", "dataclasses",
                                                     "dataclasses.dataclass", "typing", "typing.Iterator", "numpy"}

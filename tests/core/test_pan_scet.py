@@ -114,7 +114,8 @@ def test_classical_fusion_of_arrays_is_the_registered_method():
     ms_up = np.stack([np.full((64, 64), k, np.float32) for k in (0.3, 0.4, 0.5)])
     ms_up += 0.05 * rng.random((3, 64, 64)).astype(np.float32)
     ours = classical_fusion("mtf_glp_hpm", ms_up, pan, 2, 0.3, 0.15)
-    np.testing.assert_allclose(ours, classical_base("mtf_glp_hpm", ms_up, pan, 2, 0.3, 0.15, fuse=mtf_glp_hpm_arrays), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours, classical_base("mtf_glp_hpm", ms_up, pan, 2, 0.3, 0.15, fuse=mtf_glp_hpm_arrays),
+                               rtol=1e-5, atol=1e-6)
     outs = [classical_fusion(name, ms_up, pan, 2, 0.3, 0.15) for name in BASES]
     assert all(o.shape == ms_up.shape and o.dtype == np.float32 and np.isfinite(o).all() for o in outs)
     assert len({o.tobytes() for o in outs}) == len(BASES)          # four different fusions, not one four times

@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 from osgeo import gdal
-from qgis.core import QgsApplication, QgsProcessingException
+from qgis.core import QgsProcessingException
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SAMPLE = os.path.join(REPO, "resources", "sample")
@@ -83,7 +83,8 @@ def test_assess_without_reference(dp_provider, demo_pair, tmp_path):
     fused = str(tmp_path / "f.tif")
     run("deeppansharpen:pansharpen", {"PAN": pan, "MS": ms, "OUTPUT": fused})
     out = run("deeppansharpen:assess", {"FUSED": fused, "PAN": pan, "MS": ms,
-                                        "OUTPUT_TABLE": str(tmp_path / "t.csv"), "OUTPUT_HTML": str(tmp_path / "r.html")})
+                                        "OUTPUT_TABLE": str(tmp_path / "t.csv"),
+                                        "OUTPUT_HTML": str(tmp_path / "r.html")})
     assert out["MODE"] == "full" and out["ERGAS"] is None
     assert out["QNR"] == pytest.approx((1 - out["D_LAMBDA"]) * (1 - out["D_S"]), rel=1e-6)
     assert 0.5 < out["HQNR"] <= 1
@@ -99,7 +100,8 @@ def test_assess_without_reference_needs_pan(dp_provider, demo_pair, tmp_path):
 def test_compare_report(dp_provider, demo_pair, tmp_path):
     pan, ms = demo_pair
     out = run("deeppansharpen:compare", {"PAN": pan, "MS": ms, "METHODS": ["exp", "gsa"],
-                                         "OUTPUT_FOLDER": str(tmp_path / "cmp"), "OUTPUT_TABLE": str(tmp_path / "c.csv"),
+                                         "OUTPUT_FOLDER": str(tmp_path / "cmp"),
+                                         "OUTPUT_TABLE": str(tmp_path / "c.csv"),
                                          "OUTPUT_HTML": str(tmp_path / "c.html")})
     rows = {r["method"]: r for r in csv.DictReader(open(out["OUTPUT_TABLE"]))}
     assert len(rows) == 3 and any(k.startswith("GDAL") for k in rows)

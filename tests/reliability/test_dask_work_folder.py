@@ -17,7 +17,7 @@ from core.ownership import HOST_TAG
 
 pytest.importorskip("distributed")
 
-from sample_inputs import PAN, MS
+from sample_inputs import MS, PAN
 
 
 def request(out, **kw):

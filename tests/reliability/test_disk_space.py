@@ -8,8 +8,8 @@ import pytest
 from core import disk_space, doctor
 from core.engine import FusionRequest, run_fusion
 from core.errors import InputError
+from sample_inputs import MS, PAN
 
-from sample_inputs import PAN, MS
 RAW = 255 * 255 * 4 * 2             # the demo output: 255 x 255 pixels x 4 bands, uint16
 
 Usage = collections.namedtuple("Usage", "total used free")

@@ -51,7 +51,7 @@ class PanScetConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "PanScetConfig":
+    def from_dict(cls, d: dict) -> PanScetConfig:
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:

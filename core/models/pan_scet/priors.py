@@ -2,7 +2,8 @@
 
 Each prior is a new trainable input head followed by the frozen pre-trained RFDN body (its distillation
 blocks, fusion and LR convolution, everything before its upsampler; one copy shared by all priors, as its
-weights are the same), as the paper puts pre-trained CNN bodies behind new heads; ``prior="cnn"`` swaps the frozen body for two small trainable convolutions.
+weights are the same), as the paper puts pre-trained CNN bodies behind new heads; ``prior="cnn"`` swaps the frozen
+body for two small trainable convolutions.
 """
 from __future__ import annotations
 

@@ -52,4 +52,4 @@ def choose(pred: torch.Tensor, ms_up: torch.Tensor, ref: torch.Tensor, loss_fn) 
     l0, s0 = max(rows[0][1], 1e-12), max(rows[0][2], 1e-12)
     score = {r[0]: r[1] / l0 + r[2] / s0 for r in rows}
     best = min(STEPS, key=lambda a: (score[a], a))
-    return (best if score[best] <= 2.0 - MIN_GAIN else 0.0), [(a, round(l, 6), round(s, 6)) for a, l, s in rows]
+    return (best if score[best] <= 2.0 - MIN_GAIN else 0.0), [(a, round(loss, 6), round(s, 6)) for a, loss, s in rows]

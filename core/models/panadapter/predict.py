@@ -6,13 +6,12 @@ only the stage-2 token features are computed on ``patch``-square pieces (multipl
 the ratio, origins on multiples of the ratio so that every piece keeps the image's decimation phase)
 overlapping by ``overlap`` pixels and blended with the engine's raised cosine (core.tiling) before Tail2
 decodes them.  Other networks (the PNN-like ablation) run whole pieces, blended the same way.  Edges are
-mirror-padded up to the piece grid.  On CUDA the network runs under autocast (float16), and an out-of-memory error halves the
-batch and retries (a whole-image stage that does not fit falls back to whole pieces).
+mirror-padded up to the piece grid.  On CUDA the network runs under autocast (float16), and an out-of-memory error
+halves the batch and retries (a whole-image stage that does not fit falls back to whole pieces).
 """
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 import torch
@@ -63,8 +62,8 @@ def _run_batched(fn, n: int, batch: int, on_cuda: bool):
 
 
 def predict_image(model, ms_up: np.ndarray, pan: np.ndarray, ratio: int, phase=(0, 0), device="cpu",
-                  patch: int = 128, overlap: int = 16, batch: int = 8, stage: Optional[int] = None,
-                  base: Optional[np.ndarray] = None) -> np.ndarray:
+                  patch: int = 128, overlap: int = 16, batch: int = 8, stage: int | None = None,
+                  base: np.ndarray | None = None) -> np.ndarray:
     """(C, H, W) float32 fused image from normalised ``ms_up`` (C, H, W), ``pan`` (H, W) and, for networks
     with a classical residual base, ``base`` (C, H, W)."""
     r = int(ratio)

@@ -204,6 +204,18 @@ bench-panadapter: setup
 	"$(PY)" bench/bench_panadapter.py
 
 # --- Pre-trained SR bodies (SCET, RFDN): the authors' weights -> resources/weights, and the transfer check ------
+# PanScet (PanAdapter v2) on SCET's frozen blocks, and its random-body ablation; add RESUME=--resume to go on
+# with an interrupted run (checkpoints in the run folder).
+PS_OUT   ?= build/pan_scet
+PS_STEPS ?= 6000
+RESUME   ?=
+.PHONY: train-pan-scet
+train-pan-scet: setup
+	"$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --out $(PS_OUT)/4band_vhr --steps $(PS_STEPS) \
+	  --threads 2 $(RESUME)
+	"$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --out $(PS_OUT)/4band_vhr_random --steps $(PS_STEPS) \
+	  --threads 2 --random-body $(RESUME)
+
 .PHONY: convert-pretrained bench-pretrained
 convert-pretrained: setup
 	"$(PY)" scripts/convert_pretrained.py

@@ -1,7 +1,7 @@
 # Deep Pansharpen — developer entry points.
 #
 #   make setup   install QGIS (Debian packages), create .venv, install Python deps, enable the plugin
-#   make test    run the test suite headless
+#   make test    lint (ruff, configured in pyproject.toml), then run the test suite headless
 #   make demo    pansharpen the bundled Landsat 8 sample with qgis_process
 #   make package build dist/deep_pansharpen.zip for "Install from ZIP" / plugins.qgis.org
 #
@@ -103,12 +103,14 @@ plugin-links: $(STAMP)
 
 # --- everyday targets --------------------------------------------------------------------------
 test: setup
+	"$(PY)" -m ruff check .
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest tests -q
 
 demo: setup
 	bash scripts/demo.sh
 
 lint: setup
+	"$(PY)" -m ruff check .
 	"$(PY)" -m compileall -q -x '(\.venv|\.qgis-profile|\.git)' .
 
 # the .ts template from the sources, and a .qm for every translated language file
@@ -200,6 +202,27 @@ train-panadapter-ablations: setup
 
 bench-panadapter: setup
 	"$(PY)" bench/bench_panadapter.py
+
+# --- Pre-trained SR bodies (SCET, RFDN): the authors' weights -> resources/weights, and the transfer check ------
+# PanScet (PanAdapter v2) on SCET's frozen blocks, and its random-body ablation; add RESUME=--resume to go on
+# with an interrupted run (checkpoints in the run folder).
+PS_OUT   ?= build/pan_scet
+PS_STEPS ?= 6000
+RESUME   ?=
+.PHONY: train-pan-scet
+train-pan-scet: setup
+	"$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --out $(PS_OUT)/4band_vhr --steps $(PS_STEPS) \
+	  --threads 2 $(RESUME)
+	"$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --out $(PS_OUT)/4band_vhr_random --steps $(PS_STEPS) \
+	  --threads 2 --random-body $(RESUME)
+
+.PHONY: convert-pretrained bench-pretrained
+convert-pretrained: setup
+	"$(PY)" scripts/convert_pretrained.py
+	"$(PY)" scripts/make_pretrained_reference.py
+
+bench-pretrained: setup
+	"$(PY)" bench/bench_pretrained_sr.py
 
 # --- INFN (HS-MS fusion): training on CAVE --------------------------------------------------------
 # The bundled model: the standard CAVE protocol at x4 and x8, 3 scenes held out for validation (the trainer's

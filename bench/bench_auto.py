@@ -45,6 +45,7 @@ for p in (ROOT, HERE):
         sys.path.insert(0, p)
 
 import bench_quality as BQ  # noqa: E402
+
 from core import auto_select  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.methods import method_label  # noqa: E402
@@ -197,7 +198,7 @@ RULES = [(f"**Auto**: check ERGAS (BDSD-PC x {auto_select.FIT_PENALTY:g}) + HQNR
           _with(auto_select.FIT_PENALTY, True)),
          ("lowest check ERGAS (the obvious rule)", rule_plain),
          (f"check ERGAS, BDSD-PC x {auto_select.FIT_PENALTY:g}, no HQNR guard", _with(auto_select.FIT_PENALTY, False)),
-         (f"check ERGAS + HQNR guard, no BDSD-PC penalty", _with(1.0, True)),
+         ("check ERGAS + HQNR guard, no BDSD-PC penalty", _with(1.0, True)),
          ("highest HQNR (toolbox, whole reduced pair; no check)", rule_hqnr),
          ("always MTF-GLP-HPM (today's default)", rule_fixed("mtf_glp_hpm")),
          ("always MTF-GLP-FS", rule_fixed("mtf_glp_fs"))]
@@ -233,17 +234,21 @@ def notes(pairs, results) -> list[str]:
         if plain in auto_select.FITS_AT_CHECK_SCALE and plain != a["choice"]:
             out.append(f"* {p.title}: the check ranks {method_label(plain)} first (ERGAS {check[plain]['ergas']:.4f}); "
                        f"at the true scale it is {_gap(t, plain):+.1f} % behind the best; with its ERGAS x "
-                       f"{auto_select.FIT_PENALTY:g} Auto takes {method_label(a['choice'])} ({_gap(t, a['choice']):+.1f} %).")
+                       f"{auto_select.FIT_PENALTY:g} Auto takes {method_label(a['choice'])} "
+                       f"({_gap(t, a['choice']):+.1f} %).")
         left = [c for c in a["check"] if c.get("kept") is False]
         if left and plain != a["choice"] and any(c["method"] == plain for c in left):
             best_hq = max(c["hqnr"] for c in a["check"] if c.get("hqnr") is not None)
-            out.append(f"* {p.title}: the check's best, {method_label(plain)} ({_gap(t, plain):+.1f} % at the true scale), "
+            out.append(f"* {p.title}: the check's best, {method_label(plain)} "
+                       f"({_gap(t, plain):+.1f} % at the true scale), "
                        f"has HQNR {check[plain]['hqnr']:.3f} against {best_hq:.3f} for the best guarded candidate: the "
-                       f"guard leaves it out and Auto takes {method_label(a['choice'])} ({_gap(t, a['choice']):+.1f} %).")
+                       f"guard leaves it out and Auto takes {method_label(a['choice'])} "
+                       f"({_gap(t, a['choice']):+.1f} %).")
         if gap > 100 * TOLERANCE + 1e-9:
             order = sorted(check, key=lambda m: check[m]["ergas"])
             out.append(f"* {p.title}: **not met** ({gap:+.1f} %). The check ranks {method_label(order[0])} before "
-                       f"{method_label(bm)} (ERGAS {check[order[0]]['ergas']:.4f} against {check[bm]['ergas']:.4f}, SAM "
+                       f"{method_label(bm)} (ERGAS {check[order[0]]['ergas']:.4f} against "
+                       f"{check[bm]['ergas']:.4f}, SAM "
                        f"{check[order[0]]['sam']:.4f} against {check[bm]['sam']:.4f}) while at the true scale "
                        f"{method_label(bm)} is best: the second Wald level of this small pair "
                        f"({p.info['reduced_ms'][0]} × {p.info['reduced_ms'][1]} MS pixels) does not rank these two as "
@@ -271,7 +276,8 @@ def notes(pairs, results) -> list[str]:
     finally:
         auto_select.HQNR_GATE = saved
     out.append(f"* Against today's default: Auto meets the 3 % target on {n_auto} of {len(pairs)} pairs, MTF-GLP-HPM "
-               f"alone on {n_hpm}. The constants (penalty {auto_select.FIT_PENALTY:g}, guard {auto_select.HQNR_GATE:g}) "
+               f"alone on {n_hpm}. The constants (penalty {auto_select.FIT_PENALTY:g}, "
+               f"guard {auto_select.HQNR_GATE:g}) "
                "were chosen on these same pairs, so this is not a held-out result; guards from "
                f"{min(same):.2f} to {max(same):.2f} (step 0.01, on the recorded HQNR) meet it on as many pairs.")
     return out
@@ -279,10 +285,11 @@ def notes(pairs, results) -> list[str]:
 
 def write_report(path, command, pairs, results) -> bool:
     import scipy
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
     L = ["# Auto: the chosen method against the best classical method on each real pair", "",
          f"Command: `{command}`  ",
-         f"Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}  ",
+         f"Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
          f"Software: Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
          f"GDAL {gdal.__version__}; repository commit {commit or '?'}; SHA-1 of the core/*.py sources "
          f"{BQ.engine_fingerprint()}", "",
@@ -293,7 +300,8 @@ def write_report(path, command, pairs, results) -> bool:
          f"ERGAS − 1; the target is a gap of at most {TOLERANCE:.0%}. Candidates: "
          + ", ".join(method_label(m) for m in CANDIDATES) + ".", "",
          "## Auto on every pair", "",
-         "| pair | best classical (ERGAS) | Auto's choice | why | Auto ERGAS | gap | within 3 % | selection s / Auto run s |",
+         "| pair | best classical (ERGAS) | Auto's choice | why | Auto ERGAS | gap | within 3 % "
+         "| selection s / Auto run s |",
          "|---|---|---|---|---|---|---|---|"]
     all_ok = True
     for p in pairs:
@@ -308,7 +316,9 @@ def write_report(path, command, pairs, results) -> bool:
         L.append(f"| {p.title} | {method_label(bm)} ({be:.4f}) | {method_label(a['choice'])} | {a['reason']} | "
                  f"{t['auto']['ERGAS']:.4f} | {gap:+.1f} % | {'yes' if ok else '**no**'} | "
                  f"{check_s:.2f} / {a['seconds']:.2f} |")
-    L += ["", f"Auto within 3 % of the best on **{sum(100 * (results[p.key]['truth']['auto']['ERGAS'] / _best(results[p.key]['truth'])[1] - 1) <= 100 * TOLERANCE + 1e-9 for p in pairs)} of {len(pairs)}** pairs.", ""]
+    n_within = sum(100 * (results[p.key]['truth']['auto']['ERGAS'] / _best(results[p.key]['truth'])[1] - 1)
+                   <= 100 * TOLERANCE + 1e-9 for p in pairs)
+    L += ["", f"Auto within 3 % of the best on **{n_within} of {len(pairs)}** pairs.", ""]
 
     L += ["## Rules compared on the same checks", "",
           "Each rule ranks Auto's recorded check (ERGAS, SAM on the second Wald level; HQNR of the best "
@@ -337,7 +347,8 @@ def write_report(path, command, pairs, results) -> bool:
         res = results[p.key]
         i = p.info
         L += [f"### {p.title}", "", f"Data: {p.source}.  ",
-              f"Sensor preset `{p.sensor}`, ratio {i['ratio']}, {i['bands']} bands; reduced PAN {i['reduced_pan'][0]} × "
+              f"Sensor preset `{p.sensor}`, ratio {i['ratio']}, {i['bands']} bands; "
+              f"reduced PAN {i['reduced_pan'][0]} × "
               f"{i['reduced_pan'][1]}, reduced MS {i['reduced_ms'][0]} × {i['reduced_ms'][1]}; border cut {i['cut']}. "
               f"Auto's check (second Wald level) works on a {i['reduced_ms'][0]} × {i['reduced_ms'][1]} image.", "",
               "| method | check ERGAS | check SAM | check Q2n | ERGAS | SAM | Q2n | gap | QNR | HQNR |",
@@ -348,8 +359,9 @@ def write_report(path, command, pairs, results) -> bool:
             t = res["truth"][m]
             fr = res["full"].get(m, {})
             name = method_label(m) if m != "auto" else f"**Auto → {method_label(res['auto']['choice'])}**"
+            gap_m = _gap(res['truth'], m) if m != 'auto' else 100 * (t['ERGAS'] / _best(res['truth'])[1] - 1)
             L.append(f"| {name} | {_f(c.get('ergas'))} | {_f(c.get('sam'))} | {_f(c.get('q2n'))} | {t['ERGAS']:.4f} | "
-                     f"{t['SAM']:.4f} | {_f(t['Q2n'])} | {_gap(res['truth'], m) if m != 'auto' else 100 * (t['ERGAS'] / _best(res['truth'])[1] - 1):+.1f} % | "
+                     f"{t['SAM']:.4f} | {_f(t['Q2n'])} | {gap_m:+.1f} % | "
                      f"{_f(fr.get('QNR'))} | {_f(fr.get('HQNR'))} |")
         L.append("")
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -407,7 +419,7 @@ def timing(size: int, repeat: int, data_dir: str, out_md: str, command: str) -> 
     check_s = []
     name = None
     # Auto and its choice alternate, so that a change in the machine's load hits both alike.
-    for i in range(repeat):
+    for _ in range(repeat):
         a = _timed_run(pan, ms, out, "auto")
         runs["auto"].append(a["seconds"])
         cpu["auto"].append(a["cpu"])
@@ -415,7 +427,8 @@ def timing(size: int, repeat: int, data_dir: str, out_md: str, command: str) -> 
         if name is not None and a["choice"] != name:
             raise RuntimeError(f"Auto chose {a['choice']} this time, {name} before")
         name = a["choice"]
-        print(f"  auto {a['seconds']:.2f} s, CPU {a['cpu']:.2f} s (check {check_s[-1]:.2f} s), chose {name}", flush=True)
+        print(f"  auto {a['seconds']:.2f} s, CPU {a['cpu']:.2f} s (check {check_s[-1]:.2f} s), chose {name}",
+              flush=True)
         c = _timed_run(pan, ms, out, name)
         runs["chosen"].append(c["seconds"])
         cpu["chosen"].append(c["cpu"])
@@ -425,7 +438,7 @@ def timing(size: int, repeat: int, data_dir: str, out_md: str, command: str) -> 
     ca, cc = min(cpu["auto"]), min(cpu["chosen"])
     L = ["# Auto: time cost of the selection on a large scene", "",
          f"Command: `{command}`  ",
-         f"Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}  ",
+         f"Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
          f"Machine: {os.cpu_count()} CPUs, shared with other jobs (load average at the end "
          f"{os.getloadavg()[0]:.1f}); each run a fresh process, Auto and its choice alternating, {repeat} runs each; "
          "best of the runs. Engine s = `FusionResult.seconds` (wall); CPU s = user + system seconds of the "

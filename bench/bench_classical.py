@@ -240,7 +240,8 @@ def profile_method(method: str, pan: str, ms: str, work: str, tile_size: int, ov
     same input as seen from the engine's main thread (tile reads, waits on the pool, the writer)."""
     from core.engine import FusionRequest, build_scene_info, run_fusion
     from core.methods import get_method
-    from core.scene import Scene, Window
+    from core.scene import Scene
+    from core.tiling import Window
 
     req = FusionRequest(task="pansharpen", hr_path=pan, lr_path=ms,
                         output_path=os.path.join(work, f"profile_{method}.tif"), method=method,
@@ -294,6 +295,7 @@ def profile_method(method: str, pan: str, ms: str, work: str, tile_size: int, ov
 def _writer_options() -> str:
     try:
         import inspect
+
         from core import writer
         opts = " ".join(list(getattr(writer, "CREATION_OPTIONS", []))
                         + list(getattr(writer, "COMPRESSIONS", {}).get("deflate", []))) or "?"
@@ -315,7 +317,7 @@ def write_report(path: str, command: str, info: dict, sizes: list[tuple[str, flo
         "# Classical pansharpening: throughput and peak memory vs GDAL weighted Brovey",
         "",
         f"Command: `{command}`  ",
-        f"Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}  ",
+        f"Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
         f"Machine: {info['nproc']} CPUs (nproc), CPU model \"{info['cpu']}\" (/proc/cpuinfo), {info['mem']} RAM, "
         f"Linux {info['kernel']}  ",
         f"Software: Python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}, GDAL {info['gdal']}; "
@@ -586,7 +588,7 @@ def _trim_stats(text: str, n: int) -> list[str]:
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if line.strip().startswith("ncalls"):
-            return [line] + [l for l in lines[i + 1:i + 1 + n] if l.strip()]
+            return [line] + [row for row in lines[i + 1:i + 1 + n] if row.strip()]
     return lines[:n]
 
 

@@ -84,12 +84,13 @@ def main(argv=None) -> int:
 
     from core import dask_backend
     from core.engine import run_fusion
-    from core.tiling import tile_windows
+    from core.tiling import TileGrid
 
     paths = make_large_input.build(args.data, args.size, 1024)
     pan, ms = paths["pan_large"], paths["ms_large"]
     mp = args.size * args.size / 1e6
-    n_tiles = len(tile_windows(args.size, args.size, TILE, OVERLAP))
+    grid = TileGrid(args.size, args.size, TILE, OVERLAP)
+    n_tiles = len(grid)
     info = machine_info()
     load_before = os.getloadavg()
     rows = []
@@ -105,7 +106,7 @@ def main(argv=None) -> int:
             with dask_backend.connect(f"local:{n}") as client:
                 start = time.perf_counter() - t0
                 out = os.path.join(tmp, f"dask{n}.tif")
-                secs, ccpu, wcpu = best_of(args.repeat, lambda: dask_backend.run_fusion_dask(
+                secs, ccpu, wcpu = best_of(args.repeat, lambda out=out, n=n: run_fusion(
                     request(pan, ms, out, f"local:{n}"), client=client), client)
                 digest = pixel_hash(out)
                 base = base or secs
@@ -115,17 +116,17 @@ def main(argv=None) -> int:
                       f"workers {wcpu:.1f} s, identical {digest == ref}", flush=True)
                 if n == 2:
                     # A worker dies mid-run: the nanny restarts it, Dask reruns its tile; output unchanged.
-                    mid = tile_windows(args.size, args.size, TILE, OVERLAP)[n_tiles // 2]
+                    mid_row, mid_col = grid.position(grid.windows[n_tiles // 2])
                     marker = os.path.join(tmp, "killed")
-                    os.environ[dask_backend.FAULT_ENV] = f"{mid.row},{mid.col},{marker}"
+                    os.environ[dask_backend.FAULT_ENV] = f"{mid_row},{mid_col},{marker}"
                     try:
-                        ksecs, kc, _ = best_of(1, lambda: dask_backend.run_fusion_dask(
+                        ksecs, kc, _ = best_of(1, lambda out=out: run_fusion(
                             request(pan, ms, out, "local:2"), client=client))
                     finally:
                         del os.environ[dask_backend.FAULT_ENV]
                     kdigest = pixel_hash(out)
                     killed = os.path.exists(marker)
-                    rows.append((f"LocalCluster, 2 workers, one killed on tile ({mid.row}, {mid.col})"
+                    rows.append((f"LocalCluster, 2 workers, one killed on tile ({mid_row}, {mid_col})"
                                  + ("" if killed else " (kill did not happen!)"), "–", ksecs, kc, None, kdigest,
                                  ""))
                     print(f"kill run: {ksecs:.2f} s, killed {killed}, identical {kdigest == ref}", flush=True)
@@ -143,7 +144,7 @@ def write_table(args, info, rows, ref, mp, n_tiles, load_before, load_after, arg
         "# Dask scale-out: one large scene on a LocalCluster",
         "",
         f"Command: `{cmd}` (or `make bench-dask`)  ",
-        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  ",
+        f"Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC  ",
         f"Machine: {info['nproc']} CPUs (nproc), CPU model \"{info['cpu']}\", {info['mem']} RAM; load average "
         f"{load_before[0]:.1f} before and {load_after[0]:.1f} after the runs (other jobs share the machine)  ",
         f"Software: Python {info['python']}, numpy {info['numpy']}, GDAL {info['gdal']}, dask/distributed "

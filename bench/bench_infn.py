@@ -206,7 +206,8 @@ def build_enmap_pair(name: str, vrt: str) -> dict:
     wkt = ds.GetProjection()
     lr_gt = (gt[0], gt[1] * r, 0.0, gt[3], 0.0, gt[5] * r)        # odd ratio: LR pixel k centred on HR r*k + r//2
     base = os.path.join(WORK, f"enmap_{name}")
-    return {"name": name, "size": (h, w), "true_centroids": true_centroids, "bands": int(cube.shape[0]), "good": good, "ref": cube, "wl": wl,
+    return {"name": name, "size": (h, w), "true_centroids": true_centroids, "bands": int(cube.shape[0]), "good": good,
+            "ref": cube, "wl": wl,
             "hsi": _write(base + "_lrhsi_90m.tif", lr, lr_gt, wkt, -32768, md, names),
             "msi": _write(base + "_s2_30m.tif", msi.astype(np.float32), gt, wkt,
                           names=[f"S2A B{n} (simulated)" for n in msi_names])}
@@ -297,6 +298,7 @@ def build_throughput_pair(size: int = 2048, ratio: int = 4) -> tuple[str, str]:
 
 def part_throughput(weights: str, repeat: int, profile: bool, tile_size: int, threads=None) -> dict:
     import torch
+
     from core.models import weights as W
     from core.models.infn import INFN, InfnConfig
     msi, hsi = build_throughput_pair()
@@ -318,7 +320,8 @@ def part_throughput(weights: str, repeat: int, profile: bool, tile_size: int, th
                              method_options={"weights": weights, "torch_threads": threads}, device="cpu")
         secs = [run_fusion(creq).seconds for _ in range(repeat)]
         by_compression[comp] = {"seconds": secs, "mp_per_s": mp / min(secs), "bytes": os.path.getsize(out)}
-    result = {"hr_megapixels": mp, "by_compression": by_compression, "bytes": deflate_bytes, "bands": 31, "ratio": 4, "tile_size": tile_size, "seconds": runs,
+    result = {"hr_megapixels": mp, "by_compression": by_compression, "bytes": deflate_bytes, "bands": 31, "ratio": 4,
+              "tile_size": tile_size, "seconds": runs,
               "mp_per_s": mp / best, "torch_threads": threads or torch.get_num_threads(), "cpus": os.cpu_count()}
     # The network alone, in memory, 1024 x 1024 HR pixels.
     tensors, man = W.load_weights(weights, engine="infn")
@@ -372,7 +375,8 @@ def render(res: dict) -> str:
               "with the ratio, SSIM x255 convention.", "",
               "| ratio | method | PSNR | SAM | ERGAS | SSIM | published (PSNR / SAM / ERGAS / SSIM) |",
               "|---|---|---|---|---|---|---|"]
-        names = {"bicubic": "Bicubic", "hs_exp": "EXP (hs_exp)", "mtf_glp_hs": "MTF-GLP-HS", "infn": "INFN (CAVE model)"}
+        names = {"bicubic": "Bicubic", "hs_exp": "EXP (hs_exp)", "mtf_glp_hs": "MTF-GLP-HS",
+                 "infn": "INFN (CAVE model)"}
         for r, rows in cave["ratios"].items():
             for m, v in rows.items():
                 anchor = ANCHORS.get(int(r), {}).get({"bicubic": "Bicubic", "mtf_glp_hs": "MTF-GLP-HS"}.get(m, ""))
@@ -386,7 +390,8 @@ def render(res: dict) -> str:
     if en:
         L += ["## EnMAP + simulated Sentinel-2, reduced resolution (Wald), ratio 3", "",
               f"Scene-adapted INFN (ADAPT, {en['adapt_seconds']:.0f} s budget on the CPU with "
-              f"{en.get('torch_threads', '?')} torch thread(s), from `{en['weights']}`) vs the classical methods. PSNR peak 10000 (reflectance 1). "
+              f"{en.get('torch_threads', '?')} torch thread(s), from `{en['weights']}`) vs the classical methods. "
+              "PSNR peak 10000 (reflectance 1). "
               "Bad bands (130-135) excluded from the scores; `nodata` = they were written as nodata.", "",
               "| scene | size (HR) | method | SAM | ERGAS | PSNR | SSIM | seconds | nodata |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -418,8 +423,10 @@ def render(res: dict) -> str:
               f"**{tp['mp_per_s']:.2f} MP/s** end to end (target >= 0.5); the network alone (in memory, "
               f"1024 x 1024): {tp['network_only_mp_per_s']:.2f} MP/s.", ""]
         if tp.get("by_compression"):
-            L += ["| output compression (`COMPRESSION`) | runs (s) | MP/s end to end | file size (MB) |", "|---|---|---|---|",
-                  f"| DEFLATE level 1 (default) | {', '.join(f'{s:.1f}' for s in tp['seconds'])} | {tp['mp_per_s']:.2f} "
+            L += ["| output compression (`COMPRESSION`) | runs (s) | MP/s end to end | file size (MB) |",
+                  "|---|---|---|---|",
+                  f"| DEFLATE level 1 (default) | {', '.join(f'{s:.1f}' for s in tp['seconds'])} "
+                  f"| {tp['mp_per_s']:.2f} "
                   f"| {tp.get('bytes', 0) / 1e6:.1f} |"]
             for comp, v in tp["by_compression"].items():
                 L.append(f"| {comp} | {', '.join(f'{s:.1f}' for s in v['seconds'])} | {v['mp_per_s']:.2f} | "
@@ -449,7 +456,7 @@ def main(argv=None) -> int:
     import torch
     res["environment"] = {"cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
                           "torch": torch.__version__,
-                          "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+                          "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
     for part in args.parts:
         print(f">> {part}", flush=True)
         if part == "cave":

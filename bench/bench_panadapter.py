@@ -42,6 +42,7 @@ for p in (ROOT, HERE):
         sys.path.insert(0, p)
 
 import bench_quality as BQ  # noqa: E402
+
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.methods import method_label, method_names  # noqa: E402
 from core.methods.panadapter_method import ADAPT_SECONDS  # noqa: E402
@@ -174,8 +175,9 @@ def _throughput(work, threads) -> dict:
     best of 2 runs: the first also pays for loading the model and torch's one-off kernel set-up) and the
     network alone."""
     import torch
-    from core.models.panadapter.predict import predict_image
+
     from core.methods.panadapter_method import find_bundled
+    from core.models.panadapter.predict import predict_image
     from core.models.panadapter.store import load_model
     torch.set_num_threads(threads)
     rng = np.random.default_rng(0)
@@ -186,7 +188,8 @@ def _throughput(work, threads) -> dict:
     ms = cube.reshape(4, n // 2, 2, n // 2, 2).mean(axis=(2, 4))
     pan_p = BQ._write_tif(os.path.join(work, "tp_pan.tif"), np.rint(cube.mean(0)).astype(np.uint16),
                           (0.0, 1.0, 0.0, 0.0, 0.0, -1.0))
-    ms_p = BQ._write_tif(os.path.join(work, "tp_ms.tif"), np.rint(ms).astype(np.uint16), (0.0, 2.0, 0.0, 0.0, 0.0, -2.0))
+    ms_p = BQ._write_tif(os.path.join(work, "tp_ms.tif"), np.rint(ms).astype(np.uint16),
+                         (0.0, 2.0, 0.0, 0.0, 0.0, -2.0))
     runs = [fuse(pan_p, ms_p, os.path.join(work, "tp_out.tif"), "panadapter", "generic", {"threads": threads},
                  threads) for _ in range(2)]
     secs, res = min(runs, key=lambda r: r[0])
@@ -246,9 +249,10 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
     lines = [
         "# PanAdapter: reduced-resolution quality on real pairs, ablations and CPU throughput", "",
         f"Command: `{command}`  ",
-        f"Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}  ",
+        f"Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
         f"Software: Python {platform.python_version()}, torch {torch.__version__}, GDAL {gdal.__version__}; "
-        f"SHA-1 of core/*.py {BQ.engine_fingerprint()}; torch threads {threads} (quality rows); machine: {os.cpu_count()} CPU cores, "
+        f"SHA-1 of core/*.py {BQ.engine_fingerprint()}; torch threads {threads} (quality rows); "
+        f"machine: {os.cpu_count()} CPU cores, "
         + (f"1-minute load average {load:.2f} when the run started." if load is not None else "load not recorded."),
         "",
         "Protocol: as bench/results/classical_quality.md (Wald via `core.wald.degrade_pair`, the pair's sensor "
@@ -258,9 +262,11 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
         "starting from the bundled weights for the band count. Ablations are trained with the same data, "
         "seeds and CLI (`core.training.train_panadapter`), with the same step counts; their manifests are in "
         "bench/ablations/.",
-        ""] + ([f"**Ablation weights not committed:** {', '.join(f'`{os.path.relpath(b, ROOT)}`' for b, same in ABLATION_SOURCES.items() if not same)} "
+        ""] + ([f"**Ablation weights not committed:** "
+                f"{', '.join(f'`{os.path.relpath(b, ROOT)}`' for b, same in ABLATION_SOURCES.items() if not same)} "
                "differ from their copies in bench/ablations; this run used the build/ files.", ""]
-              if not all(ABLATION_SOURCES.values()) else []) + ([f"**Not in this run:** {', '.join(missing)}: their weights were not found under build/panadapter "
+              if not all(ABLATION_SOURCES.values()) else []) + ([
+               f"**Not in this run:** {', '.join(missing)}: their weights were not found under build/panadapter "
                "or bench/ablations (`make train-panadapter-ablations`).", ""] if missing else []) + [
         "**Train/test overlap, stated plainly:** the bundled 4- and 8-band weights were trained on Wald pairs "
         "of the same Landsat-8 and Sentinel-2 scenes (85 % of their columns; different degradation levels "
@@ -275,7 +281,7 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
                   f"Ratio {i['ratio']}, {i['bands']} bands, sensor preset `{p.sensor}`, reduced PAN "
                   f"{i['reduced_pan'][0]} × {i['reduced_pan'][1]}, border cut {i.get('cut')}, PSNR peak {p.peak:g}.",
                   "", "| method | " + " | ".join(METRICS) + " | seconds |", "|---|" + "---|" * (len(METRICS) + 1)]
-        for key, s in sc.items():
+        for s in sc.values():
             lines.append(f"| {s['label']} | " + " | ".join(fmt(k, s[k]) for k in METRICS) + f" | {s['seconds']:.1f} |")
         lines.append("")
     if full:
@@ -283,7 +289,7 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
                   "MS 8 × 128 × 128, PAN 512 × 512, float32; QNR / HQNR (higher is better) against the EXP "
                   "interpolation and the PAN (`core.metrics.full_resolution_report`, WV2 MTF gains).", "",
                   "| method | D_lambda | D_S | QNR | HQNR | seconds |", "|---|---|---|---|---|---|"]
-        for key, s in full.items():
+        for s in full.values():
             lines.append(f"| {s['label']} | {s['D_lambda']:.4f} | {s['D_S']:.4f} | {s['QNR']:.4f} | {s['HQNR']:.4f} | "
                          f"{s['seconds']:.1f} |")
         lines.append("")
@@ -295,7 +301,8 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
     if tp:
         best = max(v["engine_mp_s"] for v in tp.values())
         lines += ["## CPU throughput", "",
-                  "Engine run (prepare + tiles + GeoTIFF, best of 2) on a synthetic 4-band scene (PAN 2048 × 2048, ratio 2, "
+                  "Engine run (prepare + tiles + GeoTIFF, best of 2) on a synthetic 4-band scene "
+                  "(PAN 2048 × 2048, ratio 2, "
                   "bundled 4-band weights) and the network alone (patch-wise inference of a 512 × 512 image):", "",
                   "| torch threads | engine PAN MP/s | engine seconds | network alone MP/s |", "|---|---|---|---|"]
         for t, v in tp.items():
@@ -323,9 +330,10 @@ def write_throughput(path, command, tp) -> int:
             "the first also loads the model); network alone = `predict_image` on 512 × 512.", "",
             "| date (UTC) | command | load average (1 min) | torch threads | engine PAN MP/s | network MP/s |",
             "|---|---|---|---|---|---|"]
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M")
     for t, v in tp.items():
-        lines.append(f"| {date} | `{command}` | {load[0]:.2f} | {t} | {v['engine_mp_s']:.2f} | {v['network_mp_s']:.2f} |")
+        lines.append(f"| {date} | `{command}` | {load[0]:.2f} | {t} | {v['engine_mp_s']:.2f} "
+                     f"| {v['network_mp_s']:.2f} |")
     with open(path, "a") as fh:
         fh.write("\n".join(lines) + "\n")
     print(tp)
@@ -345,7 +353,8 @@ def main(argv=None) -> int:
     ap.add_argument("--throughput-only", action="store_true",
                     help="only the CPU throughput, appended to bench/results/panadapter_throughput.md")
     args = ap.parse_args(argv)
-    command = ".venv/bin/python bench/bench_panadapter.py" + (" " + shlex.join(argv or sys.argv[1:]) if (argv or sys.argv[1:]) else "")
+    command = ".venv/bin/python bench/bench_panadapter.py" + (" " + shlex.join(argv or sys.argv[1:])
+                                                              if (argv or sys.argv[1:]) else "")
     os.makedirs(args.work, exist_ok=True)
     if args.throughput_only:
         try:

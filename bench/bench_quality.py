@@ -362,7 +362,7 @@ def write_report(path: str, command: str, pairs: list[Pair], results: dict, meth
         "# Classical pansharpening: reduced-resolution (Wald) quality on real pairs",
         "",
         f"Command: `{command}`  ",
-        f"Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}  ",
+        f"Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
         f"Software: Python {platform.python_version()}, numpy {numpy.__version__}, scipy {scipy.__version__}, "
         f"GDAL {gdal.__version__}; repository commit {commit or '?'}; SHA-1 of the core/*.py sources "
         f"{engine_fingerprint()} (the tree may hold uncommitted work)",

@@ -7,7 +7,6 @@ regular sample of blocks (said in the notes).
 """
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 
@@ -17,8 +16,9 @@ from osgeo import gdal
 from . import metrics
 from .errors import InputError
 from .raster_io import describe, open_raster, read_window
-from .scene import Scene, Window
+from .scene import Scene
 from .sensors import get_sensor, preset_for_bands
+from .tiling import Window
 
 BLOCK = 32                     # Q2n / D_lambda / D_S block size
 MAX_WHOLE_PIXELS = 4096 * 4096
@@ -38,8 +38,8 @@ class Assessment:
     ratio: int = 0
 
 
-def _aligned_windows(a, b):
-    """Windows (x, y, w, h) of the common pixels of rasters a and b, which must share a grid."""
+def _aligned_windows(a, b) -> tuple[Window, Window]:
+    """The windows of the common pixels in rasters a and b, which must share a grid."""
     ga, gb = a.geotransform, b.geotransform
     if abs(ga[1] - gb[1]) > 1e-6 * abs(ga[1]) or abs(ga[5] - gb[5]) > 1e-6 * abs(ga[5]):
         raise InputError(f"The {a.role} ({ga[1]:g} m pixels) and the {b.role} ({gb[1]:g} m pixels) are not "
@@ -53,18 +53,18 @@ def _aligned_windows(a, b):
     x1, y1 = min(a.width, ox + b.width), min(a.height, oy + b.height)
     if x1 - x0 < BLOCK or y1 - y0 < BLOCK:
         raise InputError(f"The {a.role} and {b.role} overlap by less than {BLOCK} x {BLOCK} pixels.")
-    return (x0, y0, x1 - x0, y1 - y0), (x0 - ox, y0 - oy, x1 - x0, y1 - y0)
+    return Window(y0, x0, y1 - y0, x1 - x0), Window(y0 - oy, x0 - ox, y1 - y0, x1 - x0)
 
 
-def _blocks(w: int, h: int) -> tuple[list[tuple[int, int, int, int]], bool]:
-    """(x, y, w, h) windows to score, trimmed to multiples of the block size; True when sampled."""
-    w32, h32 = (w // BLOCK) * BLOCK, (h // BLOCK) * BLOCK
+def _blocks(height: int, width: int) -> tuple[list[Window], bool]:
+    """Windows to score in a height x width area, trimmed to multiples of the block size; True when sampled."""
+    w32, h32 = (width // BLOCK) * BLOCK, (height // BLOCK) * BLOCK
     if w32 * h32 <= MAX_WHOLE_PIXELS:
-        return [(0, 0, w32, h32)], False
+        return [Window(0, 0, h32, w32)], False
     bs = min(SAMPLE_BLOCK, w32, h32)
     xs = sorted({int(v) // BLOCK * BLOCK for v in np.linspace(0, w32 - bs, SAMPLE_GRID)})
     ys = sorted({int(v) // BLOCK * BLOCK for v in np.linspace(0, h32 - bs, SAMPLE_GRID)})
-    return [(x, y, bs, bs) for y in ys for x in xs], True
+    return [Window(y, x, bs, bs) for y in ys for x in xs], True
 
 
 def _combine(reports: list[dict], weights: list[int]) -> dict:
@@ -139,11 +139,11 @@ def assess_reduced(fused_path: str, reference_path: str, ratio: int, value_max: 
         raise InputError(f"The fused raster has {f_info.count} bands, the reference {r_info.count}.")
     fw, rw = _aligned_windows(f_info, r_info)
     bands = list(range(1, f_info.count + 1))
-    blocks, sampled = _blocks(fw[2], fw[3])
+    blocks, sampled = _blocks(fw.height, fw.width)
     reports, weights, per_band, profiles = [], [], [], []
-    for bx, by, bw, bh in blocks:
-        fused, fv = read_window(f_ds, bands, fw[0] + bx, fw[1] + by, bw, bh)
-        ref, rv = read_window(r_ds, bands, rw[0] + bx, rw[1] + by, bw, bh)
+    for b in blocks:
+        fused, fv = read_window(f_ds, bands, fw.col_off + b.col_off, fw.row_off + b.row_off, b.width, b.height)
+        ref, rv = read_window(r_ds, bands, rw.col_off + b.col_off, rw.row_off + b.row_off, b.width, b.height)
         valid = fv & rv
         if cut:
             sl = (slice(None), slice(cut, -cut), slice(cut, -cut))
@@ -153,10 +153,10 @@ def assess_reduced(fused_path: str, reference_path: str, ratio: int, value_max: 
         weights.append(int(valid.sum()))
         per_band.append(_per_band_reduced(fused, ref, valid, ratio, peak))
         if not profiles:
-            profiles = _profiles(fused, ref, valid, (fw[1] + by, fw[0] + bx))
+            profiles = _profiles(fused, ref, valid, (fw.row_off + b.row_off, fw.col_off + b.col_off))
     if sum(weights) == 0:
         raise InputError("The fused raster and the reference have no valid pixel in common.")
-    notes = [f"{len(blocks)} blocks of {blocks[0][2]} x {blocks[0][3]} pixels sampled"] if sampled else []
+    notes = [f"{len(blocks)} blocks of {blocks[0].width} x {blocks[0].height} pixels sampled"] if sampled else []
     if cut:
         notes.append(f"border cut {cut} pixels")
     notes.append(peak_note)
@@ -184,20 +184,21 @@ def assess_full(fused_path: str, pan_path: str, ms_path: str, sensor: str = "gen
     pan_like = describe(scene.hr_ds, pan_path, "PAN")
     fw, pw = _aligned_windows(f_info, pan_like)
     p = scene.pairing
-    x0, y0 = max(pw[0], p.x0), max(pw[1], p.y0)
-    x1, y1 = min(pw[0] + pw[2], p.x0 + p.width), min(pw[1] + pw[3], p.y0 + p.height)
+    x0, y0 = max(pw.col_off, p.x0), max(pw.row_off, p.y0)
+    x1, y1 = min(pw.col_end, p.x0 + p.width), min(pw.row_end, p.y0 + p.height)
     if x1 - x0 < BLOCK or y1 - y0 < BLOCK:
         raise InputError("The fused raster does not cover the area where the PAN and MS overlap.")
     gains = list(preset_for_bands(sensor, len(scene.lr_bands)).gnyq_ms)
-    blocks, sampled = _blocks(x1 - x0, y1 - y0)
+    blocks, sampled = _blocks(y1 - y0, x1 - x0)
     scene.estimate_fill_values(scene.sample_windows())
     reports, weights, profiles = [], [], []
     lo = hi = None                                # per-band range of the fused values scored
     bands = list(range(1, f_info.count + 1))
-    for bx, by, bw, bh in blocks:
-        X, Y = x0 + bx, y0 + by
-        tile = scene.read_tile(Window(Y - p.y0, X - p.x0, bh, bw), halo=0)
-        fused, fv = read_window(f_ds, bands, X - pw[0] + fw[0], Y - pw[1] + fw[1], bw, bh)
+    for b in blocks:
+        X, Y = x0 + b.col_off, y0 + b.row_off
+        tile = scene.read_tile(Window(Y - p.y0, X - p.x0, b.height, b.width), halo=0)
+        fused, fv = read_window(f_ds, bands, X - pw.col_off + fw.col_off, Y - pw.row_off + fw.row_off, b.width,
+                                b.height)
         valid = fv & tile.valid
         if valid.any():
             values = fused[:, valid]
@@ -210,7 +211,7 @@ def assess_full(fused_path: str, pan_path: str, ms_path: str, sensor: str = "gen
     _refuse_empty(fused_path, lo, hi)
     notes = ["reference spectra in the profiles are the interpolated MS"]
     if sampled:
-        notes.append(f"{len(blocks)} blocks of {blocks[0][2]} x {blocks[0][3]} pixels sampled")
+        notes.append(f"{len(blocks)} blocks of {blocks[0].width} x {blocks[0].height} pixels sampled")
     return Assessment("full", _combine(reports, weights), f_info.descriptions, profiles=profiles,
                       notes=notes, ratio=scene.ratio)
 

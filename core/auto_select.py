@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -34,7 +35,8 @@ from . import filters, metrics
 from .methods.base import SceneInfo, Tile
 
 PAN_CANDIDATES = ("exp", "brovey", "bt_h", "gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs", "awlp")
-HSMS_CANDIDATES = ("hs_exp", "mtf_glp_hs")
+HSMS_CANDIDATES = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf")
+# HySure is left out: it is the slowest by far (Fourier-domain ADMM per tile); choose it by name.
 # Used when the scene is too small for a check (its reduced LR image under MIN_CHECK_LR pixels a side).
 PAN_FALLBACK = "mtf_glp_fs"
 HSMS_FALLBACK = "mtf_glp_hs"
@@ -122,19 +124,19 @@ def check_scene(scene: SceneInfo) -> SceneInfo:
     return SceneInfo(**{**vars(scene), "options": dict(scene.options), "lr_bad_bands": list(scene.lr_bad_bands)})
 
 
-def _ergas_sam(fused: list[np.ndarray], blocks: list[CheckBlock], ratio: int) -> tuple[float, float]:
-    """ERGAS and SAM over every scored pixel of every block."""
-    f = np.concatenate([x[:, b.scored] for x, b in zip(fused, blocks)], axis=1)[:, None, :]
-    ref = np.concatenate([b.reference[:, b.scored] for b in blocks], axis=1)[:, None, :]
+def _ergas_sam(fused: list[np.ndarray], blocks: list[CheckBlock], ratio: int, bands: list[int]) -> tuple[float, float]:
+    """ERGAS and SAM of ``bands`` over every scored pixel of every block."""
+    f = np.concatenate([x[bands][:, b.scored] for x, b in zip(fused, blocks)], axis=1)[:, None, :]
+    ref = np.concatenate([b.reference[bands][:, b.scored] for b in blocks], axis=1)[:, None, :]
     return metrics.ergas(f, ref, ratio), metrics.sam(f, ref)
 
 
-def _q2n(fused: list[np.ndarray], blocks: list[CheckBlock]) -> float:
-    """Q2n (32 x 32 windows) of each block, averaged with the blocks' scored areas as weights."""
+def _q2n(fused: list[np.ndarray], blocks: list[CheckBlock], bands: list[int]) -> float:
+    """Q2n (32 x 32 windows) of ``bands`` in each block, averaged with the blocks' scored areas as weights."""
     q_sum = q_w = 0.0
     for x, b in zip(fused, blocks):
         ys, xs = np.flatnonzero(b.scored.any(axis=1)), np.flatnonzero(b.scored.any(axis=0))
-        box = (slice(None), slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
+        box = (bands, slice(ys[0], ys[-1] + 1), slice(xs[0], xs[-1] + 1))
         rb = b.reference[box]
         # Q2n casts to uint16 (toolbox): data in [0, 1] or similar are scaled up first (both alike).
         scale = 1.0 if float(np.max(rb)) > 255 else 10000.0 / max(float(np.max(np.abs(rb))), 1e-12)
@@ -205,7 +207,7 @@ def guard_blocks(samples: Sequence[Tile], halo: int, ratio: int) -> list[_GuardB
             if min(t.valid[t.core].shape) >= 32 and t.valid[t.core].any()]
 
 
-def _hqnr(method, blocks: Sequence[_GuardBlock], scene: SceneInfo) -> float:
+def _hqnr(method, blocks: Sequence[_GuardBlock], scene: SceneInfo, bands: list[int]) -> float:
     """Area-weighted HQNR of ``method`` (prepared on the blocks) over the blocks' cores: (1 - D_lambda_K)
     (1 - D_S), D_S as the toolbox (32 x 32 blocks), Khan's D_lambda on the LR grid (the fused image
     MTF-filtered and decimated against the MS itself, as HSTB's evaluation does: r^2 cheaper)."""
@@ -213,10 +215,11 @@ def _hqnr(method, blocks: Sequence[_GuardBlock], scene: SceneInfo) -> float:
     s_lr = max(8, 32 // r)
     total = weight = 0.0
     for b in blocks:
-        f = np.asarray(method.apply(b.tile), dtype=np.float64)[(slice(None),) + b.tile.core]
-        ds = metrics._d_s_from(f, b.ms, b.pan, b.pan_low, b.valid, b.valid_low, 32, 1)
-        f_lr = filters.mtf_filter_decimate(f, list(scene.gnyq_lr), r, b.phase)
-        dk = 1.0 - metrics.q2n(f_lr, b.ms_lr, s_lr, s_lr, mask=b.valid_lr)
+        f = np.asarray(method.apply(b.tile), dtype=np.float64)[(bands,) + b.tile.core]
+        ds = metrics._d_s_from(f, b.ms[bands], b.pan, b.pan_low, b.valid, b.valid_low, 32, 1)
+        gains = [scene.gnyq_lr[i] for i in bands] if len(scene.gnyq_lr) == scene.lr_bands else list(scene.gnyq_lr)
+        f_lr = filters.mtf_filter_decimate(f, gains, r, b.phase)
+        dk = 1.0 - metrics.q2n(f_lr, b.ms_lr[bands], s_lr, s_lr, mask=b.valid_lr)
         v = (1.0 - dk) * (1.0 - ds)
         if np.isfinite(v):
             n = float(b.valid.sum())
@@ -235,6 +238,9 @@ class Check:
         self.blocks = list(blocks) if blocks is not None else \
             [b for b in (check_block(t, scene) for t in samples) if b is not None and b.scored.any()]
         self.info = check_scene(scene)
+        # The scene's bad bands hold 0 and are written as nodata: they would make every score infinite.
+        n = scene.lr_bands
+        self.bands = [i for i in range(n) if i not in scene.lr_bad_bands] or list(range(n))
         self.halo = max(get_method(n).halo(scene.ratio) for n in candidates)
         self.prepared: dict = {}
         self.scores: dict[str, CandidateScore] = {}
@@ -251,7 +257,7 @@ class Check:
             m.prepare([b.tile for b in self.blocks], self.info)
             self.prepared[name] = m
             fused = [np.asarray(m.apply(b.tile), dtype=np.float64) for b in self.blocks]
-            cs.ergas, cs.sam = _ergas_sam(fused, self.blocks, self.scene.ratio)
+            cs.ergas, cs.sam = _ergas_sam(fused, self.blocks, self.scene.ratio, self.bands)
             if not np.isfinite(cs.ergas):
                 cs.error = "no finite score"
         except Exception as exc:          # e.g. a fit that needs more pixels than the check has
@@ -262,7 +268,7 @@ class Check:
     def q2n(self, name: str) -> float:
         t0 = time.perf_counter()
         m = self.prepared[name]
-        q = _q2n([np.asarray(m.apply(b.tile), dtype=np.float64) for b in self.blocks], self.blocks)
+        q = _q2n([np.asarray(m.apply(b.tile), dtype=np.float64) for b in self.blocks], self.blocks, self.bands)
         self.scores[name].seconds += time.perf_counter() - t0
         return q
 
@@ -284,7 +290,7 @@ class Check:
             try:
                 m = self.get_method(name)
                 m.prepare([b.tile for b in self._guard], self.scene)
-                v = _hqnr(m, self._guard, self.scene)
+                v = _hqnr(m, self._guard, self.scene, self.bands)
             except Exception:             # no guard value: the check alone decides for this candidate
                 v = math.nan
         self.scores[name].seconds += time.perf_counter() - t0
@@ -292,7 +298,8 @@ class Check:
 
 
 def score_candidates(candidates: Sequence[str], samples: Sequence[Tile], scene: SceneInfo,
-                     get_method: Callable, is_cancelled: Callable[[], bool] = lambda: False) -> tuple[list[CandidateScore], Check]:
+                     get_method: Callable, is_cancelled: Callable[[], bool] = lambda: False
+                     ) -> tuple[list[CandidateScore], Check]:
     """Every candidate's ERGAS and SAM on the check built from ``samples``; ([], check) when no block is usable."""
     check = Check(samples, scene, get_method, candidates)
     if not check.blocks:

@@ -23,7 +23,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
 from .engine import FusionRequest, run_fusion
 from .errors import Cancelled, InputError, MissingDependency
@@ -119,7 +119,7 @@ def pairs_from_csv(path: str, task: str, out_dir: str, method: str) -> list[Scen
     return pairs
 
 
-def _key(pattern: str, filename: str) -> Optional[str]:
+def _key(pattern: str, filename: str) -> str | None:
     head, _star, tail = pattern.partition("*")
     if filename.startswith(head) and filename.endswith(tail) and len(filename) > len(head) + len(tail):
         return filename[len(head):len(filename) - len(tail)]
@@ -145,7 +145,7 @@ def pairs_from_folder(folder: str, hr_pattern: str, lr_pattern: str, out_dir: st
 
     hr, lr = keyed(hr_pattern), keyed(lr_pattern)
     for k in sorted(set(hr) ^ set(lr)):
-        log(f"Warning: '{os.path.basename((hr.get(k) or lr.get(k)))}' has no partner file; skipped.")
+        log(f"Warning: '{os.path.basename(hr.get(k) or lr.get(k))}' has no partner file; skipped.")
     pairs = [ScenePair(k, hr[k], lr[k], _default_output(out_dir, k, method)) for k in sorted(set(hr) & set(lr))]
     if not pairs:
         raise InputError(f"No pairs '{hr_pattern}' + '{lr_pattern}' were found in '{folder}'.")
@@ -238,11 +238,8 @@ def run_scene(pair: ScenePair, template: dict, metrics: bool = False, skip_exist
         req = FusionRequest(hr_path=pair.hr_path, lr_path=pair.lr_path, output_path=pair.output_path,
                             **dict(template, cluster=""))
         scene_log = lambda m: log(f"[{pair.name}] {m}")      # noqa: E731
-        if client is None:
-            run_fusion(req, is_cancelled=is_cancelled, log=scene_log)
-        else:
-            from .dask_backend import run_fusion_dask
-            run_fusion_dask(req, is_cancelled=is_cancelled, log=scene_log, client=client)
+        run_fusion(req, is_cancelled=is_cancelled, log=scene_log, client=client)
+        if client is not None:
             rep.worker = "cluster"
         if metrics and req.task == "pansharpen":
             from .assess import assess_full
@@ -296,7 +293,7 @@ def run_batch(pairs: list[ScenePair], template: dict, summary_path: str, metrics
     if not os.path.isdir(folder):
         raise InputError(f"The folder of the summary table '{folder}' does not exist.")
     _check_outputs_are_not_inputs(pairs, summary_path, pairs_table)
-    reports: list[Optional[SceneReport]] = [None] * len(pairs)
+    reports: list[SceneReport | None] = [None] * len(pairs)
     if cluster and not tiles_on_cluster:
         _run_on_cluster(pairs, template, summary_path, metrics, cluster, skip_existing, reports, progress,
                         is_cancelled, log)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
+from typing import Callable
 
 from .assess import Assessment, assess_full, assess_reduced, psnr_peak
 from .engine import FusionRequest, run_fusion
-from .errors import Cancelled, MissingDependency
+from .errors import Cancelled, InputError, MissingDependency
 from .gdal_brovey import gdal_brovey
 from .methods import method_label
 from .raster_io import describe, open_raster
@@ -17,17 +17,24 @@ GDAL_NAME = "GDAL Brovey (gdal:pansharp)"
 
 
 def compare_methods(pan_path: str, ms_path: str, methods: list[str], work_dir: str, mode: str = "reduced",
-                    sensor: str = "generic", pan_band: int = 1, ms_bands: Optional[list[int]] = None,
+                    sensor: str = "generic", pan_band: int = 1, ms_bands: list[int] | None = None,
                     include_gdal: bool = True, tile_size: int = 1024,
-                    progress: Optional[Callable[[float], None]] = None,
-                    is_cancelled: Optional[Callable[[], bool]] = None,
-                    log: Optional[Callable[[str], None]] = None) -> dict[str, Assessment]:
+                    progress: Callable[[float], None] | None = None,
+                    is_cancelled: Callable[[], bool] | None = None,
+                    log: Callable[[str], None] | None = None, task: str = "pansharpen") -> dict[str, Assessment]:
     """Fuse with every method in ``methods`` and assess each result.
 
     mode "reduced": Wald protocol (the pair is degraded by the ratio, results are scored against the
     original MS); mode "full": fused at full resolution and scored without reference (QNR, HQNR).
-    Fused rasters are left in ``work_dir``.
+    Fused rasters are left in ``work_dir``.  ``task`` "hsms": ``pan_path`` is the HR-MSI (all its bands),
+    ``ms_path`` the LR-HSI, HS-MS methods; reduced mode only (QNR and HQNR compare each band with one PAN)
+    and no GDAL Brovey.
     """
+    if task == "hsms":
+        if mode != "reduced":
+            raise InputError("HS-MS fusion methods are compared at reduced resolution only: the full-resolution "
+                             "indexes (QNR, HQNR) compare each band with a single PAN.")
+        include_gdal = False
     progress = progress or (lambda _p: None)
     is_cancelled = is_cancelled or (lambda: False)
     log = log or (lambda _m: None)
@@ -41,7 +48,7 @@ def compare_methods(pan_path: str, ms_path: str, methods: list[str], work_dir: s
         red_pan, red_ms, ref = (os.path.join(work_dir, n) for n in ("reduced_pan.tif", "reduced_ms.tif",
                                                                      "reference_ms.tif"))
         deg = degrade_pair(pan_path, ms_path, red_pan, red_ms, ref, sensor, pan_band, ms_bands,
-                           is_cancelled=is_cancelled)
+                           is_cancelled=is_cancelled, task=task)
         ratio = deg.ratio
         fuse_pan, fuse_ms, fuse_pan_band, fuse_ms_bands = red_pan, red_ms, 1, None
     else:
@@ -57,8 +64,9 @@ def compare_methods(pan_path: str, ms_path: str, methods: list[str], work_dir: s
             label = GDAL_NAME
         else:
             try:
-                run_fusion(FusionRequest("pansharpen", fuse_pan, fuse_ms, out, method=name, sensor=sensor,
-                                         hr_bands=[fuse_pan_band], lr_bands=fuse_ms_bands,
+                run_fusion(FusionRequest(task, fuse_pan, fuse_ms, out, method=name, sensor=sensor,
+                                         hr_bands=[fuse_pan_band] if task == "pansharpen" else None,
+                                         lr_bands=fuse_ms_bands,
                                          tile_size=tile_size, output_dtype="float32"),
                            is_cancelled=is_cancelled)
             except MissingDependency as exc:      # a deep method without torch: compare the others

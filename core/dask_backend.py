@@ -1,4 +1,5 @@
-"""Run :func:`core.engine.run_fusion` with the tiles of one scene as tasks on a Dask cluster.
+"""The tiles of one scene as tasks on a Dask cluster: the tile source :func:`core.engine.run_fusion` streams
+when CLUSTER is set (the engine imports this module; this module never imports the engine).
 
 The client pairs the grids and prepares the method once, exactly as the single-process engine does.
 The prepared method is pickled once and held by the cluster as one task result; every worker process
@@ -24,8 +25,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import io
 import hashlib
+import io
 import json
 import logging
 import multiprocessing
@@ -37,14 +38,14 @@ import time
 import types
 import uuid
 from collections import OrderedDict
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 import numpy as np
 
-from . import engine as _engine
 from .errors import Cancelled, InputError, MissingDependency
 from .ownership import HOST_TAG, owner_gone
-from .scene import Scene, Window
+from .scene import Scene
+from .tiling import TileGrid, Window
 from .version import plugin_version
 
 CLUSTER_HELP = ("empty (one process), 'local' or 'local:N' (N worker processes on this machine) or the "
@@ -109,8 +110,7 @@ def connect(spec: str, log=None) -> Iterator[object]:
         log(f"Starting a local Dask cluster of {n} worker process(es).")
         import dask
         # Dask's default MALLOC_TRIM_THRESHOLD_ turns off glibc's adaptive mmap threshold: every tile-sized
-        # array is then mmapped and unmapped, and page faults cost more CPU than the fusion (measured 10x
-        # the system time on MTF-GLP-HPM tiles).
+        # array is then mmapped and unmapped, and page faults cost more CPU than the fusion.
         with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
             cluster = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                       silence_logs=logging.ERROR)
@@ -134,8 +134,8 @@ def connect(spec: str, log=None) -> Iterator[object]:
 
 # --- worker side -----------------------------------------------------------------------------------
 
-_SCENES: "OrderedDict[str, Scene]" = OrderedDict()
-_METHODS: "OrderedDict[str, object]" = OrderedDict()
+_SCENES: OrderedDict[str, Scene] = OrderedDict()
+_METHODS: OrderedDict[str, object] = OrderedDict()
 
 
 def _cached(cache: OrderedDict, key: str, make):
@@ -170,7 +170,7 @@ def _hold(blob: bytes) -> bytes:
     return blob
 
 
-def _maybe_fail(fault: Optional[str], row: int, col: int) -> None:
+def _maybe_fail(fault: str | None, row: int, col: int) -> None:
     if not fault:
         return
     r, c, marker = fault.split(",", 2)
@@ -180,14 +180,14 @@ def _maybe_fail(fault: Optional[str], row: int, col: int) -> None:
         os._exit(70)
 
 
-def fuse_tile(spec: dict, method_key: str, blob: bytes, win: tuple, halo: int):
-    """Dask task: (fused core float32 (bands, h, w), valid (h, w), CPU seconds, worker address)."""
+def fuse_tile(spec: dict, method_key: str, blob: bytes, position: tuple[int, int], win: Window, halo: int):
+    """Dask task: (fused core float32 (bands, h, w), valid (h, w), CPU seconds, worker address) of the tile
+    at ``position`` (tile row, tile column) in the grid."""
     t0 = time.thread_time()
-    row, col, y0, x0, h, w = win
-    _maybe_fail(spec.get("fault"), row, col)
+    _maybe_fail(spec.get("fault"), *position)
     scene = _worker_scene(spec)
     method = _worker_method(method_key, blob)
-    tile = scene.read_tile(Window(y0, x0, h, w), halo)
+    tile = scene.read_tile(win, halo)
     fused = method.apply(tile)
     core = np.ascontiguousarray(fused[(slice(None),) + tile.core], dtype=np.float32)
     valid = np.ascontiguousarray(tile.valid[tile.core])
@@ -302,7 +302,7 @@ def _tile_name(row: int, col: int) -> str:
     return f"tile_{row:05d}_{col:05d}.npz"
 
 
-def _read_manifest(folder: str) -> Optional[dict]:
+def _read_manifest(folder: str) -> dict | None:
     """The folder's manifest when it is one this plugin wrote, else None."""
     try:
         with open(os.path.join(folder, _MANIFEST)) as fh:
@@ -320,7 +320,7 @@ def _read_manifest(folder: str) -> Optional[dict]:
     return man
 
 
-def _lock_owner(folder: str) -> Optional[dict]:
+def _lock_owner(folder: str) -> dict | None:
     try:
         with open(os.path.join(folder, _LOCK)) as fh:
             owner = json.load(fh)
@@ -512,39 +512,38 @@ class DaskTiles:
 
     def __init__(self, client, req, log):
         self.client, self.req, self.log = client, req, log
-        self.store: Optional[TileStore] = None
+        self.store: TileStore | None = None
         self._futures: dict = {}
         self.busy_seconds = 0.0                 # CPU time of the tile tasks
         self.n_fused = 0
         self.workers: set = set()
 
-    def __call__(self, scene, method, windows, halo, is_cancelled):
+    def __call__(self, scene, method, grid: TileGrid, halo, is_cancelled):
         blob = pickle_method(method)
         method_key = hashlib.sha256(blob).hexdigest()          # names the pickled method in this run only
+        positions = [grid.position(w) for w in grid]
         self.store = store = TileStore(work_folder(self.req.output_path),
-                                       _fingerprint(self.req, method_fingerprint(method)),
-                                       [(w.row, w.col) for w in windows])
-        done = [store.has(w.row, w.col) for w in windows]
+                                       _fingerprint(self.req, method_fingerprint(method)), positions)
+        done = [store.has(*p) for p in positions]
         if any(done):
-            self.log(f"Resuming: {sum(done)} of {len(windows)} tiles were already done in {store.folder}.")
+            self.log(f"Resuming: {sum(done)} of {len(grid)} tiles were already done in {store.folder}.")
         client, run_id = self.client, uuid.uuid4().hex[:8]
         spec = _scene_spec(self.req, scene)
         try:
             held = client.submit(_hold, blob, key=f"deep-pansharpen-method-{method_key[:12]}-{run_id}")
-            for i, w in enumerate(windows):
+            for i, (w, (row, col)) in enumerate(zip(grid, positions)):
                 if not done[i]:
-                    fut = client.submit(fuse_tile, spec, method_key, held,
-                                        (w.row, w.col, w.y0, w.x0, w.height, w.width), halo,
-                                        key=f"deep-pansharpen-tile-{w.row}-{w.col}-{run_id}")
+                    fut = client.submit(fuse_tile, spec, method_key, held, (row, col), w, halo,
+                                        key=f"deep-pansharpen-tile-{row}-{col}-{run_id}")
                     self._futures[fut] = i
-            yield from self._in_order(windows, done, is_cancelled)
+            yield from self._in_order(grid.windows, positions, done, is_cancelled)
             if self.workers:
                 self.log(f"{self.n_fused} tile(s) fused by "
                          f"{len(self.workers)} worker(s) in {self.busy_seconds:.1f} CPU seconds.")
         finally:
             self.cancel()
 
-    def _in_order(self, windows, done, is_cancelled):
+    def _in_order(self, windows, positions, done, is_cancelled):
         from distributed import as_completed
         from distributed.client import FutureCancelledError
 
@@ -568,10 +567,10 @@ class DaskTiles:
                     self.busy_seconds += seconds
                     self.n_fused += 1
                     self.workers.add(where)
-                    self.store.save(windows[i].row, windows[i].col, fused, valid)
+                    self.store.save(*positions[i], fused, valid)
                     done[i] = True
                     fut.release()
-            fused, valid = self.store.load(win.row, win.col)
+            fused, valid = self.store.load(*positions[nxt])
             yield win, _CoreTile(valid), fused
 
     def cancel(self) -> None:
@@ -580,22 +579,26 @@ class DaskTiles:
             self._futures.clear()
 
 
-def run_fusion_dask(req, progress=None, is_cancelled=None, log=None, client=None):
-    """:func:`core.engine.run_fusion` with the tiles on the Dask cluster ``req.cluster`` (or ``client``)."""
+@contextlib.contextmanager
+def cluster_tiles(req, log=None, client=None) -> Iterator[DaskTiles]:
+    """The tile source for :func:`core.engine.run_fusion` on the Dask cluster ``req.cluster`` (or ``client``,
+    already connected).  On leaving, the work folder is removed after success, a cancel or bad input, and
+    kept (unlocked) for a resume after any other error."""
     log = log or (lambda _m: None)
     if client is None:
-        _engine._check_request(req)         # bad input fails before a cluster starts
-        check_work_folder(req.output_path)
+        check_work_folder(req.output_path)          # before a cluster starts
         parse_cluster(req.cluster)
         require_distributed()
         with connect(req.cluster, log) as c:
-            return run_fusion_dask(req, progress, is_cancelled, log, client=c)
+            with cluster_tiles(req, log, c) as tiles:
+                yield tiles
+        return
     n = len(client.scheduler_info().get("workers", {}))
     log(f"Tiles run on a Dask cluster of {n} worker(s) at {client.scheduler.address}.")
     check_work_folder(req.output_path)
     tiles = DaskTiles(client, req, log)
     try:
-        result = _engine.run_fusion(req, progress, is_cancelled, log, tile_source=tiles)
+        yield tiles
     except BaseException as exc:
         tiles.cancel()
         if tiles.store is not None:
@@ -608,7 +611,6 @@ def run_fusion_dask(req, progress=None, is_cancelled=None, log=None, client=None
         raise
     if tiles.store is not None:
         _remove_store(tiles.store, log)
-    return result
 
 
 def _remove_store(store: TileStore, log) -> None:

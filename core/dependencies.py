@@ -27,8 +27,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable
 
 from . import triton_block
 
@@ -95,7 +96,7 @@ def python_executable() -> str:
     return exe
 
 
-def _interpreter_info(python: str) -> Optional[tuple[str, str, str]]:
+def _interpreter_info(python: str) -> tuple[str, str, str] | None:
     code = "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.prefix); print(sys.base_prefix)"
     try:
         res = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=30, **_no_window())
@@ -228,7 +229,7 @@ class ProbeResult:
     paths: dict[str, str] = field(default_factory=dict)
     python: str = ""
     cuda: bool = False
-    gpu_name: Optional[str] = None
+    gpu_name: str | None = None
     crashed: str = ""                                           # set when the interpreter itself failed
 
     @property
@@ -264,8 +265,8 @@ def probe_environment(extra_paths: Sequence[str] = (), preload: Sequence[str] = 
 
 
 def probe(modules: Sequence[str] = REQUIRED_MODULES, extra_paths: Sequence[str] = (),
-          python: Optional[str] = None, timeout: float = PROBE_TIMEOUT,
-          preload: Optional[Sequence[str]] = None) -> ProbeResult:
+          python: str | None = None, timeout: float = PROBE_TIMEOUT,
+          preload: Sequence[str] | None = None) -> ProbeResult:
     """Import ``modules`` in a fresh interpreter under the conditions of this process: the same triton
     block the plugin applies, and the LLVM libraries this process has loaded (``preload``, by default read
     from /proc/self/maps; Mesa's in QGIS Desktop), so a package that would crash QGIS crashes the probe
@@ -320,14 +321,15 @@ def _no_window() -> dict:
 @dataclass
 class InstallOptions:
     torch_build: str = "default"              # "default" (PyPI) or "cpu" (CPU-only wheels, much smaller)
-    find_links: Optional[str] = None          # a folder of wheels, for offline sites
+    find_links: str | None = None          # a folder of wheels, for offline sites
     no_index: bool = False                    # only use find_links
-    index_url: Optional[str] = None           # a mirror of PyPI
-    proxy: Optional[str] = None
+    index_url: str | None = None           # a mirror of PyPI
+    proxy: str | None = None
 
 
 def pip_install_command(python: str, target: str, requirements: str, constraints: str,
-                        options: InstallOptions = InstallOptions()) -> list[str]:
+                        options: InstallOptions | None = None) -> list[str]:
+    options = options if options is not None else InstallOptions()
     cmd = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
            "--no-warn-script-location", "--prefer-binary", "--target", target,
            "--constraint", constraints, "--requirement", requirements]
@@ -349,7 +351,7 @@ class InstallResult:
     ok: bool
     message: str
     target: str
-    probe: Optional[ProbeResult] = None
+    probe: ProbeResult | None = None
     cancelled: bool = False
     removed: list[str] = field(default_factory=list)
 
@@ -359,18 +361,18 @@ class Installer:
     call it from a worker thread; ``on_line`` receives pip's output line by line; :meth:`cancel` stops pip."""
 
     def __init__(self, target: str, requirements: str = REQUIREMENTS_FILE,
-                 modules: Sequence[str] = REQUIRED_MODULES, options: InstallOptions = InstallOptions(),
-                 python: Optional[str] = None, on_line: Callable[[str], None] = lambda _l: None,
+                 modules: Sequence[str] = REQUIRED_MODULES, options: InstallOptions | None = None,
+                 python: str | None = None, on_line: Callable[[str], None] = lambda _l: None,
                  protected: Iterable[str] = PROTECTED_DISTRIBUTIONS):
         self.target = os.path.abspath(target)
         self.staging = self.target + ".new"
         self.requirements = requirements
         self.modules = tuple(modules)
-        self.options = options
+        self.options = options if options is not None else InstallOptions()
         self.python = python or python_executable()
         self.on_line = on_line
         self.protected = tuple(protected)
-        self._proc: Optional[subprocess.Popen] = None
+        self._proc: subprocess.Popen | None = None
         self._cancelled = threading.Event()
 
     def cancel(self) -> None:

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 from dataclasses import dataclass, field, replace
-from typing import Optional
 
 import numpy as np
 from osgeo import gdal, osr
 
+from .disk_space import disk_space_problem, format_size, output_bytes
 from .errors import InputError
+from .i18n import N_
 from .methods.registry import find_spec
 from .raster_io import RasterInfo, check_bands, describe, mask_flags, open_raster
-from .i18n import N_
 from .scipy_check import SCIPY_INSTALL, SCIPY_REASON, scipy_problem
 from .sensors import get_sensor, preset_for_bands
 
@@ -39,7 +38,6 @@ DEEP_CPU_DEFAULT = 1.0          # the deep engines aim at >= 0.5 PAN MP/s for 4 
 DEEP_GPU_FACTOR = 0.1
 DEEP_MODEL_BYTES = 1.5e9        # weights, activations and the torch runtime, a deliberately high guess
 DEFAULT_HALO = 8                # FusionMethod.halo(r) = 8 r + 32
-BYTES = {"uint8": 1, "int16": 2, "uint16": 2, "uint32": 4, "int32": 4, "float32": 4, "float64": 8}
 
 
 @dataclass
@@ -56,31 +54,31 @@ class DoctorRequest:
     task: str                               # "pansharpen" or "hsms"
     hr_path: str                            # PAN / HR-MSI
     lr_path: str                            # MS / LR-HSI
-    hr_bands: Optional[list[int]] = None
-    lr_bands: Optional[list[int]] = None
+    hr_bands: list[int] | None = None
+    lr_bands: list[int] | None = None
     sensor: str = "generic"
     method: str = ""
     method_label: str = ""                  # "" / None: from the method's registry entry
-    needs_torch: Optional[bool] = None
-    seconds_per_mp_band: Optional[float] = None
+    needs_torch: bool | None = None
+    seconds_per_mp_band: float | None = None
     tile_size: int = 1024
     overlap: int = 32
-    output_dtype: Optional[str] = None
-    output_folder: Optional[str] = None
+    output_dtype: str | None = None
+    output_folder: str | None = None
     compression: str = "deflate"
     cog: bool = False
     device: str = "auto"
-    missing_packages: Optional[list[str]] = None   # None = not known yet
-    cuda_available: Optional[bool] = None
+    missing_packages: list[str] | None = None   # None = not known yet
+    cuda_available: bool | None = None
     adapt_seconds: float = 0.0
 
 
 @dataclass
 class DoctorReport:
     findings: list[Finding] = field(default_factory=list)
-    output_size: Optional[tuple[int, int]] = None      # (width, height) in HR pixels
-    estimated_seconds: Optional[float] = None
-    estimated_bytes: Optional[float] = None
+    output_size: tuple[int, int] | None = None      # (width, height) in HR pixels
+    estimated_seconds: float | None = None
+    estimated_bytes: float | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -97,14 +95,14 @@ def _roles(task: str) -> tuple[str, str]:
     return ("PAN", "MS") if task == "pansharpen" else ("HR-MSI", "LR-HSI")
 
 
-def _usable_crs(srs: Optional[osr.SpatialReference]) -> Optional[osr.SpatialReference]:
+def _usable_crs(srs: osr.SpatialReference | None) -> osr.SpatialReference | None:
     """None for a missing CRS and for GDAL's placeholder LOCAL_CS["unnamed"] (a file without one)."""
     if srs is None or (srs.IsLocal() and not srs.GetAuthorityCode(None)):
         return None
     return srs
 
 
-def _crs_name(srs: Optional[osr.SpatialReference]) -> str:
+def _crs_name(srs: osr.SpatialReference | None) -> str:
     if srs is None:
         return "no CRS"
     auth, code = srs.GetAuthorityName(None), srs.GetAuthorityCode(None)
@@ -123,7 +121,7 @@ def _a(role: str) -> str:
     return "an" if role[:1] in "AEFHILMNORSX" else "a"
 
 
-def _units(srs: Optional[osr.SpatialReference]) -> str:
+def _units(srs: osr.SpatialReference | None) -> str:
     if srs is None or not srs.IsProjected():
         return "" if srs is None else "°"
     name = srs.GetLinearUnitsName() or ""
@@ -132,14 +130,6 @@ def _units(srs: Optional[osr.SpatialReference]) -> str:
 
 def _distance_to_integer(v: float) -> float:
     return abs(v - round(v))
-
-
-def _fmt_size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024.0
-    return f"{n:.1f} TB"
 
 
 def _fmt_seconds(s: float) -> str:
@@ -152,7 +142,7 @@ def _fmt_seconds(s: float) -> str:
     return N_("about {hours:.1f} h", hours=s / 3600)
 
 
-def available_memory() -> Optional[float]:
+def available_memory() -> float | None:
     """Bytes of memory available to a new process (Linux MemAvailable, else free physical pages)."""
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
@@ -189,8 +179,8 @@ def check_inputs(req: DoctorRequest) -> DoctorReport:
         hr, lr = describe(hr_ds, req.hr_path, hr_role), describe(lr_ds, req.lr_path, lr_role)
         hr.crs, lr.crs = _usable_crs(hr.crs), _usable_crs(lr.crs)
     except InputError as exc:
-        report.add("input", "error", str(exc), N_('Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.',
-                                                  hr_role=hr_role, lr_role=lr_role))
+        report.add("input", "error", str(exc), N_('Choose a raster file that GDAL can read for the {hr_role} and the '
+                                                  '{lr_role}.', hr_role=hr_role, lr_role=lr_role))
         return report
     if os.path.abspath(req.hr_path) == os.path.abspath(req.lr_path):
         report.add("input", "error", N_('The same raster is chosen as {hr_role} and {lr_role}.',
@@ -267,14 +257,15 @@ def _check_bands(report: DoctorReport, req: DoctorRequest, hr: RasterInfo, lr: R
     if req.task == "pansharpen" and len(lr_bands) < 2:
         report.add("bands", "warning", N_('Only one MS band is chosen: the output will be a single sharpened band.'))
     if req.task == "hsms" and len(hr_bands) < 2:
-        report.add("bands", "error", N_('The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a'
-                                        ' multispectral one.'),
+        report.add("bands", "error", N_('The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS '
+                                        'fusion needs a multispectral one.'),
                    N_('For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose'
                       ' a multi-band HR-MSI.'))
         return None
     if req.task == "hsms" and len(lr_bands) <= len(hr_bands):
-        report.add("bands", "error", N_('The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens'
-                                        ' a hyperspectral image with more bands than the multispectral one.',
+        report.add("bands", "error", N_('The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS '
+                                        'fusion sharpens a hyperspectral image with more bands than the multispectral '
+                                        'one.',
                                         value=len(lr_bands), value2=len(hr_bands)),
                    N_('Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).'))
         return None
@@ -300,8 +291,8 @@ def _check_dependencies(report: DoctorReport, req: DoctorRequest) -> None:
                        N_("Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning "
                           "dependencies'), or choose a classical method."))
         if req.device == "cuda" and req.cuda_available is False:
-            report.add("device", "warning", N_('CUDA was chosen but no usable NVIDIA GPU was found; the method will run on the CPU '
-                                               '(slower).'),
+            report.add("device", "warning", N_('CUDA was chosen but no usable NVIDIA GPU was found; the method will '
+                                               'run on the CPU (slower).'),
                        N_("Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch."))
     elif req.device == "cuda":
         report.add("device", "info", N_('{label} is a classical method: it always runs on the CPU.',
@@ -338,8 +329,8 @@ def _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds):
         return None
     same_crs = hr.crs is None or bool(hr.crs.IsSame(lr.crs))
     if hr.crs is None:
-        report.add("crs", "warning", N_('Neither raster has a coordinate reference system; their pixel coordinates are assumed to '
-                                        'be in the same units.'),
+        report.add("crs", "warning", N_('Neither raster has a coordinate reference system; their pixel coordinates '
+                                        'are assumed to be in the same units.'),
                    N_('Assign the right CRS to both (Raster > Projections > Assign Projection).'))
     elif same_crs:
         report.add("crs", "ok", N_('Both rasters are in {value}.',
@@ -377,8 +368,8 @@ def _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds):
     out_w = _centres_inside(hr_bounds[0], hpx, hr.width, ix0, ix1)
     out_h = _centres_inside(hr_bounds[1], hpy, hr.height, iy0, iy1)
     if share < 0.99:
-        report.add("overlap", "info", N_('The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap (about {out_w} x '
-                                         '{out_h} pixels) is written.',
+        report.add("overlap", "info", N_('The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap '
+                                         '(about {out_w} x {out_h} pixels) is written.',
                                          lr_role=lr_role, share=share, hr_role=hr_role, out_w=out_w, out_h=out_h))
     else:
         report.add("overlap", "ok", N_('The {lr_role} covers the whole {hr_role}.',
@@ -386,8 +377,8 @@ def _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds):
 
     rx, ry = lr_px / hpx, lr_py / hpy
     if rx < 1 - RATIO_TOLERANCE or ry < 1 - RATIO_TOLERANCE:
-        report.add("ratio", "error", N_('The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels ({hpx:g}): the '
-                                        'resolution ratio is {rx:.3g}.',
+        report.add("ratio", "error", N_('The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels '
+                                        '({hpx:g}): the resolution ratio is {rx:.3g}.',
                                         lr_role=lr_role, lr_px=lr_px, hr_role=hr_role, hpx=hpx, rx=rx),
                    N_('The {hr_role} and {lr_role} are probably swapped: exchange them.',
                       hr_role=hr_role, lr_role=lr_role))
@@ -426,8 +417,8 @@ def _check_crs_and_geometry(report, req, hr, hr_ds, lr, lr_ds):
     if same_crs and integer:
         _check_alignment(report, hr, lr, ratio)
     else:
-        report.add("alignment", "info", N_('The {lr_role} is resampled onto the {hr_role} grid, so the grids are aligned by '
-                                           'construction.',
+        report.add("alignment", "info", N_('The {lr_role} is resampled onto the {hr_role} grid, so the grids are '
+                                           'aligned by construction.',
                                            lr_role=lr_role, hr_role=hr_role))
     return ratio, out_w, out_h
 
@@ -442,13 +433,13 @@ def _check_alignment(report: DoctorReport, hr: RasterInfo, lr: RasterInfo, ratio
     d_centre = [_distance_to_integer(c) for c in centre]
     hr_role, lr_role = hr.role, lr.role
     if max(d_edge) <= ALIGN_TOLERANCE:
-        report.add("alignment", "ok", N_('The pixel grids are corner-aligned: every {lr_role} pixel covers exactly {ratio} x {ratio}'
-                                         ' {hr_role} pixels.',
+        report.add("alignment", "ok", N_('The pixel grids are corner-aligned: every {lr_role} pixel covers exactly '
+                                         '{ratio} x {ratio} {hr_role} pixels.',
                                          lr_role=lr_role, ratio=ratio, hr_role=hr_role))
     elif max(d_centre) <= ALIGN_TOLERANCE:
-        report.add("alignment", "ok", N_('The pixel grids are centre-aligned (the Landsat layout): every {lr_role} pixel centre sits'
-                                         ' on {value} {hr_role} pixel centre and the {hr_role} grid starts half {value} {hr_role} '
-                                         'pixel outside. This is handled.',
+        report.add("alignment", "ok", N_('The pixel grids are centre-aligned (the Landsat layout): every {lr_role} '
+                                         'pixel centre sits on {value} {hr_role} pixel centre and the {hr_role} grid '
+                                         'starts half {value} {hr_role} pixel outside. This is handled.',
                                          lr_role=lr_role, value=_a(hr_role), hr_role=hr_role))
     else:
         shift = [min(a, b) for a, b in zip(d_edge, d_centre)]
@@ -469,8 +460,8 @@ def _check_sensor_ratio(report: DoctorReport, req: DoctorRequest, ratio: int) ->
     except InputError:
         return
     if preset.name != "generic" and preset.ratio != ratio:
-        report.add("sensor", "warning", N_('The {label} preset expects a resolution ratio of {ratio}, the data have {ratio2}.',
-                                           label=preset.label, ratio=preset.ratio, ratio2=ratio),
+        report.add("sensor", "warning", N_('The {label} preset expects a resolution ratio of {ratio}, the data have '
+                                           '{ratio2}.', label=preset.label, ratio=preset.ratio, ratio2=ratio),
                    N_('Check the sensor preset, or use Generic.'))
 
 
@@ -553,8 +544,8 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
     report.estimated_seconds, report.estimated_bytes = seconds, memory
     out_bytes = output_bytes(out_w, out_h, lr_bands, out_dtype)
 
-    values = dict(width=out_w, height=out_h, bands=lr_bands, dtype=out_dtype, disk=_fmt_size(out_bytes),
-                  memory=_fmt_size(memory), time=_fmt_seconds(seconds))
+    values = dict(width=out_w, height=out_h, bands=lr_bands, dtype=out_dtype, disk=format_size(out_bytes),
+                  memory=format_size(memory), time=_fmt_seconds(seconds))
     text = N_("Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory "
               "about {memory}; time {time} (rough estimate).", **values)
     avail = available_memory()
@@ -562,7 +553,7 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
         report.add("resources", "warning", N_("Output about {width} x {height} pixels x {bands} band(s) ({dtype}, "
                                               "at most {disk} on disk); memory about {memory}; time {time} (rough "
                                               "estimate). Only {available} of memory is available.",
-                                              available=_fmt_size(avail), **values),
+                                              available=format_size(avail), **values),
                    N_('Lower the tile size (Advanced), close other programs, or run on a machine with more '
                       'memory.'))
     else:
@@ -572,43 +563,3 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
         if found:
             report.add("disk", *found)
 
-
-# Compression shrinks fused imagery by well under half (smooth 16-bit bands, DEFLATE level 1 with a
-# predictor): an output whose uncompressed size is more than twice the free space cannot fit.
-COMPRESSED_SHARE_MIN = 0.5
-
-
-def output_bytes(width: int, height: int, bands: int, dtype: str) -> float:
-    """Uncompressed size of an output raster."""
-    return float(width) * height * bands * BYTES.get(dtype, 4)
-
-
-def disk_space_problem(folder: str, out_bytes: float, compression: str = "deflate",
-                       cog: bool = False) -> Optional[tuple[str, str, str]]:
-    """(level, message, fix) when the disk of ``folder`` may be too small for an output of ``out_bytes``
-    uncompressed bytes, else None.  "error": it cannot fit even compressed as well as fused data ever is;
-    "warning": it fits only if compression does well.  A COG is written twice (a tiled copy, then the COG)."""
-    while folder and not os.path.isdir(folder):
-        parent = os.path.dirname(folder)
-        folder = parent if parent != folder else ""
-    if not folder:
-        return None
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        return None
-    need = out_bytes * (2 if cog else 1)
-    least = need * (1.0 if compression == "none" else COMPRESSED_SHARE_MIN)
-    fix = N_("Choose an output folder on a disk with more free space, or make room on this one.")
-    if least > free and compression == "none":
-        return ("error", N_("The output needs about {need} but only {free} is free in {folder}.",
-                            need=_fmt_size(least), free=_fmt_size(free), folder=folder), fix)
-    if least > free:
-        return ("error", N_("The output needs about {least} even compressed (up to {need}) but only {free} is "
-                            "free in {folder}.", least=_fmt_size(least), need=_fmt_size(need),
-                            free=_fmt_size(free), folder=folder), fix)
-    if need > free:
-        return ("warning", N_("The output may need up to {need} but only {free} is free in {folder}; it fits only "
-                              "if compression does well.", need=_fmt_size(need), free=_fmt_size(free),
-                              folder=folder), fix)
-    return None

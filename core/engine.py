@@ -1,6 +1,7 @@
 """The tiled fusion engine: pair the grids, prepare the method once, stream tiles, write the output.
 
-Toolbox, dock, command line and (later) Dask all call :func:`run_fusion`.
+Toolbox, dock and command line all call :func:`run_fusion`; with a CLUSTER its tiles come from Dask
+(:mod:`core.dask_backend`, imported only then).
 """
 from __future__ import annotations
 
@@ -9,20 +10,21 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
 from . import gdal_cache
+from .disk_space import disk_space_problem, output_bytes
 from .errors import Cancelled, InputError
 from .methods import get_method, method_names
 from .methods.base import SceneInfo, adapt_seconds
 from .output_guard import check_adapted_weights_writable, check_request_outputs
 from .output_values import NAN_WARNING, data_bit_depth, input_value_warnings, output_nodata, output_value_factor
 from .raster_io import DTYPE_RANGES
-from .scene import Scene, Window
+from .scene import Scene
 from .sensors import preset_for_bands
-from .tiling import TILE_SIZE_RANGE, BlendAssembler, tile_windows
+from .tiling import TILE_SIZE_RANGE, BlendAssembler, TileGrid
 from .version import plugin_version
 from .writer import OutputRaster, check_compression, default_nodata, remove_stale_parts
 
@@ -38,12 +40,12 @@ class FusionRequest:
     lr_path: str
     output_path: str
     method: str = "auto"                  # the best classical method for the scene (core.auto_select)
-    hr_bands: Optional[list[int]] = None  # 1-based; default: band 1 for PAN, all bands for an HR-MSI
-    lr_bands: Optional[list[int]] = None  # 1-based; default: all bands
+    hr_bands: list[int] | None = None  # 1-based; default: band 1 for PAN, all bands for an HR-MSI
+    lr_bands: list[int] | None = None  # 1-based; default: all bands
     sensor: str = "generic"
     tile_size: int = 1024                 # output pixels per tile side (without halo)
     overlap: int = 32                     # pixels blended between neighbouring tiles
-    output_dtype: Optional[str] = None    # "uint8", "uint16", "int16", "float32"; None = the LR input's type
+    output_dtype: str | None = None    # "uint8", "uint16", "int16", "float32"; None = the LR input's type
     cog: bool = False
     compression: str = "deflate"          # "deflate", "zstd" or "none" (core.writer.COMPRESSIONS)
     method_options: dict = field(default_factory=dict)
@@ -114,14 +116,18 @@ def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
 
 
 @gdal_cache.bounded
-def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
-               is_cancelled: Optional[CancelFn] = None, log: Optional[LogFn] = None,
-               tile_source=None) -> FusionResult:
+def run_fusion(request: FusionRequest, progress: ProgressFn | None = None,
+               is_cancelled: CancelFn | None = None, log: LogFn | None = None,
+               tile_source=None, client=None) -> FusionResult:
     """Fuse and write ``request.output_path``.  Raises InputError (bad input), Cancelled, MissingDependency.
-    ``tile_source`` replaces the in-process tile generator (the Dask backend passes its own)."""
-    if request.cluster and tile_source is None:
-        from .dask_backend import run_fusion_dask
-        return run_fusion_dask(request, progress, is_cancelled, log)
+    The tiles are fused on the Dask cluster ``request.cluster`` or ``client`` (a connected
+    ``distributed.Client``) when either is given; ``tile_source`` replaces the tile generator."""
+    if tile_source is None and (request.cluster or client is not None):
+        if client is None:
+            _check_request(request)                 # bad input fails before a cluster starts
+        from .dask_backend import cluster_tiles  # Dask is optional: imported only for a cluster
+        with cluster_tiles(request, log, client) as tiles:
+            return run_fusion(request, progress, is_cancelled, log, tile_source=tiles)
     t_start = time.perf_counter()
     progress = progress or (lambda _p: None)
     is_cancelled = is_cancelled or (lambda: False)
@@ -174,7 +180,8 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
     out_dtype = req.output_dtype or scene.lr_info.dtype
     factor = output_value_factor(scene, info, out_dtype)
     if factor != 1.0:
-        log(f"The {scene.lr_role} values (up to {2 ** data_bit_depth(scene, info) - 1:g}) are rescaled to 0-255 for the "
+        log(f"The {scene.lr_role} values (up to {2 ** data_bit_depth(scene, info) - 1:g}) are rescaled to 0-255 "
+            "for the "
             f"Byte output (multiplied by {factor:.6g}).")
     # The samples of a large scene may miss NaN elsewhere: a float output then writes NaN wherever an input
     # pixel turns out invalid (declared at the end); an integer output needs to know before it starts.
@@ -200,22 +207,23 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
         # Methods whose halo covers their whole receptive field give the same pixels on any tiling: no blend
         # overlap (each 256 x 256 output block is then written once, not twice, which matters for many bands).
         overlap = 0 if getattr(method, "exact_tiles", False) else req.overlap
-        windows = tile_windows(scene.height, scene.width, req.tile_size, overlap)
-        assembler = BlendAssembler(windows, info.lr_bands, scene.width)
+        grid = TileGrid(scene.height, scene.width, req.tile_size, overlap)
+        assembler = BlendAssembler(grid, info.lr_bands)
         n_valid = 0
-        tiles = (tile_source or _fused_tiles)(scene, method, windows, halo, is_cancelled)
+        tiles = (tile_source or _fused_tiles)(scene, method, grid, halo, is_cancelled)
         for i, (win, tile, fused) in enumerate(tiles):
             fused = fused[(slice(None),) + tile.core]
             if skip:
                 fused[skip] = np.nan                  # written as nodata
             valid = tile.valid[tile.core]
             for y, x, block in assembler.add(win, fused):
-                v = valid[y - win.y0:y - win.y0 + block.shape[1], x - win.x0:x - win.x0 + block.shape[2]]
+                dy, dx = y - win.row_off, x - win.col_off
+                v = valid[dy:dy + block.shape[1], dx:dx + block.shape[2]]
                 n_valid += int(v.sum())
                 out.write(y, x, block, v)
-            if win.last_col:
+            if win.col_end == grid.width:             # a tile row is done
                 out.flush()
-            progress(pre + (99.0 - pre) * (i + 1) / len(windows))
+            progress(pre + (99.0 - pre) * (i + 1) / len(grid))
         if n_valid == 0:
             raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")
         if out.wrote_invalid:
@@ -247,8 +255,7 @@ def run_fusion(request: FusionRequest, progress: Optional[ProgressFn] = None,
 
 
 def _check_disk_space(req: FusionRequest, scene: Scene, log: LogFn) -> None:
-    """Refuse an output that cannot fit on its disk before the work starts (the input doctor's check)."""
-    from .doctor import disk_space_problem, output_bytes
+    """Refuse an output that cannot fit on its disk before the work starts (the input doctor warns the same)."""
     size = output_bytes(scene.width, scene.height, len(scene.lr_bands), req.output_dtype or scene.lr_info.dtype)
     found = disk_space_problem(os.path.dirname(os.path.abspath(req.output_path)), size, req.compression, req.cog)
     if found and found[0] == "error":
@@ -257,13 +264,13 @@ def _check_disk_space(req: FusionRequest, scene: Scene, log: LogFn) -> None:
         log(f"Warning: {found[1]}")
 
 
-def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelFn):
+def _fused_tiles(scene: Scene, method, grid: TileGrid, halo: int, is_cancelled: CancelFn):
     """Yield (window, tile, fused) in order.  Tiles are read here (GDAL handles are not shared between
     threads) and fused on a small thread pool: numpy and scipy release the GIL, so two cores help."""
     workers = method.tile_threads or min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque = deque()
-        todo = iter(windows)
+        todo = iter(grid)
         while True:
             while len(pending) <= workers:
                 win = next(todo, None)
@@ -273,7 +280,7 @@ def _fused_tiles(scene: Scene, method, windows, halo: int, is_cancelled: CancelF
                     for _w, _t, fut in pending:
                         fut.cancel()
                     raise Cancelled("Cancelled by the user; no output was written.")
-                tile = scene.read_tile(Window(win.y0, win.x0, win.height, win.width), halo)
+                tile = scene.read_tile(win, halo)
                 pending.append((win, tile, pool.submit(method.apply, tile)))
             if not pending:
                 return

@@ -128,7 +128,8 @@ def _filter_bands(img, gains, ratio: int, minus_one: bool) -> np.ndarray:
     out = np.empty_like(flat)
     for value in np.unique(g):            # bands sharing a gain are filtered together
         idx = np.flatnonzero(g == value)
-        out[idx] = _correlate_separable(flat[idx], _separable_terms(float(value), int(ratio), mtf_taps(ratio), minus_one))
+        out[idx] = _correlate_separable(flat[idx],
+                                        _separable_terms(float(value), int(ratio), mtf_taps(ratio), minus_one))
     return out.reshape(lead + img.shape[-2:])
 
 

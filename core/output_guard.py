@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from .errors import InputError
 
@@ -21,7 +21,7 @@ def _is_virtual(path: str) -> bool:
     return path.startswith("/vsi") or "://" in path
 
 
-def _key(path: str) -> Optional[tuple]:
+def _key(path: str) -> tuple | None:
     """What identifies the file ``path`` names: (device, inode) when it exists, else its real path."""
     if not path or _is_virtual(path):
         return None
@@ -76,7 +76,7 @@ def check_not_inputs(output: str, what: str, inputs: Iterable[tuple[str, str]]) 
 
 
 def _bundled_weights() -> list[tuple[str, str]]:
-    from .models.weights import BUNDLED_DIR     # the manifest index needs no torch
+    from .models.weights import BUNDLED_DIR  # the manifest index needs no torch
     if not os.path.isdir(BUNDLED_DIR):
         return []
     return [("bundled model file", os.path.join(BUNDLED_DIR, n)) for n in sorted(os.listdir(BUNDLED_DIR))]
@@ -97,7 +97,7 @@ def check_request_outputs(req) -> None:
                              + [("output", req.output_path)])
 
 
-def writable_problem(path: str) -> Optional[str]:
+def writable_problem(path: str) -> str | None:
     """Why the file ``path`` cannot be written (created or replaced), or None."""
     path = os.path.expanduser(path)
     if os.path.isdir(path):

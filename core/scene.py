@@ -8,7 +8,6 @@ scene-wide means.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from osgeo import gdal
@@ -18,6 +17,7 @@ from .filters import upsample
 from .grid import GridPairing, pair_grids
 from .methods.base import Tile
 from .raster_io import RasterInfo, alpha_read_as_data, check_bands, describe, mask_flags, open_raster, read_window
+from .tiling import Window
 
 LR_MARGIN = 12          # LR pixels read beyond what a tile covers (interpolator support)
 # Scene statistics come from at most ~1 megapixel: scenes up to SAMPLE_WHOLE_MAX output pixels are prepared
@@ -27,14 +27,6 @@ SAMPLE_WHOLE_MAX = 1024 * 1024
 SAMPLE_BLOCK = 256
 SAMPLE_GRID = 4
 BAD_BAND_NODATA = 0.5   # an LR band that is nodata on more than this share of the sampled pixels is a bad band
-
-
-@dataclass
-class Window:
-    y0: int     # in output pixels (relative to the output grid origin)
-    x0: int
-    height: int
-    width: int
 
 
 class Scene:
@@ -146,7 +138,7 @@ class Scene:
         total = 0
         for w in windows:
             p = self.pairing
-            ly0, lx0, lh, lw = self._lr_block(p.y0 + w.y0, p.x0 + w.x0, w.height, w.width, margin=0)
+            ly0, lx0, lh, lw = self._lr_block(p.y0 + w.row_off, p.x0 + w.col_off, w.height, w.width, margin=0)
             for i, b in enumerate(self.lr_bands):
                 _d, v = read_window(self.lr_ds, [b], lx0, ly0, lw, lh)
                 invalid[i] += v.size - int(v.sum())
@@ -166,7 +158,8 @@ class Scene:
 
     def estimate_fill_values(self, windows: list[Window]) -> None:
         """Scene means of the valid pixels, used to fill nodata before filtering (tile-independent)."""
-        hr_sum = np.zeros(len(self.hr_bands)); lr_sum = np.zeros(len(self.lr_bands))
+        hr_sum = np.zeros(len(self.hr_bands))
+        lr_sum = np.zeros(len(self.lr_bands))
         hr_range = np.tile([np.inf, -np.inf], (len(self.hr_bands), 1))
         lr_range = np.tile([np.inf, -np.inf], (len(self.lr_bands), 1))
         n_hr = n_lr = 0
@@ -174,12 +167,14 @@ class Scene:
         nonfinite = 0
         for w in windows:
             p = self.pairing
-            hr, hv = read_window(self.hr_ds, self.hr_bands, p.x0 + w.x0, p.y0 + w.y0, w.width, w.height)
-            hr_sum += hr[:, hv].sum(axis=1, dtype=np.float64); n_hr += int(hv.sum())
+            hr, hv = read_window(self.hr_ds, self.hr_bands, p.x0 + w.col_off, p.y0 + w.row_off, w.width, w.height)
+            hr_sum += hr[:, hv].sum(axis=1, dtype=np.float64)
+            n_hr += int(hv.sum())
             _update_range(hr_range, hr, hv)
-            ly0, lx0, lh, lw = self._lr_block(p.y0 + w.y0, p.x0 + w.x0, w.height, w.width, margin=0)
+            ly0, lx0, lh, lw = self._lr_block(p.y0 + w.row_off, p.x0 + w.col_off, w.height, w.width, margin=0)
             lr, lv = self._read_lr(lx0, ly0, lw, lh)
-            lr_sum += lr[:, lv].sum(axis=1, dtype=np.float64); n_lr += int(lv.sum())
+            lr_sum += lr[:, lv].sum(axis=1, dtype=np.float64)
+            n_lr += int(lv.sum())
             _update_range(lr_range, lr, lv)
             for data, bands, picked in ((hr, self.hr_bands, undeclared.get(id(self.hr_ds), [])),
                                         (lr, self.lr_bands, undeclared.get(id(self.lr_ds), []))):
@@ -209,10 +204,10 @@ class Scene:
     def read_tile(self, win: Window, halo: int) -> Tile:
         """The tile for output window ``win`` with ``halo`` HR pixels of context (clamped to the raster)."""
         p, r = self.pairing, self.ratio
-        Y0 = max(0, p.y0 + win.y0 - halo)
-        X0 = max(0, p.x0 + win.x0 - halo)
-        Y1 = min(self.hr_info.height, p.y0 + win.y0 + win.height + halo)
-        X1 = min(self.hr_info.width, p.x0 + win.x0 + win.width + halo)
+        Y0 = max(0, p.y0 + win.row_off - halo)
+        X0 = max(0, p.x0 + win.col_off - halo)
+        Y1 = min(self.hr_info.height, p.y0 + win.row_end + halo)
+        X1 = min(self.hr_info.width, p.x0 + win.col_end + halo)
         h, w = Y1 - Y0, X1 - X0
         hr, hv = read_window(self.hr_ds, self.hr_bands, X0, Y0, w, h)
         ly0, lx0, lh, lw = self._lr_block(Y0, X0, h, w)
@@ -227,8 +222,8 @@ class Scene:
         cols = np.clip(np.rint((np.arange(w) - origin[1]) / r).astype(int), 0, lw - 1)
         valid = hv & lv[np.ix_(rows, cols)]
         ar, ac = p.phase_anchor
-        core = (slice(p.y0 + win.y0 - Y0, p.y0 + win.y0 - Y0 + win.height),
-                slice(p.x0 + win.x0 - X0, p.x0 + win.x0 - X0 + win.width))
+        core = (slice(p.y0 + win.row_off - Y0, p.y0 + win.row_end - Y0),
+                slice(p.x0 + win.col_off - X0, p.x0 + win.col_end - X0))
         return Tile(hr=hr, lr_up=lr_up.astype(np.float32, copy=False), lr=lr, valid=valid, ratio=r,
                     phase=((ar - Y0) % r, (ac - X0) % r), lr_origin=origin, core=core)
 

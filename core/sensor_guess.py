@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Optional
 
 from osgeo import gdal
 
@@ -27,7 +26,7 @@ _METADATA_KEYS = ("SPACECRAFT_ID", "SPACECRAFT", "SATELLITE", "SATELLITEID", "SA
                   "SENSOR_ID", "PLATFORM", "MISSION", "TIFFTAG_IMAGEDESCRIPTION")
 
 
-def _match(text: str) -> Optional[str]:
+def _match(text: str) -> str | None:
     text = text.lower()
     for pattern, preset in _PATTERNS:
         if re.search(pattern, text):
@@ -35,7 +34,7 @@ def _match(text: str) -> Optional[str]:
     return None
 
 
-def guess_sensor(pan_path: str, ms_path: str, ms_band_count: Optional[int] = None) -> Optional[tuple[str, str]]:
+def guess_sensor(pan_path: str, ms_path: str, ms_band_count: int | None = None) -> tuple[str, str] | None:
     """(preset name, why) or None when nothing points at one preset that fits the MS band count."""
     pan_ds, ms_ds = gdal.Open(pan_path), gdal.Open(ms_path)
     if pan_ds is None or ms_ds is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Optional
 
 from .errors import InputError
 
@@ -29,7 +28,7 @@ class SensorPreset:
     gnyq_pan: float
     ratio: int                              # PAN pixels per MS pixel
     bit_depth: int                          # radiometric depth of the delivered DN
-    haze_coeffs: Optional[tuple[float, ...]] = None   # BT-H haze fractions, None = band minimum
+    haze_coeffs: tuple[float, ...] | None = None   # BT-H haze fractions, None = band minimum
     notes: str = ""
 
     @property

@@ -1,4 +1,5 @@
-"""Tile layout and seam-free blending with bounded memory.
+"""The one tiling vocabulary: a :class:`Window` of pixels, the scene's :class:`TileGrid`, the raised-cosine
+blend, and :class:`BlendAssembler`, which streams blended tiles with bounded memory.
 
 Neighbouring tile windows overlap by ``overlap`` pixels.  In each overlap the two tiles are mixed with
 complementary raised-cosine weights (they sum to one), so there is no seam and no normalisation pass.
@@ -8,8 +9,8 @@ does not grow with the scene height and only by that thin strip with its width.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -17,109 +18,119 @@ TILE_SIZE_RANGE = (64, 16384)  # below 64 the halo dominates; a 16384-pixel tile
 
 
 @dataclass(frozen=True)
-class TileWindow:
-    row: int            # tile index
-    col: int
-    y0: int             # window in output pixels (includes the blend overlaps)
-    x0: int
+class Window:
+    """A rectangle of pixels: row and column offsets and sizes (rasterio's Window, rows first)."""
+    row_off: int
+    col_off: int
     height: int
     width: int
-    last_row: bool
-    last_col: bool
+
+    @property
+    def row_end(self) -> int:
+        return self.row_off + self.height
+
+    @property
+    def col_end(self) -> int:
+        return self.col_off + self.width
+
+    def slices(self) -> tuple[slice, slice]:
+        """(rows, cols) slices that cut this window out of an array of the whole grid."""
+        return slice(self.row_off, self.row_end), slice(self.col_off, self.col_end)
 
 
-def _starts(length: int, tile: int, overlap: int) -> list[int]:
-    """Window starts with a constant stride; the last window is cut at the edge (it stays wider than
-    the overlap), so at most two windows ever share a pixel along an axis."""
-    if length <= tile:
-        return [0]
-    stride = tile - overlap
-    n = int(np.ceil((length - overlap) / stride))
-    return [i * stride for i in range(n)]
-
-
-def tile_windows(height: int, width: int, tile: int, overlap: int) -> list[TileWindow]:
-    overlap = max(0, min(overlap, tile // 2))
-    ys, xs = _starts(height, tile, overlap), _starts(width, tile, overlap)
-    out = []
-    for i, y in enumerate(ys):
-        for j, x in enumerate(xs):
-            out.append(TileWindow(i, j, y, x, min(tile, height - y), min(tile, width - x),
-                                  i == len(ys) - 1, j == len(xs) - 1))
-    return out
-
-
-def _ramp(n: int) -> np.ndarray:
-    """Rising raised-cosine weights over n pixels; ramp + reversed ramp == 1."""
+def raised_cosine(n: int) -> np.ndarray:
+    """Rising raised-cosine weights over n pixels (float32); ramp + reversed ramp == 1."""
     t = (np.arange(n, dtype=np.float64) + 0.5) / n
     return (np.sin(0.5 * np.pi * t) ** 2).astype(np.float32)
 
 
-def blend_weights(windows: list[TileWindow], w: TileWindow) -> tuple[np.ndarray, np.ndarray]:
-    """Separable weights (rows, cols) of window ``w`` given its neighbours in the layout."""
-    def axis(length, start, prev_end, next_start):
-        wts = np.ones(length, dtype=np.float32)
-        if prev_end is not None and prev_end > start:          # overlap with previous tile
-            n = prev_end - start
-            wts[:n] *= _ramp(n)
-        if next_start is not None and next_start < start + length:
-            n = start + length - next_start
-            wts[length - n:] *= _ramp(n)[::-1]
-        return wts
+def taper(size: int, rise: int, fall: int) -> np.ndarray:
+    """Weights (float32) of ``size`` pixels: ones, rising over the first ``rise`` pixels and falling over the
+    last ``fall`` along the raised cosine (each overlap with a neighbour)."""
+    w = np.ones(size, dtype=np.float32)
+    if rise > 0:
+        w[:rise] *= raised_cosine(rise)
+    if fall > 0:
+        w[size - fall:] *= raised_cosine(fall)[::-1]
+    return w
 
-    def neighbour(attr_idx, attr_pos, attr_len, delta):
-        for o in windows:
-            if getattr(o, attr_idx) == getattr(w, attr_idx) + delta and (
-                    o.col == w.col if attr_idx == "row" else o.row == w.row):
-                return getattr(o, attr_pos), getattr(o, attr_pos) + getattr(o, attr_len)
-        return None
 
-    up, down = neighbour("row", "y0", "height", -1), neighbour("row", "y0", "height", +1)
-    left, right = neighbour("col", "x0", "width", -1), neighbour("col", "x0", "width", +1)
-    wy = axis(w.height, w.y0, up[1] if up else None, down[0] if down else None)
-    wx = axis(w.width, w.x0, left[1] if left else None, right[0] if right else None)
-    return wy, wx
+def _spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:
+    """(offset, size) of the windows along one axis: a constant stride, the last cut at the edge (it stays
+    wider than the overlap), so at most two windows ever share a pixel along an axis."""
+    if length <= tile:
+        return [(0, length)]
+    stride = tile - overlap
+    n = int(np.ceil((length - overlap) / stride))
+    return [(i * stride, min(tile, length - i * stride)) for i in range(n)]
+
+
+def _axis_weights(spans: list[tuple[int, int]], i: int) -> np.ndarray:
+    """Blend weights along one axis of the i-th window, from its overlaps with the previous and next ones."""
+    off, size = spans[i]
+    rise = spans[i - 1][0] + spans[i - 1][1] - off if i > 0 else 0
+    fall = off + size - spans[i + 1][0] if i + 1 < len(spans) else 0
+    return taper(size, rise, fall)
+
+
+class TileGrid:
+    """A ``height`` x ``width`` scene cut into ``tile``-square windows that overlap by ``overlap`` pixels,
+    in row-major order (iterate it for the windows)."""
+
+    def __init__(self, height: int, width: int, tile: int, overlap: int):
+        overlap = max(0, min(overlap, tile // 2))
+        self.height, self.width = height, width
+        self.rows = _spans(height, tile, overlap)       # (row offset, height) of each tile row
+        self.cols = _spans(width, tile, overlap)        # (column offset, width) of each tile column
+        self.windows = [Window(y, x, h, w) for y, h in self.rows for x, w in self.cols]
+        self._row_of = {y: i for i, (y, _h) in enumerate(self.rows)}
+        self._col_of = {x: j for j, (x, _w) in enumerate(self.cols)}
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def __iter__(self) -> Iterator[Window]:
+        return iter(self.windows)
+
+    def position(self, w: Window) -> tuple[int, int]:
+        """(tile row, tile column) of a window of this grid."""
+        return self._row_of[w.row_off], self._col_of[w.col_off]
+
+    def blend_weights(self, w: Window) -> tuple[np.ndarray, np.ndarray]:
+        """Separable weights (rows, cols) of window ``w``, from its overlaps with its neighbours."""
+        i, j = self.position(w)
+        return _axis_weights(self.rows, i), _axis_weights(self.cols, j)
 
 
 class BlendAssembler:
     """Accumulates weighted tiles (row-major order) and yields finished output regions."""
 
-    def __init__(self, windows: list[TileWindow], bands: int, width: int):
-        self.windows = windows
+    def __init__(self, grid: TileGrid, bands: int):
+        self.grid = grid
         self.bands = bands
-        self.width = width
         self._top: np.ndarray | None = None        # weighted sums for rows shared with the tile row above
-        self._top_y0 = 0
         self._next_top: np.ndarray | None = None
         self._left: np.ndarray | None = None       # weighted sums for columns shared with the tile on the left
-        self._left_x0 = 0
-        self._row_done_y: dict[int, int] = {}
 
-    def _next_start(self, w: TileWindow, axis: str) -> int | None:
-        for o in self.windows:
-            if axis == "col" and o.row == w.row and o.col == w.col + 1:
-                return o.x0
-            if axis == "row" and o.col == w.col and o.row == w.row + 1:
-                return o.y0
-        return None
-
-    def add(self, w: TileWindow, tile: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
-        """Add a fused tile (bands, h, w) for window ``w``; yields (y0, x0, block) ready to write."""
-        wy, wx = blend_weights(self.windows, w)
-        next_x = None if w.last_col else self._next_start(w, "col")
-        next_y = None if w.last_row else self._next_start(w, "row")
-        keep_cols = w.width if next_x is None else next_x - w.x0
-        keep_rows = w.height if next_y is None else next_y - w.y0
+    def add(self, w: Window, tile: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
+        """Add a fused tile (bands, h, w) for window ``w``; yields (row_off, col_off, block) ready to write."""
+        grid = self.grid
+        i, j = grid.position(w)
+        wy, wx = grid.blend_weights(w)
+        next_x = grid.cols[j + 1][0] if j + 1 < len(grid.cols) else None
+        next_y = grid.rows[i + 1][0] if i + 1 < len(grid.rows) else None
+        keep_cols = w.width if next_x is None else next_x - w.col_off
+        keep_rows = w.height if next_y is None else next_y - w.row_off
         if (keep_cols == w.width and keep_rows == w.height and self._left is None and self._top is None
                 and self._next_top is None and (wy == 1).all() and (wx == 1).all()):
-            yield w.y0, w.x0, tile                     # no overlap with any neighbour: nothing to blend
+            yield w.row_off, w.col_off, tile           # no overlap with any neighbour: nothing to blend
             return
         acc = tile.astype(np.float32)                  # a copy: it is accumulated into and kept in strips
         if not (wy == 1).all():
             acc *= wy[None, :, None]
         if not (wx == 1).all():
             acc *= wx[None, None, :]
-        if w.col == 0:
+        if j == 0:
             # A new tile row: the strip left by the previous row becomes the top strip.
             self._top, self._next_top = self._next_top, None
             self._left = None
@@ -131,10 +142,10 @@ class BlendAssembler:
             skip = 0
         if self._top is not None:
             n_rows = self._top.shape[1]
-            acc[:, :n_rows, skip:] += self._top[:, :, w.x0 + skip:w.x0 + w.width]
+            acc[:, :n_rows, skip:] += self._top[:, :, w.col_off + skip:w.col_end]
         self._left = None if next_x is None else acc[:, :, keep_cols:].copy()
         if next_y is not None:
             if self._next_top is None:
-                self._next_top = np.zeros((self.bands, w.height - keep_rows, self.width), np.float32)
-            self._next_top[:, :, w.x0:w.x0 + keep_cols] = acc[:, keep_rows:, :keep_cols]
-        yield w.y0, w.x0, acc[:, :keep_rows, :keep_cols]
+                self._next_top = np.zeros((self.bands, w.height - keep_rows, grid.width), np.float32)
+            self._next_top[:, :, w.col_off:w.col_off + keep_cols] = acc[:, keep_rows:, :keep_cols]
+        yield w.row_off, w.col_off, acc[:, :keep_rows, :keep_cols]

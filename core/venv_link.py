@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 import sysconfig
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .dependencies import PROTECTED_DISTRIBUTIONS, deps_dir, protected_entries
 

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Optional
-
-import numpy as np
-from osgeo import gdal
+from typing import Callable
 
 from .errors import Cancelled, InputError
 from .filters import mtf_filter_decimate, mtf_radius
@@ -59,15 +56,18 @@ def _strip_degrade(ds, bands, gains, r, row_phase, col_phase, n_rows, n_cols, ou
 
 
 def degrade_pair(pan_path: str, ms_path: str, out_pan: str, out_ms: str, out_reference: str,
-                 sensor: str = "generic", pan_band: int = 1, ms_bands: Optional[list[int]] = None,
-                 progress: Optional[Callable[[float], None]] = None,
-                 is_cancelled: Optional[Callable[[], bool]] = None) -> DegradeResult:
+                 sensor: str = "generic", pan_band: int = 1, ms_bands: list[int] | None = None,
+                 progress: Callable[[float], None] | None = None,
+                 is_cancelled: Callable[[], bool] | None = None, task: str = "pansharpen") -> DegradeResult:
+    """``task`` "hsms": the HR input is an MSI (all its bands, each blurred with the preset's PAN MTF) and the
+    LR input an HSI; the outputs are the reduced MSI, the reduced HSI and the reference HSI."""
     progress = progress or (lambda _p: None)
     is_cancelled = is_cancelled or (lambda: False)
-    scene = Scene(pan_path, ms_path, [pan_band], ms_bands, "pansharpen")
+    scene = Scene(pan_path, ms_path, [pan_band] if task == "pansharpen" else None, ms_bands, task)
+    hr_role, lr_role = scene.hr_role, scene.lr_role
     r = scene.ratio
     if r < 2:
-        raise InputError("The PAN and MS have the same resolution: there is nothing to degrade.")
+        raise InputError(f"The {hr_role} and {lr_role} have the same resolution: there is nothing to degrade.")
     preset = preset_for_bands(sensor, len(scene.lr_bands))
     ms, pan = scene.lr_info, scene.hr_info
     a_row, a_col = (int(round(c)) for c in scene.pairing.lr_origin)
@@ -77,8 +77,8 @@ def degrade_pair(pan_path: str, ms_path: str, out_pan: str, out_ms: str, out_ref
     k_row1 = min(ms.height, (pan.height - 1 - a_row) // r + 1)
     n_cols, n_rows = k_col1 - k_col0, k_row1 - k_row0
     if n_cols < 4 * r or n_rows < 4 * r:
-        raise InputError(f"The overlap of PAN and MS ({n_cols} x {n_rows} MS pixels) is too small for a "
-                         f"reduced-resolution pair at ratio {r}.")
+        raise InputError(f"The overlap of {hr_role} and {lr_role} ({n_cols} x {n_rows} {lr_role} pixels) is too "
+                         f"small for a reduced-resolution pair at ratio {r}.")
     mgt = ms.geotransform
     ref_gt = (mgt[0] + k_col0 * mgt[1], mgt[1], 0.0, mgt[3] + k_row0 * mgt[5], 0.0, mgt[5])
     proj = scene.output_projection()
@@ -86,7 +86,7 @@ def degrade_pair(pan_path: str, ms_path: str, out_pan: str, out_ms: str, out_ref
 
     outs = []
     try:
-        pan_out = OutputRaster(out_pan, n_cols, n_rows, 1, pan.dtype, ref_gt, proj, nodata)
+        pan_out = OutputRaster(out_pan, n_cols, n_rows, len(scene.hr_bands), pan.dtype, ref_gt, proj, nodata)
         outs.append(pan_out)
         _strip_degrade(scene.hr_ds, scene.hr_bands, [preset.gnyq_pan], r, a_row + r * k_row0,
                        a_col + r * k_col0, n_rows, n_cols, pan_out, is_cancelled, progress, 0, 40)
@@ -114,7 +114,12 @@ def degrade_pair(pan_path: str, ms_path: str, out_pan: str, out_ms: str, out_ref
         for o in (ms_out, ref_out):
             o.describe_bands([ms.descriptions[i] for i in pick], [ms.band_metadata[i] for i in pick],
                              [ms.scales[i] for i in pick], [ms.offsets[i] for i in pick])
-        for o, role in ((pan_out, "reduced PAN"), (ms_out, "reduced MS"), (ref_out, "reference MS")):
+        if task != "pansharpen":
+            hr_pick = [b - 1 for b in scene.hr_bands]
+            pan_out.describe_bands([pan.descriptions[i] for i in hr_pick], [pan.band_metadata[i] for i in hr_pick],
+                                   [pan.scales[i] for i in hr_pick], [pan.offsets[i] for i in hr_pick])
+        for o, role in ((pan_out, f"reduced {hr_role}"), (ms_out, f"reduced {lr_role}"),
+                        (ref_out, f"reference {lr_role}")):
             o.set_provenance({"wald_role": role, "ratio": r, "sensor": preset.name,
                               "pan_input": pan_path, "ms_input": ms_path})
         for o in outs:

@@ -20,9 +20,9 @@ from .raster_io import DTYPE_RANGES, GDAL_TYPES
 
 CREATION_OPTIONS = ["TILED=YES", "BIGTIFF=IF_SAFER", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "NUM_THREADS=ALL_CPUS"]
 # Output compression choices (GDAL compresses finished blocks on worker threads).  DEFLATE level 1 with a
-# predictor is the default: several times faster than level 6, as small as level 3 on fused 16-bit data (a
-# 31-band INFN output: 180.4 MB at level 1, 180.7 MB at level 3), and every GIS reads it.  ZSTD is about twice
-# as fast for ~5 % larger files but needs GDAL 2.3 or newer to read; none is fastest (~45 % larger here).
+# predictor is the default: much faster than higher levels, about as small on fused data, and every GIS reads
+# it; ZSTD is faster for slightly larger files but needs GDAL 2.3 or newer to read (both in
+# bench/results/infn_quality.md).
 COMPRESSIONS = {"deflate": ["COMPRESS=DEFLATE", "ZLEVEL=1"], "zstd": ["COMPRESS=ZSTD", "ZSTD_LEVEL=1"],
                 "none": []}
 COG_OPTIONS = ["BIGTIFF=IF_SAFER", "OVERVIEWS=AUTO"]

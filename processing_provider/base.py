@@ -16,10 +16,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from typing import Optional
 
 from osgeo import gdal
-
 from qgis.core import (
     QgsMapLayer,
     QgsProcessing,
@@ -44,8 +42,8 @@ from qgis.PyQt.QtGui import QIcon
 from ..core.methods import method_label, method_names
 from ..core.methods.base import ADAPT_SECONDS_RANGE, DEFAULT_ADAPT_SECONDS
 from ..core.output_guard import gdal_file
-from ..core.tiling import TILE_SIZE_RANGE
 from ..core.sensors import SENSORS
+from ..core.tiling import TILE_SIZE_RANGE
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ICON_PATH = os.path.join(PLUGIN_DIR, "resources", "icon.svg")
@@ -79,7 +77,7 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("DeepPansharpen", text)
 
 
-def output_dtype(choice_id: str) -> Optional[str]:
+def output_dtype(choice_id: str) -> str | None:
     """The engine's output data type for an OUTPUT_TYPE id (None: the low-resolution input's)."""
     return None if choice_id in ("same", "", None) else choice_id
 
@@ -95,7 +93,7 @@ def choice_parameter(name: str, description: str, ids: list[str], default, multi
     return param
 
 
-def numbered_choice_problem(alg: QgsProcessingAlgorithm, parameters) -> Optional[str]:
+def numbered_choice_problem(alg: QgsProcessingAlgorithm, parameters) -> str | None:
     """A sentence for a choice given by number (the plugin's 0.1 numbering, or a position), or None.
 
     QGIS refuses a number for a static-string enum with a bare "Incorrect parameter value"; this says why
@@ -175,7 +173,7 @@ def _is_gdal_virtual(path: str) -> bool:
     return path.startswith("/vsi") or "://" in path
 
 
-def _gdal_open_error(path: str) -> Optional[str]:
+def _gdal_open_error(path: str) -> str | None:
     """None when GDAL opens ``path`` as a raster, else GDAL's reason."""
     from osgeo import gdal
 
@@ -379,7 +377,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             cluster=(self.parameterAsString(parameters, self.CLUSTER, context) or "").strip(),
         )
 
-    def band_list(self, parameters, name, context) -> Optional[list[int]]:
+    def band_list(self, parameters, name, context) -> list[int] | None:
         """1-based band numbers of a (multiple) band parameter; None when none were chosen (= all)."""
         if parameters.get(name) in (None, "", []):
             return None
@@ -387,7 +385,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         return bands or None
 
     # --- checks in plain words ---------------------------------------------------------------------
-    def raster_problem(self, parameters, name: str, label: str, context) -> Optional[str]:
+    def raster_problem(self, parameters, name: str, label: str, context) -> str | None:
         """A sentence telling what is wrong with raster input ``name``, or None when it is usable."""
         value = parameters.get(name)
         text = _describe_value(value)
@@ -435,7 +433,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         with quiet_gdal():
             return self.parameterAsRasterLayer(parameters, name, context)
 
-    def output_problem(self, path: str) -> Optional[str]:
+    def output_problem(self, path: str) -> str | None:
         """A sentence telling why ``path`` cannot be written, or None."""
         if not path:
             return self.tr("Choose where to save the output raster.")
@@ -478,7 +476,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
                 folder, exc.strerror or exc)) from exc
         return path
 
-    def _explicit_output_path(self, parameters) -> Optional[str]:
+    def _explicit_output_path(self, parameters) -> str | None:
         """The output file the user typed, or None for temporary / non-file outputs."""
         value = parameters.get(self.OUTPUT)
         if isinstance(value, QgsProcessingOutputLayerDefinition):
@@ -492,7 +490,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             return None
         return value
 
-    def number_problem(self, parameters, context) -> Optional[str]:
+    def number_problem(self, parameters, context) -> str | None:
         """A sentence naming the allowed range of a number parameter given a value outside it (or NaN),
         which QGIS would only call an 'incorrect parameter value'."""
         for param in self.parameterDefinitions():
@@ -584,9 +582,6 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             raise QgsProcessingException(self.tr("Cancelled by the user.")) from exc
         except (InputError, MissingDependency) as exc:
             raise QgsProcessingException(str(exc)) from exc
-        except NotImplementedError as exc:
-            raise QgsProcessingException(self.tr(
-                "This part of Deep Pansharpen is not implemented yet ({0}).").format(exc or "run_fusion")) from exc
         return {self.OUTPUT: getattr(result, "output_path", request.output_path)}
 
     # --- help --------------------------------------------------------------------------------------

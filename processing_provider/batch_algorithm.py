@@ -55,7 +55,13 @@ class BatchAlgorithm(FusionAlgorithmBase):
             "hsi, msi) or found in a folder by two file patterns (*_pan.tif / *_ms.tif). Each pair gives one "
             "GeoTIFF; a summary table lists every scene with its status, time and error, and a failed scene "
             "does not stop the others. The task (pansharpening or HS-MS fusion) follows from the method.</p>"
-        ) + self.method_help() + self.output_type_help() + self.reference_help()
+        ) + self.method_ids_help() + self.output_type_help() + self.reference_help()
+
+    def method_ids_help(self) -> str:
+        """The method ids of both tasks on two lines (labels would overflow the help panel; the pansharpen and
+        hsmsfusion help pages and the reference say what each does)."""
+        return self.tr("<p><b>Methods</b> (METHOD=id): pansharpening: {0}; HS-MS fusion: {1}.</p>").format(
+            ", ".join(method_names("pansharpen")), ", ".join(method_names("hsms")))
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
         self.addParameter(QgsProcessingParameterFile(

@@ -9,7 +9,7 @@ from .base import ICON_PATH, tr
 from .batch_algorithm import BatchAlgorithm
 from .hsms_algorithm import HsmsFusionAlgorithm
 from .pansharpen_algorithm import PansharpenAlgorithm
-from .quality_algorithms import AssessAlgorithm, CompareAlgorithm, DegradeAlgorithm
+from .quality_algorithms import AssessAlgorithm, CompareAlgorithm, DegradeAlgorithm, HsmsCompareAlgorithm
 
 
 class DeepPansharpenProvider(QgsProcessingProvider):
@@ -31,7 +31,7 @@ class DeepPansharpenProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self):  # noqa: N802 (QGIS API name)
         for alg in (PansharpenAlgorithm(), HsmsFusionAlgorithm(), DegradeAlgorithm(), AssessAlgorithm(),
-                    CompareAlgorithm(), BatchAlgorithm()):
+                    CompareAlgorithm(), HsmsCompareAlgorithm(), BatchAlgorithm()):
             self.addAlgorithm(alg)
 
     # The engine writes GeoTIFF only.

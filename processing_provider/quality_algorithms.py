@@ -1,5 +1,6 @@
 """Processing algorithms for judging results: ``degrade`` (Wald protocol), ``assess`` (metrics and an
-HTML report) and ``compare`` (several methods and GDAL's Brovey side by side)."""
+HTML report), ``compare`` (several methods and GDAL's Brovey side by side) and ``hsmscompare`` (several HS-MS
+fusion methods side by side)."""
 from __future__ import annotations
 
 import math
@@ -294,5 +295,74 @@ class CompareAlgorithm(_QualityBase):
         out = self.report_outputs(results, parameters, context, feedback,
                                   self.tr("Method comparison ({0})").format(mode),
                                   {"PAN": pan, "MS": ms, "mode": mode})
+        out["OUTPUT_FOLDER"] = folder
+        return out
+
+
+class HsmsCompareAlgorithm(_QualityBase):
+    """``deeppansharpen:hsmscompare``: several HS-MS fusion methods on one HSI/MSI pair at reduced resolution."""
+    TASK = "hsms"
+    HR = "MSI"
+    LR = "HSI"
+    HSI_BANDS = "HSI_BANDS"
+    METHODS = "METHODS"
+    # Classical methods by default: INFN needs torch and adapts itself for minutes.
+    DEFAULT_METHODS = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf", "hysure")
+
+    def name(self) -> str:
+        return "hsmscompare"
+
+    def displayName(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Compare HS-MS fusion methods")
+
+    def shortDescription(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr("Run several HS-MS fusion methods on one HSI/MSI pair at reduced resolution and score "
+                       "them side by side.")
+
+    def shortHelpString(self) -> str:  # noqa: N802 (QGIS API name)
+        return self.tr(
+            "<p>Degrades the HSI/MSI pair by their resolution ratio (Wald protocol), fuses the reduced pair with "
+            "every chosen method and scores each result against the original HSI (SAM, ERGAS, PSNR ...) in one "
+            "table and HTML report. The fused images are kept in the output folder.</p>") + \
+            self.method_help(self.METHODS) + self.reference_help()
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS API name)
+        from ..core.methods import method_names
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.HR, self.tr("Multispectral image (HR-MSI), high resolution")))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.LR, self.tr("Hyperspectral image (LR-HSI), low resolution")))
+        self.addParameter(_advanced(choice_parameter(
+            self.SENSOR, self.tr("Sensor preset"), self.sensors(), "generic")))
+        self.addParameter(_advanced(QgsProcessingParameterBand(
+            self.HSI_BANDS, self.tr("HSI bands (empty = all)"), defaultValue=None, parentLayerParameterName=self.LR,
+            optional=True, allowMultiple=True)))
+        names = method_names("hsms")
+        self.addParameter(choice_parameter(self.METHODS, self.tr("Methods (ids)"), names,
+                                           [n for n in self.DEFAULT_METHODS if n in names], multiple=True))
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            "OUTPUT_FOLDER", self.tr("Folder for the fused images")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_TABLE", self.tr("Comparison table"), fileFilter="CSV files (*.csv)", optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_HTML", self.tr("Comparison report"), fileFilter="HTML files (*.html)", optional=True,
+            createByDefault=False))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
+        from ..core.compare import compare_methods
+        from ..core.methods import method_names
+        msi = self.raster_source(parameters, self.HR, "multispectral (HR-MSI)", context)
+        hsi = self.raster_source(parameters, self.LR, "hyperspectral (LR-HSI)", context)
+        names = method_names("hsms")
+        chosen = [n for n in self.parameterAsEnumStrings(parameters, self.METHODS, context) if n in names]
+        folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
+        os.makedirs(folder, exist_ok=True)
+        results = self.call_core(
+            compare_methods, msi, hsi, chosen, folder, mode="reduced", sensor=self.sensor(parameters, context),
+            ms_bands=self.band_list(parameters, self.HSI_BANDS, context), include_gdal=False, task="hsms",
+            progress=feedback.setProgress, is_cancelled=feedback.isCanceled, log=feedback.pushInfo)
+        out = self.report_outputs(results, parameters, context, feedback, self.tr("HS-MS method comparison"),
+                                  {"MSI": msi, "HSI": hsi, "mode": "reduced"})
         out["OUTPUT_FOLDER"] = folder
         return out

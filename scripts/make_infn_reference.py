@@ -13,7 +13,6 @@ pixel, float32) is what is stored.
 """
 from __future__ import annotations
 
-import glob
 import os
 import sys
 
@@ -38,8 +37,9 @@ def bundled_weights():
 
 def reference_input(size: int = 64, ratio: int = 4):
     from scipy import ndimage
-    from core.filters import upsample
+
     from core.adapt.infn_adapt import D700_RGB
+    from core.filters import upsample
     from core.training import cave
     rng = np.random.default_rng(20240601)
     wl = np.linspace(0.0, 1.0, 31)
@@ -57,6 +57,7 @@ def reference_input(size: int = 64, ratio: int = 4):
 
 def reference_output(weights_path: str) -> np.ndarray:
     import torch
+
     from core.models import weights as W
     from core.models.infn import INFN, InfnConfig
     tensors, man = W.load_weights(weights_path, engine="infn")

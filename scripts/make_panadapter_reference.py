@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write tests/data/panadapter_reference.npz: fixed inputs and the bundled PanAdapter models' outputs.
 
-The inputs (with the MTF-GLP-HPM residual base) are 48 x 48 crops of held-out Wald pairs (core.training.pan_data; CC0 data, may be bundled):
+The inputs (with the MTF-GLP-HPM residual base) are 48 x 48 crops of held-out Wald pairs (core.training.pan_data;
+CC0 data, may be bundled):
 the Landsat-8 south strip (4 bands, ratio 2) and Sentinel-2 8 bands (ratio 4).  Rerun after the bundled
 weights change:  .venv/bin/python scripts/make_panadapter_reference.py
 """

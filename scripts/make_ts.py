@@ -5,7 +5,8 @@ Collected: string literals passed to ``tr()`` / ``self.tr()`` / ``tr_noop()`` (c
 ui.i18n.tr and processing_provider.base.tr use), to ``QCoreApplication.translate(context, ...)``, and the
 templates of core/ messages marked with ``N_()``; plus the sensor preset labels the dock shows.  Written
 without pylupdate5 (not installed with QGIS) because tr() here is a module function, which pylupdate5 does not
-attribute to a context.  Usage: python3 scripts/make_ts.py [--check]   (--check: fail when a message was added or removed)
+attribute to a context.  Usage: python3 scripts/make_ts.py [--check]   (--check: fail when a message was added or
+removed)
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def collect() -> dict[str, dict[str, list[tuple[str, int]]]]:
             elif name == "translate" and len(node.args) >= 2 and _text(node.args[0]):
                 add(_text(node.args[0]), _text(node.args[1]), path, node.lineno)
     sys.path.insert(0, ROOT)
-    from core.sensors import SENSORS           # labels shown through tr(preset.label) in the dock
+    from core.sensors import SENSORS  # labels shown through tr(preset.label) in the dock
 
     for preset in SENSORS.values():
         add(CONTEXT, preset.label, os.path.join(ROOT, "core", "sensors.py"), 1)

@@ -20,7 +20,8 @@ NAME_RULE = re.compile(r"^[a-z_][a-z0-9_]*$")
 MAX_MB_DEFAULT = 25.0
 REQUIRED = ("__init__.py", "metadata.txt", "LICENSE")
 # Top-level folders and files that are for developers only.
-EXCLUDED_TOP = {"tests", "bench", "scripts", "dist", "build", "demo_output", "Makefile", "requirements-dev.txt"}
+EXCLUDED_TOP = {"tests", "bench", "scripts", "dist", "build", "demo_output", "Makefile", "requirements-dev.txt",
+                "pyproject.toml"}
 EXCLUDED_PARTS = {"__pycache__", "__MACOSX", ".git", ".venv", ".pytest_cache"}
 EXCLUDED_PATTERNS = ("*.pyc", "*.pyo", "*.aux.xml", "*.part.tif", "*~", "*.orig", "*.rej", ".*")
 

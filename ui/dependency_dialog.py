@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import html
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.gui import QgsFileWidget
@@ -41,7 +41,7 @@ class DependencyDialog(QDialog):
 
     installed = pyqtSignal(object)
 
-    def __init__(self, parent=None, target: Optional[str] = None, requirements: str = deps.REQUIREMENTS_FILE,
+    def __init__(self, parent=None, target: str | None = None, requirements: str = deps.REQUIREMENTS_FILE,
                  modules: Sequence[str] = deps.REQUIRED_MODULES):
         super().__init__(parent)
         self.setWindowTitle(tr("Deep Pansharpen — deep-learning dependencies"))
@@ -49,9 +49,9 @@ class DependencyDialog(QDialog):
         self.target = target or plugin_deps_dir()
         self.requirements = requirements
         self.modules = tuple(modules)
-        self.installer: Optional[deps.Installer] = None
-        self.result: Optional[deps.InstallResult] = None
-        self._call: Optional[BackgroundCall] = None
+        self.installer: deps.Installer | None = None
+        self.result: deps.InstallResult | None = None
+        self._call: BackgroundCall | None = None
         self._relay = _LineRelay(self)
         self._relay.line.connect(self._append)
         self._build()

@@ -6,7 +6,6 @@ import functools
 import os
 import traceback
 import uuid
-from typing import Optional
 
 from qgis.core import (
     Qgis,
@@ -81,20 +80,20 @@ class DeepPansharpenDock(QgsDockWidget):
         self.setMinimumWidth(340)
 
         self.settings = DockSettings.load()
-        self.run: Optional[FusionRun] = None
+        self.run: FusionRun | None = None
         self.run_kind = ""                   # "run" or "preview"
         self.run_output = ""
-        self.last_layer: Optional[QgsRasterLayer] = None
+        self.last_layer: QgsRasterLayer | None = None
         self.last_error = ""
-        self.last_report: Optional[DoctorReport] = None
-        self.preview_layer_id: Optional[str] = None
+        self.last_report: DoctorReport | None = None
+        self.preview_layer_id: str | None = None
         self.sensor_chosen_by_user = False   # once the user picks a preset, the dock stops guessing it
         self._methods: dict[str, MethodInfo] = {}
         self._layer_providers: list[tuple[str, str, str]] = []
         self._doctor_calls: list[BackgroundCall] = []
         self._doctor_generation = 0
-        self._probe_call: Optional[BackgroundCall] = None
-        self._installer_dialog: Optional[DependencyDialog] = None
+        self._probe_call: BackgroundCall | None = None
+        self._installer_dialog: DependencyDialog | None = None
         self._doctor_timer = QTimer(self)
         self._doctor_timer.setSingleShot(True)
         self._doctor_timer.setInterval(DOCTOR_DELAY_MS)
@@ -212,7 +211,7 @@ class DeepPansharpenDock(QgsDockWidget):
         self._update_method_panel()
         self.schedule_check()
 
-    def selected_method(self) -> Optional[MethodInfo]:
+    def selected_method(self) -> MethodInfo | None:
         return self._methods.get(self.form.method())
 
     def _update_method_panel(self) -> None:
@@ -238,7 +237,7 @@ class DeepPansharpenDock(QgsDockWidget):
 
     def _update_dependency_banner(self) -> None:
         f, info = self.form, self.selected_method()
-        result: Optional[deps.ProbeResult] = _probe_cache.get("result")
+        result: deps.ProbeResult | None = _probe_cache.get("result")
         if result is not None:
             gpu = tr("CUDA GPU: {0}").format(result.gpu_name) if result.cuda and result.gpu_name else \
                 tr("CUDA GPU (none found)") if "torch" in result.versions else tr("CUDA GPU (needs PyTorch)")
@@ -354,7 +353,7 @@ class DeepPansharpenDock(QgsDockWidget):
         self.schedule_check()
 
     # --- input doctor ----------------------------------------------------------------------------------
-    def doctor_request(self) -> Optional[DoctorRequest]:
+    def doctor_request(self) -> DoctorRequest | None:
         f, info = self.form, self.selected_method()
         hr, lr = f.hr_layer.currentLayer(), f.lr_layer.currentLayer()
         if hr is None or lr is None:
@@ -397,7 +396,7 @@ class DeepPansharpenDock(QgsDockWidget):
         self._doctor_calls = [c for c in self._doctor_calls if c.is_running()] + [call]
         call.start()
 
-    def check_inputs_now(self, *_args) -> Optional[DoctorReport]:
+    def check_inputs_now(self, *_args) -> DoctorReport | None:
         """Run the doctor synchronously (before a run) and show its findings."""
         self._doctor_timer.stop()
         self._doctor_generation += 1
@@ -407,7 +406,7 @@ class DeepPansharpenDock(QgsDockWidget):
         self.show_report(report)
         return report
 
-    def output_problem(self) -> Optional[str]:
+    def output_problem(self) -> str | None:
         """The algorithm's own check of the output path (extension, folder): a .jpg fails here, not at Run."""
         path = self.form.output_path()
         alg = QgsApplication.processingRegistry().algorithmById(TASKS[self.form.task()]["algorithm"])
@@ -415,7 +414,7 @@ class DeepPansharpenDock(QgsDockWidget):
             return None
         return alg.output_problem(path)
 
-    def show_report(self, report: Optional[DoctorReport]) -> None:
+    def show_report(self, report: DoctorReport | None) -> None:
         self.last_report = report
         spec = TASKS[self.form.task()]
         self.form.doctor_view.setHtml(report_html(report, spec["hr"], spec["lr"]))

@@ -2,8 +2,6 @@
 :mod:`.dock`; this module only builds the form and reads / writes its values."""
 from __future__ import annotations
 
-from typing import Optional
-
 from qgis.core import QgsMapLayerProxyModel, QgsProcessing
 from qgis.gui import (
     QgsCheckableComboBox,
@@ -73,7 +71,7 @@ def _note_label() -> QLabel:
 
 
 class DockForm(QWidget):
-    def __init__(self, parent: Optional[QWidget] = None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("DeepPansharpenForm")
         layout = QVBoxLayout(self)
@@ -256,7 +254,7 @@ class DockForm(QWidget):
     def task(self) -> str:
         return self.task_combo.currentData()
 
-    def method(self) -> Optional[str]:
+    def method(self) -> str | None:
         return self.method_combo.currentData()
 
     def sensor(self) -> str:
@@ -272,11 +270,11 @@ class DockForm(QWidget):
         path = self.output_path()
         return path if path else QgsProcessing.TEMPORARY_OUTPUT
 
-    def lr_band_list(self) -> Optional[list[int]]:
+    def lr_band_list(self) -> list[int] | None:
         bands = [int(b) for b in self.lr_bands.checkedItemsData()]
         return sorted(bands) or None
 
-    def hr_band_list(self) -> Optional[list[int]]:
+    def hr_band_list(self) -> list[int] | None:
         if self.task() == "pansharpen":
             band = self.hr_band.currentBand()
             return [band] if band > 0 else None

@@ -3,7 +3,6 @@ the full list and the one-line verdict shown above Run."""
 from __future__ import annotations
 
 import html
-from typing import Optional
 
 from ..core.doctor import DoctorReport, Finding
 from .i18n import tr, tr_marked
@@ -24,7 +23,7 @@ def add_provider_problems(report: DoctorReport, providers: list[tuple[str, str, 
     return report
 
 
-def add_output_problem(report: DoctorReport, problem: Optional[str]) -> DoctorReport:
+def add_output_problem(report: DoctorReport, problem: str | None) -> DoctorReport:
     """The algorithm's verdict on the output path (see FusionAlgorithmBase.output_problem), as a finding."""
     if problem:
         report.findings.append(Finding("output", "error", problem))
@@ -35,7 +34,7 @@ def _counts(report: DoctorReport) -> tuple[int, int]:
     return (sum(f.level == "error" for f in report.findings), sum(f.level == "warning" for f in report.findings))
 
 
-def report_html(report: Optional[DoctorReport], hr_role: str, lr_role: str) -> str:
+def report_html(report: DoctorReport | None, hr_role: str, lr_role: str) -> str:
     if report is None:
         return "<p>" + html.escape(tr("Choose the {0} and {1} layers (add them to the project first).").format(
             hr_role, lr_role)) + "</p>"
@@ -64,7 +63,7 @@ def headline(text: str, limit: int = 60) -> str:
     return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def verdict_html(report: Optional[DoctorReport], hr_role: str, lr_role: str) -> tuple[str, str]:
+def verdict_html(report: DoctorReport | None, hr_role: str, lr_role: str) -> tuple[str, str]:
     """(one line of rich text, tooltip): the first error if any, else "Ready to run" with the warnings count
     and the time estimate."""
     if report is None:

@@ -6,8 +6,6 @@ removes the partial file, so Cancel stops within one tile and leaves no output b
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from qgis.core import (
     Qgis,
     QgsApplication,
@@ -57,7 +55,7 @@ class FusionRun(QObject):
     message = pyqtSignal(str, int)
     finished = pyqtSignal(bool, dict, str)      # ok, results, error text ("" when ok or cancelled)
 
-    def __init__(self, algorithm_id: str, parameters: dict, parent: Optional[QObject] = None):
+    def __init__(self, algorithm_id: str, parameters: dict, parent: QObject | None = None):
         super().__init__(parent)
         self.algorithm_id = algorithm_id
         self.parameters = dict(parameters)
@@ -69,7 +67,7 @@ class FusionRun(QObject):
         self.feedback = RelayFeedback()
         self.feedback.progressChanged.connect(self.progress)
         self.feedback.message.connect(self.message)
-        self._task: Optional[QgsProcessingAlgRunnerTask] = None
+        self._task: QgsProcessingAlgRunnerTask | None = None
 
     def start(self) -> bool:
         alg = QgsApplication.processingRegistry().algorithmById(self.algorithm_id)

@@ -3,7 +3,6 @@ and of the input check's messages, which core/ marks with ``core.i18n.N_`` but c
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
 
@@ -42,7 +41,7 @@ def translation_file(plugin_dir: str, locale: str) -> str:
     return ""
 
 
-def install_translator(plugin_dir: str) -> Optional[QTranslator]:
+def install_translator(plugin_dir: str) -> QTranslator | None:
     """Load the catalogue for the user's QGIS locale (Settings > Options > General), as QGIS plugins do;
     the caller keeps the translator and removes it on unload."""
     from qgis.core import QgsApplication, QgsSettings

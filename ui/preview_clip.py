@@ -77,7 +77,8 @@ def clip_to_view(hr_path: str, lr_path: str, view_bounds: tuple[float, float, fl
     hr_bounds = (gt[0] + x0 * gt[1], gt[3] + (y0 + h) * gt[5], gt[0] + (x0 + w) * gt[1], gt[3] + y0 * gt[5])
     lx0, ly0, lw, lh = _window(lr, _transform_bounds(hr_bounds, hr_srs, lr_srs), margin=LR_MARGIN)
     if lw < 2 or lh < 2:
-        raise PreviewError(tr("The low-resolution input does not cover the map view: pan to where both inputs overlap."))
+        raise PreviewError(tr("The low-resolution input does not cover the map view: pan to where both inputs "
+                              "overlap."))
     os.makedirs(work_dir, exist_ok=True)
     hr_vrt = os.path.join(work_dir, "preview_hr.vrt")
     lr_vrt = os.path.join(work_dir, "preview_lr.vrt")

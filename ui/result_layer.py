@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from qgis.core import (
     QgsContrastEnhancement,
@@ -21,7 +21,7 @@ _WAVELENGTH_NM = {"red": 650.0, "green": 555.0, "blue": 480.0}
 _WORD = {c: re.compile(rf"\b{c}\b", re.IGNORECASE) for c in _COLOURS}
 
 
-def _wavelength_nm(meta: dict) -> Optional[float]:
+def _wavelength_nm(meta: dict) -> float | None:
     try:
         value = float(meta.get("wavelength"))
     except (TypeError, ValueError):
@@ -30,7 +30,7 @@ def _wavelength_nm(meta: dict) -> Optional[float]:
     return value * 1000.0 if units.startswith("micro") or value < 3.0 else value
 
 
-def true_colour_bands(names: Sequence[str], wavelengths: Sequence[Optional[float]] = ()) -> Optional[tuple[int, int, int]]:
+def true_colour_bands(names: Sequence[str], wavelengths: Sequence[float | None] = ()) -> tuple[int, int, int] | None:
     """1-based (red, green, blue) band numbers, from band names ("B4 red"), else from wavelengths (nearest
     to 650 / 555 / 480 nm), else by band count (4 bands: B, G, R, NIR; 8 bands: the WorldView order;
     3 bands: R, G, B).  None for fewer than 3 bands."""
@@ -72,7 +72,8 @@ def apply_true_colour(layer: QgsRasterLayer, sensor: str = "generic", wavelength
     """Red/green/blue from the preset (or band names / wavelengths), 2-98 % cumulative-cut stretch."""
     rgb = true_colour_bands(band_names_for(layer, sensor), wavelengths)
     if rgb is None:
-        layer.setContrastEnhancement(QgsContrastEnhancement.StretchToMinimumMaximum, QgsRasterMinMaxOrigin.CumulativeCut)
+        layer.setContrastEnhancement(QgsContrastEnhancement.StretchToMinimumMaximum,
+                                     QgsRasterMinMaxOrigin.CumulativeCut)
         return False
     renderer = QgsMultiBandColorRenderer(layer.dataProvider(), *rgb)
     layer.setRenderer(renderer)
@@ -80,11 +81,11 @@ def apply_true_colour(layer: QgsRasterLayer, sensor: str = "generic", wavelength
     return True
 
 
-def add_result_layer(path: str, name: str, sensor: str = "generic") -> Optional[QgsRasterLayer]:
+def add_result_layer(path: str, name: str, sensor: str = "generic") -> QgsRasterLayer | None:
     layer = QgsRasterLayer(path, name, "gdal")
     if not layer.isValid():
         return None
-    from osgeo import gdal   # band metadata (wavelength) is not exposed by the QGIS provider
+    from osgeo import gdal  # band metadata (wavelength) is not exposed by the QGIS provider
 
     ds = gdal.Open(path)
     wavelengths = []

@@ -28,7 +28,7 @@ class DockSettings:
     advanced_collapsed: bool = True
 
     @classmethod
-    def load(cls) -> "DockSettings":
+    def load(cls) -> DockSettings:
         s = QgsSettings()
         values = {}
         for f in fields(cls):

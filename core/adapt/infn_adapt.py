@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable
 
 import numpy as np
 import torch
@@ -98,7 +99,7 @@ def tile_at_hsi_grid(tile, used: Sequence[int], gnyq_hr: float):
     return hsi, msi[:, k0:k1, l0:l1], ok[k0:k1, l0:l1]
 
 
-def make_region(hsi: np.ndarray, msi: np.ndarray, valid: np.ndarray, ratio: int, gnyq_lr) -> Optional[Region]:
+def make_region(hsi: np.ndarray, msi: np.ndarray, valid: np.ndarray, ratio: int, gnyq_lr) -> Region | None:
     """Wald reduction of one (HSI, MSI at HSI resolution) pair; None when too small (< 2 degraded pixels)."""
     r = int(ratio)
     h, w = hsi.shape[-2:]
@@ -192,7 +193,7 @@ def interp_matrix(new_wl: Sequence[float], base_wl: Sequence[float]) -> np.ndarr
     return out
 
 
-def rgb_from_msi(srf: np.ndarray, wavelengths: Sequence[float]) -> Optional[np.ndarray]:
+def rgb_from_msi(srf: np.ndarray, wavelengths: Sequence[float]) -> np.ndarray | None:
     """A (3, M) with RGB(D700) ~ A x MSI, from the estimated response ``srf`` (M, B) on the HSI bands; None
     when no HSI band lies in the D700 range."""
     wl = np.asarray(wavelengths, float)
@@ -208,7 +209,7 @@ def rgb_from_msi(srf: np.ndarray, wavelengths: Sequence[float]) -> Optional[np.n
 
 @torch.no_grad()
 def warm_start_band_layers(model: INFN, base_state: dict, base_wavelengths: Sequence[float],
-                           new_wavelengths: Optional[Sequence[float]], rgb_map: Optional[np.ndarray]) -> list[str]:
+                           new_wavelengths: Sequence[float] | None, rgb_map: np.ndarray | None) -> list[str]:
     """Initialise ``model.bands`` (already the new layout) from a base model's band layers; returns notes."""
     notes = []
     nb = model.bands.hsi_bands
@@ -243,7 +244,7 @@ def warm_start_band_layers(model: INFN, base_state: dict, base_wavelengths: Sequ
     return notes
 
 
-def check_cancel(is_cancelled: Optional[Callable[[], bool]]) -> None:
+def check_cancel(is_cancelled: Callable[[], bool] | None) -> None:
     """Raise Cancelled when the user asked to stop: called between regions and steps, so that a cancel takes
     effect within about one region's or one step's time, not after a whole pass."""
     if is_cancelled is not None and is_cancelled():
@@ -252,7 +253,7 @@ def check_cancel(is_cancelled: Optional[Callable[[], bool]]) -> None:
 
 @torch.no_grad()
 def fit_detail_path(model: INFN, pairs: PairSet, srf: np.ndarray, offsets: np.ndarray, device,
-                    ridge: float = 1e-3, is_cancelled: Optional[Callable[[], bool]] = None) -> None:
+                    ridge: float = 1e-3, is_cancelled: Callable[[], bool] | None = None) -> None:
     """Closed-form start of the linear detail path (``model.bands.srf`` / ``inject``): srf = the estimated
     response; inject = the ridge least-squares map from the MSI detail (MSI - srf(upsampled HSI)) to what the
     network still misses (target - current output), over all reduced-resolution pixels."""
@@ -297,7 +298,7 @@ def interpolation_error(pairs: PairSet) -> dict:
 @dataclass
 class AdaptSettings:
     seconds: float = 120.0
-    steps: Optional[int] = None         # fixed number of steps, no time limit (else fitted to ``seconds``)
+    steps: int | None = None         # fixed number of steps, no time limit (else fitted to ``seconds``)
     seed: int = 0
     batch: int = 8
     lr_patch: int = 12
@@ -312,7 +313,7 @@ class AdaptSettings:
 
 
 @torch.no_grad()
-def evaluate(model: INFN, pairs: PairSet, device, is_cancelled: Optional[Callable[[], bool]] = None) -> dict:
+def evaluate(model: INFN, pairs: PairSet, device, is_cancelled: Callable[[], bool] | None = None) -> dict:
     """Reduced-resolution error of the model on all regions: RMSE and mean absolute error (scaled units)."""
     model.eval()
     se = ae = n = 0.0
@@ -331,8 +332,8 @@ def evaluate(model: INFN, pairs: PairSet, device, is_cancelled: Optional[Callabl
 
 
 def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
-          progress: Optional[Callable[[float], None]] = None, is_cancelled: Optional[Callable[[], bool]] = None,
-          log: Optional[Callable[[str], None]] = None) -> dict:
+          progress: Callable[[float], None] | None = None, is_cancelled: Callable[[], bool] | None = None,
+          log: Callable[[str], None] | None = None) -> dict:
     """Fine-tune ``model`` on ``pairs`` in place; returns a report (steps, seconds, error before / after)."""
     progress = progress or (lambda _f: None)
     is_cancelled = is_cancelled or (lambda: False)
@@ -425,6 +426,7 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
         after = before
     for p in model.parameters():
         p.requires_grad_(True)
-    return {"kept": kept, "steps": step, "planned_steps": total, "seconds": round(time.perf_counter() - t0, 1), "patch": n * r, "seed": settings.seed,
+    return {"kept": kept, "steps": step, "planned_steps": total, "seconds": round(time.perf_counter() - t0, 1),
+            "patch": n * r, "seed": settings.seed,
             "error_before": before, "error_after": after, "loss_first": losses[0] if losses else None,
             "loss_last": float(np.mean(losses[-10:])) if losses else None}

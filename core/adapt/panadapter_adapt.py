@@ -160,7 +160,8 @@ def holds_out(cfg, pairs, r: int) -> bool:
 
 
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
-                seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None, checks: int = 12) -> dict:
+                seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None,
+                checks: int = 12) -> dict:
     """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``.
 
     Crops (flipped / transposed at random) are drawn from the training part of each sample block

@@ -27,7 +27,7 @@ class AutoPan(FusionMethod):
 
     @staticmethod
     def _get(name: str) -> FusionMethod:
-        from . import get_method            # the registry imports this module lazily
+        from . import get_method  # the registry imports this module lazily
         return get_method(name)
 
     @staticmethod

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -103,6 +103,9 @@ class FusionMethod(ABC):
     name: str = ""                 # the method's id in core.methods.registry, e.g. "mtf_glp_hpm"
     tile_threads: int | None = None    # tiles fused at once; None = engine default, 1 for torch methods
     exact_tiles: bool = False          # halo covers the receptive field: tiles need no blend overlap
+    # Largest change a tiling may make to an output pixel, as a share of the output's value range: 0 when the
+    # halo covers all a pixel depends on (tiles then give the whole-image output up to float rounding).
+    tile_tolerance: float = 0.0
     # Largest resolution ratio the method is meant for: the pansharpening literature and benchmarks (V15, V21)
     # work at ratios 2-6, and the deep models were trained at 2-8; above it the engine warns.
     max_ratio: int = 8

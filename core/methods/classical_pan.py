@@ -7,7 +7,7 @@ MS_k below is the upsampled MS band (``tile.lr_up``), P the PAN.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import linalg, optimize

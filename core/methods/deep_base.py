@@ -9,7 +9,7 @@ import os
 import time
 
 import numpy as np
-import torch            # at import time: the registry turns a missing torch into MissingDependency
+import torch  # at import time: the registry turns a missing torch into MissingDependency
 
 from ..errors import InputError
 from ..models import weights as W
@@ -44,9 +44,8 @@ def cpu_threads(requested=None) -> int:
     run on (its affinity) less those busy right now with normal-priority work of other processes (/proc/stat
     over 0.2 s; niced work such as a background training yields to us and does not count).
     Not the 1-minute load average: it still counts a job that ended a minute ago, and a run that followed one
-    got half the threads.  Busy cores do count: more OpenMP threads than free cores is up to ten times slower
-    (measured on the 2-core development machine: 0.25 PAN MP/s with 1 thread, 0.03 with 2, while another job
-    used a core)."""
+    got half the threads.  Busy cores do count: OpenMP threads beyond the free cores slow torch down many times
+    (the first, loaded rows of bench/results/panadapter_throughput.md)."""
     if requested:
         return max(1, int(requested))
     env = os.environ.get("DEEP_PANSHARPEN_THREADS", "").strip()

@@ -208,7 +208,7 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
     tn = time.perf_counter()
     net = auto_select.CandidateScore(method.name)
     fused = [np.asarray(method.apply(b.tile), dtype=np.float64) for b in blocks]
-    net.ergas, net.sam = auto_select._ergas_sam(fused, blocks, r)
+    net.ergas, net.sam = auto_select._ergas_sam(fused, blocks, r, check.bands)
     net.rank_ergas = net.ergas
     net.seconds = time.perf_counter() - tn
     pixels = int(sum(int(b.scored.sum()) for b in blocks))

@@ -37,7 +37,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import torch            # at import time: the registry turns a missing torch into MissingDependency
+import torch  # at import time: the registry turns a missing torch into MissingDependency
 
 from ..errors import InputError
 from ..models import weights as W
@@ -47,7 +47,6 @@ from ..scene import LR_MARGIN
 from . import deep_guard
 from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
 from .deep_base import DeepMethod, flag
-
 
 ENGINE = "infn"
 HALO = 16
@@ -287,8 +286,8 @@ class INFN(DeepMethod):
         b, a = report["error_before"]["rmse"], report["error_after"]["rmse"]
         self._info(f"INFN adaptation: {report['steps']} steps in {report['seconds']:.0f} s; reduced-resolution "
                    f"RMSE: interpolation {error_interp['rmse']:.4f}, start {b:.4f}, adapted {a:.4f} (scaled units)"
-                   + (f"; ADAPT_STEPS={report['steps']} repeats it exactly" if report["steps"] == report["planned_steps"]
-                      else ""))
+                   + (f"; ADAPT_STEPS={report['steps']} repeats it exactly"
+                      if report["steps"] == report["planned_steps"] else ""))
         self.used = used
         self.scale, self.msi_scale = s_h, s_m
         base_desc = (f"{base_man['name']} (sha256 {base_man['weights']['sha256'][:16]})" if base_man else "none")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import torch            # at import time: the registry turns a missing torch into MissingDependency
+import torch  # at import time: the registry turns a missing torch into MissingDependency
 
 from ..adapt.panadapter_adapt import adapt_model, holds_out, scene_pairs, transplant
 from ..errors import InputError
@@ -46,7 +46,6 @@ from . import deep_guard
 from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
 from .classical_pan import MTFGLPHPM, mtf_glp_hpm_arrays
 from .deep_base import DeepMethod, cpu_threads, flag, scene_gain
-
 
 HALO = 32
 ADAPT_SECONDS = float(DEFAULT_ADAPT_SECONDS)   # default adaptation budget (base.DEFAULT_ADAPT_SECONDS)
@@ -68,6 +67,8 @@ class PanAdapterMethod(DeepMethod):
     name = "panadapter"
     engine = ENGINE
     who = "PanAdapter"
+    # The transformer attends within 128-pixel pieces laid out per tile, so another tiling moves them.
+    tile_tolerance = 0.05
 
     def __init__(self) -> None:
         super().__init__()
@@ -131,7 +132,8 @@ class PanAdapterMethod(DeepMethod):
         self.stage = int(opts.get("stage") or 2)
         self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
         lr_vals = [t.lr[:, t.valid[t.phase[0]::scene.ratio, t.phase[1]::scene.ratio][:t.lr.shape[1], :t.lr.shape[2]]]
-                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio and t.valid.shape[1] >= t.lr.shape[2] * scene.ratio
+                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio
+                   and t.valid.shape[1] >= t.lr.shape[2] * scene.ratio
                    else t.lr.reshape(t.lr.shape[0], -1)      # a PAN narrower than the MS block: all LR pixels
                    for t in samples]
         self.gain = scene_gain(np.concatenate([v.reshape(-1) for v in lr_vals]).astype(np.float32) / self.scale)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 TASKS = ("pansharpen", "hsms")
 # Speed classes by measured CPU seconds per output megapixel and band (upper bounds).
@@ -28,7 +27,7 @@ class MethodSpec:
     trained_on: str = ""         # the data the bundled weights were trained on (deep methods)
     # CPU seconds per output megapixel and band on the 2-core development machine (the doctor's time
     # estimate; scene adaptation comes on top)
-    seconds_per_mp_band: Optional[float] = None
+    seconds_per_mp_band: float | None = None
 
     @property
     def module(self) -> str:
@@ -107,6 +106,26 @@ SPECS: tuple[MethodSpec, ...] = (
                "Each HSI band gets the detail of the MSI band combination that best explains it (least "
                "squares at low resolution), injected through an MTF-matched GLP.",
                "classical_hsms:MTFGLPHS", seconds_per_mp_band=0.45),
+    # The next four: MTF-GLP-HS's 0.45 s plus the difference of their CPU time per megapixel and band in memory
+    # (CAVE 512 x 512 x 31, x4: LS detail -0.03, GSA-HS -0.02, CNMF +0.31 (+13 s per scene to prepare),
+    # HySure +1.0; bench/results/hsms_classical_quality.md).
+    MethodSpec("ls_detail", "LS detail (least-squares detail injection)", "hsms",
+               "Each HSI band is fitted at low resolution as a linear combination of the degraded MSI bands plus "
+               "an offset; the high-pass detail of that synthesis is added to the interpolated band (fast baseline).",
+               "ls_detail:LSDetail", seconds_per_mp_band=0.44),
+    MethodSpec("gsa_hs", "GSA-HS (GSA per MSI band group)", "hsms",
+               "HSI bands grouped by the MSI band that covers them (spectral responses estimated from the data, "
+               "else the best-correlated band); each group pansharpened by adaptive Gram-Schmidt with its MSI "
+               "band as the PAN (Yokoya 2017).",
+               "gsa_hs:GSAHS", seconds_per_mp_band=0.44),
+    MethodSpec("cnmf", "CNMF (coupled non-negative matrix factorisation)", "hsms",
+               "Endmembers of the HSI and abundances of the MSI, alternately unmixed with multiplicative NMF "
+               "updates and coupled by the spectral responses estimated from the data (Yokoya 2012).",
+               "cnmf:CNMF", seconds_per_mp_band=0.8),
+    MethodSpec("hysure", "HySure (subspace + total variation)", "hsms",
+               "The HR image in the HSI's signal subspace, fitted to both images with vector total-variation "
+               "regularisation by ADMM; spectral responses estimated from the data (Simoes 2015).",
+               "hysure:HySure", seconds_per_mp_band=1.5),
     # 0.06 s: the network alone does 0.6-0.8 HR megapixels/s at 31 bands (CPU, 2 threads)
     MethodSpec("infn", "INFN (deep implicit fusion)", "hsms",
                "Implicit neural feature fusion: encoders for both images, dual high-frequency fusion and "
@@ -116,15 +135,15 @@ SPECS: tuple[MethodSpec, ...] = (
                trained_on="CAVE (31 bands, 400-700 nm) with a simulated Nikon D700 RGB image, ratios 4 and 8",
                seconds_per_mp_band=0.06),
     MethodSpec("hs_auto", "Auto (best classical method for the scene)", "hsms",
-               "Tries EXP and MTF-GLP-HS on a reduced-resolution copy of the scene and fuses with the one that "
-               "scores best (ERGAS, then SAM and Q2n).",
+               "Tries EXP, MTF-GLP-HS, LS detail, GSA-HS and CNMF on a reduced-resolution copy of the scene and "
+               "fuses with the one that scores best (ERGAS, then SAM and Q2n).",
                "auto_method:AutoHSMS", seconds_per_mp_band=0.5),
 )
 
 METHODS: dict[str, MethodSpec] = {s.id: s for s in SPECS}
 
 
-def find_spec(method_id: str) -> Optional[MethodSpec]:
+def find_spec(method_id: str) -> MethodSpec | None:
     """The spec of ``method_id``, or None when no such method is registered."""
     return METHODS.get(method_id)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Callable, Iterator, Optional
+from collections.abc import Iterator
+from typing import Callable
 
 from ..errors import Cancelled
 
@@ -12,7 +13,7 @@ CHECK_EVERY = 0.2           # seconds between two calls of is_cancelled (each ma
 
 
 @contextlib.contextmanager
-def cancellable(model, is_cancelled: Optional[Callable[[], bool]]) -> Iterator[None]:
+def cancellable(model, is_cancelled: Callable[[], bool] | None) -> Iterator[None]:
     """While active, every submodule of ``model`` checks ``is_cancelled`` (at most every CHECK_EVERY s) before it
     runs and raises Cancelled; the hooks are removed on exit (a prepared, pickled method carries none)."""
     if is_cancelled is None:

@@ -33,8 +33,8 @@ Inputs are expected in [0, 1] (the CAVE model); the calling method scales the da
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -81,7 +81,7 @@ class InfnConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "InfnConfig":
+    def from_dict(cls, d: dict) -> InfnConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
@@ -135,7 +135,7 @@ class InfnBandLayers(nn.Module):
             self.inject = nn.Conv2d(msi_bands, hsi_bands, 1, bias=False)
             nn.init.zeros_(self.inject.weight)
 
-    def detail(self, hr: torch.Tensor, lr_up: torch.Tensor) -> Optional[torch.Tensor]:
+    def detail(self, hr: torch.Tensor, lr_up: torch.Tensor) -> torch.Tensor | None:
         """The linear detail path's contribution (B, hsi, H, W), or None when the layers have none."""
         if not hasattr(self, "inject"):
             return None
@@ -301,7 +301,7 @@ class INFN(nn.Module):
     QUERY_CHUNK_GPU = 1 << 20   # the same on a GPU, where big blocks beat many kernel launches
     HR_STRIP = 64               # HR rows encoded at once by forward() on the CPU
 
-    def __init__(self, cfg: Optional[InfnConfig] = None, **kwargs):
+    def __init__(self, cfg: InfnConfig | None = None, **kwargs):
         super().__init__()
         cfg = cfg or InfnConfig(**kwargs)
         self.cfg = cfg
@@ -460,7 +460,7 @@ class INFN(nn.Module):
         return self.bands.out(x)
 
     def decode_grid_runs(self, nbr: dict, g_map: torch.Tensor, uy: torch.Tensor, run: int,
-                         cell: float, q_map: Optional[torch.Tensor] = None) -> torch.Tensor:
+                         cell: float, q_map: torch.Tensor | None = None) -> torch.Tensor:
         """:meth:`decode_grid` for an integer ratio ``run``: the columns of a row fall in runs of ``run``
         queries that share their 4 LR neighbours, so each run adds its neighbours' rows by broadcasting
         instead of gathering them per query.  Same arithmetic; ``nbr`` from :meth:`neighbour_tables` (same
@@ -495,7 +495,7 @@ class INFN(nn.Module):
         return out.permute(0, 3, 1, 2)
 
     def forward(self, lr: torch.Tensor, hr: torch.Tensor, lr_up: torch.Tensor, ratio: float,
-                origin: Optional[Sequence[float]] = None, chunk_rows: Optional[int] = None) -> torch.Tensor:
+                origin: Sequence[float] | None = None, chunk_rows: int | None = None) -> torch.Tensor:
         """HR-HSI (B, hsi, H, W) on the HR grid of ``hr``.
 
         ``ratio``: HR pixels per LR pixel (any positive number); ``origin``: HR (row, col) of the centre of
@@ -545,7 +545,7 @@ class INFN(nn.Module):
         return out if d is None else out + d
 
     def query_points(self, lr: torch.Tensor, hr: torch.Tensor, lr_up: torch.Tensor, points: torch.Tensor,
-                     ratio: float, origin: Optional[Sequence[float]] = None) -> torch.Tensor:
+                     ratio: float, origin: Sequence[float] | None = None) -> torch.Tensor:
         """HR-HSI at arbitrary (fractional) HR coordinates ``points`` (B, N, 2) = (row, col) -> (B, N, hsi).
 
         The guide feature and the residual are sampled bilinearly from the HR grid; at integer points this

@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import time
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from ..errors import InputError
 
@@ -67,7 +67,7 @@ def manifest_path(weights_path: str) -> str:
 # Writing
 # ------------------------------------------------------------------------------------------------
 
-def save_weights(path: str, tensors: dict, manifest: dict, dtype: Optional[str] = "float16") -> dict:
+def save_weights(path: str, tensors: dict, manifest: dict, dtype: str | None = "float16") -> dict:
     """Write ``path`` (.safetensors) and its manifest; returns the manifest as written.
 
     ``tensors``: name -> torch tensor (a state_dict).  Floating tensors are cast to ``dtype``
@@ -123,7 +123,7 @@ def read_manifest(path: str) -> dict:
         raise InputError(f"The model weights '{os.path.basename(path)}' have no manifest "
                          f"('{os.path.basename(mpath)}' is missing next to them), so they cannot be verified.")
     try:
-        with open(mpath, "r", encoding="utf-8") as f:
+        with open(mpath, encoding="utf-8") as f:
             man = json.load(f)
     except (OSError, ValueError) as exc:
         raise InputError(f"The model manifest '{mpath}' cannot be read: {exc}") from None
@@ -138,7 +138,7 @@ def read_manifest(path: str) -> dict:
     return man
 
 
-def verify_weights(path: str, engine: Optional[str] = None) -> tuple[bytes, dict]:
+def verify_weights(path: str, engine: str | None = None) -> tuple[bytes, dict]:
     """(file bytes, manifest) of a weights file whose SHA-256 matches its manifest: the one check of
     corruption every loader runs before it trusts anything else in the manifest (bands, config).
 
@@ -164,7 +164,7 @@ def verify_weights(path: str, engine: Optional[str] = None) -> tuple[bytes, dict
     return data, man
 
 
-def load_weights(path: str, engine: Optional[str] = None, device: str = "cpu") -> tuple[dict, dict]:
+def load_weights(path: str, engine: str | None = None, device: str = "cpu") -> tuple[dict, dict]:
     """(tensors, manifest) of a weights file, after :func:`verify_weights`."""
     from safetensors.torch import load as st_load
 
@@ -183,7 +183,7 @@ def load_weights(path: str, engine: Optional[str] = None, device: str = "cpu") -
 # Index of available models
 # ------------------------------------------------------------------------------------------------
 
-def list_models(folders: Optional[Iterable[str]] = None) -> list[dict]:
+def list_models(folders: Iterable[str] | None = None) -> list[dict]:
     """Manifests of all models in ``folders`` (default: the bundled resources/weights); unreadable
     manifests are skipped (they cannot be chosen automatically)."""
     out = []
@@ -201,7 +201,7 @@ def list_models(folders: Optional[Iterable[str]] = None) -> list[dict]:
 
 
 def find_models(engine: str, lr_bands: int, hr_bands: int, ratio: float,
-                folders: Optional[Iterable[str]] = None) -> list[dict]:
+                folders: Iterable[str] | None = None) -> list[dict]:
     """Models of ``engine`` whose band layout matches, best first: trained for this exact ratio first, then
     (for ``any_ratio`` models) by distance to the nearest trained ratio."""
     hits = []

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
 
 import numpy as np
 from scipy import ndimage
@@ -213,7 +213,7 @@ def sample_batch(scenes: Sequence[SimulatedScene], ratio: int, batch: int, lr_pa
     return Batch(ratio=r, origin=SimulatedScene.origin(r), **arrays)
 
 
-def centre_crop(sc: SimulatedScene, ratio: int, size: Optional[int]) -> tuple[np.ndarray, ...]:
+def centre_crop(sc: SimulatedScene, ratio: int, size: int | None) -> tuple[np.ndarray, ...]:
     """(lr, msi, lr_up, hr) of a scene, or of its central crop of ``size`` HR pixels (rounded down to a
     multiple of the ratio, aligned to the LR grid) when ``size`` is given."""
     r = ratio

@@ -65,20 +65,23 @@ class WaldPair:
     ref: np.ndarray          # (C, H, W) reference (the original MS)
     gain: float
     base: np.ndarray = None  # (C, H, W) MTF-GLP-HPM of (ms_up, pan): the residual base of the network
+    gnyq_ms: tuple = (GNYQ_MS,)   # MTF gains of the Wald degradation (one per band, or one for all)
+    gnyq_pan: float = GNYQ_PAN
 
     @property
     def bands(self) -> int:
         return self.ref.shape[0]
 
-    def split(self, fraction: float = VAL_FRACTION) -> tuple["WaldPair", "WaldPair"]:
+    def split(self, fraction: float = VAL_FRACTION) -> tuple[WaldPair, WaldPair]:
         """(training part, validation part): the right-most ``fraction`` of columns, cut on a multiple of r."""
         w = self.pan.shape[1]
         cut = int(w * (1 - fraction)) // (8 * self.ratio) * (8 * self.ratio)
         f = lambda a, s: np.ascontiguousarray(a[..., s])
         tr = WaldPair(self.name, self.ratio, f(self.pan, slice(0, cut)), f(self.ms_up, slice(0, cut)),
-                      f(self.ref, slice(0, cut)), self.gain, f(self.base, slice(0, cut)))
+                      f(self.ref, slice(0, cut)), self.gain, f(self.base, slice(0, cut)), self.gnyq_ms, self.gnyq_pan)
         va = WaldPair(self.name + ":val", self.ratio, f(self.pan, slice(cut, None)), f(self.ms_up, slice(cut, None)),
-                      f(self.ref, slice(cut, None)), self.gain, f(self.base, slice(cut, None)))
+                      f(self.ref, slice(cut, None)), self.gain, f(self.base, slice(cut, None)), self.gnyq_ms,
+                      self.gnyq_pan)
         return tr, va
 
 
@@ -98,7 +101,8 @@ def wald_pair(name: str, pan: np.ndarray, ms: np.ndarray, ratio: int, pan_phase,
     # The residual base: the classical fusion of the reduced pair, computed once on the whole image.  The
     # split keeps the whole-image base for both parts (the engine computes it per tile with a halo).
     base = classical_base("mtf_glp_hpm", ms_up_n, pan_n, r, gnyq_ms, gnyq_pan, fuse=mtf_glp_hpm_arrays)
-    return WaldPair(name, r, pan_n, ms_up_n, (ref * g).astype(np.float32), g, base)
+    return WaldPair(name, r, pan_n, ms_up_n, (ref * g).astype(np.float32), g, base,
+                    tuple(np.atleast_1d(np.asarray(gnyq_ms, float)).tolist()), float(gnyq_pan))
 
 
 def landsat8_pairs(data: str = DATA) -> list[WaldPair]:
@@ -188,7 +192,9 @@ def sample_batch(pairs: list[WaldPair], ratio: int, n: int, size: int, rng: np.r
         y = rng.integers(0, (p.pan.shape[0] - size) // ratio + 1) * ratio
         x = rng.integers(0, (p.pan.shape[1] - size) // ratio + 1) * ratio
         s = (slice(y, y + size), slice(x, x + size))
-        ms_up.append(p.ms_up[(slice(None),) + s]); pan.append(p.pan[s][None]); ref.append(p.ref[(slice(None),) + s])
+        ms_up.append(p.ms_up[(slice(None),) + s])
+        pan.append(p.pan[s][None])
+        ref.append(p.ref[(slice(None),) + s])
         base.append(p.base[(slice(None),) + s])
     out = [np.stack(a) for a in (ms_up, pan, ref, base)]
     if augment and rng.random() < 0.5:

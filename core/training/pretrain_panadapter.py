@@ -85,7 +85,8 @@ def crops(bands: list[np.ndarray], n: int, size: int, rng: np.random.Generator) 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m core.training.pretrain_panadapter", description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog="python -m core.training.pretrain_panadapter",
+                                description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--out", required=True)
     p.add_argument("--data", default=pan_data.DATA)
@@ -142,7 +143,8 @@ def run(argv=None) -> dict:
         s = {"data": os.path.abspath(args.data), "batch": args.batch, "size": args.size, "lr": args.lr,
              "min_lr": args.min_lr, "warmup": args.warmup, "epoch_steps": args.epoch_steps,
              "cave_scenes": args.cave_scenes, "seed": args.seed, "total_steps": args.steps,
-             "config": PanAdapterConfig(**dict(PRETRAIN_CONFIG, **json.loads(args.config))).to_dict(), "tasks": list(TASKS),
+             "config": PanAdapterConfig(**dict(PRETRAIN_CONFIG, **json.loads(args.config))).to_dict(),
+             "tasks": list(TASKS),
              "loss": "L1 (CNN) + L1 (transformer)", "optimizer": "AdamW(betas=(0.9, 0.999))",
              "schedule": "linear warm-up + cosine", "minutes_first_session": args.minutes,
              "environment": environment()}
@@ -210,9 +212,10 @@ def run(argv=None) -> dict:
         if step % s["epoch_steps"] == 0 or (s["total_steps"] and step >= s["total_steps"]):
             v = validate(models, val, s["seed"])
             for t, d in v.items():
-                _append_csv(os.path.join(out, "val_log.csv"), {"step": step, "task": t, **{k: round(x_, 3) for k, x_ in d.items()}})
-            print("  val " + "; ".join(f"{t}: in {d['input']:.2f} cnn {d['cnn']:.2f} vit {d['vit']:.2f}" for t, d in v.items()),
-                  flush=True)
+                _append_csv(os.path.join(out, "val_log.csv"),
+                            {"step": step, "task": t, **{k: round(x_, 3) for k, x_ in d.items()}})
+            print("  val " + "; ".join(f"{t}: in {d['input']:.2f} cnn {d['cnn']:.2f} vit {d['vit']:.2f}"
+                                       for t, d in v.items()), flush=True)
             state["validation"] = v
             state["step"], state["settings"] = step, s
             save_checkpoint(out, models, opt, state)
@@ -234,7 +237,8 @@ def run(argv=None) -> dict:
                      "settings": {k: s[k] for k in ("batch", "size", "lr", "min_lr", "warmup", "seed", "total_steps")}},
     }, dtype="float32")
     with open(os.path.join(out, "settings.json"), "w") as f:
-        json.dump({**s, "state": {k: state[k] for k in ("step", "train_seconds", "sessions", "validation")}}, f, indent=2)
+        json.dump({**s, "state": {k: state[k] for k in ("step", "train_seconds", "sessions", "validation")}}, f,
+                  indent=2)
     print(f"stopped at step {step}/{s['total_steps']} ({'complete' if done else 'resumable with --resume'}); "
           f"{state['train_seconds']:.0f} s of training", flush=True)
     return state

@@ -7,8 +7,7 @@
 x4 and x8: ``--ratio 4 8`` (the default) trains ONE model on both ratios, the steps alternating 4, 8, 4, ...
 This is the recommended choice: INFN is an implicit function that takes the ratio as an input (cell
 decoding), the spectral mapping it learns is the same at both ratios, one weights file then covers 3, 4,
-8 ..., and in a test with about the same number of x4 steps (GPU, 288-pixel crops) the joint model was
-better at x4 than an x4-only one (50.2 vs 49.7 dB on the validation scenes) and far better at x8.
+8 ..., and the joint model was better at x4 than an x4-only one and far better at x8 (docs/models/infn.md).
 ``--ratio 4`` (or 8) trains a single-ratio model.
 
 Patches: LR --lr-patch pixels square (16: HR 64 x 64 at x4, 128 x 128 at x8); --batch patches per step at
@@ -45,7 +44,6 @@ import shutil
 import signal
 import sys
 import time
-from typing import Optional
 
 import numpy as np
 import torch
@@ -170,7 +168,7 @@ def save_checkpoint(out: str, model: torch.nn.Module, opt: torch.optim.Optimizer
     shutil.rmtree(old, ignore_errors=True)
 
 
-def checkpoint_dir(out: str) -> Optional[str]:
+def checkpoint_dir(out: str) -> str | None:
     for name in (CHECKPOINT, CHECKPOINT + ".old"):       # .old survives a crash between the two renames
         d = os.path.join(out, name)
         if os.path.isfile(os.path.join(d, "state.json")):

@@ -47,10 +47,8 @@ from .train_infn import _append_csv, checkpoint_dir, environment, load_checkpoin
 
 LOG_EVERY = 25
 # The bundled networks' settings over PanAdapterConfig's paper-like defaults (--config overrides them):
-# corrections to MTF-GLP-HPM, decoders that read a neighbourhood of Q through a small CNN (4-band stage 1,
-# 3000 steps, validation ERGAS: per pixel 1.298; one 3 x 3 conv 1.258 (5 x 5: 1.271; 64 hidden: 1.262;
-# 3 layers: 1.251); 5 x 5 to 32 channels, ReLU, 3 x 3: 1.200 (7 x 7: 1.201; 9 x 9 to 48: 1.245; the same
-# on the interpolated MS instead of MTF-GLP-HPM: 1.401)).
+# corrections to MTF-GLP-HPM and decoders that read a neighbourhood of Q through a small CNN, the variants
+# that validated best (docs/models/panadapter.md).
 BUNDLED_CONFIG = {"base": "mtf_glp_hpm", "tail_local_kernel": 5, "tail_local_width": 32, "vit_input": "detail"}
 LAYOUTS = {
     "4band": {"ratios": [2, 4], "order": ["blue", "green", "red", "NIR"],
@@ -162,7 +160,8 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
         {"total": sum(p.numel() for p in model.parameters()), "trainable": sum(p.numel() for p in model.parameters())}
     return {
         "name": s["name"], "engine": "panadapter", "config": cfg,
-        "stage": 2 if s["variant"] == "panadapter" and s["stage"] == 2 else (1 if s["variant"] == "panadapter" else None),
+        "stage": (2 if s["variant"] == "panadapter" and s["stage"] == 2
+                  else (1 if s["variant"] == "panadapter" else None)),
         "variant": s["variant"] + ("-random-vit" if s.get("random_vit") else ""),
         "bands": {"lr_bands": bands, "hr_bands": 1, "lr_order": lay["order"]},
         "ratios": lay["ratios"], "any_ratio": True,
@@ -173,7 +172,8 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
             "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2; "
                                               "WorldView-2 preset gains for SpaceNet-6), 15 % right-most columns "
                                               "held out",
-            "licence": lay.get("licence", "training data CC0 1.0 (Landsat-8, Sentinel-2); weights under the plugin's LICENSE (GPL-2.0)"),
+            "licence": lay.get("licence", "training data CC0 1.0 (Landsat-8, Sentinel-2); weights under the plugin's "
+                                          "LICENSE (GPL-2.0)"),
             "attribution": "SpaceNet 6, Maxar, CC BY-SA 4.0" if lay.get("licence") == "CC BY-SA 4.0" else None,
             "pretrained": s.get("pretrained_manifest"), "init": s.get("init"),
             "settings": {k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr", "warmup",
@@ -216,7 +216,8 @@ def run(argv=None) -> dict:
              "pair_weight_power": args.pair_weight_power,
              "lr": args.lr or (1e-3 if args.stage == 1 and args.variant == "panadapter" else 5e-4),
              "min_lr": args.min_lr, "warmup": args.warmup, "epoch_steps": args.epoch_steps, "seed": args.seed,
-             "total_steps": args.steps, "config": (dict(BUNDLED_CONFIG, **json.loads(args.config)) if args.variant == "panadapter"
+             "total_steps": args.steps,
+             "config": (dict(BUNDLED_CONFIG, **json.loads(args.config)) if args.variant == "panadapter"
                         else json.loads(args.config)), "loss": "L1",
              "optimizer": "AdamW(betas=(0.9, 0.999))", "schedule": "linear warm-up + cosine",
              "ratios": LAYOUTS[args.layout]["ratios"], "environment": environment(),
@@ -259,11 +260,13 @@ def run(argv=None) -> dict:
     def checkpoint_and_best():
         v = evaluate(model, val, eval_stage)
         for name, d in v.items():
-            _append_csv(os.path.join(out, "val_log.csv"), {"step": step, "pair": name, **{k: round(x, 5) for k, x in d.items()}})
+            _append_csv(os.path.join(out, "val_log.csv"),
+                        {"step": step, "pair": name, **{k: round(x, 5) for k, x in d.items()}})
         score = _mean(v, "ERGAS")
         print(f"  val step {step}: ERGAS {score:.4f} SAM {_mean(v, 'SAM'):.4f} PSNR {_mean(v, 'PSNR'):.3f} "
               f"(EXP: ERGAS {_mean(s['baseline']['EXP'], 'ERGAS'):.4f}, MTF-GLP-HPM: ERGAS "
-              f"{_mean(s['baseline']['MTF-GLP-HPM'], 'ERGAS'):.4f} SAM {_mean(s['baseline']['MTF-GLP-HPM'], 'SAM'):.4f})",
+              f"{_mean(s['baseline']['MTF-GLP-HPM'], 'ERGAS'):.4f} "
+              f"SAM {_mean(s['baseline']['MTF-GLP-HPM'], 'SAM'):.4f})",
               flush=True)
         if score < state["best"].get("score", np.inf):
             state["best"] = {"score": score, "step": step, "validation": v}

@@ -2,9 +2,7 @@
 import csv
 import os
 
-import numpy as np
 import pytest
-from osgeo import gdal
 
 from core.assess import assess_full, assess_reduced
 from core.compare import GDAL_NAME, compare_methods

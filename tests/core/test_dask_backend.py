@@ -9,8 +9,8 @@ from osgeo import gdal
 import core.engine as engine
 from core import dask_backend
 from core.engine import FusionRequest, run_fusion
-from core.methods.base import FusionMethod
 from core.errors import Cancelled, InputError, MissingDependency
+from core.methods.base import FusionMethod
 
 pytest.importorskip("distributed")
 
@@ -48,7 +48,7 @@ def reference(tmp_path_factory):
 
 def test_two_workers_write_the_single_process_pixels(tmp_path, client, reference):
     out = tmp_path / "dask.tif"
-    res = dask_backend.run_fusion_dask(request(out, cluster="local:2"), client=client)
+    res = run_fusion(request(out, cluster="local:2"), client=client)
     assert (res.width, res.height, res.bands) == (255, 255, 4)
     data, nodata = pixels(out)
     assert np.array_equal(data, reference[0]) and nodata == reference[1]
@@ -80,8 +80,7 @@ def test_the_prepared_method_is_loaded_once_per_worker(tmp_path, client, monkeyp
     monkeypatch.setattr(engine, "get_method",
                         lambda n: CountingLoads(str(log_path)) if n == "counting_loads" else real_get(n))
     monkeypatch.setattr(engine, "method_names", lambda task: ["counting_loads"] + real_names(task))
-    dask_backend.run_fusion_dask(request(tmp_path / "o.tif", method="counting_loads", cluster="local:2"),
-                                 client=client)
+    run_fusion(request(tmp_path / "o.tif", method="counting_loads", cluster="local:2"), client=client)
     pids = log_path.read_text().split()
     assert 1 <= len(pids) <= 2 and len(set(pids)) == len(pids)      # 25 tiles, at most one load per worker
 
@@ -117,7 +116,7 @@ def test_a_torch_method_matches_within_float_tolerance(tmp_path, client, monkeyp
     monkeypatch.setattr(engine, "method_names", lambda task: ["tiny_conv"] + real_names(task))
     kw = dict(method="tiny_conv", output_dtype="float32")
     run_fusion(request(tmp_path / "a.tif", **kw))
-    dask_backend.run_fusion_dask(request(tmp_path / "b.tif", cluster="local:2", **kw), client=client)
+    run_fusion(request(tmp_path / "b.tif", cluster="local:2", **kw), client=client)
     a, b = pixels(tmp_path / "a.tif")[0], pixels(tmp_path / "b.tif")[0]
     assert np.allclose(a, b, rtol=1e-5, atol=1e-3)
 
@@ -125,7 +124,7 @@ def test_a_torch_method_matches_within_float_tolerance(tmp_path, client, monkeyp
 def test_hsms_on_the_cluster_matches_too(tmp_path, client):
     kw = dict(task="hsms", hr_path=MSI, lr_path=HSI, method="mtf_glp_hs", tile_size=64, overlap=8)
     run_fusion(request(tmp_path / "a.tif", **kw))
-    dask_backend.run_fusion_dask(request(tmp_path / "b.tif", cluster="local", **kw), client=client)
+    run_fusion(request(tmp_path / "b.tif", cluster="local", **kw), client=client)
     a, b = pixels(tmp_path / "a.tif")[0].astype(np.int64), pixels(tmp_path / "b.tif")[0].astype(np.int64)
     # The band regression (lstsq) and its injection (tensordot) run on BLAS, whose summation order follows the
     # thread count (a worker has its own), so a value within a last-bit difference of .5 can round to the other
@@ -139,7 +138,7 @@ def test_a_killed_worker_loses_no_tile(tmp_path, client, reference, monkeypatch)
     marker = tmp_path / "killed"
     monkeypatch.setenv(dask_backend.FAULT_ENV, f"2,2,{marker}")
     out = tmp_path / "dask.tif"
-    dask_backend.run_fusion_dask(request(out, cluster="local:2"), client=client)
+    run_fusion(request(out, cluster="local:2"), client=client)
     assert marker.exists()                      # a worker really died on tile (2, 2)
     assert np.array_equal(pixels(out)[0], reference[0])
 
@@ -152,13 +151,13 @@ def test_an_interrupted_run_resumes_from_its_finished_tiles(tmp_path, client, re
             raise RuntimeError("client crashed")
 
     with pytest.raises(RuntimeError, match="client crashed"):
-        dask_backend.run_fusion_dask(request(out, cluster="local:2"), progress=crash, client=client)
+        run_fusion(request(out, cluster="local:2"), progress=crash, client=client)
     assert not out.exists()
     folder = str(out) + ".tiles"
     kept = [f for f in os.listdir(folder) if f.endswith(".npz")]
     assert kept
     messages = []
-    dask_backend.run_fusion_dask(request(out, cluster="local:2"), log=messages.append, client=client)
+    run_fusion(request(out, cluster="local:2"), log=messages.append, client=client)
     assert any(m.startswith(f"Resuming: {len(kept)} of 25 tiles") for m in messages), messages
     assert np.array_equal(pixels(out)[0], reference[0])
     assert not os.path.exists(folder)
@@ -168,12 +167,11 @@ def test_stale_tiles_of_another_request_are_not_reused(tmp_path, client):
     out = tmp_path / "dask.tif"
     folder = str(out) + ".tiles"
     with pytest.raises(RuntimeError):
-        dask_backend.run_fusion_dask(request(out, cluster="local:2", method="brovey"),
-                                     progress=lambda p: (_ for _ in ()).throw(RuntimeError()) if p > 50 else 0,
-                                     client=client)
+        run_fusion(request(out, cluster="local:2", method="brovey"),
+                   progress=lambda p: (_ for _ in ()).throw(RuntimeError()) if p > 50 else 0, client=client)
     assert os.path.isdir(folder)
     messages = []
-    dask_backend.run_fusion_dask(request(out, cluster="local:2"), log=messages.append, client=client)
+    run_fusion(request(out, cluster="local:2"), log=messages.append, client=client)
     assert not any(m.startswith("Resuming") for m in messages)
 
 
@@ -182,8 +180,8 @@ def test_cancel_leaves_nothing(tmp_path, client):
     state = {"p": 0.0}
 
     with pytest.raises(Cancelled):
-        dask_backend.run_fusion_dask(request(out, cluster="local:2"), progress=lambda p: state.update(p=p),
-                                     is_cancelled=lambda: state["p"] > 30, client=client)
+        run_fusion(request(out, cluster="local:2"), progress=lambda p: state.update(p=p),
+                   is_cancelled=lambda: state["p"] > 30, client=client)
     assert os.listdir(tmp_path) == []
 
 

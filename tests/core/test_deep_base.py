@@ -6,8 +6,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from core.errors import InputError  # noqa: E402
-from core.methods import SceneInfo, get_method  # noqa: E402
-from core.methods import deep_base  # noqa: E402
+from core.methods import (  # noqa: E402
+    SceneInfo,
+    deep_base,  # noqa: E402
+    get_method,
+)
 from core.models.blocks import ResBlock  # noqa: E402
 
 

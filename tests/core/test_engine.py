@@ -6,13 +6,12 @@ import pytest
 from osgeo import gdal, osr
 
 import core.engine as engine
+import fake_methods
 from core.engine import FusionRequest, run_fusion
 from core.errors import Cancelled, InputError
 from core.grid import pair_grids
 from core.raster_io import describe, open_raster
 from core.shared_data import DATA
-
-import fake_methods
 
 DEMO = os.path.join(DATA, "demo")
 L8_PAN = os.path.join(DEMO, "landsat8_pan_B8_15m.tif")
@@ -38,7 +37,8 @@ def write(path, arr, gt, epsg=32616, dtype=gdal.GDT_UInt16, nodata=None):
         arr = arr[None]
     ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], dtype)
     ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference(); srs.ImportFromEPSG(epsg)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
     ds.SetProjection(srs.ExportToWkt())
     for b in range(arr.shape[0]):
         band = ds.GetRasterBand(b + 1)
@@ -200,7 +200,8 @@ def test_swapped_inputs_ratio_below_one(tmp_path):
 
 def test_disjoint_extents(tmp_path):
     ms, mds = read(L8_MS)
-    gt = list(mds.GetGeoTransform()); gt[0] += 1e5
+    gt = list(mds.GetGeoTransform())
+    gt[0] += 1e5
     m = write(tmp_path / "far.tif", ms, tuple(gt))
     with pytest.raises(InputError, match="do not overlap"):
         run_fusion(FusionRequest("pansharpen", L8_PAN, m, str(tmp_path / "o.tif")))

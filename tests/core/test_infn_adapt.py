@@ -1,6 +1,5 @@
 """INFN scene adaptation: spectral response estimate, reduced-resolution training on a real pair, bad bands,
 saved adapted weights, and the bundled model's stored reference output."""
-import glob
 import json
 import os
 
@@ -14,7 +13,6 @@ from core import srf as S  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.errors import InputError  # noqa: E402
 from core.filters import mtf_filter_decimate  # noqa: E402
-from core.methods import get_method  # noqa: E402
 from core.models import weights as W  # noqa: E402
 from core.models.infn import INFN, InfnConfig  # noqa: E402
 from core.shared_data import DATA  # noqa: E402

@@ -35,8 +35,10 @@ def test_sam_scaled_spectra_is_zero():
 
 
 def test_sam_orthogonal_spectra_is_90():
-    ref = np.zeros((2, 3, 3)); ref[0] = 5.0
-    fused = np.zeros((2, 3, 3)); fused[1] = 2.0
+    ref = np.zeros((2, 3, 3))
+    ref[0] = 5.0
+    fused = np.zeros((2, 3, 3))
+    fused[1] = 2.0
     assert M.sam(fused, ref) == pytest.approx(90.0, abs=1e-12)
 
 
@@ -49,7 +51,8 @@ def test_sam_two_pixel_case_and_zero_norm_pixel_dropped():
     # masking pixel 0 leaves the 0-degree pixel only
     assert M.sam(fused, ref, mask=np.array([[False, True, True]])) == pytest.approx(0.0, abs=1e-12)
     # a NaN marks the pixel invalid too
-    f2 = fused.copy(); f2[0, 0, 0] = np.nan
+    f2 = fused.copy()
+    f2[0, 0, 0] = np.nan
     assert M.sam(f2, ref) == pytest.approx(0.0, abs=1e-12)
 
 
@@ -69,7 +72,8 @@ def test_ergas_by_hand():
 
 def test_ergas_mask_equals_subset():
     fused, ref = noisy_pair((3, 20, 20))
-    mask = np.zeros((20, 20), bool); mask[5:15, 2:18] = True
+    mask = np.zeros((20, 20), bool)
+    mask[5:15, 2:18] = True
     sub = M.ergas(fused[:, 5:15, 2:18], ref[:, 5:15, 2:18], 4)
     assert M.ergas(fused, ref, 4, mask=mask) == pytest.approx(sub, rel=1e-12)
 
@@ -123,7 +127,8 @@ def test_q_against_direct_sliding_computation_with_mask():
     ref[0, :12, :12] = 77.0
     fused[0, :12, :12] = 91.0                           # constant windows in band 1
     b = 8
-    mask = np.ones((24, 27), bool); mask[20, 3] = False
+    mask = np.ones((24, 27), bool)
+    mask[20, 3] = False
     per_band = []
     for k in range(2):
         vals = [_uiqi_direct(ref[k, i:i + b, j:j + b], fused[k, i:i + b, j:j + b])
@@ -182,7 +187,8 @@ def test_q2n_four_bands_degenerate_closed_form():
     ref[0] = r.integers(500, 1500, size=(32, 32))
     ref[1], ref[2], ref[3] = 100.0, 200.0, 300.0
     delta = 40.0
-    fused = ref.copy(); fused[0] += delta
+    fused = ref.copy()
+    fused[0] += delta
     s = ref[0].std(ddof=1)
     m = 1 + delta / s
     expected = 4 * math.sqrt(m * m + 3) / (m * m + 7)
@@ -250,7 +256,8 @@ def test_q2n_invariances_and_band_order_sensitivity():
 def test_q2n_skips_invalid_blocks():
     fused, ref = noisy_pair((4, 64, 64), seed=10, noise=100.0)
     _, qmap = M.q2n(fused, ref, return_map=True)
-    f2 = fused.copy(); f2[2, 5, 40] = np.nan            # block (0, 1) invalid
+    f2 = fused.copy()
+    f2[2, 5, 40] = np.nan            # block (0, 1) invalid
     assert M.q2n(f2, ref) == pytest.approx(np.mean([qmap[0, 0], qmap[1, 0], qmap[1, 1]]), rel=1e-12)
 
 
@@ -376,7 +383,8 @@ def test_full_resolution_report_consistency():
 
 def test_full_resolution_blocks_with_invalid_pixels_are_skipped():
     fused, ms_up, pan = fr_inputs(shape=(3, 64, 256))
-    f2 = fused.copy(); f2[:, 3, 3] = np.nan
+    f2 = fused.copy()
+    f2[:, 3, 3] = np.nan
     rep = M.full_resolution_report(f2, ms_up, pan, 4, 0.3)
     assert all(np.isfinite(v) for v in rep.values())
     # D_lambda: only block (0, 0) is dropped
@@ -416,8 +424,10 @@ def test_reduced_report_keys_cut_and_peak():
 
 def test_reduced_report_mask():
     fused, ref = noisy_pair((4, 64, 64), seed=15)
-    mask = np.ones((64, 64), bool); mask[40:, 40:] = False
-    f2 = fused.copy(); f2[:, 40:, 40:] = np.nan
+    mask = np.ones((64, 64), bool)
+    mask[40:, 40:] = False
+    f2 = fused.copy()
+    f2[:, 40:, 40:] = np.nan
     a = M.reduced_resolution_report(f2, ref, 4, value_max=2047)
     b = M.reduced_resolution_report(fused, ref, 4, value_max=2047, mask=mask)
     assert a == pytest.approx(b, rel=1e-12)

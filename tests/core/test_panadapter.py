@@ -488,7 +488,8 @@ def test_training_pair_weights():
     share = {}
     for power in (1.0, 0.0):
         rng = np.random.default_rng(0)
-        got = np.concatenate([sample_batch(pairs, 2, 8, 32, rng, weight_power=power)[2][:, 0, 0, 0] for _ in range(200)])
+        got = np.concatenate([sample_batch(pairs, 2, 8, 32, rng, weight_power=power)[2][:, 0, 0, 0]
+                              for _ in range(200)])
         assert set(np.unique(got)) == {1.0, 2.0}
         share[power] = float(np.mean(got == 2.0))
     assert abs(share[1.0] - 0.8) < 0.05 and abs(share[0.0] - 0.5) < 0.05

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from core import dependencies as deps
-from core import triton_block, venv_link
+from core import dependencies as deps, triton_block, venv_link
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Mesa's LLVM, which QGIS Desktop loads for OpenGL; triton segfaults when it is already mapped.

@@ -29,7 +29,8 @@ CHILD = textwrap.dedent(r'''
     errors = {}
     for alg_id, params in (("deeppansharpen:pansharpen", {"PAN": pan, "MS": ms, "OUTPUT": out}),
                            ("deeppansharpen:degrade", {"PAN": pan, "MS": ms, "OUTPUT_PAN": out + ".p.tif",
-                                                       "OUTPUT_MS": out + ".m.tif", "OUTPUT_REFERENCE": out + ".r.tif"}),
+                                                       "OUTPUT_MS": out + ".m.tif",
+                                                       "OUTPUT_REFERENCE": out + ".r.tif"}),
                            ("deeppansharpen:assess", {"FUSED": ms, "PAN": pan, "MS": ms})):
         feedback = Recorder()
         try:

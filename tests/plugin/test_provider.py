@@ -310,7 +310,8 @@ def test_model_chaining_pansharpen_and_gdal_translate(alg, demo_pair, tmp_path):
 
     translate = QgsProcessingModelChildAlgorithm("gdal:translate")
     translate.setChildId("translate")
-    translate.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput("sharpen", "OUTPUT")])
+    translate.addParameterSources("INPUT",
+                                  [QgsProcessingModelChildParameterSource.fromChildOutput("sharpen", "OUTPUT")])
     translate.addParameterSources("DATA_TYPE", [QgsProcessingModelChildParameterSource.fromStaticValue(6)])  # Float32
     out_def = QgsProcessingModelOutput("translated", "Translated")
     out_def.setChildOutputName("OUTPUT")

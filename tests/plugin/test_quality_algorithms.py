@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 from osgeo import gdal
-from qgis.core import QgsApplication, QgsProcessingException
+from qgis.core import QgsProcessingException
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SAMPLE = os.path.join(REPO, "resources", "sample")
@@ -83,7 +83,8 @@ def test_assess_without_reference(dp_provider, demo_pair, tmp_path):
     fused = str(tmp_path / "f.tif")
     run("deeppansharpen:pansharpen", {"PAN": pan, "MS": ms, "OUTPUT": fused})
     out = run("deeppansharpen:assess", {"FUSED": fused, "PAN": pan, "MS": ms,
-                                        "OUTPUT_TABLE": str(tmp_path / "t.csv"), "OUTPUT_HTML": str(tmp_path / "r.html")})
+                                        "OUTPUT_TABLE": str(tmp_path / "t.csv"),
+                                        "OUTPUT_HTML": str(tmp_path / "r.html")})
     assert out["MODE"] == "full" and out["ERGAS"] is None
     assert out["QNR"] == pytest.approx((1 - out["D_LAMBDA"]) * (1 - out["D_S"]), rel=1e-6)
     assert 0.5 < out["HQNR"] <= 1
@@ -99,7 +100,8 @@ def test_assess_without_reference_needs_pan(dp_provider, demo_pair, tmp_path):
 def test_compare_report(dp_provider, demo_pair, tmp_path):
     pan, ms = demo_pair
     out = run("deeppansharpen:compare", {"PAN": pan, "MS": ms, "METHODS": ["exp", "gsa"],
-                                         "OUTPUT_FOLDER": str(tmp_path / "cmp"), "OUTPUT_TABLE": str(tmp_path / "c.csv"),
+                                         "OUTPUT_FOLDER": str(tmp_path / "cmp"),
+                                         "OUTPUT_TABLE": str(tmp_path / "c.csv"),
                                          "OUTPUT_HTML": str(tmp_path / "c.html")})
     rows = {r["method"]: r for r in csv.DictReader(open(out["OUTPUT_TABLE"]))}
     assert len(rows) == 3 and any(k.startswith("GDAL") for k in rows)
@@ -124,3 +126,41 @@ def test_assess_through_qgis_process_json(demo_pair, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(proc.stdout[proc.stdout.index("{"):])["results"]
     assert 0 < results["QNR"] <= 1 and results["MODE"] == "full"
+
+
+def test_hsmscompare_scores_hs_ms_methods(dp_provider, tmp_path):
+    """A noisy 3-material scene, 20-band HSI at 40 m and 4-band MSI at 10 m: every method scored on the Wald pair,
+    the fused images kept, LS detail well ahead of interpolation."""
+    from osgeo import osr
+    from scipy import ndimage
+    rng = np.random.default_rng(0)
+    spectra = np.stack([0.2 + 0.6 * np.exp(-((np.linspace(0, 1, 20) - c) / 0.25) ** 2) for c in (0.1, 0.5, 0.9)], 1)
+    ab = ndimage.gaussian_filter(rng.dirichlet(np.ones(3), size=(24, 24)).repeat(8, 0).repeat(8, 1), (1, 1, 0))
+    cube = np.tensordot(ab, spectra.T, axes=1).transpose(2, 0, 1) * 1000          # 20 x 192 x 192
+    msi = cube.reshape(4, 5, 192, 192).mean(axis=1)
+    hsi = ndimage.uniform_filter(cube, (1, 4, 4))[:, 2::4, 2::4]
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+
+    def write(path, arr, px, shift):
+        ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
+        ds.SetGeoTransform((500000.0 + shift, px, 0, 5000000.0 - shift, 0, -px))
+        ds.SetProjection(srs.ExportToWkt())
+        noisy = arr * (1 + 0.005 * rng.standard_normal(arr.shape))
+        ds.WriteRaster(0, 0, arr.shape[2], arr.shape[1], noisy.astype(np.float32).tobytes())
+        ds = None
+        return str(path)
+
+    assert "deeppansharpen:hsmscompare" in {a.id() for a in dp_provider.algorithms()}
+    methods = ["hs_exp", "ls_detail", "gsa_hs"]
+    out = run("deeppansharpen:hsmscompare", {
+        "MSI": write(tmp_path / "msi.tif", msi, 10.0, 0.0), "HSI": write(tmp_path / "hsi.tif", hsi, 40.0, 5.0),
+        "METHODS": methods, "OUTPUT_FOLDER": str(tmp_path / "cmp"), "OUTPUT_TABLE": str(tmp_path / "c.csv"),
+        "OUTPUT_HTML": str(tmp_path / "c.html")})
+    rows = {r["method"]: r for r in csv.DictReader(open(out["OUTPUT_TABLE"]))}
+    assert len(rows) == 3 and not any(k.startswith("GDAL") for k in rows)
+    ls = next(r for k, r in rows.items() if k.startswith("LS detail"))
+    exp = next(r for k, r in rows.items() if k.startswith("EXP"))
+    assert float(ls["ERGAS"]) < 0.7 * float(exp["ERGAS"])
+    assert all(os.path.exists(os.path.join(out["OUTPUT_FOLDER"], f"{m}_reduced.tif")) for m in methods)
+    assert gdal.Open(os.path.join(out["OUTPUT_FOLDER"], "reference_ms.tif")).RasterCount == 20

@@ -10,7 +10,7 @@ from core.errors import InputError
 
 pytest.importorskip("torch")
 
-from sample_inputs import PAN, MS, HSI, MSI
+from sample_inputs import HSI, MS, MSI, PAN
 
 
 def request(method, out, saved):

@@ -8,8 +8,8 @@ import pytest
 from osgeo import gdal
 
 from core import batch
+from sample_inputs import MS, PAN
 
-from sample_inputs import PAN, MS
 TEMPLATE = dict(task="pansharpen", method="gsa", tile_size=128)
 
 

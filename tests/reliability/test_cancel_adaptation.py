@@ -14,7 +14,8 @@ from core.errors import Cancelled
 
 pytest.importorskip("torch")
 
-from sample_inputs import PAN, MS, HSI, MSI
+from sample_inputs import HSI, MS, MSI, PAN
+
 BOUND = 4.0         # seconds from the cancel to the end of the run
 
 

@@ -17,7 +17,7 @@ from core.ownership import HOST_TAG
 
 pytest.importorskip("distributed")
 
-from sample_inputs import PAN, MS
+from sample_inputs import MS, PAN
 
 
 def request(out, **kw):
@@ -58,7 +58,7 @@ def test_a_foreign_manifest_does_not_prove_anything(tmp_path, client):
     (folder / "manifest.json").write_text(json.dumps({"fingerprint": "x", "tiles": 3, "owner": "me"}))
     (folder / "tile_00000_00000.npz").write_bytes(b"my own file")
     with pytest.raises(InputError, match="not made by Deep Pansharpen"):
-        dask_backend.run_fusion_dask(request(out), client=client)
+        run_fusion(request(out), client=client)
     assert (folder / "tile_00000_00000.npz").read_bytes() == b"my own file"
 
 
@@ -66,13 +66,13 @@ def test_only_listed_files_are_deleted_and_foreign_ones_are_kept(tmp_path, clien
     out = tmp_path / "out.tif"
     folder = tmp_path / "out.tif.tiles"
     with pytest.raises(RuntimeError, match="client crashed"):
-        dask_backend.run_fusion_dask(request(out), progress=crash_after(50), client=client)
+        run_fusion(request(out), progress=crash_after(50), client=client)
     man = json.loads((folder / "manifest.json").read_text())
     assert man["made_by"] == dask_backend.MADE_BY and len(man["files"]) == 25
     assert not (folder / "run.lock").exists()                   # released when the run stopped
     (folder / "readme.txt").write_text("someone put this here")
     messages = []
-    dask_backend.run_fusion_dask(request(out, method="gsa"), log=messages.append, client=client)   # other request
+    run_fusion(request(out, method="gsa"), log=messages.append, client=client)   # other request
     assert out.exists()
     assert sorted(os.listdir(folder)) == ["readme.txt"]
     assert any("did not make" in m for m in messages), messages
@@ -90,7 +90,7 @@ def test_a_second_run_on_the_same_output_is_refused_and_the_first_finishes(tmp_p
 
     def first():
         try:
-            dask_backend.run_fusion_dask(request(out), progress=progress, client=client)
+            run_fusion(request(out), progress=progress, client=client)
         except BaseException as exc:            # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -99,7 +99,7 @@ def test_a_second_run_on_the_same_output_is_refused_and_the_first_finishes(tmp_p
     try:
         assert halfway.wait(60)
         with pytest.raises(InputError, match="Another run"):
-            dask_backend.run_fusion_dask(request(out), client=client)
+            run_fusion(request(out), client=client)
     finally:
         go_on.set()
         t.join(120)
@@ -110,12 +110,12 @@ def test_a_second_run_on_the_same_output_is_refused_and_the_first_finishes(tmp_p
 def test_the_lock_of_a_killed_run_is_taken_over(tmp_path, client):
     out = tmp_path / "out.tif"
     with pytest.raises(RuntimeError):
-        dask_backend.run_fusion_dask(request(out), progress=crash_after(50), client=client)
+        run_fusion(request(out), progress=crash_after(50), client=client)
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
     (tmp_path / "out.tif.tiles" / "run.lock").write_text(json.dumps({"pid": p.pid, "host": HOST_TAG}))
     messages = []
-    dask_backend.run_fusion_dask(request(out), log=messages.append, client=client)
+    run_fusion(request(out), log=messages.append, client=client)
     assert any(m.startswith("Resuming:") for m in messages), messages
 
 
@@ -156,11 +156,11 @@ def test_panadapter_resumes_without_recomputing_a_tile(tmp_path, client):
     out = tmp_path / "pa.tif"
     kw = dict(method="panadapter", tile_size=96, overlap=0)
     with pytest.raises(RuntimeError, match="client crashed"):
-        dask_backend.run_fusion_dask(request(out, **kw), progress=crash_after(60), client=client)
+        run_fusion(request(out, **kw), progress=crash_after(60), client=client)
     kept = [n for n in os.listdir(str(out) + ".tiles") if n.endswith(".npz")]
     assert kept                     # (the workers may have finished every tile before the client stopped)
     messages = []
-    dask_backend.run_fusion_dask(request(out, **kw), log=messages.append, client=client)
+    run_fusion(request(out, **kw), log=messages.append, client=client)
     assert any(m.startswith(f"Resuming: {len(kept)} of 9 tiles") for m in messages), messages
     fused = [m for m in messages if "tile(s) fused by" in m]          # only the missing tiles ran
     assert len(fused) == (len(kept) < 9) and all(m.startswith(f"{9 - len(kept)} tile(s)") for m in fused), messages
@@ -178,7 +178,7 @@ def test_dask_output_is_within_the_stated_bound(tmp_path, client, method):
         pytest.importorskip("torch")
     kw = dict(method=method, method_options={"threads": 2} if method == "panadapter" else {})
     run_fusion(request(tmp_path / "one.tif", cluster="", **kw))
-    dask_backend.run_fusion_dask(request(tmp_path / "dask.tif", **kw), client=client)
+    run_fusion(request(tmp_path / "dask.tif", **kw), client=client)
     a, b = (gdal.Open(str(tmp_path / n)).ReadAsArray().astype(np.int64) for n in ("one.tif", "dask.tif"))
     d = np.abs(a - b)
     if method in ("mtf_glp_hpm", "gsa"):

@@ -5,11 +5,11 @@ import os
 
 import pytest
 
-from core import doctor
+from core import disk_space, doctor
 from core.engine import FusionRequest, run_fusion
 from core.errors import InputError
+from sample_inputs import MS, PAN
 
-from sample_inputs import PAN, MS
 RAW = 255 * 255 * 4 * 2             # the demo output: 255 x 255 pixels x 4 bands, uint16
 
 Usage = collections.namedtuple("Usage", "total used free")
@@ -18,7 +18,7 @@ Usage = collections.namedtuple("Usage", "total used free")
 @pytest.fixture
 def free_space(monkeypatch):
     def set_free(n):
-        monkeypatch.setattr(doctor.shutil, "disk_usage", lambda _p: Usage(10 ** 12, 0, n))
+        monkeypatch.setattr(disk_space.shutil, "disk_usage", lambda _p: Usage(10 ** 12, 0, n))
     return set_free
 
 

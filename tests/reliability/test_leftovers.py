@@ -13,7 +13,6 @@ from core import writer
 from core.engine import run_fusion
 from core.errors import Cancelled
 from core.ownership import HOST_TAG
-
 from sample_inputs import MS, PAN, digest, gsa_request
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))

@@ -9,8 +9,7 @@ from core import batch
 from core.engine import FusionRequest, run_fusion
 from core.errors import InputError
 from core.models import weights as W
-
-from sample_inputs import PAN, MS, HSI, MSI, digest, gsa_request
+from sample_inputs import HSI, MS, MSI, PAN, digest, gsa_request
 
 
 @pytest.fixture

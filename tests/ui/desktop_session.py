@@ -71,7 +71,7 @@ def start():
     info = dependencies._interpreter_info(chosen)
     RESULT["installer_python"] = chosen
     RESULT["installer_python_matches"] = bool(
-        info and info[0] == "%d.%d" % sys.version_info[:2]
+        info and info[0] == "{}.{}".format(*sys.version_info[:2])
         and os.path.realpath(info[2]) == os.path.realpath(sys.base_prefix))
     # the conditions that crashed QGIS: Mesa's LLVM in this process, and whether triton is kept out
     RESULT["llvm_loaded"] = triton_block.loaded_llvm_libraries()

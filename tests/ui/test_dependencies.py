@@ -91,7 +91,8 @@ def test_python_executable_skips_a_foreign_python_on_path(tmp_path, monkeypatch)
         chosen = deps.python_executable()
         assert chosen != str(shim)
         info = deps._interpreter_info(chosen)
-        assert info[0] == "%d.%d" % sys.version_info[:2] and os.path.realpath(info[1]) == os.path.realpath(sys.prefix)
+        assert info[0] == "{}.{}".format(*sys.version_info[:2])
+        assert os.path.realpath(info[1]) == os.path.realpath(sys.prefix)
     finally:
         deps.python_executable.cache_clear()
 

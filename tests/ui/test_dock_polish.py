@@ -3,8 +3,7 @@ state, the sensor preset guessed, the dock reopened after a restart."""
 import os
 from unittest import mock
 
-import pytest
-from qgis.core import Qgis, QgsLayerTreeRegistryBridge, QgsProject, QgsRasterLayer, QgsSettings
+from qgis.core import Qgis, QgsLayerTreeRegistryBridge, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QPoint, Qt
 
 from test_dock import add_layers, choose, click_and_wait, dock  # noqa: F401 (the fixture)

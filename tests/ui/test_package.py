@@ -67,7 +67,7 @@ def test_packager_rules_without_git(tmp_path):
     src = tmp_path / "src"
     for rel in ("__init__.py", "metadata.txt", "LICENSE", "core/a.py", "core/__pycache__/a.cpython-311.pyc",
                 "tests/test_x.py", "bench/b.py", ".git/config", ".venv/bin/python", "demo_output/o.tif",
-                "resources/x.tif", "resources/x.tif.aux.xml", "ui/.hidden", "Makefile"):
+                "resources/x.tif", "resources/x.tif.aux.xml", "ui/.hidden", "Makefile", "pyproject.toml"):
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_text("x")
     out = tmp_path / "p.zip"

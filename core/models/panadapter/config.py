@@ -39,7 +39,7 @@ class PanAdapterConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "PanAdapterConfig":
+    def from_dict(cls, d: dict) -> PanAdapterConfig:
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:

@@ -21,15 +21,12 @@ the PAN detail while the priors are still weak.  The residual base R is ms_up as
 ``cfg.base = "mtf_glp_hpm"`` (the bundled weights), the MTF-GLP-HPM fusion of the same inputs: with the
 small frozen bodies and minutes of CPU training we can afford, learning the whole detail injection from
 M↑ fell far short of the classical methods, so the network learns corrections to a classical result
-(4 bands, stage 1, 2400 steps: validation ERGAS 1.69 on M↑, 1.30 on MTF-GLP-HPM, 1.38 for MTF-GLP-HPM
-alone, 1.93 for M↑ alone; trained on M↑, a linear map of the 16 channels of the spatial prior B explained
-1-4 % (ratio 2) and 15-21 % (ratio 4) of the variance of ref - M↑ where a linear 5 x 5 filter of the PAN
-high-pass explains 43-64 % and 52-75 %: the LPE on frozen bodies, 12.6 k trainable parameters, learn
-little detail by themselves).  With ``cfg.tail_local_kernel`` > 0 the first layer of both decoders also
-reads a neighbourhood of Q, as local implicit decoders read neighbouring latent codes: a decoder that only
-sees Q at its own pixel cannot see the PAN's spatial detail.  The bundled weights read it through a small
-CNN (``tail_local_width`` 32: 5 x 5 to 32 channels, ReLU, 3 x 3; 4 bands, stage 1, 3000 steps: validation
-ERGAS 1.200, against 1.258 for one 3 x 3 convolution and 1.298 per pixel).
+(docs/models/panadapter.md; the residual-base ablations are in bench/results/panadapter_quality.md).
+With ``cfg.tail_local_kernel`` > 0 the first layer of both decoders also reads a neighbourhood of Q, as
+local implicit decoders read neighbouring latent codes: a decoder that only sees Q at its own pixel cannot
+see the PAN's spatial detail.  The bundled weights read it through a small CNN (``tail_local_width`` 32:
+5 x 5 to 32 channels, ReLU, 3 x 3), which validated better than one convolution or none
+(docs/models/panadapter.md).
 
 Trainable parts: stage 1 = input heads, LPE, fusion, Tail1; stage 2 = Q embedding, A/B tokenisers,
 adapters, token decoder, Tail2.  The CNN bodies and the transformer body are pre-trained and always
@@ -37,7 +34,7 @@ frozen (``core.training.pretrain_panadapter``).
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 import torch
 import torch.nn as nn
@@ -92,8 +89,9 @@ class PanAdapter(nn.Module):
         self.tok_b = nn.Conv2d(m, k, p, stride=p)
         self.adapters = nn.ModuleList(AdapterLayer(cfg.vit_dim, k, cfg.adapter_heads) for _ in range(cfg.n_adapters))
         self.decode = nn.Linear(2 * k, p * p * cfg.tail2_feats)
-        self.tail2 = SirenDecoder(cfg.tail2_feats + 2 * m + 2 * c + 1, cfg.siren_hidden, c, cfg.siren_layers, cfg.siren_w0,
-                                  zero_out=True, local_in=c + 1, local_kernel=lk, local_width=cfg.tail_local_width)
+        self.tail2 = SirenDecoder(cfg.tail2_feats + 2 * m + 2 * c + 1, cfg.siren_hidden, c, cfg.siren_layers,
+                                  cfg.siren_w0, zero_out=True, local_in=c + 1, local_kernel=lk,
+                                  local_width=cfg.tail_local_width)
         self.set_stage(2)
 
     # --- which parameters train -----------------------------------------------------------------
@@ -132,8 +130,8 @@ class PanAdapter(nn.Module):
         o1 = self.tail1([a_hr, b, q, base], local=q) + base
         return q, a_hr, b, o1
 
-    def forward(self, ms_up: torch.Tensor, pan: torch.Tensor, ratio: int, phase: Optional[tuple[int, int]] = None,
-                stage: Optional[int] = None, return_both: bool = False, base: Optional[torch.Tensor] = None):
+    def forward(self, ms_up: torch.Tensor, pan: torch.Tensor, ratio: int, phase: tuple[int, int] | None = None,
+                stage: int | None = None, return_both: bool = False, base: torch.Tensor | None = None):
         """The stage-``stage`` output (default: 2, or 1 while stage 1 trains), shape of ``ms_up``.
 
         H and W must be multiples of ``patch`` (and of ``spatial_unshuffle``); callers pad.  ``base``: the
@@ -151,12 +149,12 @@ class PanAdapter(nn.Module):
         o2 = self.stage2_output(o1, self.stage2_features(self.vit_input_map(q), a_hr, b), q, a_hr, b, base)
         return (o1, o2) if return_both else o2
 
-    def residual_base(self, ms_up: torch.Tensor, base: Optional[torch.Tensor]) -> torch.Tensor:
+    def residual_base(self, ms_up: torch.Tensor, base: torch.Tensor | None) -> torch.Tensor:
         """R: ``base`` when ``cfg.base`` is a classical fusion, else ``ms_up`` (a base given to an "ms_up"
         network is ignored: callers may pass the classical base to any network)."""
         return ms_up if base is None or self.cfg.base == "ms_up" else base
 
-    def output_stage(self, stage: Optional[int] = None) -> int:
+    def output_stage(self, stage: int | None = None) -> int:
         """The stage whose output ``forward`` returns: ``stage``, else 1 while stage 1 trains, else 2."""
         return stage or (1 if self.stage == 1 else 2)
 

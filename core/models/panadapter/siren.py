@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -22,7 +21,7 @@ class SineConv(nn.Module):
         """(B, cin, H, W) -> (B, cout, H, W)."""
         return self.pixelwise(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
-    def pixelwise(self, y: torch.Tensor, add: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def pixelwise(self, y: torch.Tensor, add: torch.Tensor | None = None) -> torch.Tensor:
         """The same layer on (..., cin) pixels-last values; ``add`` (..., cout) joins the pre-activation."""
         z = F.linear(y, self.conv.weight.flatten(1), self.conv.bias)
         if add is not None:
@@ -73,7 +72,7 @@ class SirenDecoder(nn.Module):
             nn.init.uniform_(self.out.weight, -1e-3, 1e-3)
             nn.init.zeros_(self.out.bias)
 
-    def forward(self, x, chunk: int = 8192, local: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x, chunk: int = 8192, local: torch.Tensor | None = None) -> torch.Tensor:
         """x: (B, cin, H, W), or a sequence of (B, c_i, H, W) maps that make up the cin channels.
 
         Runs as matrix products over pixels in a channels-last layout: on the CPU that is several times
@@ -98,7 +97,7 @@ class SirenDecoder(nn.Module):
                                             None if add is None else add[i:i + chunk])
         return out.view(b, h, w, -1).permute(0, 3, 1, 2)
 
-    def _pixels(self, y: torch.Tensor, add: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def _pixels(self, y: torch.Tensor, add: torch.Tensor | None = None) -> torch.Tensor:
         """y: (..., cin) pixels-last inputs; ``add`` (..., hidden) joins the first layer's pre-activation."""
         for i, layer in enumerate(self.hidden):
             y = layer.pixelwise(y, add if i == 0 else None)

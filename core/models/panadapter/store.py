@@ -14,7 +14,8 @@ ENGINE = "panadapter"
 
 def model_from_manifest(man: dict):
     """An untrained network of the kind and size the manifest describes."""
-    variant = man.get("config", {}).get("variant", "panadapter") if isinstance(man.get("config"), dict) else "panadapter"
+    variant = (man.get("config", {}).get("variant", "panadapter") if isinstance(man.get("config"), dict)
+               else "panadapter")
     cfgd = {k: v for k, v in man["config"].items() if k != "variant"}
     if variant == "pnn":
         return PNNLike(int(cfgd["bands"]), int(cfgd.get("width", 48)), str(cfgd.get("base", "ms_up")))

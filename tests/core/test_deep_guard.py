@@ -14,11 +14,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("timm")
 
 from core import auto_select  # noqa: E402
+from core.adapt import infn_adapt as A, panadapter_adapt as PA  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
-from core.methods import deep_guard  # noqa: E402
-from core.methods import panadapter_method as P  # noqa: E402
-from core.adapt import infn_adapt as A  # noqa: E402
-from core.adapt import panadapter_adapt as PA  # noqa: E402
+from core.methods import deep_guard, panadapter_method as P  # noqa: E402
 from core.models import weights as W  # noqa: E402
 from core.models.infn import INFN, InfnConfig  # noqa: E402
 from core.models.panadapter.store import load_model  # noqa: E402

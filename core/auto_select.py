@@ -231,9 +231,12 @@ def _hqnr(method, blocks: Sequence[_GuardBlock], scene: SceneInfo, bands: list[i
 class Check:
     """The check of one scene: candidates are scored on demand and keep what later questions need."""
 
-    def __init__(self, samples: Sequence[Tile], scene: SceneInfo, get_method: Callable, candidates: Sequence[str]):
+    def __init__(self, samples: Sequence[Tile], scene: SceneInfo, get_method: Callable, candidates: Sequence[str],
+                 blocks: Sequence[CheckBlock] | None = None):
+        """``blocks``: the check's blocks when they are not the samples' (the deep guard's held-out parts)."""
         self.samples, self.scene, self.get_method = samples, scene, get_method
-        self.blocks = [b for b in (check_block(t, scene) for t in samples) if b is not None and b.scored.any()]
+        self.blocks = list(blocks) if blocks is not None else \
+            [b for b in (check_block(t, scene) for t in samples) if b is not None and b.scored.any()]
         self.info = check_scene(scene)
         # The scene's bad bands hold 0 and are written as nodata: they would make every score infinite.
         n = scene.lr_bands

@@ -24,7 +24,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="585"/>
+        <location filename="../processing_provider/base.py" line="591"/>
         <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -34,7 +34,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="593"/>
+        <location filename="../processing_provider/base.py" line="599"/>
         <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -49,7 +49,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="588"/>
+        <location filename="../processing_provider/base.py" line="594"/>
         <source>&lt;p&gt;Output type &lt;i&gt;uint8&lt;/i&gt; (Byte) from deeper integer data is rescaled to 0-255 by the data's bit depth (the sensor preset's, or the smallest that holds the data); the factor is written to the output's metadata.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -175,7 +175,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="576"/>
+        <location filename="../processing_provider/base.py" line="582"/>
         <location filename="../processing_provider/batch_algorithm.py" line="147"/>
         <location filename="../processing_provider/quality_algorithms.py" line="66"/>
         <source>Cancelled by the user.</source>
@@ -288,12 +288,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="387"/>
+        <location filename="../processing_provider/base.py" line="393"/>
         <source>Choose the {0} raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="433"/>
+        <location filename="../processing_provider/base.py" line="439"/>
         <source>Choose where to save the output raster.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -350,7 +350,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="280"/>
+        <location filename="../processing_provider/base.py" line="281"/>
         <source>Dask cluster (empty = this process; local, local:N or tcp://host:port)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -413,7 +413,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="277"/>
+        <location filename="../processing_provider/base.py" line="278"/>
         <source>Device for deep-learning methods (auto = GPU if available)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -428,7 +428,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="282"/>
+        <location filename="../processing_provider/base.py" line="283"/>
         <source>Empty: run in this process. 'local' or 'local:N': N worker processes on this computer (default one per CPU). 'tcp://host:8786': a running Dask scheduler whose workers read the inputs and have the plugin on their PYTHONPATH. Needs the Python packages dask and distributed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -489,7 +489,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="396"/>
+        <location filename="../processing_provider/base.py" line="402"/>
         <source>GDAL cannot open the {0} input '{1}': {2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -581,7 +581,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="227"/>
+        <location filename="../processing_provider/base.py" line="228"/>
         <source>Image fusion</source>
         <translation type="unfinished"></translation>
     </message>
@@ -682,7 +682,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="256"/>
+        <location filename="../processing_provider/base.py" line="257"/>
         <source>Method (id; the help lists what each does)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -760,7 +760,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="275"/>
+        <location filename="../processing_provider/base.py" line="276"/>
         <location filename="../ui/dock_form.py" line="171"/>
         <source>Output compression</source>
         <translation type="unfinished"></translation>
@@ -771,7 +771,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="270"/>
+        <location filename="../processing_provider/base.py" line="271"/>
         <source>Output data type (same = as the low-resolution input)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -994,7 +994,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="261"/>
+        <location filename="../processing_provider/base.py" line="262"/>
         <location filename="../processing_provider/quality_algorithms.py" line="50"/>
         <location filename="../processing_provider/quality_algorithms.py" line="336"/>
         <location filename="../ui/dock_form.py" line="121"/>
@@ -1082,27 +1082,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="439"/>
+        <location filename="../processing_provider/base.py" line="445"/>
         <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="448"/>
+        <location filename="../processing_provider/base.py" line="454"/>
         <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="469"/>
+        <location filename="../processing_provider/base.py" line="475"/>
         <source>The output folder '{0}' cannot be created: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="454"/>
+        <location filename="../processing_provider/base.py" line="460"/>
         <source>The output folder '{0}' is not writable: choose another folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="436"/>
+        <location filename="../processing_provider/base.py" line="442"/>
         <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1157,22 +1157,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="400"/>
+        <location filename="../processing_provider/base.py" line="406"/>
         <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="403"/>
+        <location filename="../processing_provider/base.py" line="409"/>
         <source>The {0} file was not found: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="398"/>
+        <location filename="../processing_provider/base.py" line="404"/>
         <source>The {0} input '{1}' is a folder, not a raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="404"/>
+        <location filename="../processing_provider/base.py" line="410"/>
         <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1182,12 +1182,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="409"/>
+        <location filename="../processing_provider/base.py" line="415"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="407"/>
+        <location filename="../processing_provider/base.py" line="413"/>
         <source>The {0} layer '{1}' could not be opened.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1282,7 +1282,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="267"/>
+        <location filename="../processing_provider/base.py" line="268"/>
         <source>Tile overlap (pixels blended between tiles, 0 to half the tile size)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1292,7 +1292,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="264"/>
+        <location filename="../processing_provider/base.py" line="265"/>
         <source>Tile size (output pixels, {0} to {1})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1337,7 +1337,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="273"/>
+        <location filename="../processing_provider/base.py" line="274"/>
         <source>Write a Cloud Optimized GeoTIFF (COG)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1383,12 +1383,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="499"/>
+        <location filename="../processing_provider/base.py" line="505"/>
         <source>{0} ({1}) must be a number, not '{2}'.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="503"/>
+        <location filename="../processing_provider/base.py" line="509"/>
         <source>{0} ({1}) must be from {2:g} to {3:g}, not {4}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1398,7 +1398,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="357"/>
+        <location filename="../processing_provider/base.py" line="363"/>
         <source>{0} must be one of: {1}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1448,32 +1448,37 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="293"/>
+        <location filename="../processing_provider/base.py" line="294"/>
         <source>{0}: adapt to the scene before fusing</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="300"/>
+        <location filename="../processing_provider/base.py" line="301"/>
         <source>{0}: adaptation steps (0 = as many as the time allows)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="295"/>
+        <location filename="../processing_provider/base.py" line="296"/>
         <source>{0}: adaptation time (seconds)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="337"/>
+        <location filename="../processing_provider/base.py" line="343"/>
         <source>{0}: adapted model</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="331"/>
+        <location filename="../processing_provider/base.py" line="307"/>
+        <source>{0}: return the best classical result where the network loses to it on the scene's check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing_provider/base.py" line="337"/>
         <source>{0}: save the adapted model to (.safetensors; empty = not saved)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="303"/>
+        <location filename="../processing_provider/base.py" line="304"/>
         <source>{0}: weights file (.safetensors; empty = bundled model)</source>
         <translation type="unfinished"></translation>
     </message>

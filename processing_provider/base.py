@@ -214,6 +214,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
     ADAPT_SECONDS = "ADAPT_SECONDS"
     ADAPT_STEPS = "ADAPT_STEPS"
     ADAPTED_WEIGHTS = "ADAPTED_WEIGHTS"
+    GUARD = "GUARD"
     OUTPUT = "OUTPUT"
 
     # --- boilerplate -------------------------------------------------------------------------------
@@ -287,7 +288,7 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
 
     def add_deep_parameters(self, method_label: str, steps: bool = False) -> None:
         """The deep method's advanced parameters, described with its name: ADAPT, ADAPT_SECONDS, ADAPT_STEPS
-        (with ``steps``), WEIGHTS and ADAPTED_WEIGHTS; :meth:`deep_options` reads them."""
+        (with ``steps``), WEIGHTS, GUARD and ADAPTED_WEIGHTS; :meth:`deep_options` reads them."""
         lo, hi = ADAPT_SECONDS_RANGE
         self.addParameter(_advanced(QgsProcessingParameterBoolean(
             self.ADAPT, self.tr("{0}: adapt to the scene before fusing").format(method_label), defaultValue=False)))
@@ -302,6 +303,9 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         self.addParameter(_advanced(QgsProcessingParameterFile(
             self.WEIGHTS, self.tr("{0}: weights file (.safetensors; empty = bundled model)").format(method_label),
             behavior=QgsProcessingParameterFile.File, extension="safetensors", optional=True)))
+        self.addParameter(_advanced(QgsProcessingParameterBoolean(
+            self.GUARD, self.tr("{0}: return the best classical result where the network loses to it on the "
+                                "scene's check").format(method_label), defaultValue=True)))
         self.add_adapted_weights_parameter(method_label)
 
     def deep_options(self, parameters, context) -> dict:
@@ -322,6 +326,8 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
         saved = self.adapted_weights_path(parameters, context)
         if saved:
             opts["adapted_weights"] = saved
+        if parameters.get(self.GUARD) not in (None, "") and not self.parameterAsBool(parameters, self.GUARD, context):
+            opts["guard"] = False                  # the deep guard is on unless turned off
         return opts
 
     def add_adapted_weights_parameter(self, method_label: str) -> None:

@@ -6,6 +6,7 @@ Each engine's own module keeps what differs: which weights fit a scene, scaling,
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import torch  # at import time: the registry turns a missing torch into MissingDependency
@@ -39,17 +40,39 @@ def pick_device(requested: str, who: str):
 
 
 def cpu_threads(requested=None) -> int:
-    """Torch CPU threads: the option ``threads``, else the cores not already busy (1-minute load average):
-    OpenMP threads beyond the free cores slow torch down many times (the first, loaded rows of
-    bench/results/panadapter_throughput.md)."""
+    """Torch CPU threads: the option ``threads``; else DEEP_PANSHARPEN_THREADS; else the cores this process may
+    run on (its affinity) less those busy right now with normal-priority work of other processes (/proc/stat
+    over 0.2 s; niced work such as a background training yields to us and does not count).
+    Not the 1-minute load average: it still counts a job that ended a minute ago, and a run that followed one
+    got half the threads.  Busy cores do count: OpenMP threads beyond the free cores slow torch down many times
+    (the first, loaded rows of bench/results/panadapter_throughput.md)."""
     if requested:
         return max(1, int(requested))
-    cores = os.cpu_count() or 1
+    env = os.environ.get("DEEP_PANSHARPEN_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     try:
-        busy = int(os.getloadavg()[0] + 0.5)
-    except OSError:
-        busy = 0
-    return max(1, min(cores, cores - busy))
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):          # not Linux
+        cores = os.cpu_count() or 1
+
+    def ticks() -> tuple[int, int]:
+        # (busy, total) CPU ticks of the whole machine: user + system + irq + softirq + steal are busy;
+        # nice, idle and iowait are time our threads would get
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+        return v[0] + v[2] + v[5] + v[6] + v[7], sum(v)
+
+    try:
+        (b0, n0), c0, w0 = ticks(), time.process_time(), time.perf_counter()
+        time.sleep(0.2)
+        (b1, n1), c1, w1 = ticks(), time.process_time(), time.perf_counter()
+        # cores busy with other processes' work: this process's own CPU time over the interval is not theirs
+        others = (os.cpu_count() or cores) * (b1 - b0) / max(n1 - n0, 1) - (c1 - c0) / max(w1 - w0, 1e-3)
+        free = (os.cpu_count() or cores) - max(0.0, others)
+    except (OSError, ValueError, IndexError):
+        free = cores
+    return max(1, min(cores, int(free + 0.5)))
 
 
 def flag(value) -> bool:

@@ -16,6 +16,8 @@ Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SEC
   adapted_weights  where to save the adapted model (.safetensors + .json manifest), reusable as ``weights``
                    on other scenes of the same sensor pair
   seed             adaptation seed (default 0)
+  guard            return the best classical result where the network loses to it (default on; deep_guard);
+                   with ``adapt`` a quarter of each large enough region is held out of the adaptation for it
 
 Bad bands: the scene's bad bands (flagged ``bbl`` = 0 or mostly nodata, core.scene) and bands that are
 constant over the scene are left out of the model and written as nodata; an adapted model records the bands
@@ -42,6 +44,7 @@ from ..models import weights as W
 from ..models.cancel_hooks import cancellable
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
+from . import deep_guard
 from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
 from .deep_base import DeepMethod, flag
 
@@ -73,8 +76,12 @@ class INFN(DeepMethod):
         self.msi_scale = 1.0
         self.used: list[int] = []          # LR band positions the model fuses
         self.skip: list[int] = []          # LR band positions written as nodata
+        self.guard = None                  # deep_guard.GuardResult: the classical method returned instead, if any
+        self.guard_check = None            # what deep_guard.hold_out kept out of the adaptation, until the guard
 
     def halo(self, ratio: int) -> int:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.halo(ratio)
         return HALO
 
     # --- weights --------------------------------------------------------------------------------
@@ -166,6 +173,7 @@ class INFN(DeepMethod):
         self._base_state = None                  # only needed for the warm start (keeps a pickled method small)
         if not adapt:
             self.manifest = base_man
+        self.guard = deep_guard.guard_infn(self, samples, scene, adapted=adapt)
 
     def _adapt(self, samples, scene: SceneInfo, base, base_man, fits: bool):
         from ..adapt import infn_adapt as A
@@ -220,6 +228,8 @@ class INFN(DeepMethod):
         if not pairs.regions:
             raise InputError(f"INFN adaptation needs a hyperspectral image of at least {2 * r * r} x {2 * r * r} "
                              "pixels (it trains on the image degraded by the ratio).")
+        if deep_guard.guard_on(opts):            # the guard's check: pixels the adaptation does not train on
+            pairs, self.guard_check = deep_guard.hold_out(pairs)
         wl_all = scene.lr_wavelengths_nm or [None] * scene.lr_bands
         wl = []
         for i in used:
@@ -326,6 +336,8 @@ class INFN(DeepMethod):
         return model, tensors, man
 
     def nodata_bands(self) -> list[int]:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.nodata_bands()
         return list(self.skip)
 
     def provenance(self) -> dict:
@@ -334,9 +346,13 @@ class INFN(DeepMethod):
         if self.adaptation:
             out["infn_adaptation"] = {k: v for k, v in self.adaptation.items()}
             out["infn_srf_estimate"] = getattr(self, "srf_estimate", {})
+        if self.guard is not None:
+            out.update(self.guard.provenance())
         return out
 
     def apply(self, tile: Tile) -> np.ndarray:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.apply(tile)
         if self.model is None:
             raise RuntimeError("INFN.apply() before prepare()")
         dev = self.device

@@ -9,7 +9,8 @@ Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, A
   adapt_seconds     time budget of the adaptation (default 120 s)
   adapted_weights   where to save the adapted weights (+ manifest), reusable as ``weights`` on other scenes
   batch             pieces fused at once (default 8; halved automatically on CUDA out-of-memory)
-  threads           torch CPU threads (default: the cores not already busy, from the load average)
+  threads           torch CPU threads (default: DEEP_PANSHARPEN_THREADS, else the cores not busy now; cpu_threads)
+  guard             return the best classical result where the network loses to it (default on; deep_guard)
   stage             1 = the stage-1 output only (ablation), default 2
 Values: divided by ``value_max`` (the sensor's bit depth) and multiplied by one gain per scene that brings
 the 99th percentile of the MS to 0.4 (core.methods.deep_base.scene_gain, as in training); the output is
@@ -41,6 +42,7 @@ from ..models.cancel_hooks import cancellable
 from ..models.panadapter import PanAdapter, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.store import ENGINE, config_dict, load_model
+from . import deep_guard
 from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
 from .classical_pan import MTFGLPHPM, mtf_glp_hpm_arrays
 from .deep_base import DeepMethod, cpu_threads, flag, scene_gain
@@ -76,8 +78,11 @@ class PanAdapterMethod(DeepMethod):
         self.stage = 2
         self.base_method = None          # classical fusion giving the residual base (cfg.base), or None
         self.angle_blend = 0.0           # spectral-direction blend towards the interpolated MS (angle_blend)
+        self.guard = None                # deep_guard.GuardResult: the classical method returned instead, if any
 
     def halo(self, ratio: int) -> int:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.halo(ratio)
         return max(HALO, MTFGLPHPM().halo(ratio))       # the residual base is filtered on the tile
 
     def will_adapt(self, scene: SceneInfo) -> bool:
@@ -198,6 +203,7 @@ class PanAdapterMethod(DeepMethod):
         self.model = model.eval().to(memory_format=torch.channels_last)
         self.manifest = man
         torch.set_flush_denormal(True)
+        self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapt)
 
     def _save_adapted(self, path: str, model, base: dict, scene: SceneInfo, rep: dict) -> None:
         if not path.endswith(W.WEIGHTS_SUFFIX):
@@ -219,9 +225,13 @@ class PanAdapterMethod(DeepMethod):
                "panadapter_device": self.device.type if self.device is not None else "?"}
         if self.adaptation:
             out["panadapter_adaptation"] = dict(self.adaptation)
+        if self.guard is not None:
+            out.update(self.guard.provenance())
         return out
 
     def apply(self, tile: Tile) -> np.ndarray:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.apply(tile)
         if self.model is None:
             raise RuntimeError("PanAdapter.apply() before prepare()")
         k = np.float32(self.gain / self.scale)

@@ -3,7 +3,7 @@ same for PanAdapter (pansharpen) and INFN (hsmsfusion) except ADAPT_STEPS, which
 import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingParameterDefinition
 
-DEEP = ["ADAPT", "ADAPT_SECONDS", "ADAPT_STEPS", "WEIGHTS", "ADAPTED_WEIGHTS"]
+DEEP = ["ADAPT", "ADAPT_SECONDS", "ADAPT_STEPS", "WEIGHTS", "GUARD", "ADAPTED_WEIGHTS"]
 
 
 def algorithm(alg_id):
@@ -24,6 +24,7 @@ def test_deep_parameters_are_advanced_named_for_the_method_with_their_defaults(d
         p = alg.parameterDefinition(n)
         assert p.description().startswith(f"{who}: ") and p.flags() & QgsProcessingParameterDefinition.FlagAdvanced
     assert alg.parameterDefinition("ADAPT").defaultValue() is False
+    assert alg.parameterDefinition("GUARD").defaultValue() is True
     seconds = alg.parameterDefinition("ADAPT_SECONDS")
     assert (seconds.defaultValue(), seconds.minimum(), seconds.maximum()) == (120, 1, 36000)
     assert alg.parameterDefinition("WEIGHTS").extension() == "safetensors"
@@ -35,7 +36,9 @@ def test_deep_options_carry_only_what_the_user_set(dp_provider, alg_id, steps, t
     alg = algorithm(alg_id)
     context = QgsProcessingContext()
     assert alg.deep_options({}, context) == {}
-    assert alg.deep_options({"ADAPT": False, "ADAPT_STEPS": 0, "WEIGHTS": "", "ADAPTED_WEIGHTS": " "}, context) == {}
+    assert alg.deep_options({"ADAPT": False, "ADAPT_STEPS": 0, "WEIGHTS": "", "ADAPTED_WEIGHTS": " ",
+                             "GUARD": True}, context) == {}
+    assert alg.deep_options({"GUARD": False}, context) == {"guard": False}      # the deep guard off
     weights = tmp_path / "w.safetensors"
     weights.write_bytes(b"x")
     got = alg.deep_options({"ADAPT": True, "ADAPT_SECONDS": 30, "ADAPT_STEPS": 5, "WEIGHTS": str(weights),

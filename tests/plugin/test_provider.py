@@ -83,9 +83,10 @@ def test_pansharpen_parameters(alg, plugin_package):
     assert p["COG"].defaultValue() is False
     advanced = {n for n, d in p.items() if d.flags() & QgsProcessingParameterDefinition.FlagAdvanced}
     assert advanced == {"PAN_BAND", "MS_BANDS", "SENSOR", "TILE_SIZE", "OVERLAP", "OUTPUT_TYPE", "COG", "DEVICE",
-                        "COMPRESSION", "CLUSTER", "ADAPT", "ADAPT_SECONDS", "WEIGHTS", "ADAPTED_WEIGHTS"}
+                        "COMPRESSION", "CLUSTER", "ADAPT", "ADAPT_SECONDS", "WEIGHTS", "ADAPTED_WEIGHTS", "GUARD"}
     # PanAdapter options, the same kinds as INFN's on hsmsfusion
     assert p["ADAPT"].defaultValue() is False
+    assert p["GUARD"].defaultValue() is True
     assert p["ADAPT_SECONDS"].dataType() == QgsProcessingParameterNumber.Integer
     assert p["ADAPT_SECONDS"].defaultValue() == 120
     assert p["WEIGHTS"].flags() & QgsProcessingParameterDefinition.FlagOptional
@@ -330,3 +331,4 @@ def test_model_chaining_pansharpen_and_gdal_translate(alg, demo_pair, tmp_path):
     ds = check_pansharpened(out, pan, ms, dtype="Float32")
     assert ds.RasterCount == 4
     assert ds.GetMetadataItem("DEEPPANSHARPEN_METHOD") == "brovey"      # the model's METHOD id reached the run
+

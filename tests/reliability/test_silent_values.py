@@ -65,7 +65,9 @@ def nan_pair(tmp_path_factory):
 def test_undeclared_nan_is_nodata_in_every_method(nan_pair, method):
     d, pan, ms = nan_pair
     out = str(d / f"{method}.tif")
-    res = run_fusion(FusionRequest("pansharpen", pan, ms, out, method=method, device="cpu"))
+    # the deep guard off: the network's own handling of the holes is what is checked
+    res = run_fusion(FusionRequest("pansharpen", pan, ms, out, method=method, device="cpu",
+                                   method_options={"guard": False} if method == "panadapter" else {}))
     assert any("NaN" in w for w in res.warnings)
     ds = gdal.Open(out)
     assert all(np.isnan(ds.GetRasterBand(b + 1).GetNoDataValue()) for b in range(ds.RasterCount))

@@ -55,13 +55,14 @@ ABL_KEPT = os.path.join(HERE, "ablations")        # copies `make train-panadapte
 
 
 def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict]]:
-    """(key, label, method, options) of the rows."""
+    """(key, label, method, options) of the rows; the network's rows run with the deep guard off, so they
+    measure the network itself (with the guard a losing network would show its classical pick's figures)."""
     rows = [(m, method_label(m), m, {}) for m in method_names("pansharpen") if m != "panadapter"]
     lay = f"{bands}band"
-    rows.append(("pa_bundled", "**PanAdapter, bundled weights**", "panadapter", {}))
+    rows.append(("pa_bundled", "**PanAdapter, bundled weights**", "panadapter", {"guard": False}))
     rows.append(("pa_adapted", f"**PanAdapter, scene-adapted ({adapt_seconds:g} s)**", "panadapter",
-                 {"adapt": True, "adapt_seconds": adapt_seconds}))
-    rows.append(("abl_stage1", "ablation: stage 1 only", "panadapter", {"stage": 1}))
+                 {"adapt": True, "adapt_seconds": adapt_seconds, "guard": False}))
+    rows.append(("abl_stage1", "ablation: stage 1 only", "panadapter", {"stage": 1, "guard": False}))
     for key, label, run_dir, name in (
             ("abl_randvit", "ablation: stage 2 on a random frozen transformer", f"{lay}_s2_randvit",
              f"panadapter_{lay}_s2_randvit"),
@@ -71,7 +72,7 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
              f"panadapter_{lay}_pnn")):
         path = ablation_weights(run_dir, name)
         if path:
-            rows.append((key, label, "panadapter", {"weights": path}))
+            rows.append((key, label, "panadapter", {"weights": path, "guard": False}))
     return rows
 
 

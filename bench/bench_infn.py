@@ -321,7 +321,7 @@ def part_throughput(weights: str, repeat: int, profile: bool, tile_size: int, th
     for comp in ("zstd", "none"):
         creq = FusionRequest("hsms", msi, hsi, out, method="infn", tile_size=tile_size, compression=comp,
                              method_options={"weights": weights, "torch_threads": threads, "guard": False},
-                        device="cpu")
+                             device="cpu")
         secs = [run_fusion(creq).seconds for _ in range(repeat)]
         by_compression[comp] = {"seconds": secs, "mp_per_s": mp / min(secs), "bytes": os.path.getsize(out)}
     result = {"hr_megapixels": mp, "by_compression": by_compression, "bytes": deflate_bytes, "bands": 31, "ratio": 4,

@@ -177,7 +177,7 @@ def train_step(model: PanScet, opt: torch.optim.Optimizer, batch, ratio: int, cl
     if clip:
         torch.nn.utils.clip_grad_norm_(model.trainable_parameters(), clip)
     opt.step()
-    return float(loss)
+    return float(loss.detach())
 
 
 # ------------------------------------------------------------------------------------------------

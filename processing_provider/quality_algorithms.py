@@ -94,6 +94,17 @@ class _QualityBase(FusionAlgorithmBase):
             feedback.pushInfo(self.tr("Note: {0}").format(note))
         return {"OUTPUT_TABLE": table or None, "OUTPUT_HTML": report or None}
 
+    def add_comparison_outputs(self) -> None:
+        """The outputs of both compare algorithms: the fused images' folder, the table and the report."""
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            "OUTPUT_FOLDER", self.tr("Folder for the fused images")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_TABLE", self.tr("Comparison table"), fileFilter="CSV files (*.csv)", optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_HTML", self.tr("Comparison report"), fileFilter="HTML files (*.html)", optional=True,
+            createByDefault=False))
+
 
 class DegradeAlgorithm(_QualityBase):
     def name(self) -> str:
@@ -267,14 +278,7 @@ class CompareAlgorithm(_QualityBase):
         self.addParameter(choice_parameter(
             self.MODE, self.tr("Mode (reduced: Wald protocol, with a reference; full: QNR, no reference)"),
             [m[0] for m in MODES], "reduced"))
-        self.addParameter(QgsProcessingParameterFolderDestination(
-            "OUTPUT_FOLDER", self.tr("Folder for the fused images")))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_TABLE", self.tr("Comparison table"), fileFilter="CSV files (*.csv)", optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_HTML", self.tr("Comparison report"), fileFilter="HTML files (*.html)", optional=True,
-            createByDefault=False))
+        self.add_comparison_outputs()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
         from ..core.compare import compare_methods
@@ -340,14 +344,7 @@ class HsmsCompareAlgorithm(_QualityBase):
         names = method_names("hsms")
         self.addParameter(choice_parameter(self.METHODS, self.tr("Methods (ids)"), names,
                                            [n for n in self.DEFAULT_METHODS if n in names], multiple=True))
-        self.addParameter(QgsProcessingParameterFolderDestination(
-            "OUTPUT_FOLDER", self.tr("Folder for the fused images")))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_TABLE", self.tr("Comparison table"), fileFilter="CSV files (*.csv)", optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_HTML", self.tr("Comparison report"), fileFilter="HTML files (*.html)", optional=True,
-            createByDefault=False))
+        self.add_comparison_outputs()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
         from ..core.compare import compare_methods

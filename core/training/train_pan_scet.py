@@ -86,11 +86,10 @@ class PairWithBases:
 def prepare_pairs(layout: str, data: str, log=print) -> tuple[list[PairWithBases], list[PairWithBases]]:
     """(training parts, validation parts) of every pair of the layout, each with its bases."""
     train, val = [], []
-    cut_of = lambda p: int(p.pan.shape[1] * (1 - pan_data.VAL_FRACTION)) // (8 * p.ratio) * (8 * p.ratio)
     for p in pan_data.layout_pairs(layout, data):
         bases = pair_bases(p.ms_up, p.pan, p.ratio, p.gnyq_ms, p.gnyq_pan)
         tr, va = p.split()
-        cut = cut_of(p)
+        cut = tr.pan.shape[1]                      # the training part ends where the split cut the pair
         train.append(PairWithBases(tr, {k: np.ascontiguousarray(b[..., :cut]) for k, b in bases.items()}))
         val.append(PairWithBases(va, {k: np.ascontiguousarray(b[..., cut:]) for k, b in bases.items()}))
         log(f"  {p.name}: ratio {p.ratio}, {p.pan.shape[0]} x {p.pan.shape[1]} (validation {va.pan.shape[1]} columns)")

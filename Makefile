@@ -209,12 +209,18 @@ bench-panadapter: setup
 PS_OUT   ?= build/pan_scet
 PS_STEPS ?= 6000
 RESUME   ?=
-.PHONY: train-pan-scet
+PS_TRAIN  = "$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --steps $(PS_STEPS) $(RESUME)
+# The PNN-like ablation: no transformer body, small trainable CNN priors, the same heads, bases and tail.
+PS_PNN   = '{"scpa_blocks": 0, "attn_blocks": 0, "spe_prior": "cnn", "spa_prior": "cnn"}'
+.PHONY: train-pan-scet train-pan-scet-ablations
 train-pan-scet: setup
-	"$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --out $(PS_OUT)/4band_vhr --steps $(PS_STEPS) \
-	  --threads 2 $(RESUME)
-	"$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --out $(PS_OUT)/4band_vhr_random --steps $(PS_STEPS) \
-	  --threads 2 --random-body $(RESUME)
+	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr --threads 2
+
+# The two ablations side by side, one thread each (RESUME=--resume continues both).
+train-pan-scet-ablations: setup
+	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr_random --threads 1 --random-body & \
+	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr_pnn --threads 1 --name pan_scet_4band_vhr_pnn --config $(PS_PNN) & \
+	wait
 
 .PHONY: convert-pretrained bench-pretrained
 convert-pretrained: setup

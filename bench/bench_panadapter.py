@@ -44,7 +44,7 @@ for p in (ROOT, HERE):
 import bench_quality as BQ  # noqa: E402
 
 from core.engine import FusionRequest, run_fusion  # noqa: E402
-from core.methods import method_label, method_names  # noqa: E402
+from core.methods import find_spec, method_label, method_names  # noqa: E402
 from core.methods.panadapter_method import ADAPT_SECONDS  # noqa: E402
 from core.wald import degrade_pair  # noqa: E402
 
@@ -57,7 +57,7 @@ ABL_KEPT = os.path.join(HERE, "ablations")        # copies `make train-panadapte
 def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict]]:
     """(key, label, method, options) of the rows; the network's rows run with the deep guard off, so they
     measure the network itself (with the guard a losing network would show its classical pick's figures)."""
-    rows = [(m, method_label(m), m, {}) for m in method_names("pansharpen") if m != "panadapter"]
+    rows = [(m, method_label(m), m, {}) for m in method_names("pansharpen") if not find_spec(m).needs_torch]
     lay = f"{bands}band"
     rows.append(("pa_bundled", "**PanAdapter, bundled weights**", "panadapter", {"guard": False}))
     rows.append(("pa_adapted", f"**PanAdapter, scene-adapted ({adapt_seconds:g} s)**", "panadapter",
@@ -73,7 +73,28 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
         path = ablation_weights(run_dir, name)
         if path:
             rows.append((key, label, "panadapter", {"weights": path, "guard": False}))
+    if bands == 4:                 # PanAdapter v2 has a 4-band network only
+        rows.append(("v2_bundled", "**PanAdapter v2, bundled weights**", "panadapter_v2", {"guard": False}))
+        rows.append(("v2_adapted", f"**PanAdapter v2, scene-adapted ({adapt_seconds:g} s)**", "panadapter_v2",
+                     {"adapt": True, "adapt_seconds": adapt_seconds, "guard": False}))
+        for key, label, run_dir, name in (
+                ("abl_v2_random", "ablation: PanAdapter v2 on a random frozen body", "4band_vhr_random",
+                 "pan_scet_4band_vhr_random_body"),
+                ("abl_v2_pnn", "ablation: PanAdapter v2 without a body (PNN-like CNN, same bases)", "4band_vhr_pnn",
+                 "pan_scet_4band_vhr_pnn")):
+            path = v2_ablation_weights(run_dir, name)
+            if path:
+                rows.append((key, label, "panadapter_v2", {"weights": path, "guard": False}))
     return rows
+
+
+def v2_ablation_weights(run_dir: str, name: str):
+    """A PanAdapter v2 ablation: `make train-pan-scet-ablations`' run under build/pan_scet, else its committed copy."""
+    for path in (os.path.join(ROOT, "build", "pan_scet", run_dir, name + ".safetensors"),
+                 os.path.join(ABL_KEPT, name + ".safetensors")):
+        if os.path.exists(path):
+            return path
+    return None
 
 
 ABLATION_SOURCES: dict = {}       # weights file -> how it relates to the committed copy (for the report)
@@ -98,7 +119,7 @@ def ablation_weights(run_dir: str, name: str):
 
 
 def fuse(pan, ms, out, method, sensor, opts, threads):
-    opts = dict(opts, threads=threads) if method == "panadapter" else opts
+    opts = dict(opts, threads=threads) if find_spec(method).needs_torch else opts
     import torch
     torch.set_num_threads(threads)
     t0 = time.perf_counter()

@@ -49,6 +49,8 @@ from core.methods import method_label, method_names  # noqa: E402
 from core.shared_data import DATA  # noqa: E402
 from core.wald import degrade_pair  # noqa: E402
 
+SAMPLE = os.path.join(ROOT, "resources", "sample")
+
 gdal.UseExceptions()
 
 METRICS = ("SAM", "ERGAS", "Q2n", "Q", "SCC", "PSNR")
@@ -210,6 +212,15 @@ def build_pairs(work: str, quick: bool) -> list[Pair]:
             "MS = the 10 m B02, B03, B04, B08 block-averaged 4 x 4 to 40 m (483 x 486); PAN = their mean at 10 m "
             "(1932 x 1944): the PAN is exactly the band mean of the MS before the block average (the same "
             "construction as the throughput input), so component-substitution methods are favoured"))
+
+        # SpaceNet-6 WorldView-2 tile 1 (the bundled sample): held out of every training (evaluation only).
+        pairs.append(Pair(
+            "wv2_spacenet1", "WorldView-2, SpaceNet-6 Rotterdam tile 1 (the bundled sample, ratio 4, 11-bit)",
+            os.path.join(SAMPLE, "worldview2_pan_0.5m.tif"), os.path.join(SAMPLE, "worldview2_ms_BGRN_2m.tif"),
+            "wv2_bgrn", 2047.0,
+            "`resources/sample/worldview2_*`: SpaceNet 6 tile 1, PAN 480 x 480 at 0.5 m, MS B, G, R, NIR 120 x 120 "
+            "at 2 m (CC BY-SA 4.0, SpaceNet 6, Maxar); PanAdapter v2 trained on tiles 2 and 3 only",
+            evaluation_only=True))
 
         # IKONOS (evaluation only).
         import scipy.io as sio

@@ -34,6 +34,14 @@ def _match(text: str) -> str | None:
     return None
 
 
+# A sensor delivered with fewer bands than its main preset has its own preset for them.
+_BAND_SUBSETS = {("wv2", 4): "wv2_bgrn"}
+
+
+def _for_bands(name: str | None, n_bands: int) -> str | None:
+    return _BAND_SUBSETS.get((name, n_bands), name)
+
+
 def guess_sensor(pan_path: str, ms_path: str, ms_band_count: int | None = None) -> tuple[str, str] | None:
     """(preset name, why) or None when nothing points at one preset that fits the MS band count."""
     pan_ds, ms_ds = gdal.Open(pan_path), gdal.Open(ms_path)
@@ -48,11 +56,11 @@ def guess_sensor(pan_path: str, ms_path: str, ms_band_count: int | None = None) 
         meta = ds.GetMetadata() or {}
         for key in _METADATA_KEYS:
             value = meta.get(key)
-            name = _match(str(value)) if value else None
+            name = _for_bands(_match(str(value)), n_bands) if value else None
             if name and fits(name):
                 return name, f"the file metadata ({key}={value})"
     for path in (ms_path, pan_path):
-        name = _match(os.path.basename(path))
+        name = _for_bands(_match(os.path.basename(path)), n_bands)
         if name and fits(name):
             return name, f"the file name {os.path.basename(path)}"
     # Landsat-8/9 OLI: the only common sensor with 30 m MS and a 15 m PAN

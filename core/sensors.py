@@ -67,6 +67,9 @@ SENSORS: dict[str, SensorPreset] = {p.name: p for p in [
     # Values are reflectance x 10000 in 16-bit integers.
     SensorPreset("sentinel2", "Sentinel-2 MSI (B02, B03, B04, B08)", ("B02 blue", "B03 green", "B04 red", "B08 NIR"),
                  (0.3,) * 4, 0.15, 2, 16, HAZE_BGRN, _DEFAULT),
+    # 4-band WorldView-2 products (SpaceNet 6, many archives): the B, G, R, NIR1 bands of the 8-band preset.
+    # Appended last: toolbox models store the preset by its position in this list.
+    _bgrn("wv2_bgrn", "WorldView-2, 4 bands (B, G, R, NIR1)", (0.35,) * 4, 0.11, 4, 11),
 ]}
 
 _ALIASES = {
@@ -75,7 +78,7 @@ _ALIASES = {
     "pleiades 1a/1b": "pleiades", "pléiades": "pleiades", "spot-6/7": "spot67", "spot6": "spot67",
     "spot7": "spot67", "gaofen-2": "gf2", "gaofen2": "gf2", "landsat-8/9": "landsat89",
     "landsat8": "landsat89", "landsat9": "landsat89", "landsat": "landsat89", "sentinel-2": "sentinel2",
-    "s2": "sentinel2", "none": "generic",
+    "s2": "sentinel2", "none": "generic", "worldview-2 4 bands": "wv2_bgrn",
 }
 
 

@@ -24,17 +24,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="591"/>
+        <location filename="../processing_provider/base.py" line="596"/>
         <source>&lt;p&gt;&lt;b&gt;Methods&lt;/b&gt; ({0}=id):&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="323"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="327"/>
         <source>&lt;p&gt;Degrades the HSI/MSI pair by their resolution ratio (Wald protocol), fuses the reduced pair with every chosen method and scores each result against the original HSI (SAM, ERGAS, PSNR ...) in one table and HTML report. The fused images are kept in the output folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="599"/>
+        <location filename="../processing_provider/base.py" line="604"/>
         <source>&lt;p&gt;Every parameter, its choices and defaults: the parameter reference (Help button), docs/algorithms.md in the plugin folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -49,12 +49,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="594"/>
+        <location filename="../processing_provider/base.py" line="599"/>
         <source>&lt;p&gt;Output type &lt;i&gt;uint8&lt;/i&gt; (Byte) from deeper integer data is rescaled to 0-255 by the data's bit depth (the sensor preset's, or the smallest that holds the data); the factor is written to the output's metadata.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="110"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="121"/>
         <source>&lt;p&gt;Prepares a test of any fusion method on &lt;i&gt;your own&lt;/i&gt; images. Both images are blurred the way the sensor blurs (its MTF, from the sensor preset) and shrunk by the PAN/MS resolution ratio. Fusing the reduced PAN with the reduced MS should give back the original MS, which is written as the &lt;b&gt;reference&lt;/b&gt;: run any method on the reduced pair, then &lt;i&gt;Assess a fused image&lt;/i&gt; with that reference.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Outputs&lt;/b&gt;: the reduced PAN (on the original MS grid), the reduced MS (ratio times coarser) and the reference MS (on the reduced PAN grid).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -64,12 +64,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="251"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="262"/>
         <source>&lt;p&gt;Runs several methods on the same PAN/MS pair, GDAL's own pansharpening (weighted Brovey, what Raster &gt; Miscellaneous &gt; Pansharpening runs) included, scores every result and writes one comparison table and HTML report.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Mode&lt;/b&gt;: &lt;i&gt;reduced resolution&lt;/i&gt; degrades the pair (Wald protocol) so that every method can be compared with the true MS (SAM, ERGAS, Q2n ...); &lt;i&gt;full resolution&lt;/i&gt; fuses the pair as it is and scores without a reference (QNR, HQNR). The fused images are kept in the output folder.&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="161"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="172"/>
         <source>&lt;p&gt;Scores a fused (pansharpened) image with the standard quality indexes of the pansharpening literature, writes them to a CSV table and an HTML report with charts, and returns them as outputs (usable in models and with qgis_process --json).&lt;/p&gt;&lt;p&gt;&lt;b&gt;With a reference&lt;/b&gt; (reduced-resolution test, see &lt;i&gt;Make a reduced-resolution test pair&lt;/i&gt;): SAM (degrees; spectral angle, 0 is best), ERGAS (overall relative error, 0 is best), Q (UIQI), Q2n (Q4/Q8; 1 is best), SCC (spatial correlation), PSNR (dB) and SSIM. MS is then the reduced MS the fused image was made from (it gives the ratio); PAN is not needed.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Without a reference&lt;/b&gt; (full resolution): D_lambda (spectral distortion), D_S (spatial distortion), QNR = (1 - D_lambda)(1 - D_S), D_lambda of Khan and HQNR; 1 is best for QNR/HQNR. PAN and MS are the images the fused image was made from.&lt;/p&gt;&lt;p&gt;The fused image and the reference must be on the same pixel grid; only their common part is scored. Very large images are scored on a regular sample of blocks (said in the report).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -94,12 +94,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="154"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="165"/>
         <source>Assess a fused image (quality metrics)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="189"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="200"/>
         <source>Assessment mode</source>
         <translation type="unfinished"></translation>
     </message>
@@ -175,7 +175,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="582"/>
+        <location filename="../processing_provider/base.py" line="587"/>
         <location filename="../processing_provider/batch_algorithm.py" line="147"/>
         <location filename="../processing_provider/quality_algorithms.py" line="66"/>
         <source>Cancelled by the user.</source>
@@ -288,12 +288,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="393"/>
+        <location filename="../processing_provider/base.py" line="398"/>
         <source>Choose the {0} raster.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="439"/>
+        <location filename="../processing_provider/base.py" line="444"/>
         <source>Choose where to save the output raster.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -323,24 +323,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="316"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="320"/>
         <source>Compare HS-MS fusion methods</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="244"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="255"/>
         <source>Compare pansharpening methods</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="276"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="349"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="105"/>
         <source>Comparison report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="273"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="346"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="102"/>
         <source>Comparison table</source>
         <translation type="unfinished"></translation>
     </message>
@@ -398,7 +396,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="106"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="117"/>
         <source>Degrade a PAN/MS pair by its resolution ratio so that any method can be scored against the original MS.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -448,8 +446,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="271"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="344"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="100"/>
         <source>Folder for the fused images</source>
         <translation type="unfinished"></translation>
     </message>
@@ -484,12 +481,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="177"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="188"/>
         <source>Fused image to assess</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="402"/>
+        <location filename="../processing_provider/base.py" line="407"/>
         <source>GDAL cannot open the {0} input '{1}': {2}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -540,7 +537,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="365"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="362"/>
         <source>HS-MS method comparison</source>
         <translation type="unfinished"></translation>
     </message>
@@ -550,7 +547,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="338"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="342"/>
         <source>HSI bands (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -566,7 +563,7 @@
     </message>
     <message>
         <location filename="../processing_provider/hsms_algorithm.py" line="46"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="334"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="338"/>
         <source>Hyperspectral image (LR-HSI), low resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -586,7 +583,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="266"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="277"/>
         <source>Include GDAL's pansharpening (weighted Brovey)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -671,7 +668,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="103"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="114"/>
         <source>Make a reduced-resolution test pair (Wald protocol)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -687,23 +684,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="296"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="300"/>
         <source>Method comparison ({0})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="264"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="341"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="275"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="345"/>
         <source>Methods (ids)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="182"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="193"/>
         <source>Metrics table</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="268"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="279"/>
         <source>Mode (reduced: Wald protocol, with a reference; full: QNR, no reference)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -715,7 +712,7 @@
     </message>
     <message>
         <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="332"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="336"/>
         <source>Multispectral image (HR-MSI), high resolution</source>
         <translation type="unfinished"></translation>
     </message>
@@ -873,7 +870,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="227"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="238"/>
         <source>Quality of {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -883,7 +880,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="141"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="152"/>
         <source>Ratio {0}; reduced pair of {1} x {2} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -899,27 +896,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="122"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="133"/>
         <source>Reduced MS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="121"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="132"/>
         <source>Reduced PAN</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="123"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="134"/>
         <source>Reference MS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="180"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="191"/>
         <source>Reference MS (reduced-resolution test; optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="185"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="196"/>
         <source>Report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -944,12 +941,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="319"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="323"/>
         <source>Run several HS-MS fusion methods on one HSI/MSI pair at reduced resolution and score them side by side.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="247"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="258"/>
         <source>Run several methods on one PAN/MS pair and score them side by side in one table and report.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -989,14 +986,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="157"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="168"/>
         <source>Score a fused image with SAM, ERGAS, Q2n ... (with a reference) or QNR, HQNR (without).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../processing_provider/base.py" line="262"/>
         <location filename="../processing_provider/quality_algorithms.py" line="50"/>
-        <location filename="../processing_provider/quality_algorithms.py" line="336"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="340"/>
         <location filename="../ui/dock_form.py" line="121"/>
         <source>Sensor preset</source>
         <translation type="unfinished"></translation>
@@ -1082,27 +1079,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="445"/>
+        <location filename="../processing_provider/base.py" line="450"/>
         <source>The output '{0}' is a folder; give a file name ending in .tif.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="454"/>
+        <location filename="../processing_provider/base.py" line="459"/>
         <source>The output folder '{0}' cannot be created: '{1}' is a file, not a folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="475"/>
+        <location filename="../processing_provider/base.py" line="480"/>
         <source>The output folder '{0}' cannot be created: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="460"/>
+        <location filename="../processing_provider/base.py" line="465"/>
         <source>The output folder '{0}' is not writable: choose another folder.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="442"/>
+        <location filename="../processing_provider/base.py" line="447"/>
         <source>The output is written as a GeoTIFF: give it a .tif extension instead of '{0}' ({1}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1157,22 +1154,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="406"/>
+        <location filename="../processing_provider/base.py" line="411"/>
         <source>The {0} file '{1}' is not a raster image that GDAL can read. Choose a raster file such as a GeoTIFF.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="409"/>
+        <location filename="../processing_provider/base.py" line="414"/>
         <source>The {0} file was not found: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="404"/>
+        <location filename="../processing_provider/base.py" line="409"/>
         <source>The {0} input '{1}' is a folder, not a raster file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="410"/>
+        <location filename="../processing_provider/base.py" line="415"/>
         <source>The {0} input '{1}' is neither a raster layer of the project nor an existing raster file.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1182,12 +1179,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="415"/>
+        <location filename="../processing_provider/base.py" line="420"/>
         <source>The {0} layer '{1}' comes from the '{2}' data provider; Deep Pansharpen reads raster files through GDAL only. Save the layer as a GeoTIFF first (right-click &gt; Export &gt; Save As...) and use that file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="413"/>
+        <location filename="../processing_provider/base.py" line="418"/>
         <source>The {0} layer '{1}' could not be opened.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1322,13 +1319,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/quality_algorithms.py" line="199"/>
+        <location filename="../processing_provider/quality_algorithms.py" line="210"/>
         <source>Without a reference, the PAN is needed: </source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../core/sensors.py" line="1"/>
         <source>WorldView-2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/sensors.py" line="1"/>
+        <source>WorldView-2, 4 bands (B, G, R, NIR1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1383,12 +1385,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="505"/>
+        <location filename="../processing_provider/base.py" line="510"/>
         <source>{0} ({1}) must be a number, not '{2}'.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="509"/>
+        <location filename="../processing_provider/base.py" line="514"/>
         <source>{0} ({1}) must be from {2:g} to {3:g}, not {4}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1398,7 +1400,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="363"/>
+        <location filename="../processing_provider/base.py" line="368"/>
         <source>{0} must be one of: {1}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1463,7 +1465,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="343"/>
+        <location filename="../processing_provider/base.py" line="348"/>
         <source>{0}: adapted model</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1473,7 +1475,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/base.py" line="337"/>
+        <location filename="../processing_provider/base.py" line="342"/>
         <source>{0}: save the adapted model to (.safetensors; empty = not saved)</source>
         <translation type="unfinished"></translation>
     </message>

@@ -39,7 +39,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
-from ..core.methods import method_label, method_names
+from ..core.methods import find_spec, method_label, method_names
 from ..core.methods.base import ADAPT_SECONDS_RANGE, DEFAULT_ADAPT_SECONDS
 from ..core.output_guard import gdal_file
 from ..core.sensors import SENSORS
@@ -307,6 +307,11 @@ class FusionAlgorithmBase(QgsProcessingAlgorithm):
             self.GUARD, self.tr("{0}: return the best classical result where the network loses to it on the "
                                 "scene's check").format(method_label), defaultValue=True)))
         self.add_adapted_weights_parameter(method_label)
+
+    def deep_options_for(self, method: str, parameters, context) -> dict:
+        """deep_options() when ``method`` is a deep method, else {} (classical methods take none)."""
+        spec = find_spec(method)
+        return self.deep_options(parameters, context) if spec is not None and spec.needs_torch else {}
 
     def deep_options(self, parameters, context) -> dict:
         """The deep method's options (``FusionRequest.method_options``) from the parameters of

@@ -67,7 +67,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             task=self.TASK, hr_path=msi, lr_path=hsi, output_path=self.output_file(parameters, context),
             hr_bands=self.band_list(parameters, self.MSI_BANDS, context),
             lr_bands=self.band_list(parameters, self.HSI_BANDS, context),
-            method_options=self.deep_options(parameters, context) if choices["method"] == "infn" else {},
+            method_options=self.deep_options_for(choices["method"], parameters, context),
             **choices)
         feedback.pushInfo(self.tr("HSI: {0}; MSI: {1}").format(hsi, msi))
         results = self.run_engine(request, feedback)

@@ -55,7 +55,7 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             self.MS_BANDS, self.tr("MS bands to sharpen (empty = all)"), defaultValue=None,
             parentLayerParameterName=self.MS, optional=True, allowMultiple=True)))
         self.add_common_advanced_parameters()
-        self.add_deep_parameters("PanAdapter")
+        self.add_deep_parameters("PanAdapter, PanAdapter v2")
         self.add_output_parameter("Pansharpened image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -69,7 +69,7 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
         request = FusionRequest(
             task=self.TASK, hr_path=pan, lr_path=ms, output_path=output,
             hr_bands=[pan_band], lr_bands=self.band_list(parameters, self.MS_BANDS, context),
-            method_options=self.deep_options(parameters, context) if choices["method"] == "panadapter" else {},
+            method_options=self.deep_options_for(choices["method"], parameters, context),
             **choices)
         feedback.pushInfo(self.tr("PAN: {0} (band {1})").format(pan, pan_band))
         feedback.pushInfo(self.tr("MS: {0} (bands {1})").format(

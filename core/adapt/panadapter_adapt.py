@@ -143,7 +143,7 @@ def flip_batch(batch, rng, r: int, phase: tuple[int, int]):
 def crop_plan(cfg, pairs, r: int) -> tuple[list, int, list, list]:
     """(blocks used, crop side, training blocks, check blocks) of an adaptation on ``pairs`` at ratio ``r``;
     a check block that ``is`` its training block means nothing could be held out there."""
-    unit = math.lcm(cfg.patch, cfg.spatial_unshuffle, r)
+    unit = cfg.crop_unit(r)
     side = min(min(p[1].shape) for p in pairs) if pairs else 0
     big = [p for p in pairs if min(p[1].shape) >= min(64, side // unit * unit)]
     size = crop_size(big, unit) if big else 0

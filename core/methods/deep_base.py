@@ -27,6 +27,20 @@ def scene_gain(ms_norm: np.ndarray) -> float:
     return float(np.clip(TARGET_P99 / max(p, 1e-4), 0.1, 1000.0))
 
 
+def sample_gain(samples, scene: SceneInfo, scale: float) -> float:
+    """scene_gain of the LR pixels of the engine's sample tiles (those under valid PAN pixels, or all of them
+    where the PAN is narrower than the MS block), divided by ``scale``."""
+    r = scene.ratio
+    vals = []
+    for t in samples:
+        h, w = t.lr.shape[1:]
+        if t.valid.shape[0] >= h * r and t.valid.shape[1] >= w * r:
+            vals.append(t.lr[:, t.valid[t.phase[0]::r, t.phase[1]::r][:h, :w]].reshape(-1))
+        else:
+            vals.append(t.lr.reshape(-1))
+    return scene_gain(np.concatenate(vals).astype(np.float32) / scale)
+
+
 def pick_device(requested: str, who: str):
     """(torch device, warning or None) for the option ``device`` (auto / cpu / cuda) of the method ``who``."""
     req = (requested or "auto").lower()

@@ -40,7 +40,7 @@ from .base import FusionMethod, SceneInfo, Tile
 
 OPTION = "guard"
 MIN_HELD_LR = 4          # INFN: degraded LR pixels across the held-out part of a region, at least
-NETWORK_NAMES = {"panadapter": "PanAdapter", "infn": "INFN"}
+NETWORK_NAMES = {"panadapter": "PanAdapter", "panadapter_v2": "PanAdapter v2", "infn": "INFN"}
 
 
 def guard_on(options: dict) -> bool:

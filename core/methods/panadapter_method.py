@@ -45,7 +45,7 @@ from ..models.panadapter.store import ENGINE, config_dict, load_model
 from . import deep_guard
 from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
 from .classical_pan import MTFGLPHPM, mtf_glp_hpm_arrays
-from .deep_base import DeepMethod, cpu_threads, flag, scene_gain
+from .deep_base import DeepMethod, cpu_threads, flag, sample_gain
 
 HALO = 32
 ADAPT_SECONDS = float(DEFAULT_ADAPT_SECONDS)   # default adaptation budget (base.DEFAULT_ADAPT_SECONDS)
@@ -131,12 +131,7 @@ class PanAdapterMethod(DeepMethod):
         self.batch = max(1, int(opts.get("batch") or 8))
         self.stage = int(opts.get("stage") or 2)
         self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
-        lr_vals = [t.lr[:, t.valid[t.phase[0]::scene.ratio, t.phase[1]::scene.ratio][:t.lr.shape[1], :t.lr.shape[2]]]
-                   if t.valid.shape[0] >= t.lr.shape[1] * scene.ratio
-                   and t.valid.shape[1] >= t.lr.shape[2] * scene.ratio
-                   else t.lr.reshape(t.lr.shape[0], -1)      # a PAN narrower than the MS block: all LR pixels
-                   for t in samples]
-        self.gain = scene_gain(np.concatenate([v.reshape(-1) for v in lr_vals]).astype(np.float32) / self.scale)
+        self.gain = sample_gain(samples, scene, self.scale)
 
         model, man, exact = self._resolve(scene)
         adapt = flag(opts.get("adapt")) or not exact

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from .. import metrics
 from ..models.pan_scet import PanScet, PanScetConfig
+from ..models.pan_scet.predict import predict_tile
 from ..models.pretrained.load import load_pretrained
 from ..models.weights import save_weights
 from . import pan_data
@@ -39,7 +40,6 @@ from .train_panadapter import LAYOUTS
 
 ENGINE = "pan_scet"
 LOG_EVERY = 25
-MIN_EVAL_SIDE = 64          # validation strips are mirror-padded to this (RFDN's pooling needs 15 work pixels)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,19 +136,6 @@ def build_model(s: dict, bands: int) -> PanScet:
     return model
 
 
-@torch.no_grad()
-def predict(model: PanScet, ms_up: np.ndarray, pan: np.ndarray, base: np.ndarray, ratio: int) -> np.ndarray:
-    """The network on a whole (small) image, mirror-padded at the bottom / right (keeps the phase)."""
-    h, w = pan.shape
-    f = max(model.cfg.grid, ratio)
-    H = max(MIN_EVAL_SIDE, -(-h // f) * f)
-    W = max(MIN_EVAL_SIDE, -(-w // f) * f)
-    pad = lambda a: np.pad(a, [(0, 0)] * (a.ndim - 2) + [(0, H - h), (0, W - w)], mode="symmetric")
-    t = [torch.from_numpy(np.ascontiguousarray(pad(a), dtype=np.float32))[None] for a in (ms_up, pan[None], base)]
-    out = model(t[0], t[1], t[2], ratio, (ratio // 2, ratio // 2))
-    return out[0, :, :h, :w].numpy()
-
-
 def evaluate(model: PanScet, pairs: list[PairWithBases]) -> dict:
     """{pair: {base: {ERGAS, SAM, base ERGAS, base SAM}}} and the mean ERGAS ratio network / base."""
     was = model.training
@@ -158,7 +145,7 @@ def evaluate(model: PanScet, pairs: list[PairWithBases]) -> dict:
         p = pb.pair
         row = res[p.name] = {}
         for name, base in pb.bases.items():
-            out = predict(model, p.ms_up, p.pan, base, p.ratio)
+            out = predict_tile(model, p.ms_up, p.pan, base, p.ratio, (p.ratio // 2, p.ratio // 2))
             e, eb = metrics.ergas(out, p.ref, p.ratio), metrics.ergas(base, p.ref, p.ratio)
             row[name] = {"ERGAS": e, "SAM": metrics.sam(out, p.ref), "base_ERGAS": eb,
                          "base_SAM": metrics.sam(base, p.ref)}
@@ -187,7 +174,8 @@ def weights_manifest(s: dict, model: PanScet, state: dict) -> dict:
     lay = LAYOUTS[s["layout"]]
     return {
         "name": s["name"], "engine": ENGINE, "config": model.cfg.to_dict(),
-        "variant": "pan_scet" + ("-random-body" if s["random_body"] else ""),
+        "variant": "pan_scet" + ("-random-body" if s["random_body"] else "")
+                   + ("-no-body" if not model.cfg.scpa_blocks and not model.cfg.attn_blocks else ""),
         "bands": {"lr_bands": model.cfg.bands, "hr_bands": 1, "lr_order": lay["order"]},
         "ratios": list(s["ratios"]), "any_ratio": False,
         "value_range": "values / (2**bit_depth - 1), then x gain bringing the MS 99th percentile to 0.4 "

@@ -6,7 +6,7 @@ import pytest
 
 from core import filters as F
 from core.errors import InputError
-from core.methods import SceneInfo, Tile, get_method, method_names
+from core.methods import SceneInfo, Tile, find_spec, get_method, method_names
 from core.sensors import SENSORS, get_sensor, preset_for_bands
 from core.shared_data import DATA as SHARED_DATA
 
@@ -15,8 +15,8 @@ LANDSAT_MS = DATA / "demo" / "landsat8_ms_B2-B5_30m.tif"
 LANDSAT_PAN = DATA / "demo" / "landsat8_pan_B8_15m.tif"
 IKONOS = DATA / "vhr" / "imgIK.mat"
 
-# Deep: tests/core/test_panadapter.py; Auto (a choice among these, prepared per scene): tests/core/test_auto.py.
-METHODS = [m for m in method_names("pansharpen") if m not in ("panadapter", "auto")]
+# Deep: test_panadapter.py, test_pan_scet_method.py; Auto (a choice among these, per scene): test_auto.py.
+METHODS = [m for m in method_names("pansharpen") if not find_spec(m).needs_torch and m != "auto"]
 FUSION = [m for m in METHODS if m != "exp"]
 
 

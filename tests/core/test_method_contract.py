@@ -142,9 +142,27 @@ def _tiny_infn(folder: str, task: str) -> str:
     return path
 
 
+def _tiny_pan_scet(folder: str, task: str) -> str:
+    import torch
+
+    from core.models import weights as W
+    from core.models.pan_scet import PanScet, PanScetConfig
+    torch.manual_seed(0)
+    cfg = PanScetConfig(bands=LR_BANDS[task], ratios=(RATIO,), dim=16, heads=2, scpa_blocks=2, inject_every=1,
+                        branch_dim=8, tail_width=16, rfdn_feats=16, rfdn_blocks=2)
+    model = PanScet(cfg)
+    _randomise_zero_tensors(model, 0)
+    path = os.path.join(folder, "tiny_panadapter_v2.safetensors")
+    W.save_weights(path, model.state_dict(), {
+        "name": "tiny_pan_scet", "engine": "pan_scet", "config": cfg.to_dict(), "variant": "pan_scet",
+        "bands": {"lr_bands": LR_BANDS[task], "hr_bands": 1}, "ratios": [RATIO], "any_ratio": False,
+        "training": {"data": "none: random weights for the contract test", "bases": ["gsa", "mtf_glp_hpm"]}})
+    return path
+
+
 # Deep methods get a tiny network through their public ``weights`` option; a deep method without an entry
 # here runs with its own default weights (slower, but still tested).
-TINY_WEIGHTS = {"panadapter": _tiny_panadapter, "infn": _tiny_infn}
+TINY_WEIGHTS = {"panadapter": _tiny_panadapter, "panadapter_v2": _tiny_pan_scet, "infn": _tiny_infn}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -3,11 +3,12 @@ import numpy as np
 import pytest
 import torch
 
+from core.methods.array_fusion import classical_fusion
 from core.models.pan_scet import PanScet, PanScetConfig
 from core.models.pan_scet.model import FROZEN_PARTS, in_parts, work_factor
 from core.models.pretrained.load import load_pretrained
 from core.training import train_pan_scet as T
-from core.training.pan_bases import BASES, classical_fusion
+from core.training.pan_bases import BASES
 from core.training.pan_data import WaldPair
 
 TINY = dict(bands=3, scpa_blocks=2, inject_every=1, branch_dim=8, tail_width=16, rfdn_feats=16, rfdn_blocks=2)

@@ -12,7 +12,7 @@ def algorithm(alg_id):
     return alg
 
 
-@pytest.mark.parametrize("alg_id, who, steps", [("deeppansharpen:pansharpen", "PanAdapter", False),
+@pytest.mark.parametrize("alg_id, who, steps", [("deeppansharpen:pansharpen", "PanAdapter, PanAdapter v2", False),
                                                 ("deeppansharpen:hsmsfusion", "INFN", True)])
 def test_deep_parameters_are_advanced_named_for_the_method_with_their_defaults(dp_provider, alg_id, who, steps):
     alg = algorithm(alg_id)

@@ -1,6 +1,7 @@
 """Configuration of PanScet, PanAdapter v2: every hyper-parameter in one dataclass (nothing global)."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 
 
@@ -44,6 +45,11 @@ class PanScetConfig:
     @property
     def injections(self) -> int:
         return self.scpa_blocks // self.inject_every + (1 if self.attn_blocks else 0)
+
+    def crop_unit(self, ratio: int) -> int:
+        """Training and adaptation crops are multiples of this: the work grid's blocks and the ratio."""
+        r = int(ratio)
+        return math.lcm(max(self.grid, r), r)
 
     def to_dict(self) -> dict:
         d = asdict(self)

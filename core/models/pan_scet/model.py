@@ -90,8 +90,11 @@ class PanScet(nn.Module):
     @torch.no_grad()
     def load_body(self, scet: Scet, rfdn_state: dict | None = None) -> None:
         """Copy the pre-trained SCET blocks (and stem, into the Q heads) and the RFDN bodies into the network."""
-        self.scpa.load_state_dict(scet.path1[0].arr.state_dict())
-        self.attn.load_state_dict(scet.path1[1].arr.state_dict())
+        # a body-less network (the PNN-like ablation: scpa_blocks = attn_blocks = 0) takes only the stem
+        if len(self.scpa):
+            self.scpa.load_state_dict(scet.path1[0].arr.state_dict())
+        if len(self.attn):
+            self.attn.load_state_dict(scet.path1[1].arr.state_dict())
         self._init_heads_from_stem(scet.conv3)
         if rfdn_state is not None:
             body = {k: v for k, v in rfdn_state.items() if not k.startswith(("fea_conv.", "upsampler."))}

@@ -1,6 +1,7 @@
 """PanAdapter configuration: every size of the network in one explicit dataclass (no global state)."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 
 
@@ -34,6 +35,10 @@ class PanAdapterConfig:
     # Residual base of the output: "ms_up" (the paper: O = ... + M↑) or "mtf_glp_hpm" (a classical fusion
     # computed outside the network, core.methods.classical_pan; the network learns corrections to it).
     base: str = "ms_up"
+
+    def crop_unit(self, ratio: int) -> int:
+        """Training and adaptation crops are multiples of this (tokens, the spatial unshuffle, the ratio)."""
+        return math.lcm(self.patch, self.spatial_unshuffle, int(ratio))
 
     def to_dict(self) -> dict:
         return asdict(self)

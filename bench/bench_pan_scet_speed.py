@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""PanAdapter v2 CPU throughput and peak memory through the engine, for the bundled layouts (4 bands, ratios 2 and 4).
+
+Each case is a synthetic 2048 x 2048 PAN scene (uint16, textured) fused by ``run_fusion`` with the method's
+defaults (base check, deep guard, default 1024-pixel tiles) in a fresh Python process, twice: the reported
+time is the faster run (the first also pays for loading torch and the weights), the memory the peak resident
+set of that process (ru_maxrss).  Rows are appended to bench/results/pan_scet_throughput.md with the load
+average and the other busy processes, since a shared CPU changes the numbers.
+
+Usage: .venv/bin/python bench/bench_pan_scet_speed.py [--threads 2] [--side 2048] [--out FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OUT = os.path.join(HERE, "results", "pan_scet_throughput.md")
+TARGET_MP_S, TARGET_GB = 0.5, 2.0
+
+CHILD = r"""
+import json, os, resource, sys, time
+import numpy as np
+from osgeo import gdal
+sys.path.insert(0, sys.argv[1])
+from core.engine import FusionRequest, run_fusion
+work, side, ratio, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+rng = np.random.default_rng(0)
+coarse = rng.random((side // 16, side // 16)).astype(np.float32)
+tex = np.kron(coarse, np.ones((16, 16), np.float32)) + 0.25 * rng.random((side, side)).astype(np.float32)
+cube = np.stack([tex * (0.8 + 0.1 * b) for b in range(4)]) * 600 + 100
+ms = cube.reshape(4, side // ratio, ratio, side // ratio, ratio).mean(axis=(2, 4))
+def write(path, a, px):
+    ds = gdal.GetDriverByName("GTiff").Create(path, a.shape[-1], a.shape[-2], a.shape[0] if a.ndim == 3 else 1,
+                                              gdal.GDT_UInt16)
+    ds.SetGeoTransform((0.0, px, 0.0, 0.0, 0.0, -px))
+    for i, band in enumerate(a if a.ndim == 3 else a[None]):
+        ds.GetRasterBand(i + 1).WriteArray(np.rint(band).astype(np.uint16))
+    ds = None
+    return path
+pan = write(os.path.join(work, f"pan_{ratio}.tif"), cube.mean(0), 1.0)
+msp = write(os.path.join(work, f"ms_{ratio}.tif"), ms, float(ratio))
+times = []
+for k in range(2):
+    t0 = time.perf_counter()
+    res = run_fusion(FusionRequest("pansharpen", pan, msp, os.path.join(work, f"out_{ratio}.tif"),
+                                   method="panadapter_v2", sensor="generic",
+                                   method_options={"threads": threads}))
+    times.append(time.perf_counter() - t0)
+print(json.dumps({"seconds": times, "mp": side * side / 1e6,
+                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2,
+                  "produced_by": res.metadata.get("produced_by", "?") if hasattr(res, "metadata") else "?"}))
+"""
+
+
+def busy_processes() -> str:
+    """Other processes using the CPU now (ps), so a reader can tell a loaded measurement."""
+    out = subprocess.run(["ps", "-eo", "pcpu,ni,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    rows = [r.split(None, 2) for r in out.splitlines()[1:]]
+    busy = [f"{c} ({p} % CPU, nice {n})" for p, n, c in rows if float(p) >= 10 and c != "ps"]
+    return ", ".join(busy[:4]) or "none"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--side", type=int, default=2048)
+    ap.add_argument("--out", default=OUT)
+    args = ap.parse_args(argv)
+    load, busy = os.getloadavg()[0], busy_processes()
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for ratio in (2, 4):
+            p = subprocess.run([sys.executable, "-c", CHILD, ROOT, work, str(args.side), str(ratio), str(args.threads)],
+                               capture_output=True, text=True)
+            if p.returncode:
+                print(p.stderr[-3000:], file=sys.stderr)
+                return 1
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+            best = min(r["seconds"])
+            rows.append((ratio, r["mp"] / best, best, r["seconds"], r["peak_gb"]))
+            print(f"ratio {ratio}: {r['mp'] / best:.2f} PAN MP/s ({best:.1f} s; runs {r['seconds']}), "
+                  f"peak {r['peak_gb']:.2f} GB", flush=True)
+    command = ".venv/bin/python bench/bench_pan_scet_speed.py " + " ".join(
+        shlex.quote(a) for a in (argv or sys.argv[1:]))
+    new = not os.path.exists(args.out)
+    with open(args.out, "a") as f:
+        if new:
+            f.write("# PanAdapter v2: CPU throughput and peak memory (appended per run)\n\n"
+                    f"Synthetic 4-band uint16 scene, PAN {args.side} x {args.side}, `run_fusion` with the method's "
+                    "defaults (base check, deep guard, 1024-pixel tiles) in a fresh process; time = the faster of 2 "
+                    "runs (the first also loads torch and the weights); memory = the process's peak resident set. "
+                    f"Targets: >= {TARGET_MP_S} PAN MP/s on 2 threads, <= {TARGET_GB:g} GB.\n\n"
+                    "| date (UTC) | command | torch threads | ratio | PAN MP/s | seconds (runs) | peak GB | "
+                    "load (1 min) | other busy processes |\n|---|---|---|---|---|---|---|---|---|\n")
+        when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M")
+        for ratio, mps, _best, runs, gb in rows:
+            f.write(f"| {when} | `{command.strip()}` | {args.threads} | {ratio} | {mps:.2f} | "
+                    f"{' / '.join(f'{s:.1f}' for s in runs)} | {gb:.2f} | {load:.2f} | {busy} |\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

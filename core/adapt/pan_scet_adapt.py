@@ -1,0 +1,133 @@
+"""Scene adaptation of PanScet (PanAdapter v2): fine-tune its trainable parts on the user's scene before fusing.
+
+The same Wald pairs, split and check as PanAdapter's adaptation (core.adapt.panadapter_adapt: the engine's
+sample blocks reduced once more, a quarter of each held out, the band-weighted L1 loss, the best check kept),
+with the base the method chose for the scene (``fuse``, handed in by the method so this module imports no
+method).  Augmentation is a random transposition only: a flip would move the LR pixel centres inside the
+work grid's blocks, which training never did.  When the starting network is worse than the base on the check
+crops, its output layer is zeroed first (the adaptation then starts from the base).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+
+from ..errors import Cancelled, InputError
+from ..models.pan_scet import PanScet
+from ..models.pan_scet.predict import MIN_SIDE
+from . import panadapter_adapt as P
+
+
+def with_base(pairs, ratio: int, gnyq_ms, gnyq_pan: float, fuse) -> list[tuple]:
+    """The (ms_up, pan, ref, base) pairs of scene_pairs with the base replaced by ``fuse`` of the reduced inputs
+    (``fuse(ms_up, pan, ratio, band gains, PAN gain, phase)``)."""
+    r = int(ratio)
+    gains = list(gnyq_ms) if np.ndim(gnyq_ms) else [float(gnyq_ms)]
+    out = []
+    for ms_up, pan, ref, _ in pairs:
+        g = gains if len(gains) == ms_up.shape[0] else [gains[0]] * ms_up.shape[0]
+        out.append((ms_up, pan, ref, np.asarray(fuse(ms_up, pan, r, g, float(gnyq_pan), (r // 2, r // 2)),
+                                                np.float32)))
+    return out
+
+
+def can_adapt(cfg, pairs, ratio: int) -> bool:
+    """Whether the pairs hold training crops of MIN_SIDE and a held-out part to check the adaptation on."""
+    if not pairs:
+        return False
+    try:
+        _big, size, train, check = P.crop_plan(cfg, pairs, int(ratio))
+    except InputError:
+        return False
+    return size >= MIN_SIDE and any(c is not t for c, t in zip(check, train))
+
+
+def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
+                   seed: int = 0, lr: float = 3e-4, batch: int = 8, max_steps: int | None = None,
+                   checks: int = 12) -> dict:
+    """Fine-tune ``model`` (in place) on the reduced pairs for ``seconds`` (or ``max_steps``); the weights with
+    the lowest loss on the held-out check crops, the starting ones included, are kept."""
+    r, key = int(ratio), str(int(ratio))
+    big, size, train, check = P.crop_plan(model.cfg, pairs, r)
+    if size < MIN_SIDE:
+        raise InputError(f"The scene is too small to adapt PanAdapter v2 at ratio {r}: the reduced-resolution "
+                         f"pair needs blocks of at least {2 * MIN_SIDE * r} PAN pixels a side.")
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    held = [t.to(device) for t in P._crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
+    bw = P.band_weights(big).to(device)
+    phase = (r // 2, r // 2)
+    params = model.trainable_parameters()
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+
+    def check_cancel() -> None:
+        if is_cancelled and is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
+
+    def held_loss() -> float:
+        model.eval()
+        with torch.inference_mode():
+            return float(P.adapt_loss(model(held[0], held[1], held[3], r, phase), held[2], bw))
+
+    check_cancel()
+    before = held_loss()
+    base_only = float(P.adapt_loss(held[3], held[2], bw))
+    restarted = False
+    if base_only < before:
+        with torch.no_grad():
+            last = model.tail[key][-1]
+            last.weight.zero_()
+            last.bias.zero_()
+        before, restarted = held_loss(), True
+    best_loss, best_step = before, 0
+    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    t0 = time.perf_counter()
+    steps, step_time, next_check, history = 0, 0.0, seconds / checks, []
+    model.train()
+    while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
+        check_cancel()
+        ts = time.perf_counter()
+        frac = min(1.0, (ts - t0) / seconds) if max_steps is None else steps / max_steps
+        cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = cur
+        ms_up, pan, ref, base = [t.to(device) for t in P._crop_batch(train, batch, size, r, rng)]
+        if rng.random() < 0.5:
+            ms_up, pan, ref, base = (t.transpose(-2, -1) for t in (ms_up, pan, ref, base))
+        loss = P.adapt_loss(model(ms_up, pan, base, r, phase), ref, bw)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        steps += 1
+        took = time.perf_counter() - ts
+        step_time = took if steps == 1 else 0.8 * step_time + 0.2 * took
+        if progress:
+            progress(min(1.0, (time.perf_counter() - t0) / seconds))
+        due = (steps % max(1, max_steps // checks) == 0) if max_steps is not None else \
+            time.perf_counter() - t0 >= next_check
+        if due:
+            next_check += seconds / checks
+            check_cancel()
+            v = held_loss()
+            model.train()
+            history.append((steps, round(v, 6)))
+            if v < best_loss:
+                best_loss, best_step = v, steps
+                best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
+    check_cancel()
+    after = held_loss()
+    history.append((steps, round(after, 6)))
+    if after < best_loss:
+        best_loss, best_step = after, steps
+    else:
+        model.load_state_dict(best_state)
+    model.eval()
+    return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
+            "held_out": sum(c is not t for c, t in zip(check, train)), "restarted_from_base": restarted,
+            "loss": "band-weighted L1", "check_loss_base": round(base_only, 6),
+            "check_loss_before": round(before, 6), "check_loss_after": round(best_loss, 6),
+            "kept_step": best_step, "kept": best_step > 0, "check_history": history}

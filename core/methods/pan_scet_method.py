@@ -1,0 +1,212 @@
+"""PanAdapter v2 (core.models.pan_scet): a network that refines a classical fusion chosen for the scene.
+
+Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS, GUARD):
+  device, threads, weights, adapt, adapt_seconds, adapted_weights, guard   as PanAdapter (panadapter_method)
+  base      the classical method the network refines; default: the one of the bases it was trained with
+            (its manifest) that scores best on the scene's reduced-resolution check, as Auto ranks them
+
+prepare(): values are scaled as in training (bit depth, then core.methods.deep_base.scene_gain); the base is
+chosen and prepared on the samples; with ADAPT the trainable parts are fine-tuned on the scene's reduced
+pairs (core.adapt.pan_scet_adapt, a quarter of each sample block held out); last the deep guard scores the
+network against Auto's classical candidates and hands every tile to Auto's pick when the network loses.
+apply(): the base on the tile, then one forward pass of the network on the whole tile
+(core.models.pan_scet.predict); its transposed attention sees the whole tile, hence the tile tolerance.
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+import torch  # at import time: the registry turns a missing torch into MissingDependency
+
+from .. import auto_select
+from ..adapt import panadapter_adapt as PA
+from ..adapt.pan_scet_adapt import adapt_pan_scet, can_adapt, with_base
+from ..errors import InputError
+from ..models import weights as W
+from ..models.cancel_hooks import cancellable
+from ..models.pan_scet import PanScet, PanScetConfig
+from ..models.pan_scet.predict import MIN_SIDE, predict_tile
+from . import deep_guard
+from .array_fusion import classical_fusion
+from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
+from .deep_base import DeepMethod, cpu_threads, flag, sample_gain
+
+ENGINE = "pan_scet"
+HALO = 64                      # PAN pixels: 16 work pixels of context for the convolutions of the body
+DEFAULT_BASES = ("gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs")
+
+
+def bundled_models() -> list[dict]:
+    """Installed PanAdapter v2 networks (not the ablations)."""
+    return [m for m in W.list_models() if m["engine"] == ENGINE and m.get("variant", "pan_scet") == "pan_scet"]
+
+
+def load_network(path: str) -> tuple[PanScet, dict]:
+    """(network in eval mode, manifest) from a weights file; the frozen parts come with it."""
+    state, man = W.load_weights(path, ENGINE)
+    model = PanScet(PanScetConfig.from_dict(man["config"]))
+    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+    return model.eval(), man
+
+
+class PanScetMethod(DeepMethod):
+    name = "panadapter_v2"
+    engine = ENGINE
+    who = "PanAdapter v2"
+    # The transposed attention of the body mixes channels with weights computed over the whole tile.
+    tile_tolerance = 0.05
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = 1.0
+        self.gain = 1.0
+        self.base_method = None
+        self.base_choice: dict = {}
+        self.guard = None
+
+    def halo(self, ratio: int) -> int:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.halo(ratio)
+        if self.base_method is not None:
+            return max(HALO, self.base_method.halo(ratio))
+        from . import get_method
+        # before prepare(): context for the base check and the guard (as Auto's samples)
+        return max(HALO, auto_select.CHECK_CONTEXT * ratio,
+                   max(get_method(n).halo(ratio) for n in auto_select.PAN_CANDIDATES))
+
+    # --- weights --------------------------------------------------------------------------------
+    def _resolve(self, scene: SceneInfo) -> tuple[PanScet, dict]:
+        opt = self.weights_option(scene)
+        if opt:
+            path = opt if os.path.isfile(opt) else next(
+                (m["path"] for m in bundled_models() if m["name"] == scene.options.get("weights")), None)
+            if path is None:
+                raise InputError(f"The PanAdapter v2 weights '{opt}' are neither a file nor a bundled model "
+                                 f"({', '.join(m['name'] for m in bundled_models()) or 'none installed'}).")
+        else:
+            found = [m for m in W.find_models(ENGINE, scene.lr_bands, 1, scene.ratio)
+                     if m.get("variant", "pan_scet") == "pan_scet"]
+            if not found:
+                have = sorted({(m["bands"].get("lr_bands"), tuple(m.get("ratios", []))) for m in bundled_models()})
+                raise InputError(
+                    f"PanAdapter v2 has no network for {scene.lr_bands} MS bands at ratio {scene.ratio} (installed: "
+                    + (", ".join(f"{b} bands, ratios {list(r)}" for b, r in have) or "none") +
+                    "). Use PanAdapter, which adapts to any band count, or Auto.")
+            path = found[0]["path"]
+        model, man = load_network(path)
+        if model.cfg.bands != scene.lr_bands or scene.ratio not in [int(r) for r in model.cfg.ratios]:
+            raise InputError(f"The PanAdapter v2 weights '{man['name']}' fuse {model.cfg.bands} bands at ratios "
+                             f"{list(model.cfg.ratios)}; this scene has {scene.lr_bands} bands at ratio {scene.ratio}.")
+        return model, man
+
+    def _choose_base(self, samples, scene: SceneInfo, man: dict) -> str:
+        from . import get_method, method_label
+        cands = tuple(man.get("training", {}).get("bases") or DEFAULT_BASES)
+        forced = scene.options.get("base")
+        if forced:
+            if forced not in cands:
+                raise InputError(f"PanAdapter v2 base '{forced}': the network was trained to refine "
+                                 f"{', '.join(cands)}.")
+            self.base_choice = {"base": forced, "reason": "option base"}
+            return str(forced)
+        name, scores = auto_select.select(cands, samples, scene, get_method, self.is_cancelled)
+        if name is None:
+            name = cands[-1]
+            reason = "the scene is too small for the reduced-resolution check; default base"
+            self._warn(f"PanAdapter v2: {reason} {method_label(name)}.")
+        else:
+            reason = "best of the trained bases on the reduced-resolution check, as Auto ranks them"
+            self._info("PanAdapter v2 base: " + auto_select.format_table(scores, name, method_label))
+        self.base_choice = {"base": name, "reason": reason, "candidates": [s.as_dict() for s in scores]}
+        return name
+
+    def prepare(self, samples, scene: SceneInfo) -> None:
+        super().prepare(samples, scene)
+        from . import get_method, method_label
+        opts = scene.options
+        self.guard = None
+        if scene.hr_bands != 1:
+            raise InputError("PanAdapter v2 sharpens with a single PAN band.")
+        model, man = self._resolve(scene)
+        self.choose_device(opts)
+        if self.device.type == "cpu":
+            torch.set_num_threads(cpu_threads(opts.get("threads")))
+        self._info(f"PanAdapter v2 runs on {self.device.type.upper()} "
+                   + (f"({torch.cuda.get_device_name(0)})" if self.device.type == "cuda" else
+                      f"({torch.get_num_threads()} threads)") + f" with the weights '{man['name']}'.")
+        self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
+        self.gain = sample_gain(samples, scene, self.scale)
+        base = self._choose_base(samples, scene, man)
+        self.base_method = get_method(base)
+        self.base_method.bind(is_cancelled=self.is_cancelled, log=self.log)
+        self.base_method.prepare([auto_select.with_halo(t, self.base_method.halo(scene.ratio)) for t in samples],
+                                 scene)
+        self._info(f"PanAdapter v2 refines {method_label(base)} ({self.base_choice['reason']}).")
+        model = model.to(self.device)
+        adapted = False
+        if flag(opts.get("adapt")):
+            adapted = self._adapt(model, man, samples, scene, base)
+        self.model = model.eval()
+        self.manifest = man
+        torch.set_flush_denormal(True)
+        self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapted)
+
+    def _adapt(self, model: PanScet, man: dict, samples, scene: SceneInfo, base: str) -> bool:
+        """Scene adaptation (ADAPT); False when the scene is too small to check it on held-out pixels."""
+        pairs = PA.scene_pairs(samples, scene, self.scale, self.gain, "ms_up", self.is_cancelled)
+        if not can_adapt(model.cfg, pairs, scene.ratio):
+            why = (f"The scene is too small to adapt on crops of {MIN_SIDE} pixels and check the adaptation on "
+                   f"pixels it does not train on (about {2 * MIN_SIDE * scene.ratio} x {MIN_SIDE * scene.ratio} PAN "
+                   f"pixels are needed); ADAPT is skipped and the weights '{man['name']}' are used unchanged.")
+            self._warn(why)
+            self.adaptation = {"skipped": why, "started_from": man["name"], "steps": 0}
+            return False
+        pairs = with_base(pairs, scene.ratio, scene.gnyq_lr, scene.gnyq_hr, functools.partial(classical_fusion, base))
+        seconds = adapt_seconds(scene.options, float(DEFAULT_ADAPT_SECONDS))
+        self._info(f"Adapting PanAdapter v2 to the scene for {seconds:.0f} s (Wald protocol on {len(pairs)} sample "
+                   f"block(s), ratio {scene.ratio}, base {base}) ...")
+        with cancellable(model, self.is_cancelled):
+            rep = adapt_pan_scet(model, pairs, scene.ratio, seconds, self.device,
+                                 getattr(self, "report_progress", None), self.is_cancelled)
+        rep["started_from"] = man["name"]
+        rep["base"] = base
+        self.adaptation = rep
+        self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; loss on check crops "
+                   f"{rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f} (base alone "
+                   f"{rep['check_loss_base']:.5f})"
+                   + ("." if rep["kept"] else "; no gain: the starting weights are kept."))
+        out = scene.options.get("adapted_weights")
+        if out:
+            path = str(out) if str(out).endswith(W.WEIGHTS_SUFFIX) else os.path.splitext(str(out))[0] + W.WEIGHTS_SUFFIX
+            new = dict(man, name=os.path.splitext(os.path.basename(path))[0], ratios=[scene.ratio],
+                       training=dict(man.get("training", {}), adapted_from=man["name"], adaptation=rep,
+                                     data=f"scene adaptation (Wald protocol on the user's scene, sensor preset "
+                                          f"'{scene.sensor}')", bases=[base]))
+            for key in ("weights", "path"):
+                new.pop(key, None)
+            self.save_adapted_weights(path, model.state_dict(), new)
+        return True
+
+    def provenance(self) -> dict:
+        man = self.manifest or {}
+        out = {"panadapter_v2_weights": f"{man.get('name', '?')} (sha256 {man.get('weights', {}).get('sha256', '?')})",
+               "panadapter_v2_device": self.device.type if self.device is not None else "?",
+               "panadapter_v2_base": dict(self.base_choice)}
+        if self.adaptation:
+            out["panadapter_v2_adaptation"] = dict(self.adaptation)
+        if self.guard is not None:
+            out.update(self.guard.provenance())
+        return out
+
+    def apply(self, tile: Tile) -> np.ndarray:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.apply(tile)
+        if self.model is None:
+            raise RuntimeError("PanAdapter v2 apply() before prepare()")
+        k = np.float32(self.gain / self.scale)
+        base = np.asarray(self.base_method.apply(tile), np.float32)
+        out = predict_tile(self.model, tile.lr_up.astype(np.float32) * k, tile.hr[0].astype(np.float32) * k,
+                           base * k, tile.ratio, tile.phase, self.device)
+        return (out / k).astype(np.float32, copy=False)

@@ -1,0 +1,164 @@
+"""PanAdapter v2 as an engine method: the LR pixel centres where training put them, the base chosen on the
+scene's check, the guard, a clear error for a band layout it has no network for, and the scene adaptation."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+torch = pytest.importorskip("torch")
+
+from core.adapt import pan_scet_adapt as A  # noqa: E402
+from core.engine import FusionRequest, run_fusion  # noqa: E402
+from core.errors import InputError  # noqa: E402
+from core.methods import pan_scet_method as M  # noqa: E402
+from core.models import weights as W  # noqa: E402
+from core.models.pan_scet import PanScet, PanScetConfig  # noqa: E402
+from core.models.pan_scet.predict import MIN_SIDE, padding, predict_tile  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample"
+WV_PAN, WV_MS = SAMPLE / "worldview2_pan_0.5m.tif", SAMPLE / "worldview2_ms_BGRN_2m.tif"
+L8_PAN, L8_MS = SAMPLE / "landsat8_pan_B8_15m.tif", SAMPLE / "landsat8_ms_B2-B5_30m.tif"
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    found = M.bundled_models()
+    if not found:
+        pytest.skip("no bundled PanAdapter v2 weights")
+    return M.load_network(found[0]["path"])
+
+
+def fuse(tmp_path, name, pan, ms, method="panadapter_v2", **options):
+    out = str(tmp_path / f"{name}.tif")
+    res = run_fusion(FusionRequest("pansharpen", str(pan), str(ms), out, method=method, output_dtype="float32",
+                                   device="cpu", method_options=dict(options, threads=2) if
+                                   method == "panadapter_v2" else {}))
+    ds = gdal.Open(out)
+    return ds.ReadAsArray().astype(np.float64), ds.GetMetadata(), res
+
+
+@pytest.mark.parametrize("r", [2, 4])
+def test_padding_puts_the_lr_pixel_centres_where_training_had_them(r):
+    for p in range(r):
+        top, bottom, left, right = padding(50, 70, r, (p, (p + 1) % r), 4)
+        assert (p + top) % r == r // 2 and ((p + 1) % r + left) % r == r // 2
+        assert (50 + top + bottom) % 4 == 0 and (70 + left + right) % 4 == 0
+        assert min(50 + top + bottom, 70 + left + right) >= MIN_SIDE
+
+
+def test_a_tile_cut_one_row_lower_gives_the_same_pixels(bundled):
+    """The same image seen from two tile origins (decimation phases 2 and 1): the padding realigns the work grid,
+    so the interior agrees; without it the LR samples would fall in other work blocks."""
+    model, _man = bundled
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:128, 0:128] / 128.0
+    pan = (0.3 + 0.1 * np.sin(12 * yy) * np.cos(9 * xx) + 0.02 * rng.random((128, 128))).astype(np.float32)
+    ms_up = np.stack([pan * g for g in (0.8, 0.9, 1.0, 1.3)]).astype(np.float32)
+    base = ms_up + 0.05 * (pan - pan.mean())
+    whole = predict_tile(model, ms_up, pan, base, 4, (2, 2))
+    cut = predict_tile(model, ms_up[:, 1:], pan[1:], base[:, 1:], 4, (1, 2))
+    inner = (slice(None), slice(24, 100), slice(24, 100))
+    assert np.abs(whole[:, 1:][inner] - cut[inner]).max() < 0.05 * np.abs(whole - base).max()
+    assert np.abs(whole - base).max() > 1e-3            # the network does change its base
+
+
+def test_the_network_refines_the_base_chosen_on_the_check(tmp_path, bundled):
+    out, md, _res = fuse(tmp_path, "v2", WV_PAN, WV_MS, guard=False)
+    assert md["DEEPPANSHARPEN_PRODUCED_BY"] == "panadapter_v2"
+    base_rec = json.loads(md["DEEPPANSHARPEN_PANADAPTER_V2_BASE"])
+    base = base_rec["base"]
+    assert base in M.DEFAULT_BASES and {c["method"] for c in base_rec["candidates"]} == set(M.DEFAULT_BASES)
+    alone, _md, _res = fuse(tmp_path, "base", WV_PAN, WV_MS, method=base)
+    assert np.abs(out - alone).mean() > 0.01 * np.abs(alone).mean()          # the network changes its base
+    # ... by a correction: every band stays close to the base's (it adds detail and fixes colour)
+    assert min(np.corrcoef(a.ravel(), b.ravel())[0, 1] for a, b in zip(out, alone)) > 0.9
+
+
+def test_a_network_that_loses_returns_the_classical_result(tmp_path, bundled):
+    model, man = bundled
+    broken = PanScet(PanScetConfig.from_dict(man["config"]))
+    broken.load_state_dict(model.state_dict())
+    g = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for layer in broken.tail.values():
+            layer[-1].weight.copy_(torch.randn(layer[-1].weight.shape, generator=g) * 0.2)
+    path = str(tmp_path / "broken.safetensors")
+    W.save_weights(path, broken.state_dict(), {k: v for k, v in man.items() if k not in ("weights", "path")}
+                   | {"name": "broken"})
+    out, md, res = fuse(tmp_path, "broken", WV_PAN, WV_MS, weights=path)
+    rec = json.loads(md["DEEPPANSHARPEN_DEEP_GUARD"])
+    assert rec["result"] == "classical returned" and md["DEEPPANSHARPEN_PRODUCED_BY"] == rec["best_classical"]
+    assert any(w.startswith("PanAdapter v2 lost to ") for w in res.warnings)
+    alone, _md, _res = fuse(tmp_path, "alone", WV_PAN, WV_MS, method=rec["best_classical"])
+    np.testing.assert_array_equal(out, alone)
+
+
+def test_a_band_layout_without_a_network_is_a_clear_error(tmp_path, bundled):
+    ms3 = str(tmp_path / "ms3.tif")
+    gdal.Translate(ms3, str(WV_MS), bandList=[1, 2, 3])
+    with pytest.raises(InputError, match="no network for 3 MS bands.*PanAdapter"):
+        fuse(tmp_path, "three", WV_PAN, ms3)
+
+
+def test_a_scene_too_small_to_check_an_adaptation_skips_it_with_a_warning(tmp_path, bundled):
+    _out, _md, res = fuse(tmp_path, "small", WV_PAN, WV_MS, adapt=True, adapt_seconds=5, guard=False)
+    assert any("ADAPT is skipped" in w for w in res.warnings)
+
+
+def _pairs(n=2, side=160, bands=4, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        ref = rng.random((bands, side, 2 * side)).astype(np.float32)
+        pan = ref.mean(axis=0)
+        ms_up = (ref * 0.7 + 0.15).astype(np.float32)
+        out.append((ms_up, pan.astype(np.float32), ref, ms_up.copy()))
+    return out
+
+
+def test_adaptation_trains_only_the_new_parts_and_keeps_the_best_check():
+    torch.manual_seed(0)
+    model = PanScet(PanScetConfig(bands=4, ratios=(4,), dim=16, heads=2, scpa_blocks=2, inject_every=1,
+                                  branch_dim=8, tail_width=16, rfdn_feats=16, rfdn_blocks=2))
+    frozen = {k: v.clone() for k, v in model.state_dict().items() if model.is_frozen(k)}
+    pairs = _pairs()
+    small = [tuple(a[..., :100, :100] for a in p) for p in pairs]
+    assert A.can_adapt(model.cfg, pairs, 4) and not A.can_adapt(model.cfg, small, 4)
+    rep = A.adapt_pan_scet(model, pairs, 4, seconds=600, device=torch.device("cpu"), max_steps=6, checks=3)
+    assert rep["steps"] == 6 and rep["held_out"] == 2
+    assert rep["check_loss_after"] <= rep["check_loss_before"]
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in frozen.items())
+    if rep["kept"]:
+        assert rep["check_loss_after"] < rep["check_loss_before"]
+
+
+def _write(path, a, px):
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), a.shape[-1], a.shape[-2], a.shape[0], gdal.GDT_UInt16)
+    ds.SetGeoTransform((500000.0, px, 0.0, 4000000.0, 0.0, -px))
+    for i, band in enumerate(a):
+        ds.GetRasterBand(i + 1).WriteArray(np.rint(band).astype(np.uint16))
+    ds = None
+    return path
+
+
+def test_an_adapted_network_is_saved_and_gives_the_same_pixels_when_reused(tmp_path, bundled):
+    rng = np.random.default_rng(5)
+    side = 512
+    yy, xx = np.mgrid[0:side, 0:side] / side
+    tex = np.kron(rng.random((side // 8, side // 8)), np.ones((8, 8))) + 0.3 * np.sin(40 * yy) * np.cos(31 * xx)
+    cube = np.stack([(tex + 0.2 * rng.random((side, side))) * (0.7 + 0.2 * b) for b in range(4)]) * 500 + 200
+    pan = _write(tmp_path / "pan.tif", cube.mean(0)[None], 0.5)
+    ms = _write(tmp_path / "ms.tif", cube.reshape(4, side // 4, 4, side // 4, 4).mean(axis=(2, 4)), 2.0)
+    saved = tmp_path / "mine.safetensors"
+    out, md, res = fuse(tmp_path, "adapted", pan, ms, adapt=True, adapt_seconds=6, adapted_weights=str(saved),
+                        guard=False)
+    rep = json.loads(md["DEEPPANSHARPEN_PANADAPTER_V2_ADAPTATION"])
+    assert rep["steps"] >= 1 and rep["held_out"] >= 1 and rep["check_loss_after"] <= rep["check_loss_before"]
+    man = W.read_manifest(str(saved))
+    assert man["training"]["adapted_from"] == "pan_scet_4band_vhr" and man["training"]["bases"] == [rep["base"]]
+    again, _md, _res = fuse(tmp_path, "reused", pan, ms, weights=str(saved), base=rep["base"], guard=False)
+    np.testing.assert_allclose(again, out, rtol=0, atol=1e-3 * np.abs(out).max())   # fp16 weights on disk

@@ -210,15 +210,18 @@ PS_OUT   ?= build/pan_scet
 PS_STEPS ?= 6000
 RESUME   ?=
 PS_TRAIN  = "$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --steps $(PS_STEPS) $(RESUME)
+# The bundled network: small trainable CNN priors (the frozen RFDN priors trained no better and cost 2x the
+# time) and branch updates that start at zero (bench/results/pan_scet_training.md).
+PS_CONFIG = '{"spe_prior": "cnn", "spa_prior": "cnn", "ctf_zero_init": true}'
 # The PNN-like ablation: no transformer body, small trainable CNN priors, the same heads, bases and tail.
 PS_PNN   = '{"scpa_blocks": 0, "attn_blocks": 0, "spe_prior": "cnn", "spa_prior": "cnn"}'
 .PHONY: train-pan-scet train-pan-scet-ablations
 train-pan-scet: setup
-	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr --threads 2
+	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr --threads 2 --config $(PS_CONFIG)
 
 # The two ablations side by side, one thread each (RESUME=--resume continues both).
 train-pan-scet-ablations: setup
-	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr_random --threads 1 --random-body & \
+	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr_random --threads 1 --random-body --config $(PS_CONFIG) & \
 	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr_pnn --threads 1 --name pan_scet_4band_vhr_pnn --config $(PS_PNN) & \
 	wait
 

@@ -62,9 +62,11 @@ print(json.dumps({"seconds": times, "mp": side * side / 1e6,
 
 def busy_processes() -> str:
     """Other processes using the CPU now (ps), so a reader can tell a loaded measurement."""
-    out = subprocess.run(["ps", "-eo", "pcpu,ni,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
-    rows = [r.split(None, 2) for r in out.splitlines()[1:]]
-    busy = [f"{c} ({p} % CPU, nice {n})" for p, n, c in rows if float(p) >= 10 and c != "ps"]
+    # ps's %CPU is each process's CPU time over its lifetime: a fair sign of a long job such as a training
+    out = subprocess.run(["ps", "-eo", "pid,pcpu,ni,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    rows = [r.split(None, 3) for r in out.splitlines()[1:]]
+    busy = [f"{c} ({p} % CPU, nice {n})" for pid, p, n, c in rows
+            if float(p) >= 10 and c != "ps" and int(pid) != os.getpid()]
     return ", ".join(busy[:4]) or "none"
 
 

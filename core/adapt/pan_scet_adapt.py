@@ -4,8 +4,12 @@ The same Wald pairs, split and check as PanAdapter's adaptation (core.adapt.pana
 sample blocks reduced once more, a quarter of each held out, the band-weighted L1 loss, the best check kept),
 with the base the method chose for the scene (``fuse``, handed in by the method so this module imports no
 method).  Augmentation is a random transposition only: a flip would move the LR pixel centres inside the
-work grid's blocks, which training never did.  When the starting network is worse than the base on the check
-crops, its output layer is zeroed first (the adaptation then starts from the base).
+work grid's blocks, which training never did.  The adaptation starts from the network even where it is worse
+than its base on the check crops (PanAdapter zeroes its output layer there): on the twice-reduced check the
+bundled network often loses to its base although it wins at the scale the user fuses, and such a restart threw
+that away (docs/models/pan_scet.md); the deep guard still returns the classical result where the network
+loses.  Crops smaller than the network's MIN_SIDE (small scenes: down to
+MIN_CROP) are mirrored to that size for the forward pass and the loss is taken on the crop itself.
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from ..errors import Cancelled, InputError
 from ..models.pan_scet import PanScet
 from ..models.pan_scet.predict import MIN_SIDE
 from . import panadapter_adapt as P
+
+MIN_CROP = 32            # reduced-resolution pixels a side: below this a held-out crop says too little
 
 
 def with_base(pairs, ratio: int, gnyq_ms, gnyq_pan: float, fuse) -> list[tuple]:
@@ -42,7 +48,18 @@ def can_adapt(cfg, pairs, ratio: int) -> bool:
         _big, size, train, check = P.crop_plan(cfg, pairs, int(ratio))
     except InputError:
         return False
-    return size >= MIN_SIDE and any(c is not t for c, t in zip(check, train))
+    return size >= MIN_CROP and any(c is not t for c, t in zip(check, train))
+
+
+def forward(model: PanScet, ms_up, pan, base, r: int) -> torch.Tensor:
+    """The network on a batch of crops, mirrored at the bottom / right up to MIN_SIDE (which keeps the phase)."""
+    h, w = pan.shape[-2:]
+    x = [ms_up, pan, base]
+    while x[1].shape[-2] < MIN_SIDE:
+        x = [torch.cat([t, t.flip(-2)], dim=-2) for t in x]
+    while x[1].shape[-1] < MIN_SIDE:
+        x = [torch.cat([t, t.flip(-1)], dim=-1) for t in x]
+    return model(x[0], x[1], x[2], r, (r // 2, r // 2))[..., :h, :w]
 
 
 def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
@@ -50,16 +67,15 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
                    checks: int = 12) -> dict:
     """Fine-tune ``model`` (in place) on the reduced pairs for ``seconds`` (or ``max_steps``); the weights with
     the lowest loss on the held-out check crops, the starting ones included, are kept."""
-    r, key = int(ratio), str(int(ratio))
+    r = int(ratio)
     big, size, train, check = P.crop_plan(model.cfg, pairs, r)
-    if size < MIN_SIDE:
+    if size < MIN_CROP:
         raise InputError(f"The scene is too small to adapt PanAdapter v2 at ratio {r}: the reduced-resolution "
-                         f"pair needs blocks of at least {2 * MIN_SIDE * r} PAN pixels a side.")
+                         f"pair needs blocks of at least {2 * MIN_CROP * r} PAN pixels along one side.")
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     held = [t.to(device) for t in P._crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
     bw = P.band_weights(big).to(device)
-    phase = (r // 2, r // 2)
     params = model.trainable_parameters()
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
@@ -70,18 +86,11 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     def held_loss() -> float:
         model.eval()
         with torch.inference_mode():
-            return float(P.adapt_loss(model(held[0], held[1], held[3], r, phase), held[2], bw))
+            return float(P.adapt_loss(forward(model, held[0], held[1], held[3], r), held[2], bw))
 
     check_cancel()
     before = held_loss()
     base_only = float(P.adapt_loss(held[3], held[2], bw))
-    restarted = False
-    if base_only < before:
-        with torch.no_grad():
-            last = model.tail[key][-1]
-            last.weight.zero_()
-            last.bias.zero_()
-        before, restarted = held_loss(), True
     best_loss, best_step = before, 0
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     t0 = time.perf_counter()
@@ -97,7 +106,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
         ms_up, pan, ref, base = [t.to(device) for t in P._crop_batch(train, batch, size, r, rng)]
         if rng.random() < 0.5:
             ms_up, pan, ref, base = (t.transpose(-2, -1) for t in (ms_up, pan, ref, base))
-        loss = P.adapt_loss(model(ms_up, pan, base, r, phase), ref, bw)
+        loss = P.adapt_loss(forward(model, ms_up, pan, base, r), ref, bw)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -127,7 +136,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
         model.load_state_dict(best_state)
     model.eval()
     return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
-            "held_out": sum(c is not t for c, t in zip(check, train)), "restarted_from_base": restarted,
+            "held_out": sum(c is not t for c, t in zip(check, train)),
             "loss": "band-weighted L1", "check_loss_base": round(base_only, 6),
             "check_loss_before": round(before, 6), "check_loss_after": round(best_loss, 6),
             "kept_step": best_step, "kept": best_step > 0, "check_history": history}

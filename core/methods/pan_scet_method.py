@@ -22,12 +22,12 @@ import torch  # at import time: the registry turns a missing torch into MissingD
 
 from .. import auto_select
 from ..adapt import panadapter_adapt as PA
-from ..adapt.pan_scet_adapt import adapt_pan_scet, can_adapt, with_base
+from ..adapt.pan_scet_adapt import MIN_CROP, adapt_pan_scet, can_adapt, with_base
 from ..errors import InputError
 from ..models import weights as W
 from ..models.cancel_hooks import cancellable
 from ..models.pan_scet import PanScet, PanScetConfig
-from ..models.pan_scet.predict import MIN_SIDE, predict_tile
+from ..models.pan_scet.predict import predict_tile
 from . import deep_guard
 from .array_fusion import classical_fusion
 from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
@@ -157,9 +157,9 @@ class PanScetMethod(DeepMethod):
         """Scene adaptation (ADAPT); False when the scene is too small to check it on held-out pixels."""
         pairs = PA.scene_pairs(samples, scene, self.scale, self.gain, "ms_up", self.is_cancelled)
         if not can_adapt(model.cfg, pairs, scene.ratio):
-            why = (f"The scene is too small to adapt on crops of {MIN_SIDE} pixels and check the adaptation on "
-                   f"pixels it does not train on (about {2 * MIN_SIDE * scene.ratio} x {MIN_SIDE * scene.ratio} PAN "
-                   f"pixels are needed); ADAPT is skipped and the weights '{man['name']}' are used unchanged.")
+            why = (f"The scene is too small to adapt on crops of {MIN_CROP} reduced pixels and check the adaptation "
+                   f"on pixels it does not train on (about {2 * MIN_CROP * scene.ratio} x {MIN_CROP * scene.ratio} "
+                   f"PAN pixels are needed); ADAPT is skipped and the weights '{man['name']}' are used unchanged.")
             self._warn(why)
             self.adaptation = {"skipped": why, "started_from": man["name"], "steps": 0}
             return False

@@ -120,3 +120,25 @@ def test_classical_fusion_of_arrays_is_the_registered_method():
     outs = [classical_fusion(name, ms_up, pan, 2, 0.3, 0.15) for name in BASES]
     assert all(o.shape == ms_up.shape and o.dtype == np.float32 and np.isfinite(o).all() for o in outs)
     assert len({o.tobytes() for o in outs}) == len(BASES)          # four different fusions, not one four times
+
+
+def test_branch_updates_can_start_at_zero():
+    from core.models.pan_scet.adapters import AdapterPoint
+    torch.manual_seed(0)
+    x, a, b = torch.rand(2, 16, 8, 8), torch.rand(2, 8, 8, 8), torch.rand(2, 8, 8, 8)
+    with torch.no_grad():
+        out = AdapterPoint(8, 16, ctf_zero_init=True)(x, a, b)
+        noisy = AdapterPoint(8, 16)(x, a, b)
+    assert all(torch.equal(o, t) for o, t in zip(out, (x, a, b)))     # the branches reach the tail as their priors
+    assert torch.equal(noisy[0], x) and not torch.equal(noisy[1], a)  # the default mixes body features in at once
+
+
+def test_a_bodyless_network_takes_the_stem_only_and_has_nothing_frozen(bundled):
+    scet, rfdn = bundled
+    cfg = PanScetConfig(bands=4, ratios=(4,), scpa_blocks=0, attn_blocks=0, spe_prior="cnn", spa_prior="cnn")
+    m = PanScet(cfg)
+    m.load_body(scet, rfdn.state_dict())
+    assert m.parameter_counts()["frozen"] == 0 and len(m.adapters) == 0
+    ms_up, pan, base = _inputs(4, 64)
+    with torch.no_grad():
+        assert torch.equal(m.eval()(ms_up, pan, base, 4, (2, 2)), base)

@@ -105,8 +105,12 @@ def test_a_band_layout_without_a_network_is_a_clear_error(tmp_path, bundled):
 
 
 def test_a_scene_too_small_to_check_an_adaptation_skips_it_with_a_warning(tmp_path, bundled):
-    _out, _md, res = fuse(tmp_path, "small", WV_PAN, WV_MS, adapt=True, adapt_seconds=5, guard=False)
+    pan, ms = str(tmp_path / "pan.tif"), str(tmp_path / "ms.tif")
+    gdal.Translate(pan, str(WV_PAN), srcWin=[0, 0, 200, 200])
+    gdal.Translate(ms, str(WV_MS), srcWin=[0, 0, 50, 50])
+    _out, md, res = fuse(tmp_path, "small", pan, ms, adapt=True, adapt_seconds=5, guard=False)
     assert any("ADAPT is skipped" in w for w in res.warnings)
+    assert "skipped" in json.loads(md["DEEPPANSHARPEN_PANADAPTER_V2_ADAPTATION"])
 
 
 def _pairs(n=2, side=160, bands=4, seed=0):
@@ -126,7 +130,7 @@ def test_adaptation_trains_only_the_new_parts_and_keeps_the_best_check():
                                   branch_dim=8, tail_width=16, rfdn_feats=16, rfdn_blocks=2))
     frozen = {k: v.clone() for k, v in model.state_dict().items() if model.is_frozen(k)}
     pairs = _pairs()
-    small = [tuple(a[..., :100, :100] for a in p) for p in pairs]
+    small = [tuple(a[..., :60, :60] for a in p) for p in pairs]
     assert A.can_adapt(model.cfg, pairs, 4) and not A.can_adapt(model.cfg, small, 4)
     rep = A.adapt_pan_scet(model, pairs, 4, seconds=600, device=torch.device("cpu"), max_steps=6, checks=3)
     assert rep["steps"] == 6 and rep["held_out"] == 2

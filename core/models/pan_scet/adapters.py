@@ -14,11 +14,14 @@ from torch import nn
 class BranchUpdate(nn.Module):
     """CTF: branch += f([branch, body features])."""
 
-    def __init__(self, branch_dim: int, body_dim: int):
+    def __init__(self, branch_dim: int, body_dim: int, zero_init: bool = False):
         super().__init__()
         self.mix = nn.Conv2d(branch_dim + body_dim, branch_dim, 1)
         self.local = nn.Conv2d(branch_dim, branch_dim, 3, padding=1, groups=branch_dim)
         self.act = nn.GELU()
+        if zero_init:            # the branch starts as its prior's output, not mixed with random body features
+            nn.init.zeros_(self.local.weight)
+            nn.init.zeros_(self.local.bias)
 
     def forward(self, branch: torch.Tensor, body: torch.Tensor) -> torch.Tensor:
         return branch + self.local(self.act(self.mix(torch.cat([branch, body], dim=1))))
@@ -42,10 +45,10 @@ class Injection(nn.Module):
 class AdapterPoint(nn.Module):
     """One injection point: both branches read the body, then the body receives them."""
 
-    def __init__(self, branch_dim: int, body_dim: int):
+    def __init__(self, branch_dim: int, body_dim: int, ctf_zero_init: bool = False):
         super().__init__()
-        self.ctf_a = BranchUpdate(branch_dim, body_dim)
-        self.ctf_b = BranchUpdate(branch_dim, body_dim)
+        self.ctf_a = BranchUpdate(branch_dim, body_dim, ctf_zero_init)
+        self.ctf_b = BranchUpdate(branch_dim, body_dim, ctf_zero_init)
         self.cti = Injection(branch_dim, body_dim)
 
     def forward(self, x: torch.Tensor, a: torch.Tensor, b: torch.Tensor):

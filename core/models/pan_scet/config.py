@@ -26,6 +26,7 @@ class PanScetConfig:
     rfdn_feats: int = 50
     rfdn_blocks: int = 4
     tail_width: int = 64
+    ctf_zero_init: bool = False        # the branches' updates (CTF) start at zero, as the injections do
     extra: dict = field(default_factory=dict)   # free-form notes kept with the weights
 
     def validate(self) -> None:

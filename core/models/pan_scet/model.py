@@ -64,7 +64,7 @@ class PanScet(nn.Module):
             nn.init.zeros_(last.weight)
             nn.init.zeros_(last.bias)
             self.tail[str(r)] = nn.Sequential(nn.Conv2d(d + 2 * k, cfg.tail_width, 3, padding=1), nn.GELU(), last)
-        self.adapters = nn.ModuleList(AdapterPoint(k, d) for _ in range(cfg.injections))
+        self.adapters = nn.ModuleList(AdapterPoint(k, d, cfg.ctf_zero_init) for _ in range(cfg.injections))
         self._init_heads_from_stem(body.conv3)
         self.freeze()
 

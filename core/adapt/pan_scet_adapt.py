@@ -91,10 +91,9 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     check_cancel()
     before = held_loss()
     base_only = float(P.adapt_loss(held[3], held[2], bw))
-    best_loss, best_step = before, 0
-    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    best = P.BestWeights(model, before)
     t0 = time.perf_counter()
-    steps, step_time, next_check, history = 0, 0.0, seconds / checks, []
+    steps, step_time, next_check = 0, 0.0, seconds / checks
     model.train()
     while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
         check_cancel()
@@ -121,22 +120,14 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
         if due:
             next_check += seconds / checks
             check_cancel()
-            v = held_loss()
+            best.offer(model, steps, held_loss())
             model.train()
-            history.append((steps, round(v, 6)))
-            if v < best_loss:
-                best_loss, best_step = v, steps
-                best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
     check_cancel()
-    after = held_loss()
-    history.append((steps, round(after, 6)))
-    if after < best_loss:
-        best_loss, best_step = after, steps
-    else:
-        model.load_state_dict(best_state)
+    best.offer(model, steps, held_loss())
+    best.restore(model)
     model.eval()
     return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
             "held_out": sum(c is not t for c, t in zip(check, train)),
             "loss": "band-weighted L1", "check_loss_base": round(base_only, 6),
-            "check_loss_before": round(before, 6), "check_loss_after": round(best_loss, 6),
-            "kept_step": best_step, "kept": best_step > 0, "check_history": history}
+            "check_loss_before": round(before, 6), "check_loss_after": round(best.loss, 6),
+            "kept_step": best.step, "kept": best.step > 0, "check_history": best.history}

@@ -159,6 +159,23 @@ def holds_out(cfg, pairs, r: int) -> bool:
     return any(c is not t for c, t in zip(check, train))
 
 
+class BestWeights:
+    """The weights with the lowest check loss so far (the starting ones first) and every check's loss."""
+
+    def __init__(self, model, loss: float) -> None:
+        self.loss, self.step, self.history = loss, 0, []
+        self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def offer(self, model, step: int, loss: float) -> None:
+        self.history.append((step, round(loss, 6)))
+        if loss < self.loss:
+            self.loss, self.step = loss, step
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def restore(self, model) -> None:
+        model.load_state_dict(self.state)
+
+
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
                 seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None,
                 checks: int = 12) -> dict:
@@ -207,14 +224,12 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
                 layer.weight.zero_()
                 layer.bias.zero_()
         before, restarted = held_loss(), True
-    best_loss, best_step = before, 0
-    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    best = BestWeights(model, before)
     t0 = time.perf_counter()
     steps = 0
     model.train()
     step_time = 0.0
     next_check = seconds / checks
-    history = []
     while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
         check_cancel()
         ts = time.perf_counter()
@@ -238,19 +253,11 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         if by_steps or (max_steps is None and time.perf_counter() - t0 >= next_check):
             next_check += seconds / checks
             check_cancel()
-            v = held_loss()
-            history.append((steps, round(v, 6)))
-            if v < best_loss:
-                best_loss, best_step = v, steps
-                best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
+            best.offer(model, steps, held_loss())
     check_cancel()
-    after = held_loss()
+    best.offer(model, steps, held_loss())
     check_cancel()
-    history.append((steps, round(after, 6)))
-    if after < best_loss:
-        best_loss, best_step = after, steps
-    else:
-        model.load_state_dict(best_state)
+    best.restore(model)
     model.set_stage(2)
     model.eval()
     with torch.inference_mode():
@@ -260,8 +267,8 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
             "held_out": sum(c is not t for c, t in zip(check, train)),
             "restarted_from_base": restarted, "loss": "band-weighted L1",
             "check_loss_base": round(base_only, 6), "check_loss_before": round(before, 6),
-            "check_loss_after": round(best_loss, 6), "kept_step": best_step, "kept": best_step > 0,
-            "check_history": history, "angle_blend": alpha, "angle_blend_check": blends}
+            "check_loss_after": round(best.loss, 6), "kept_step": best.step, "kept": best.step > 0,
+            "check_history": best.history, "angle_blend": alpha, "angle_blend_check": blends}
 
 
 def transplant(src: PanAdapter, bands: int, seed: int = 0) -> PanAdapter:

@@ -13,7 +13,7 @@ import torch  # at import time: the registry turns a missing torch into MissingD
 
 from ..errors import InputError
 from ..models import weights as W
-from .base import FusionMethod, SceneInfo
+from .base import FusionMethod, SceneInfo, Tile
 
 ADAPT_SHARE = 0.6        # share of the progress bar that prepare() takes when it adapts the model to the scene
 LOAD_SHARE = 0.05        # ... when it only loads the weights
@@ -103,6 +103,7 @@ class DeepMethod(FusionMethod):
     engine: str = ""
     who: str = ""
     tile_threads = 1
+    provenance_prefix: str = ""          # metadata items <prefix>_weights, <prefix>_adaptation ...
 
     def __init__(self) -> None:
         super().__init__()
@@ -110,6 +111,33 @@ class DeepMethod(FusionMethod):
         self.device = None
         self.manifest: dict = {}
         self.adaptation: dict = {}
+        self.guard = None                  # deep_guard.GuardResult: the classical method returned instead, if any
+
+    # --- what every deep method records and how it hands tiles to the guard's pick ------------------
+    def extra_provenance(self) -> dict:
+        """The method's own provenance items besides weights, adaptation and the guard."""
+        return {}
+
+    def provenance(self) -> dict:
+        man, p = self.manifest or {}, self.provenance_prefix
+        sha = man.get("weights", {}).get("sha256", "not saved")
+        out = {f"{p}_weights": f"{man.get('name', '?')} (sha256 {sha})", **self.extra_provenance()}
+        if self.adaptation:
+            out[f"{p}_adaptation"] = dict(self.adaptation)
+        if self.guard is not None:
+            out.update(self.guard.provenance())
+        return out
+
+    def fuse_tile(self, tile: Tile) -> np.ndarray:
+        """The network's fusion of one tile (apply() without the guard)."""
+        raise NotImplementedError
+
+    def apply(self, tile: Tile) -> np.ndarray:
+        if self.guard is not None and self.guard.delegate is not None:
+            return self.guard.delegate.apply(tile)
+        if self.model is None:
+            raise RuntimeError(f"{self.who}: apply() before prepare()")
+        return self.fuse_tile(tile)
 
     def will_adapt(self, scene: SceneInfo) -> bool:
         """Whether prepare() will adapt the model to the scene (asked or needed)."""

@@ -68,6 +68,7 @@ class INFN(DeepMethod):
     name = "infn"
     engine = ENGINE
     who = "INFN"
+    provenance_prefix = "infn"
     exact_tiles = True                 # HALO covers the receptive field (checked again in prepare)
 
     def __init__(self) -> None:
@@ -76,7 +77,6 @@ class INFN(DeepMethod):
         self.msi_scale = 1.0
         self.used: list[int] = []          # LR band positions the model fuses
         self.skip: list[int] = []          # LR band positions written as nodata
-        self.guard = None                  # deep_guard.GuardResult: the classical method returned instead, if any
         self.guard_check = None            # what deep_guard.hold_out kept out of the adaptation, until the guard
 
     def halo(self, ratio: int) -> int:
@@ -340,21 +340,10 @@ class INFN(DeepMethod):
             return self.guard.delegate.nodata_bands()
         return list(self.skip)
 
-    def provenance(self) -> dict:
-        man = self.manifest or {}
-        out = {"infn_weights": f"{man.get('name', '?')} (sha256 {man.get('weights', {}).get('sha256', 'not saved')})"}
-        if self.adaptation:
-            out["infn_adaptation"] = {k: v for k, v in self.adaptation.items()}
-            out["infn_srf_estimate"] = getattr(self, "srf_estimate", {})
-        if self.guard is not None:
-            out.update(self.guard.provenance())
-        return out
+    def extra_provenance(self) -> dict:
+        return {"infn_srf_estimate": getattr(self, "srf_estimate", {})} if self.adaptation else {}
 
-    def apply(self, tile: Tile) -> np.ndarray:
-        if self.guard is not None and self.guard.delegate is not None:
-            return self.guard.delegate.apply(tile)
-        if self.model is None:
-            raise RuntimeError("INFN.apply() before prepare()")
+    def fuse_tile(self, tile: Tile) -> np.ndarray:
         dev = self.device
         used = self.used
         all_bands = len(used) == tile.lr.shape[0]

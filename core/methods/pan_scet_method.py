@@ -55,6 +55,7 @@ class PanScetMethod(DeepMethod):
     name = "panadapter_v2"
     engine = ENGINE
     who = "PanAdapter v2"
+    provenance_prefix = "panadapter_v2"
     # The transposed attention of the body mixes channels with weights computed over the whole tile.
     tile_tolerance = 0.05
 
@@ -64,7 +65,6 @@ class PanScetMethod(DeepMethod):
         self.gain = 1.0
         self.base_method = None
         self.base_choice: dict = {}
-        self.guard = None
 
     def halo(self, ratio: int) -> int:
         if self.guard is not None and self.guard.delegate is not None:
@@ -189,22 +189,11 @@ class PanScetMethod(DeepMethod):
             self.save_adapted_weights(path, model.state_dict(), new)
         return True
 
-    def provenance(self) -> dict:
-        man = self.manifest or {}
-        out = {"panadapter_v2_weights": f"{man.get('name', '?')} (sha256 {man.get('weights', {}).get('sha256', '?')})",
-               "panadapter_v2_device": self.device.type if self.device is not None else "?",
-               "panadapter_v2_base": dict(self.base_choice)}
-        if self.adaptation:
-            out["panadapter_v2_adaptation"] = dict(self.adaptation)
-        if self.guard is not None:
-            out.update(self.guard.provenance())
-        return out
+    def extra_provenance(self) -> dict:
+        return {"panadapter_v2_device": self.device.type if self.device is not None else "?",
+                "panadapter_v2_base": dict(self.base_choice)}
 
-    def apply(self, tile: Tile) -> np.ndarray:
-        if self.guard is not None and self.guard.delegate is not None:
-            return self.guard.delegate.apply(tile)
-        if self.model is None:
-            raise RuntimeError("PanAdapter v2 apply() before prepare()")
+    def fuse_tile(self, tile: Tile) -> np.ndarray:
         k = np.float32(self.gain / self.scale)
         base = np.asarray(self.base_method.apply(tile), np.float32)
         out = predict_tile(self.model, tile.lr_up.astype(np.float32) * k, tile.hr[0].astype(np.float32) * k,

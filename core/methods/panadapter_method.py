@@ -67,6 +67,7 @@ class PanAdapterMethod(DeepMethod):
     name = "panadapter"
     engine = ENGINE
     who = "PanAdapter"
+    provenance_prefix = "panadapter"
     # The transformer attends within 128-pixel pieces laid out per tile, so another tiling moves them.
     tile_tolerance = 0.05
 
@@ -78,7 +79,6 @@ class PanAdapterMethod(DeepMethod):
         self.stage = 2
         self.base_method = None          # classical fusion giving the residual base (cfg.base), or None
         self.angle_blend = 0.0           # spectral-direction blend towards the interpolated MS (angle_blend)
-        self.guard = None                # deep_guard.GuardResult: the classical method returned instead, if any
 
     def halo(self, ratio: int) -> int:
         if self.guard is not None and self.guard.delegate is not None:
@@ -214,21 +214,10 @@ class PanAdapterMethod(DeepMethod):
                             "train_seconds": rep.get("seconds")}}
         self.save_adapted_weights(path, model.state_dict(), man)
 
-    def provenance(self) -> dict:
-        man = self.manifest or {}
-        out = {"panadapter_weights": f"{man.get('name', '?')} (sha256 {man.get('weights', {}).get('sha256', '?')})",
-               "panadapter_device": self.device.type if self.device is not None else "?"}
-        if self.adaptation:
-            out["panadapter_adaptation"] = dict(self.adaptation)
-        if self.guard is not None:
-            out.update(self.guard.provenance())
-        return out
+    def extra_provenance(self) -> dict:
+        return {"panadapter_device": self.device.type if self.device is not None else "?"}
 
-    def apply(self, tile: Tile) -> np.ndarray:
-        if self.guard is not None and self.guard.delegate is not None:
-            return self.guard.delegate.apply(tile)
-        if self.model is None:
-            raise RuntimeError("PanAdapter.apply() before prepare()")
+    def fuse_tile(self, tile: Tile) -> np.ndarray:
         k = np.float32(self.gain / self.scale)
         ms_up = tile.lr_up.astype(np.float32) * k
         pan = tile.hr[0].astype(np.float32) * k

@@ -112,7 +112,7 @@ DEEP_TIMEOUT_S = 420
 
 @pytest.mark.timeout(DEEP_TIMEOUT_S + 60)
 def test_deep_methods_run_in_qgis_desktop(tmp_path, landsat_pair, jasper_pair):
-    """PanAdapter and INFN in the desktop process, where Mesa's LLVM is loaded (importing timm used to load
+    """PanAdapter, PanAdapter v2 and INFN in the desktop process, where Mesa's LLVM is loaded (importing timm used to load
     triton and abort QGIS): through the dock's Run and through processing.run, result layers added."""
     pan, ms = landsat_pair
     msi, hsi = jasper_pair
@@ -126,13 +126,15 @@ def test_deep_methods_run_in_qgis_desktop(tmp_path, landsat_pair, jasper_pair):
              output=str(out / "processing_panadapter.tif"), params={"ADAPT": True, "ADAPT_SECONDS": 15}),
         dict(via="processing", task="hsms", method="infn", hr=msi, lr=hsi,
              output=str(out / "processing_infn.tif")),
+        dict(via="dock", task="pansharpen", method="panadapter_v2", sensor="landsat89", hr=pan, lr=ms,
+             output=str(out / "dock_panadapter_v2.tif")),
     ]
     result, log, screenshot = run_desktop(tmp_path, runs, "qgis_desktop_deep.png", deep_packages=True,
                                           timeout_s=DEEP_TIMEOUT_S)
     # the crash's conditions held: Mesa's LLVM was loaded in QGIS, and triton was kept out
     assert result["llvm_loaded"], "no libLLVM in the QGIS process: this test would not see the crash"
     assert result["triton_blocked"]
-    assert [r["steps"][-1] for r in result["runs"]] == ["result added"] * 4, json.dumps(result["runs"], indent=2)
+    assert [r["steps"][-1] for r in result["runs"]] == ["result added"] * 5, json.dumps(result["runs"], indent=2)
     expected_bands = {"pansharpen": 4, "hsms": 198}
     for r in result["runs"]:
         layer, spec = r["layer"], r["spec"]

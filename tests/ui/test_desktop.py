@@ -112,8 +112,8 @@ DEEP_TIMEOUT_S = 420
 
 @pytest.mark.timeout(DEEP_TIMEOUT_S + 60)
 def test_deep_methods_run_in_qgis_desktop(tmp_path, landsat_pair, jasper_pair):
-    """PanAdapter, PanAdapter v2 and INFN in the desktop process, where Mesa's LLVM is loaded (importing timm used to load
-    triton and abort QGIS): through the dock's Run and through processing.run, result layers added."""
+    """PanAdapter, PanAdapter v2 and INFN in the desktop process, where Mesa's LLVM is loaded (importing timm used
+    to load triton and abort QGIS): through the dock's Run and through processing.run, result layers added."""
     pan, ms = landsat_pair
     msi, hsi = jasper_pair
     out = tmp_path / "out"

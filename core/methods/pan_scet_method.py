@@ -23,7 +23,7 @@ import torch  # at import time: the registry turns a missing torch into MissingD
 from .. import auto_select
 from ..adapt import panadapter_adapt as PA
 from ..adapt.pan_scet_adapt import MIN_CROP, adapt_pan_scet, can_adapt, with_base
-from ..errors import InputError
+from ..errors import Cancelled, InputError
 from ..models import weights as W
 from ..models.cancel_hooks import cancellable
 from ..models.pan_scet import PanScet, PanScetConfig
@@ -112,6 +112,8 @@ class PanScetMethod(DeepMethod):
             self.base_choice = {"base": forced, "reason": "option base"}
             return str(forced)
         name, scores = auto_select.select(cands, samples, scene, get_method, self.is_cancelled)
+        if self.is_cancelled():
+            raise Cancelled("Cancelled by the user; no output was written.")
         if name is None:
             name = cands[-1]
             reason = "the scene is too small for the reduced-resolution check; default base"

@@ -1,7 +1,9 @@
 """INFN's hyper-parameters (nothing else is read from anywhere) and the context one output pixel needs."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
+
+from ..config_keys import known_keys
 
 
 @dataclass
@@ -39,11 +41,7 @@ class InfnConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> InfnConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown INFN config keys: {sorted(unknown)}")
-        return cls(**d)
+        return cls(**known_keys(cls, d, "INFN config"))
 
 
 def receptive_radius(cfg: InfnConfig) -> tuple[int, int]:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
+
+from ..config_keys import known_keys
 
 
 @dataclass
@@ -59,11 +61,7 @@ class PanScetConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> PanScetConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown PanScetConfig keys: {sorted(unknown)}")
-        d = dict(d)
+        d = dict(known_keys(cls, d, "PanScetConfig"))
         if "ratios" in d:
             d["ratios"] = tuple(int(r) for r in d["ratios"])
         return cls(**d)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
+
+from ..config_keys import known_keys
 
 
 @dataclass
@@ -45,11 +47,7 @@ class PanAdapterConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> PanAdapterConfig:
-        names = {f.name for f in fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown PanAdapter config keys: {sorted(unknown)}")
-        cfg = cls(**d)
+        cfg = cls(**known_keys(cls, d, "PanAdapter config"))
         cfg.validate()
         return cfg
 

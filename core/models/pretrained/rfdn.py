@@ -10,11 +10,13 @@ it); output (N, 3, sH, sW).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..config_keys import known_keys
 
 MIN_SIDE = 15          # smallest input side the spatial attention's pooling accepts
 SLOPE = 0.05           # leaky-ReLU slope used throughout the network
@@ -33,10 +35,7 @@ class RfdnConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> RfdnConfig:
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown RFDN config keys: {sorted(unknown)}")
-        cfg = cls(**d)
+        cfg = cls(**known_keys(cls, d, "RFDN config"))
         cfg.validate()
         return cfg
 

@@ -9,11 +9,13 @@ Input: (N, 3, H, W) RGB in [0, 1]; output (N, 3, sH, sW).  Any H, W >= 1.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..config_keys import known_keys
 
 
 @dataclass
@@ -33,10 +35,7 @@ class ScetConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> ScetConfig:
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown SCET config keys: {sorted(unknown)}")
-        cfg = cls(**d)
+        cfg = cls(**known_keys(cls, d, "SCET config"))
         cfg.validate()
         return cfg
 

@@ -9,6 +9,7 @@ from core.errors import InputError
 from core.methods import SceneInfo, Tile, find_spec, get_method, method_names
 from core.sensors import SENSORS, get_sensor, preset_for_bands
 from core.shared_data import DATA as SHARED_DATA
+from tile_quarters import quarters
 
 DATA = pathlib.Path(SHARED_DATA)
 LANDSAT_MS = DATA / "demo" / "landsat8_ms_B2-B5_30m.tif"
@@ -107,27 +108,6 @@ def test_methods_beat_exp_ikonos_ratio4(ikonos):
         assert ergas(ref, fuse(name, tile, scene), 4) < base, name
 
 
-def _sub_tile(tile: Tile, y0, y1, x0, x1, core) -> Tile:
-    r = tile.ratio
-    return Tile(hr=tile.hr[:, y0:y1, x0:x1], lr_up=tile.lr_up[:, y0:y1, x0:x1], lr=tile.lr,
-                valid=tile.valid[y0:y1, x0:x1], ratio=r,
-                phase=((tile.phase[0] - y0) % r, (tile.phase[1] - x0) % r),
-                lr_origin=(tile.lr_origin[0] - y0, tile.lr_origin[1] - x0),
-                core=(slice(core[0] - y0, core[1] - y0), slice(core[2] - x0, core[3] - x0)))
-
-
-def _quarters(tile: Tile, halo: int):
-    """Four overlapping tiles: the image quarters (cores, cut off-centre) plus ``halo`` clamped to the image."""
-    h, w = tile.valid.shape
-    ys, xs = [0, h // 2 - 3, h], [0, w // 2 + 5, w]
-    for i in range(2):
-        for j in range(2):
-            core = (ys[i], ys[i + 1], xs[j], xs[j + 1])
-            y0, y1 = max(0, core[0] - halo), min(h, core[1] + halo)
-            x0, x1 = max(0, core[2] - halo), min(w, core[3] + halo)
-            yield core, _sub_tile(tile, y0, y1, x0, x1, core)
-
-
 def _params(method):
     return {k: np.asarray(v, dtype=float) for k, v in vars(method).items()
             if k not in ("scene", "warnings") and isinstance(v, (float, int, np.ndarray, list))}
@@ -142,7 +122,7 @@ def test_tiled_equals_whole(name, pair, request):
     whole = method.apply(tile)
     halo = method.halo(tile.ratio)
     scale = np.abs(whole).max()
-    pieces = list(_quarters(tile, halo))
+    pieces = list(quarters(tile, halo))
     for core, sub in pieces:
         out = method.apply(sub)
         part = out[(slice(None),) + sub.core]

@@ -8,6 +8,7 @@ from core import filters as F
 from core.methods import SceneInfo, Tile, get_method, method_names
 from core.methods.gsa_hs import group_bands
 from hsms_synthetic import rel_rmse, scene_pair
+from tile_quarters import quarters
 
 NEW = ["ls_detail", "gsa_hs", "cnmf", "hysure"]
 PER_PIXEL_OR_LOCAL = ["ls_detail", "gsa_hs", "cnmf"]     # tiles equal the whole image
@@ -124,26 +125,6 @@ def test_hysure_estimates_the_blur_of_the_scene(low_rank):
 
 # --- tiling -------------------------------------------------------------------------------------------
 
-def _sub_tile(tile: Tile, y0, y1, x0, x1, core) -> Tile:
-    r = tile.ratio
-    return Tile(hr=tile.hr[:, y0:y1, x0:x1], lr_up=tile.lr_up[:, y0:y1, x0:x1], lr=tile.lr,
-                valid=tile.valid[y0:y1, x0:x1], ratio=r,
-                phase=((tile.phase[0] - y0) % r, (tile.phase[1] - x0) % r),
-                lr_origin=(tile.lr_origin[0] - y0, tile.lr_origin[1] - x0),
-                core=(slice(core[0] - y0, core[1] - y0), slice(core[2] - x0, core[3] - x0)))
-
-
-def _quarters(tile: Tile, halo: int):
-    h, w = tile.valid.shape
-    ys, xs = [0, h // 2 - 3, h], [0, w // 2 + 5, w]
-    for i in range(2):
-        for j in range(2):
-            core = (ys[i], ys[i + 1], xs[j], xs[j + 1])
-            y0, y1 = max(0, core[0] - halo), min(h, core[1] + halo)
-            x0, x1 = max(0, core[2] - halo), min(w, core[3] + halo)
-            yield core, _sub_tile(tile, y0, y1, x0, x1, core)
-
-
 @pytest.fixture(scope="module")
 def cave_like():
     """A 31-band pair of four materials seen by three MSI bands: no method recovers it exactly."""
@@ -162,7 +143,7 @@ def test_tiled_equals_whole(name, cave_like):
     whole = m.apply(tile)
     scale = float(np.abs(whole).max())
     diffs = []
-    for core, sub in _quarters(tile, m.halo(tile.ratio)):
+    for core, sub in quarters(tile, m.halo(tile.ratio)):
         part = m.apply(sub)[(slice(None),) + sub.core]
         diffs.append(part - whole[:, core[0]:core[1], core[2]:core[3]])
     worst = max(float(np.abs(d).max()) for d in diffs)

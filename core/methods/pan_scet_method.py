@@ -35,6 +35,7 @@ from .deep_base import DeepMethod, cpu_threads, flag, sample_gain
 
 ENGINE = "pan_scet"
 HALO = 64                      # PAN pixels: 16 work pixels of context for the convolutions of the body
+# the bases a network refines when its manifest does not list them; training draws among these
 DEFAULT_BASES = ("gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs")
 
 

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..methods.array_fusion import classical_fusion
-
-BASES = ("gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs")
+from ..methods.pan_scet_method import DEFAULT_BASES as BASES
 
 
 def pair_bases(ms_up: np.ndarray, pan: np.ndarray, ratio: int, gnyq_ms, gnyq_pan: float,

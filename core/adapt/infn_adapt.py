@@ -69,6 +69,12 @@ class Region:
     up: np.ndarray        # (B, H, W)   ``lr`` interpolated back (the engine's interpolator)
     target: np.ndarray    # (B, H, W)   the HSI itself
     valid: np.ndarray     # (H, W) bool
+    base: np.ndarray | None = None   # (B, H, W) the classical fusion a base-refining network refines
+
+    @property
+    def anchor(self) -> np.ndarray:
+        """What the network refines (its ``lr_up`` input): the base, else the interpolated HSI."""
+        return self.up if self.base is None else self.base
 
 
 @dataclass
@@ -113,12 +119,12 @@ def make_region(hsi: np.ndarray, msi: np.ndarray, valid: np.ndarray, ratio: int,
 
 def sample_batch(pairs: PairSet, rng: np.random.Generator, batch: int, lr_patch: int, augment: bool = True):
     """``batch`` crops of ``lr_patch`` degraded pixels (aligned on the ratio) from random regions; a region
-    smaller than the patch is used whole (batch 1).  Returns torch tensors (lr, msi, up, target, valid)."""
+    smaller than the patch is used whole (batch 1).  Returns torch tensors (lr, msi, anchor, target, valid)."""
     r = pairs.ratio
     big = [g for g in pairs.regions if min(g.lr.shape[-2:]) >= lr_patch]
     if not big:
         g = pairs.regions[int(rng.integers(len(pairs.regions)))]
-        parts = [(g.lr, g.msi, g.up, g.target, g.valid)]
+        parts = [(g.lr, g.msi, g.anchor, g.target, g.valid)]
     else:
         positions = sum((g.lr.shape[-2] - lr_patch + 1) * (g.lr.shape[-1] - lr_patch + 1) for g in big)
         parts = []
@@ -140,7 +146,7 @@ def sample_batch(pairs: PairSet, rng: np.random.Generator, batch: int, lr_patch:
                 continue
             i, j, hs = best[0]
             parts.append((g.lr[:, i:i + lr_patch, j:j + lr_patch], g.msi[(slice(None),) + hs],
-                          g.up[(slice(None),) + hs], g.target[(slice(None),) + hs], g.valid[hs]))
+                          g.anchor[(slice(None),) + hs], g.target[(slice(None),) + hs], g.valid[hs]))
         if not parts:
             return None
     if augment:
@@ -266,7 +272,7 @@ def fit_detail_path(model: INFN, pairs: PairSet, srf: np.ndarray, offsets: np.nd
     for g in pairs.regions:
         check_cancel(is_cancelled)
         t = lambda a: torch.from_numpy(np.ascontiguousarray(a))[None].to(device)
-        out = model(t(g.lr), t(g.msi), t(g.up), pairs.ratio, origin=(pairs.ratio // 2, pairs.ratio // 2))
+        out = model(t(g.lr), t(g.msi), t(g.anchor), pairs.ratio, origin=(pairs.ratio // 2, pairs.ratio // 2))
         d = (t(g.msi) - bl.srf(t(g.up)))[0].cpu().numpy()
         y = g.target - out[0].cpu().numpy()
         xs.append(d[:, g.valid])
@@ -321,7 +327,7 @@ def evaluate(model: INFN, pairs: PairSet, device, is_cancelled: Callable[[], boo
         check_cancel(is_cancelled)
         h, w = g.target.shape[-2:]
         t = lambda a: torch.from_numpy(np.ascontiguousarray(a))[None].to(device)
-        out = model(t(g.lr), t(g.msi), t(g.up), pairs.ratio,
+        out = model(t(g.lr), t(g.msi), t(g.anchor), pairs.ratio,
                     origin=(pairs.ratio // 2, pairs.ratio // 2))[0].cpu().numpy()
         d = (out - g.target)[:, g.valid]
         se += float((d.astype(np.float64) ** 2).sum())

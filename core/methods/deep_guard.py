@@ -87,7 +87,7 @@ def _block(tile: Tile, reference: np.ndarray) -> auto_select.CheckBlock:
     return auto_select.CheckBlock(tile, reference.astype(np.float32, copy=False), scored)
 
 
-def _reduced_tile(hr: np.ndarray, lr_up: np.ndarray, lr: np.ndarray, valid: np.ndarray, r: int) -> Tile:
+def reduced_tile(hr: np.ndarray, lr_up: np.ndarray, lr: np.ndarray, valid: np.ndarray, r: int) -> Tile:
     ph = r // 2
     return Tile(hr=np.ascontiguousarray(hr, np.float32), lr_up=np.ascontiguousarray(lr_up, np.float32),
                 lr=np.ascontiguousarray(lr, np.float32), valid=np.ascontiguousarray(valid, bool), ratio=r,
@@ -114,7 +114,7 @@ def pan_check(samples: Sequence[Tile], scene: SceneInfo, cfg, adapted: bool) -> 
         independent = bool(held)
         pairs = held or train
     ph = r // 2
-    return [_block(_reduced_tile(pan[None], ms_up, ms_up[:, ph::r, ph::r], valid, r), ref)
+    return [_block(reduced_tile(pan[None], ms_up, ms_up[:, ph::r, ph::r], valid, r), ref)
             for ms_up, pan, ref, valid in pairs], independent
 
 
@@ -134,8 +134,9 @@ def hold_out(pairs):
             train.append(g)
             continue
         parts = []
-        for a, k in ((g.lr, cut // r), (g.msi, cut), (g.up, cut), (g.target, cut), (g.valid, cut)):
-            parts.append([np.ascontiguousarray(x) for x in np.split(a, [k], axis=axis)])
+        for a, k in ((g.lr, cut // r), (g.msi, cut), (g.up, cut), (g.target, cut), (g.valid, cut), (g.base, cut)):
+            parts.append([np.ascontiguousarray(x) for x in np.split(a, [k], axis=axis)] if a is not None
+                         else [None, None])
         train.append(A.Region(*(p[0] for p in parts)))
         held.append(A.Region(*(p[1] for p in parts)))
     return A.PairSet(train, r), (held or list(train), bool(held))
@@ -159,7 +160,7 @@ def hsms_regions(samples: Sequence[Tile], scene: SceneInfo, used: Sequence[int])
 def hsms_check(regions, r: int, hsi_scale: float = 1.0, msi_scale: float = 1.0) -> list:
     """Check blocks of INFN regions (scaled by ``hsi_scale`` / ``msi_scale`` back to input units)."""
     s, m = np.float32(hsi_scale), np.float32(msi_scale)
-    return [_block(_reduced_tile(g.msi * m, g.up * s, g.lr * s, g.valid, r), g.target * s) for g in regions]
+    return [_block(reduced_tile(g.msi * m, g.up * s, g.lr * s, g.valid, r), g.target * s) for g in regions]
 
 
 def band_subset(scene: SceneInfo, used: Sequence[int]) -> SceneInfo:

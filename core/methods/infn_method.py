@@ -16,12 +16,19 @@ Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SEC
   adapted_weights  where to save the adapted model (.safetensors + .json manifest), reusable as ``weights``
                    on other scenes of the same sensor pair
   seed             adaptation seed (default 0)
+  base             the classical HS-MS method a base-refining model refines (its manifest lists the bases it
+                   was trained with, ``training.bases``); default: the one of them that scores best on the
+                   scene's reduced-resolution check, as Auto ranks them
   guard            return the best classical result where the network loses to it (default on; deep_guard);
                    with ``adapt`` a quarter of each large enough region is held out of the adaptation for it
 
 Bad bands: the scene's bad bands (flagged ``bbl`` = 0 or mostly nodata, core.scene) and bands that are
 constant over the scene are left out of the model and written as nodata; an adapted model records the bands
 it uses.
+
+Base refinement: a model whose manifest lists ``training.bases`` returns that classical fusion plus its own
+correction (the base takes the network's ``lr_up`` input); a model moved to another band layout starts with a
+zero correction, i.e. exactly at its base, before the adaptation.
 
 Values: the CAVE model works in [0, 1]: the inputs are divided by ``value_max`` (the option of that name, or
 the scene's: 2**bit_depth - 1 for integer data, 1 for float data).  An adapted model stores its own scales
@@ -35,11 +42,13 @@ HR pixels, so tiles reproduce the whole-image result exactly (a deeper model run
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import torch  # at import time: the registry turns a missing torch into MissingDependency
 
-from ..errors import InputError
+from .. import auto_select
+from ..errors import Cancelled, InputError
 from ..models import weights as W
 from ..models.cancel_hooks import cancellable
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
@@ -78,11 +87,18 @@ class INFN(DeepMethod):
         self.used: list[int] = []          # LR band positions the model fuses
         self.skip: list[int] = []          # LR band positions written as nodata
         self.guard_check = None            # what deep_guard.hold_out kept out of the adaptation, until the guard
+        self.base_method = None            # the prepared classical method a base-refining model refines
+        self.base_choice: dict = {}
 
     def halo(self, ratio: int) -> int:
         if self.guard is not None and self.guard.delegate is not None:
             return self.guard.delegate.halo(ratio)
-        return HALO
+        if self.scene is None:
+            from . import get_method
+            # before prepare(): context for the base check and the guard (as Auto's samples)
+            return max(HALO, auto_select.CHECK_CONTEXT * ratio,
+                       max(get_method(n).halo(ratio) for n in auto_select.HSMS_CANDIDATES))
+        return max(HALO, self.base_method.halo(ratio)) if self.base_method is not None else HALO
 
     # --- weights --------------------------------------------------------------------------------
     def _plan(self, scene: SceneInfo, adapt: bool) -> tuple[str | None, bool]:
@@ -156,8 +172,12 @@ class INFN(DeepMethod):
                 raise InputError(f"The INFN weights '{os.path.basename(path)}' are for a {model.cfg.hsi_bands}-band "
                                  f"HSI with a {model.cfg.msi_bands}-band MSI; the inputs have {scene.lr_bands} and "
                                  f"{scene.hr_bands} bands.")
+        self.base_method, self.base_choice = None, {}
+        bases = tuple((base_man.get("training") or {}).get("bases") or ())
         if adapt:
-            model = self._adapt(samples, scene, model, base_man if path else None, fits)
+            model = self._adapt(samples, scene, model, base_man if path else None, fits, bases)
+        elif bases:
+            self._setup_base(samples, scene, bases)
         self.skip = sorted(set(range(scene.lr_bands)) - set(self.used))
         bad_used = sorted(set(self.used) & set(scene.lr_bad_bands))
         if bad_used:
@@ -169,13 +189,54 @@ class INFN(DeepMethod):
             self._warn(f"The INFN network sees {hr_rad} HR / {lr_rad} LR pixels of context, more than the tiles "
                        f"carry ({HALO} / {LR_MARGIN}): tile borders may differ slightly (they are blended); use a "
                        "larger tile size to reduce them.")
+        if self.base_method is not None:                 # the base's tiles are blended where its own are
+            self.exact_tiles = self.exact_tiles and self.base_method.exact_tiles
         self.model = model.to(self.device).eval()
         self._base_state = None                  # only needed for the warm start (keeps a pickled method small)
         if not adapt:
             self.manifest = base_man
         self.guard = deep_guard.guard_infn(self, samples, scene, adapted=adapt)
 
-    def _adapt(self, samples, scene: SceneInfo, base, base_man, fits: bool):
+    # --- the classical base ------------------------------------------------------------------------
+    def _setup_base(self, samples, scene: SceneInfo, bases: tuple) -> None:
+        """Choose (option ``base``, else Auto's check) and prepare the classical method the model refines, on
+        the bands the model fuses (self.used)."""
+        from . import get_method, method_label
+        used = list(self.used)
+        sub = deep_guard.band_subset(scene, used)
+        tiles = [self._used_bands(t) for t in samples]
+        forced = scene.options.get("base")
+        if forced:
+            if forced not in bases:
+                raise InputError(f"INFN base '{forced}': the model was trained to refine {', '.join(bases)}.")
+            name, self.base_choice = str(forced), {"base": str(forced), "reason": "option base"}
+        else:
+            name, scores = auto_select.select(bases, tiles, sub, get_method, self.is_cancelled)
+            if self.is_cancelled():
+                raise Cancelled("Cancelled by the user; no output was written.")
+            if name is None:
+                name = auto_select.HSMS_FALLBACK if auto_select.HSMS_FALLBACK in bases else bases[-1]
+                reason = "the scene is too small for the reduced-resolution check; default base"
+                self._warn(f"INFN: {reason} {method_label(name)}.")
+                self.base_choice = {"base": name, "reason": reason}
+            else:
+                self._info("INFN base: " + auto_select.format_table(scores, name, method_label))
+                self.base_choice = {"base": name, "candidates": [x.as_dict() for x in scores],
+                                    "reason": "best of the trained bases on the reduced-resolution check, as Auto "
+                                              "ranks them"}
+        method = get_method(name)
+        method.bind(is_cancelled=self.is_cancelled, log=self.log)
+        method.prepare([auto_select.with_halo(t, method.halo(scene.ratio)) for t in tiles], sub)
+        self.base_method = method
+        self._info(f"INFN refines {method_label(name)} ({self.base_choice['reason']}).")
+
+    def _used_bands(self, tile: Tile) -> Tile:
+        """The tile as seen through the LR bands the model fuses."""
+        if len(self.used) == tile.lr.shape[0]:
+            return tile
+        return replace(tile, lr=tile.lr[self.used], lr_up=tile.lr_up[self.used])
+
+    def _adapt(self, samples, scene: SceneInfo, base, base_man, fits: bool, bases: tuple = ()):
         from ..adapt import infn_adapt as A
         from ..srf import estimate_srf
 
@@ -228,6 +289,15 @@ class INFN(DeepMethod):
         if not pairs.regions:
             raise InputError(f"INFN adaptation needs a hyperspectral image of at least {2 * r * r} x {2 * r * r} "
                              "pixels (it trains on the image degraded by the ratio).")
+        if bases:
+            # the base on each reduced pair, as apply() computes it on a tile (input units, then scaled)
+            self.used = used
+            self._setup_base(samples, scene, bases)
+            for g in pairs.regions:
+                A.check_cancel(self.is_cancelled)
+                tile = deep_guard.reduced_tile(g.msi * np.float32(s_m), g.up * np.float32(s_h),
+                                                g.lr * np.float32(s_h), g.valid, r)
+                g.base = np.asarray(self.base_method.apply(tile), np.float32) / np.float32(s_h)
         if deep_guard.guard_on(opts):            # the guard's check: pixels the adaptation does not train on
             pairs, self.guard_check = deep_guard.hold_out(pairs)
         wl_all = scene.lr_wavelengths_nm or [None] * scene.lr_bands
@@ -257,7 +327,7 @@ class INFN(DeepMethod):
             model = base
         elif base is not None:
             model = base
-            model.cfg.srf_detail = True
+            model.cfg.srf_detail = not bases            # a base already carries the MSI's detail
             model.replace_band_layers(len(used), scene.hr_bands)
             base_wl = base_man.get("bands", {}).get("lr_wavelengths_nm")
             if not base_wl or len(base_wl) != len(self._base_state["bands.out.bias"]):
@@ -294,6 +364,8 @@ class INFN(DeepMethod):
         self.adaptation = {"base": base_desc, "notes": notes, "used_bands": len(used),
                            "value_scale": {"hsi": s_h, "msi": s_m}, **report}
         self.manifest = self._adapted_manifest(model, scene, base_man, srf_report, wl)
+        if bases:
+            self.manifest["training"]["bases"] = [self.base_choice["base"]]
         self.srf_estimate = srf_report
         out = opts.get("adapted_weights")
         if out:
@@ -341,7 +413,10 @@ class INFN(DeepMethod):
         return list(self.skip)
 
     def extra_provenance(self) -> dict:
-        return {"infn_srf_estimate": getattr(self, "srf_estimate", {})} if self.adaptation else {}
+        out = {"infn_srf_estimate": getattr(self, "srf_estimate", {})} if self.adaptation else {}
+        if self.base_choice:
+            out["infn_base"] = dict(self.base_choice)
+        return out
 
     def fuse_tile(self, tile: Tile) -> np.ndarray:
         dev = self.device
@@ -357,9 +432,13 @@ class INFN(DeepMethod):
         if threads and dev.type == "cpu":
             torch.set_num_threads(int(threads))
         try:
+            if self.base_method is not None:
+                anchor = t(self.base_method.apply(self._used_bands(tile)), self.scale)
+            else:
+                anchor = t(tile.lr_up, self.scale, True)
             with torch.inference_mode():
-                out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale),
-                                 t(tile.lr_up, self.scale, True), float(tile.ratio), origin=tile.lr_origin)
+                out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale), anchor,
+                                 float(tile.ratio), origin=tile.lr_origin)
                 res = out[0].float().mul_(self.scale).cpu().numpy()
         finally:
             if threads and dev.type == "cpu":

@@ -124,6 +124,7 @@ class SimulatedScene:
     msi: np.ndarray                      # (3, H, W)
     lr: dict = field(default_factory=dict)       # ratio -> (31, H/r, W/r)
     lr_up: dict = field(default_factory=dict)    # ratio -> (31, H, W)
+    bases: dict = field(default_factory=dict)    # ratio -> {classical method id: (31, H, W)}, see add_bases
 
     @staticmethod
     def origin(ratio: int) -> tuple[int, int]:
@@ -151,6 +152,19 @@ def load_scenes(names: Iterable[str], ratios: Iterable[int], root: str = DEFAULT
     return [simulate_scene(n, load_scene(root, n), ratios, response) for n in names]
 
 
+def add_bases(scenes: Iterable[SimulatedScene], names: Sequence[str]) -> None:
+    """Each scene's classical fusions ``names`` (registry ids of HS-MS methods) at each of its ratios, run as
+    the plugin runs them on a CAVE-like scene (generic sensor preset): what a base-refining INFN refines."""
+    from ..methods.array_fusion import classical_hsms_fusion
+    from ..sensors import SENSORS
+
+    generic = SENSORS["generic"]
+    for sc in scenes:
+        for r, up in sc.lr_up.items():
+            sc.bases[r] = {n: classical_hsms_fusion(n, up, sc.msi, r, generic.gnyq_ms[0], generic.gnyq_pan)
+                           for n in names}
+
+
 # ------------------------------------------------------------------------------------------------
 # Patches
 # ------------------------------------------------------------------------------------------------
@@ -169,10 +183,11 @@ def dihedral(arr: np.ndarray, transpose: bool, flip_y: bool, flip_x: bool) -> np
 class Batch:
     lr: np.ndarray           # (B, 31, n, n)
     msi: np.ndarray          # (B, 3, n*r, n*r)
-    lr_up: np.ndarray        # (B, 31, n*r, n*r)
+    lr_up: np.ndarray        # (B, 31, n*r, n*r)  what the network refines: the interpolated LR-HSI or a base
     target: np.ndarray       # (B, 31, n*r, n*r)
     ratio: int
     origin: tuple[int, int]
+    bases: tuple = ()        # the classical base of each patch ("" = the interpolated LR-HSI)
 
 
 def flip_shift(ratio: int) -> int:
@@ -186,13 +201,15 @@ def flip_shift(ratio: int) -> int:
 
 
 def sample_batch(scenes: Sequence[SimulatedScene], ratio: int, batch: int, lr_patch: int,
-                 rng: np.random.Generator, augment: bool = True) -> Batch:
+                 rng: np.random.Generator, augment: bool = True, bases: Sequence[str] = ()) -> Batch:
     """``batch`` random patches (LR lr_patch x lr_patch, HR lr_patch*ratio) from random scenes, with a random
-    dihedral transform each (flips and transposes, i.e. all rot90 / flip combinations) when ``augment``."""
+    dihedral transform each (flips and transposes, i.e. all rot90 / flip combinations) when ``augment``.
+    With ``bases`` each patch's ``lr_up`` is one of these classical fusions (see add_bases), drawn per patch."""
     r, n = int(ratio), int(lr_patch)
     p_hr = n * r
     d = flip_shift(r)
     out = {k: [] for k in ("lr", "msi", "lr_up", "target")}
+    drawn = []
     for _ in range(batch):
         sc = scenes[int(rng.integers(len(scenes)))]
         hl, wl = sc.lr[r].shape[-2:]
@@ -205,19 +222,23 @@ def sample_batch(scenes: Sequence[SimulatedScene], ratio: int, batch: int, lr_pa
             tr = fy = fx = False
         y0, x0 = r * i + (d if fy else 0), r * j + (d if fx else 0)
         hr_sl = (slice(None), slice(y0, y0 + p_hr), slice(x0, x0 + p_hr))
+        name = str(bases[int(rng.integers(len(bases)))]) if bases else ""
+        drawn.append(name)
+        up = sc.bases[r][name] if name else sc.lr_up[r]
         items = {"lr": sc.lr[r][:, i:i + n, j:j + n], "msi": sc.msi[hr_sl],
-                 "lr_up": sc.lr_up[r][hr_sl], "target": sc.hr[hr_sl]}
+                 "lr_up": up[hr_sl], "target": sc.hr[hr_sl]}
         for k, v in items.items():
             out[k].append(dihedral(v, tr, fy, fx))
     arrays = {k: np.ascontiguousarray(np.stack(v), dtype=np.float32) for k, v in out.items()}
-    return Batch(ratio=r, origin=SimulatedScene.origin(r), **arrays)
+    return Batch(ratio=r, origin=SimulatedScene.origin(r), bases=tuple(drawn), **arrays)
 
 
-def centre_crop(sc: SimulatedScene, ratio: int, size: int | None) -> tuple[np.ndarray, ...]:
+def centre_crop(sc: SimulatedScene, ratio: int, size: int | None, base: str = "") -> tuple[np.ndarray, ...]:
     """(lr, msi, lr_up, hr) of a scene, or of its central crop of ``size`` HR pixels (rounded down to a
-    multiple of the ratio, aligned to the LR grid) when ``size`` is given."""
+    multiple of the ratio, aligned to the LR grid) when ``size`` is given; ``base``: that classical fusion
+    (add_bases) in place of lr_up."""
     r = ratio
-    lr, msi, up, hr = sc.lr[r], sc.msi, sc.lr_up[r], sc.hr
+    lr, msi, up, hr = sc.lr[r], sc.msi, (sc.bases[r][base] if base else sc.lr_up[r]), sc.hr
     if not size:
         return lr, msi, up, hr
     n = max(1, int(size) // r)

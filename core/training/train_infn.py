@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--bases", nargs="*", default=[],
+                   help="HS-MS method ids: the network learns to refine these classical fusions (one drawn per "
+                        "patch) instead of the interpolated LR-HSI, e.g. hs_exp mtf_glp_hs ls_detail gsa_hs")
+    p.add_argument("--init", default=None,
+                   help="start from these INFN weights (.safetensors + manifest; their config is used, --config "
+                        "may not change it); recorded with its SHA-256")
     p.add_argument("--config", default="{}", help="JSON overrides of InfnConfig, e.g. '{\"spa_width\": 48}'")
     p.add_argument("--name", default=None, help="weights name (default infn_cave_x<ratios>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -198,33 +204,47 @@ def predict(model: INFN, lr: np.ndarray, msi: np.ndarray, lr_up: np.ndarray, rat
     return out[0].float().cpu().numpy()
 
 
-def validate(model: INFN, scenes, ratios, device, crop: int = 0) -> dict:
-    """{ratio: {"scenes": {name: metrics}, "mean": metrics}} with the CAVE conventions."""
+def _scores(fused: np.ndarray, ref: np.ndarray, r: int) -> dict:
+    return {"PSNR": metrics.psnr(fused, ref, 1.0), "SAM": metrics.sam(fused, ref),
+            "ERGAS": metrics.ergas(fused, ref, r), "SSIM": metrics.ssim(fused, ref, 1.0)}
+
+
+def _mean(per: list[dict]) -> dict:
+    return {k: float(np.mean([m[k] for m in per])) for k in ("PSNR", "SAM", "ERGAS", "SSIM")}
+
+
+def validate(model: INFN, scenes, ratios, device, crop: int = 0, bases=()) -> dict:
+    """{ratio: {"scenes": {name: metrics}, "mean": metrics}} with the CAVE conventions.  With ``bases``
+    every scene is fused from each base ("scenes" keys "<scene>/<base>"); "mean" is over all of them and
+    "per_base" holds each base's mean."""
     was_training = model.training
     model.eval()
     res = {}
     for r in ratios:
         per = {}
         for sc in scenes:
-            lr, msi, up, ref = cave.centre_crop(sc, r, crop)
-            fused = np.clip(predict(model, lr, msi, up, r, device), 0.0, 1.0)
-            per[sc.name] = {"PSNR": metrics.psnr(fused, ref, 1.0), "SAM": metrics.sam(fused, ref),
-                            "ERGAS": metrics.ergas(fused, ref, r), "SSIM": metrics.ssim(fused, ref, 1.0)}
-        mean = {k: float(np.mean([m[k] for m in per.values()])) for k in ("PSNR", "SAM", "ERGAS", "SSIM")}
-        res[r] = {"scenes": per, "mean": mean}
+            for base in bases or ("",):
+                lr, msi, up, ref = cave.centre_crop(sc, r, crop, base)
+                fused = np.clip(predict(model, lr, msi, up, r, device), 0.0, 1.0)
+                per[f"{sc.name}/{base}" if base else sc.name] = _scores(fused, ref, r)
+        res[r] = {"scenes": per, "mean": _mean(list(per.values()))}
+        if bases:
+            res[r]["per_base"] = {b: _mean([m for k, m in per.items() if k.endswith("/" + b)]) for b in bases}
     model.train(was_training)
     return res
 
 
-def baseline(scenes, ratios, crop: int = 0) -> dict:
-    """The upsampled LR-HSI's figures (the no-fusion reference) per ratio."""
+def baseline(scenes, ratios, crop: int = 0, bases=()) -> dict:
+    """The upsampled LR-HSI's figures (the no-fusion reference) per ratio, and each base's."""
     res = {}
     for r in ratios:
-        vals = []
-        for sc in scenes:
-            _lr, _msi, up, ref = cave.centre_crop(sc, r, crop)
-            vals.append(metrics.psnr(np.clip(up, 0, 1), ref, 1.0))
-        res[r] = {"PSNR": float(np.mean(vals))}
+        res[r] = {}
+        for base in ("",) + tuple(bases):
+            vals = []
+            for sc in scenes:
+                _lr, _msi, up, ref = cave.centre_crop(sc, r, crop, base)
+                vals.append(_scores(np.clip(up, 0, 1), ref, r))
+            res[r]["PSNR" if not base else base] = _mean(vals)["PSNR"] if not base else _mean(vals)
     return res
 
 
@@ -272,6 +292,10 @@ def weights_manifest(s: dict, cfg: InfnConfig, best: dict) -> dict:
                                            "total_steps", "seed", "augment", "loss", "optimizer")},
             "step": best.get("step"), "train_seconds": best.get("train_seconds"),
             "validation": best.get("validation"),
+            "initialised_from": s.get("init"),
+            **({"bases": list(s["bases"]), "validation_per_base": best.get("validation_per_base"),
+                "bases_note": "the network refines one of these classical fusions (generic sensor preset), "
+                              "drawn per training patch; the method picks one per scene"} if s.get("bases") else {}),
         },
     }
 
@@ -310,15 +334,26 @@ def run(argv=None) -> dict:
             "clip": args.clip, "epoch_steps": args.epoch_steps, "val_crop": args.val_crop,
             "train_scenes": list(train_scenes), "val_scenes": list(args.val_scenes),
             "augment": not args.no_augment, "seed": args.seed, "total_steps": args.steps,
-            "config": InfnConfig(**json.loads(args.config)).to_dict(),
+            "config": InfnConfig(**json.loads(args.config)).to_dict(), "bases": list(args.bases),
+            "init": None,
             "loss": "L1", "optimizer": "AdamW(betas=(0.9, 0.999))", "schedule": "linear warm-up + cosine",
             "minutes_first_session": args.minutes,
         }
 
+    init_state = None
+    if not args.resume and args.init:
+        init_state, init_man = load_weights(args.init, engine="infn")
+        if json.loads(args.config):
+            raise SystemExit("--init: the network's config comes from the weights; leave --config out")
+        s["config"] = InfnConfig.from_dict(init_man["config"]).to_dict()
+        s["init"] = {"name": init_man["name"], "sha256": init_man["weights"]["sha256"],
+                     "step": init_man.get("training", {}).get("step")}
     torch.manual_seed(s["seed"])
     np.random.seed(s["seed"])
     cfg = InfnConfig.from_dict(s["config"])
     model = INFN(cfg).to(device)
+    if init_state is not None:
+        model.load_state_dict({k: v.float() for k, v in init_state.items()})
     opt = torch.optim.AdamW(model.parameters(), lr=s["lr"], betas=(0.9, 0.999), weight_decay=s["weight_decay"])
     state = {"step": 0, "best": {}, "train_seconds": 0.0, "sessions": []}
     if args.resume:
@@ -330,6 +365,8 @@ def run(argv=None) -> dict:
           flush=True)
     train = cave.load_scenes(s["train_scenes"], s["ratios"], s["data"], s["response"])
     val = cave.load_scenes(s["val_scenes"], s["ratios"], s["data"], s["response"])
+    if s.get("bases"):
+        cave.add_bases(train + val, s["bases"])
     print(f"  {len(train)} training / {len(val)} validation scenes in {time.perf_counter() - t0:.1f} s", flush=True)
 
     stop = {"flag": False}
@@ -357,12 +394,14 @@ def _train_loop(args, s: dict, state: dict, model: INFN, opt, cfg: InfnConfig, t
 
     def do_validation(step: int) -> dict:
         tv = time.perf_counter()
-        res = validate(model, val, s["ratios"], device, s["val_crop"])
+        res = validate(model, val, s["ratios"], device, s["val_crop"], s.get("bases", ()))
         for r, v in res.items():
             for name, m in v["scenes"].items():
                 _append_csv(val_log, {"step": step, "ratio": r, "scene": name,
                                       **{k: round(x, 5) for k, x in m.items()}})
             print(f"  val step {step} x{r}: " + " ".join(f"{k} {x:.4f}" for k, x in v["mean"].items()), flush=True)
+            for b, m in v.get("per_base", {}).items():
+                print(f"    {b}: PSNR {m['PSNR']:.4f} SAM {m['SAM']:.4f}", flush=True)
         return {"result": res, "seconds": time.perf_counter() - tv}
 
     def write_settings() -> None:
@@ -373,7 +412,8 @@ def _train_loop(args, s: dict, state: dict, model: INFN, opt, cfg: InfnConfig, t
     if not args.resume:
         s["environment"] = environment()
         s["parameters"] = count_parameters(model)
-        s["baseline_upsampled"] = {str(r): v for r, v in baseline(val, s["ratios"], s["val_crop"]).items()}
+        s["baseline_upsampled"] = {str(r): v for r, v in baseline(val, s["ratios"], s["val_crop"],
+                                                                   s.get("bases", ())).items()}
         write_settings()
         v0 = do_validation(0)
         s["val_seconds"] = v0["seconds"]
@@ -394,7 +434,8 @@ def _train_loop(args, s: dict, state: dict, model: INFN, opt, cfg: InfnConfig, t
         ts = time.perf_counter()
         r = s["ratios"][step % len(s["ratios"])]
         rng = np.random.default_rng([s["seed"], step])
-        b = cave.sample_batch(train, r, s["batch_per_ratio"][str(r)], s["lr_patch"], rng, s["augment"])
+        b = cave.sample_batch(train, r, s["batch_per_ratio"][str(r)], s["lr_patch"], rng, s["augment"],
+                              s.get("bases", ()))
         lr_t, msi_t, up_t, tgt_t = _to_device(b, device)
         if s["total_steps"] is None:
             s_for_lr = dict(s, total_steps=10 ** 9)     # still warming up while the schedule is measured
@@ -445,7 +486,9 @@ def _train_loop(args, s: dict, state: dict, model: INFN, opt, cfg: InfnConfig, t
             score = float(np.mean([x["mean"]["PSNR"] for x in v["result"].values()]))
             if score > state["best"].get("score", -np.inf):
                 state["best"] = {"score": score, "step": step, "train_seconds": round(state["train_seconds"], 1),
-                                 "validation": {str(r): x["mean"] for r, x in v["result"].items()}}
+                                 "validation": {str(r): x["mean"] for r, x in v["result"].items()},
+                                 **({"validation_per_base": {str(r): x["per_base"] for r, x in v["result"].items()}}
+                                    if s.get("bases") else {})}
                 save_weights(os.path.join(out, s["name"] + ".safetensors"), model.state_dict(),
                              weights_manifest(s, cfg, state["best"]))
                 print(f"  best so far (mean PSNR {score:.3f} dB): weights written", flush=True)
@@ -467,7 +510,7 @@ def _train_loop(args, s: dict, state: dict, model: INFN, opt, cfg: InfnConfig, t
         tensors, man = load_weights(wpath, engine="infn")
         check = INFN(InfnConfig.from_dict(man["config"])).to(device)
         check.load_state_dict({k: v.float() for k, v in tensors.items()})
-        v16 = validate(check, val, s["ratios"], device, s["val_crop"])
+        v16 = validate(check, val, s["ratios"], device, s["val_crop"], s.get("bases", ()))
         man["training"]["validation_fp16"] = {str(r): x["mean"] for r, x in v16.items()}
         man["training"]["total_train_seconds"] = round(state["train_seconds"], 1)
         save_weights(wpath, {k: v for k, v in tensors.items()}, {k: v for k, v in man.items() if k != "path"})

@@ -34,7 +34,7 @@ from ..models.panadapter.config import PanAdapterConfig
 from ..models.panadapter.vit import RestorationViT
 from ..models.weights import save_weights
 from . import pan_data
-from .train_infn import _append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint
+from .runs import append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint, start_session
 
 TASKS = RestorationViT.TASKS
 # Defaults of the pre-training's body config (--config overrides): the transformer learns on detail tokens
@@ -125,18 +125,10 @@ def validate(models: nn.ModuleDict, val: np.ndarray, seed: int) -> dict:
 def run(argv=None) -> dict:
     args = build_parser().parse_args(argv)
     out = args.out
-    os.makedirs(out, exist_ok=True)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)
+    stored = start_session(out, args.threads, args.resume)
     ckpt = checkpoint_dir(out)
-    if ckpt and not args.resume:
-        raise SystemExit(f"{out} already holds a checkpoint: add --resume, or choose another --out")
-    if args.resume and not ckpt:
-        raise SystemExit(f"--resume: no checkpoint in {out}")
-    if args.resume:
-        with open(os.path.join(ckpt, "state.json")) as f:
-            s = json.load(f)["settings"]
+    if stored is not None:
+        s = stored
     else:
         if args.steps is None and args.minutes is None:
             raise SystemExit("give --steps or --minutes")
@@ -204,7 +196,7 @@ def run(argv=None) -> dict:
                 s["measured_seconds_per_step"] = per
                 print(f"  schedule: {s['total_steps']} steps ({per:.3f} s/step)", flush=True)
         if step % LOG_EVERY == 0 or step == 1:
-            _append_csv(os.path.join(out, "train_log.csv"), {"step": step, "task": TASKS[task], "lr": f"{cur:.3e}",
+            append_csv(os.path.join(out, "train_log.csv"), {"step": step, "task": TASKS[task], "lr": f"{cur:.3e}",
                                                               "loss": f"{np.mean(losses):.6f}",
                                                               "train_seconds": round(state["train_seconds"], 1)})
             print(f"step {step}/{s['total_steps']} lr {cur:.2e} loss {np.mean(losses):.5f}", flush=True)
@@ -212,7 +204,7 @@ def run(argv=None) -> dict:
         if step % s["epoch_steps"] == 0 or (s["total_steps"] and step >= s["total_steps"]):
             v = validate(models, val, s["seed"])
             for t, d in v.items():
-                _append_csv(os.path.join(out, "val_log.csv"),
+                append_csv(os.path.join(out, "val_log.csv"),
                             {"step": step, "task": t, **{k: round(x_, 3) for k, x_ in d.items()}})
             print("  val " + "; ".join(f"{t}: in {d['input']:.2f} cnn {d['cnn']:.2f} vit {d['vit']:.2f}"
                                        for t, d in v.items()), flush=True)

@@ -35,12 +35,8 @@ command with --resume continues (the stored settings win over the command line).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import math
 import os
-import platform
-import shutil
 import signal
 import sys
 import time
@@ -53,8 +49,8 @@ from .. import metrics
 from ..models.infn import INFN, InfnConfig, count_parameters
 from ..models.weights import load_weights, save_weights
 from . import cave
+from .runs import append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint, start_session
 
-CHECKPOINT = "checkpoint"
 LOG_EVERY = 50
 
 
@@ -105,92 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
 def batch_for_ratio(batch: int, ratio: int) -> int:
     """Patches per step at ``ratio``: ``batch`` at ratio 4, scaled to keep the HR pixels per step."""
     return max(1, int(round(batch * (4.0 / ratio) ** 2)))
-
-
-def lr_at(step: int, s: dict) -> float:
-    """Linear warm-up, then cosine from --lr to --min-lr at the end of the schedule."""
-    if step < s["warmup"]:
-        return s["lr"] * (step + 1) / s["warmup"]
-    total = max(s["total_steps"], s["warmup"] + 1)
-    t = min(1.0, (step - s["warmup"]) / max(1, total - s["warmup"]))
-    return s["min_lr"] + 0.5 * (s["lr"] - s["min_lr"]) * (1.0 + math.cos(math.pi * t))
-
-
-def environment() -> dict:
-    return {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": np.__version__,
-            "platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
-
-
-# ------------------------------------------------------------------------------------------------
-# Checkpoints (safetensors + JSON; no pickle)
-# ------------------------------------------------------------------------------------------------
-
-def _optimizer_to_files(opt: torch.optim.Optimizer) -> tuple[dict, dict]:
-    sd = opt.state_dict()
-    tensors, scalars = {}, {}
-    for pid, st in sd["state"].items():
-        for k, v in st.items():
-            if torch.is_tensor(v):
-                tensors[f"{pid}.{k}"] = v.detach().cpu().contiguous()
-            else:
-                scalars[f"{pid}.{k}"] = v
-    groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()} for g in sd["param_groups"]]
-    return tensors, {"param_groups": groups, "scalars": scalars}
-
-
-def _optimizer_from_files(opt: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
-    state: dict = {}
-    for key, v in tensors.items():
-        pid, k = key.split(".", 1)
-        state.setdefault(int(pid), {})[k] = v
-    for key, v in meta.get("scalars", {}).items():
-        pid, k = key.split(".", 1)
-        state.setdefault(int(pid), {})[k] = v
-    groups = [{k: (tuple(v) if k == "betas" else v) for k, v in g.items()} for g in meta["param_groups"]]
-    opt.load_state_dict({"state": state, "param_groups": groups})
-
-
-def save_checkpoint(out: str, model: torch.nn.Module, opt: torch.optim.Optimizer, state: dict) -> None:
-    from safetensors.torch import save_file
-
-    tmp = os.path.join(out, CHECKPOINT + ".tmp")
-    final = os.path.join(out, CHECKPOINT)
-    old = os.path.join(out, CHECKPOINT + ".old")
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-              os.path.join(tmp, "model.safetensors"))
-    tensors, meta = _optimizer_to_files(opt)
-    save_file(tensors, os.path.join(tmp, "optimizer.safetensors"))
-    with open(os.path.join(tmp, "optimizer.json"), "w") as f:
-        json.dump(meta, f)
-    with open(os.path.join(tmp, "state.json"), "w") as f:
-        json.dump(state, f, indent=2)
-    shutil.rmtree(old, ignore_errors=True)
-    if os.path.isdir(final):
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def checkpoint_dir(out: str) -> str | None:
-    for name in (CHECKPOINT, CHECKPOINT + ".old"):       # .old survives a crash between the two renames
-        d = os.path.join(out, name)
-        if os.path.isfile(os.path.join(d, "state.json")):
-            return d
-    return None
-
-
-def load_checkpoint(ckpt: str, model: torch.nn.Module, opt: torch.optim.Optimizer, device) -> dict:
-    from safetensors.torch import load_file
-
-    model.load_state_dict(load_file(os.path.join(ckpt, "model.safetensors"), device=str(device)))
-    with open(os.path.join(ckpt, "optimizer.json")) as f:
-        meta = json.load(f)
-    _optimizer_from_files(opt, load_file(os.path.join(ckpt, "optimizer.safetensors"), device=str(device)), meta)
-    with open(os.path.join(ckpt, "state.json")) as f:
-        return json.load(f)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -252,15 +162,6 @@ def baseline(scenes, ratios, crop: int = 0, bases=()) -> dict:
 # Training
 # ------------------------------------------------------------------------------------------------
 
-def _append_csv(path: str, row: dict) -> None:
-    new = not os.path.exists(path)
-    with open(path, "a", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(row))
-        if new:
-            w.writeheader()
-        w.writerow(row)
-
-
 def _to_device(b: cave.Batch, device):
     t = lambda a: torch.from_numpy(a).to(device, non_blocking=True)
     return t(b.lr), t(b.msi), t(b.lr_up), t(b.target)
@@ -302,21 +203,10 @@ def weights_manifest(s: dict, cfg: InfnConfig, best: dict) -> dict:
 
 def run(argv=None) -> dict:
     args = build_parser().parse_args(argv)
-    out = args.out
-    os.makedirs(out, exist_ok=True)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)
+    stored = start_session(args.out, args.threads, args.resume)
     device = _device(args.device)
-    ckpt = checkpoint_dir(out)
-    if ckpt and not args.resume:
-        raise SystemExit(f"{out} already holds a checkpoint: add --resume to continue it, or choose another --out")
-    if args.resume and not ckpt:
-        raise SystemExit(f"--resume: no checkpoint in {out}")
-
-    if args.resume:
-        with open(os.path.join(ckpt, "state.json")) as f:
-            s = json.load(f)["settings"]
+    if stored is not None:
+        s = stored
     else:
         train_scenes = args.train_scenes or [n for n in cave.CAVE_SCENES if n not in args.val_scenes]
         overlap = set(train_scenes) & set(args.val_scenes)
@@ -357,7 +247,7 @@ def run(argv=None) -> dict:
     opt = torch.optim.AdamW(model.parameters(), lr=s["lr"], betas=(0.9, 0.999), weight_decay=s["weight_decay"])
     state = {"step": 0, "best": {}, "train_seconds": 0.0, "sessions": []}
     if args.resume:
-        state = load_checkpoint(ckpt, model, opt, device)
+        state = load_checkpoint(checkpoint_dir(args.out), model, opt, device)
         s = state["settings"]
 
     t0 = time.perf_counter()
@@ -397,7 +287,7 @@ def _train_loop(args, s: dict, state: dict, model: INFN, opt, cfg: InfnConfig, t
         res = validate(model, val, s["ratios"], device, s["val_crop"], s.get("bases", ()))
         for r, v in res.items():
             for name, m in v["scenes"].items():
-                _append_csv(val_log, {"step": step, "ratio": r, "scene": name,
+                append_csv(val_log, {"step": step, "ratio": r, "scene": name,
                                       **{k: round(x, 5) for k, x in m.items()}})
             print(f"  val step {step} x{r}: " + " ".join(f"{k} {x:.4f}" for k, x in v["mean"].items()), flush=True)
             for b, m in v.get("per_base", {}).items():
@@ -474,7 +364,7 @@ def _train_loop(args, s: dict, state: dict, model: INFN, opt, cfg: InfnConfig, t
                 print(f"  schedule: {s['total_steps']} steps ({per_step:.3f} s/step measured)", flush=True)
 
         if step % LOG_EVERY == 0 or step == 1:
-            _append_csv(train_log, {"step": step, "ratio": r, "lr": f"{cur_lr:.3e}", "loss": f"{np.mean(losses):.6f}",
+            append_csv(train_log, {"step": step, "ratio": r, "lr": f"{cur_lr:.3e}", "loss": f"{np.mean(losses):.6f}",
                                     "sec_per_step": f"{(time.perf_counter() - t_log) / max(1, len(losses)):.4f}",
                                     "train_seconds": round(state["train_seconds"], 1)})
             print(f"step {step}/{s['total_steps']} x{r} lr {cur_lr:.2e} loss {np.mean(losses):.5f}", flush=True)

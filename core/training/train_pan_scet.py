@@ -35,7 +35,7 @@ from ..models.pretrained.load import load_pretrained
 from ..models.weights import save_weights
 from . import pan_data
 from .pan_bases import BASES, pair_bases
-from .train_infn import _append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint
+from .runs import append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint, start_session
 from .train_panadapter import LAYOUTS
 
 ENGINE = "pan_scet"
@@ -197,10 +197,8 @@ def weights_manifest(s: dict, model: PanScet, state: dict) -> dict:
 def run(argv=None) -> dict:
     args = build_parser().parse_args(argv)
     out = args.out
-    os.makedirs(out, exist_ok=True)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)
+    stored = start_session(out, args.threads, args.resume)
+    ckpt = checkpoint_dir(out)
     logf = open(os.path.join(out, "log.txt"), "a")
 
     def log(msg: str) -> None:
@@ -208,16 +206,10 @@ def run(argv=None) -> dict:
         logf.write(msg + "\n")
         logf.flush()
 
-    ckpt = checkpoint_dir(out)
-    if ckpt and not args.resume:
-        raise SystemExit(f"{out} already holds a checkpoint: add --resume, or choose another --out")
-    if args.resume and not ckpt:
-        raise SystemExit(f"--resume: no checkpoint in {out}")
     command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "core.training.train_pan_scet"] +
                        list(sys.argv[1:] if argv is None else argv))
-    if args.resume:
-        with open(os.path.join(ckpt, "state.json")) as f:
-            s = json.load(f)["settings"]
+    if stored is not None:
+        s = stored
         s["commands"].append(command)
     else:
         lay = LAYOUTS[args.layout]
@@ -251,7 +243,7 @@ def run(argv=None) -> dict:
 
     def checkpoint_and_best() -> None:
         res = evaluate(model, val)
-        _append_csv(os.path.join(out, "val.csv"), {"step": state["step"], "ergas_ratio": res["ergas_ratio"]})
+        append_csv(os.path.join(out, "val.csv"), {"step": state["step"], "ergas_ratio": res["ergas_ratio"]})
         log(f"step {state['step']}: validation ERGAS / base {res['ergas_ratio']:.4f}")
         if not state["best"] or res["ergas_ratio"] < state["best"]["ergas_ratio"]:
             state["best"] = {"step": state["step"], "ergas_ratio": res["ergas_ratio"], "validation": res}
@@ -277,7 +269,7 @@ def run(argv=None) -> dict:
         session_steps += 1
         state["train_seconds"] += time.time() - t
         if state["step"] % LOG_EVERY == 0:
-            _append_csv(os.path.join(out, "train.csv"), {"step": state["step"], "ratio": r, "loss": loss,
+            append_csv(os.path.join(out, "train.csv"), {"step": state["step"], "ratio": r, "loss": loss,
                                                         "lr": lr_at(k, s), "seconds": state["train_seconds"]})
             log(f"step {state['step']}/{s['total_steps']} x{r} loss {loss:.5f} "
                 f"({state['train_seconds']:.0f} s)")

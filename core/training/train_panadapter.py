@@ -43,7 +43,7 @@ from ..models.panadapter.store import config_dict, load_model
 from ..models.weights import save_weights
 from . import pan_data
 from .pretrain_panadapter import load_pretrained
-from .train_infn import _append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint
+from .runs import append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint, start_session
 
 LOG_EVERY = 25
 # The bundled networks' settings over PanAdapterConfig's paper-like defaults (--config overrides them):
@@ -189,18 +189,10 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
 def run(argv=None) -> dict:
     args = build_parser().parse_args(argv)
     out = args.out
-    os.makedirs(out, exist_ok=True)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)
+    stored = start_session(out, args.threads, args.resume)
     ckpt = checkpoint_dir(out)
-    if ckpt and not args.resume:
-        raise SystemExit(f"{out} already holds a checkpoint: add --resume, or choose another --out")
-    if args.resume and not ckpt:
-        raise SystemExit(f"--resume: no checkpoint in {out}")
-    if args.resume:
-        with open(os.path.join(ckpt, "state.json")) as f:
-            s = json.load(f)["settings"]
+    if stored is not None:
+        s = stored
     else:
         if args.steps is None and args.minutes is None:
             raise SystemExit("give --steps or --minutes")
@@ -260,7 +252,7 @@ def run(argv=None) -> dict:
     def checkpoint_and_best():
         v = evaluate(model, val, eval_stage)
         for name, d in v.items():
-            _append_csv(os.path.join(out, "val_log.csv"),
+            append_csv(os.path.join(out, "val_log.csv"),
                         {"step": step, "pair": name, **{k: round(x, 5) for k, x in d.items()}})
         score = _mean(v, "ERGAS")
         print(f"  val step {step}: ERGAS {score:.4f} SAM {_mean(v, 'SAM'):.4f} PSNR {_mean(v, 'PSNR'):.3f} "
@@ -311,7 +303,7 @@ def run(argv=None) -> dict:
                 s["measured_seconds_per_step"] = per
                 print(f"  schedule: {s['total_steps']} steps ({per:.3f} s/step)", flush=True)
         if step % LOG_EVERY == 0 or step == 1:
-            _append_csv(os.path.join(out, "train_log.csv"), {"step": step, "ratio": r, "lr": f"{cur:.3e}",
+            append_csv(os.path.join(out, "train_log.csv"), {"step": step, "ratio": r, "lr": f"{cur:.3e}",
                                                               "loss": f"{np.mean(losses):.6f}",
                                                               "train_seconds": round(state["train_seconds"], 1)})
             print(f"step {step}/{s['total_steps']} x{r} lr {cur:.2e} loss {np.mean(losses):.5f}", flush=True)

@@ -292,6 +292,33 @@ def test_training_cli_runs_and_resumes_exactly(tmp_path, tiny_cave):
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
 
 
+def test_training_on_bases_resumes_exactly_and_records_them(tmp_path, tiny_cave):
+    """--bases: the network refines classical fusions drawn per patch; --init starts from given weights; the
+    run resumes to the weights of an uninterrupted one, and the manifest lists the bases for the method."""
+    from safetensors.torch import load_file
+    init, _model = _save_tiny(tmp_path, hsi=31, msi=3, name="init", ratios=(4, 8))
+    extra = ["--bases", "hs_exp", "ls_detail", "--init", init, "--epoch-steps", "4"]
+    with pytest.raises(SystemExit, match="leave --config out"):
+        _train(tmp_path / "bad", tiny_cave, "--steps", "4", *extra)
+    from core.training import train_infn
+    base_args = ["--data", tiny_cave, "--ratio", "4", "8", "--train-scenes", "alpha", "beta", "--val-scenes", "gamma",
+                 "--batch", "4", "--lr-patch", "4", "--warmup", "2"]
+    out, straight = tmp_path / "run", tmp_path / "straight"
+    train_infn.run(["--out", str(out), *base_args, "--steps", "6", "--max-steps", "3", *extra])
+    state = train_infn.run(["--out", str(out), "--resume"])
+    train_infn.run(["--out", str(straight), *base_args, "--steps", "6", *extra])
+    assert state["step"] == 6
+    a = load_file(str(out / "checkpoint" / "model.safetensors"))
+    b = load_file(str(straight / "checkpoint" / "model.safetensors"))
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    _t, man = W.load_weights(str(out / "infn_cave_x4x8.safetensors"), engine="infn")
+    assert man["training"]["bases"] == ["hs_exp", "ls_detail"]
+    assert man["training"]["initialised_from"]["name"] == "init" and man["config"]["spa_width"] == TINY["spa_width"]
+    assert set(man["training"]["validation_per_base"]["4"]) == {"hs_exp", "ls_detail"}
+    rows = open(out / "val_log.csv").read().splitlines()[1:]
+    assert {r.split(",")[2] for r in rows} == {"gamma/hs_exp", "gamma/ls_detail"}
+
+
 # --- the engine method --------------------------------------------------------------------------------
 
 def _write_tif(path, arr, gt, dtype=gdal.GDT_UInt16):

@@ -53,7 +53,7 @@ from core import metrics  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.filters import imresize_bicubic, mtf_filter_decimate  # noqa: E402
 from core.methods import SceneInfo, Tile, get_method  # noqa: E402
-from core.sensors import preset_for_bands  # noqa: E402
+from core.sensors import HSMS_MSI_GAIN, preset_for_bands  # noqa: E402
 from core.shared_data import DATA  # noqa: E402
 from core.srf import band_weights, read_pyrsr_sensor, simulate_msi  # noqa: E402
 
@@ -93,7 +93,7 @@ def weights_tag(path: str) -> str:
 def _scene_info(lr_bands, hr_bands, ratio, value_max, options=None, wavelengths=None) -> SceneInfo:
     preset = preset_for_bands("generic", lr_bands)
     return SceneInfo(task="hsms", ratio=ratio, lr_bands=lr_bands, hr_bands=hr_bands, gnyq_lr=list(preset.gnyq_ms),
-                     gnyq_hr=preset.gnyq_pan, bit_depth=16, value_max=value_max,
+                     gnyq_hr=HSMS_MSI_GAIN, bit_depth=16, value_max=value_max,
                      lr_wavelengths_nm=list(wavelengths or []), options=dict(options or {}, device="cpu"))
 
 

@@ -23,7 +23,7 @@ from .output_guard import check_adapted_weights_writable, check_request_outputs
 from .output_values import NAN_WARNING, data_bit_depth, input_value_warnings, output_nodata, output_value_factor
 from .raster_io import DTYPE_RANGES
 from .scene import Scene
-from .sensors import preset_for_bands
+from .sensors import HSMS_MSI_GAIN, preset_for_bands
 from .tiling import TILE_SIZE_RANGE, BlendAssembler, TileGrid
 from .version import plugin_version
 from .writer import OutputRaster, check_compression, default_nodata, remove_stale_parts
@@ -105,7 +105,7 @@ def build_scene_info(req: FusionRequest, scene: Scene) -> SceneInfo:
     wavelengths = [md.get("wavelength") for md in (lr.band_metadata[b - 1] for b in scene.lr_bands)]
     return SceneInfo(
         task=req.task, ratio=scene.ratio, lr_bands=len(scene.lr_bands), hr_bands=len(scene.hr_bands),
-        gnyq_lr=list(preset.gnyq_ms), gnyq_hr=preset.gnyq_pan,
+        gnyq_lr=list(preset.gnyq_ms), gnyq_hr=preset.gnyq_pan if req.task == "pansharpen" else HSMS_MSI_GAIN,
         bit_depth=bit_depth or 0,
         value_max=_value_max(lr.dtype, bit_depth),
         sensor=req.sensor,

@@ -45,6 +45,9 @@ def _bgrn(name, label, gains, pan, ratio, bits, notes=""):
 
 
 _DEFAULT = "MTF gains: toolbox defaults (0.3 MS, 0.15 PAN); no documented sensor values."
+# HS-MS fusion: the high-resolution image is a multispectral sensor, so its MTF gain is an MS band's default,
+# not the PAN's (0.15 made the reduced-resolution MSI blurrier than the HSI it is paired with).
+HSMS_MSI_GAIN = 0.3
 
 SENSORS: dict[str, SensorPreset] = {p.name: p for p in [
     SensorPreset("generic", "Generic (MTF gain 0.3 per band, PAN 0.15)", (), (0.3,), 0.15, 4, 16,

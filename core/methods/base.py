@@ -54,7 +54,7 @@ class SceneInfo:
     lr_bands: int
     hr_bands: int
     gnyq_lr: list[float]           # MTF Nyquist gain of each LR band (sensor preset)
-    gnyq_hr: float                 # MTF Nyquist gain of the PAN (HR) sensor
+    gnyq_hr: float                 # MTF Nyquist gain of the HR sensor (PAN; the MSI in HS-MS fusion)
     bit_depth: int = 16            # radiometric depth, for methods that normalise
     value_max: float = 65535.0     # 2**bit_depth - 1, or the data's own maximum for float data
     sensor: str = "generic"

@@ -156,12 +156,12 @@ def add_bases(scenes: Iterable[SimulatedScene], names: Sequence[str]) -> None:
     """Each scene's classical fusions ``names`` (registry ids of HS-MS methods) at each of its ratios, run as
     the plugin runs them on a CAVE-like scene (generic sensor preset): what a base-refining INFN refines."""
     from ..methods.array_fusion import classical_hsms_fusion
-    from ..sensors import SENSORS
+    from ..sensors import HSMS_MSI_GAIN, SENSORS
 
     generic = SENSORS["generic"]
     for sc in scenes:
         for r, up in sc.lr_up.items():
-            sc.bases[r] = {n: classical_hsms_fusion(n, up, sc.msi, r, generic.gnyq_ms[0], generic.gnyq_pan)
+            sc.bases[r] = {n: classical_hsms_fusion(n, up, sc.msi, r, generic.gnyq_ms[0], HSMS_MSI_GAIN)
                            for n in names}
 
 

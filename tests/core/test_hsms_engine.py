@@ -57,6 +57,21 @@ def test_glp_hypersharpening_beats_interpolation(tmp_path, truth):
     assert scores["mtf_glp_hs"][1] < scores["hs_exp"][1]
 
 
+def test_the_msi_is_degraded_as_a_multispectral_sensor_not_a_pan(tmp_path, truth):
+    """HS-MS scenes take the MSI's MTF gain of an MS band (0.3), not the PAN's 0.15 of the generic preset: with
+    0.15 MTF-GLP-HS injected frequencies the HSI already has (Jasper Ridge ERGAS 2.31 instead of 1.49)."""
+    from core import metrics
+    from core.engine import build_scene_info
+    from core.scene import Scene
+    from core.sensors import HSMS_MSI_GAIN, SENSORS
+
+    req = FusionRequest("hsms", MSI, HSI, str(tmp_path / "x.tif"), method="mtf_glp_hs")
+    info = build_scene_info(req, Scene(req.hr_path, req.lr_path, req.hr_bands, req.lr_bands, req.task))
+    assert info.gnyq_hr == HSMS_MSI_GAIN == 0.3 != SENSORS["generic"].gnyq_pan
+    fused = gdal.Open(fuse(tmp_path, "mtf_glp_hs")).ReadAsArray().astype(np.float64)
+    assert metrics.ergas(fused, truth[:, 1:, 1:], 4) < 1.6
+
+
 def test_hsms_ratio_3(tmp_path, truth):
     """Any integer ratio works (Hyperion 30 m + ALI 10 m is ratio 3; cubic interpolation path)."""
     from core.filters import decimate, mtf_filter

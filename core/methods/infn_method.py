@@ -73,6 +73,15 @@ def _describe(man: dict) -> str:
             f"{', '.join(str(r) for r in man.get('ratios', []))})")
 
 
+def _around_core(tile: Tile, margin: int) -> tuple[slice, slice]:
+    """The tile's core (its output window) widened by ``margin`` pixels, inside the tile."""
+    out = []
+    for sl, n in zip(tile.core, tile.hr.shape[-2:]):
+        start, stop, _step = sl.indices(n)
+        out.append(slice(max(0, start - margin), min(n, stop + margin)))
+    return out[0], out[1]
+
+
 class INFN(DeepMethod):
     name = "infn"
     engine = ENGINE
@@ -432,17 +441,26 @@ class INFN(DeepMethod):
         if threads and dev.type == "cpu":
             torch.set_num_threads(int(threads))
         try:
+            base = crop = None
+            hr, origin = tile.hr, tile.lr_origin
             if self.base_method is not None:
-                anchor = t(self.base_method.apply(self._used_bands(tile)), self.scale)
+                base = np.asarray(self.base_method.apply(self._used_bands(tile)), np.float32)
+                # The tile carries the base's (larger) halo; the network only needs HALO pixels around the output.
+                crop = _around_core(tile, HALO)
+                hr, origin = hr[(slice(None),) + crop], (origin[0] - crop[0].start, origin[1] - crop[1].start)
+                anchor = t(base[(slice(None),) + crop], self.scale)
             else:
                 anchor = t(tile.lr_up, self.scale, True)
             with torch.inference_mode():
-                out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale), anchor,
-                                 float(tile.ratio), origin=tile.lr_origin)
+                out = self.model(t(tile.lr, self.scale, True), t(hr, self.msi_scale), anchor,
+                                 float(tile.ratio), origin=origin)
                 res = out[0].float().mul_(self.scale).cpu().numpy()
         finally:
             if threads and dev.type == "cpu":
                 torch.set_num_threads(saved)
+        if crop is not None:
+            base[(slice(None),) + crop] = res          # beyond the crop: the base, in the halo the engine drops
+            res = base
         if all_bands:
             return res.astype(np.float32, copy=False)
         full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)

@@ -65,11 +65,11 @@ def smooth_pair(tmp_path_factory):
     return _write(d / "msi.tif", msi, 10.0), _write(d / "hsi.tif", lr, 40.0)
 
 
-def _fuse(tmp_path, name, pair, method, tile=512, **options):
+def _fuse(tmp_path, name, pair, method, tile=512, overlap=32, **options):
     out = str(tmp_path / f"{name}.tif")
     logs: list[str] = []
     run_fusion(FusionRequest("hsms", pair[0], pair[1], out, method=method, output_dtype="float32", device="cpu",
-                             tile_size=tile, method_options=options), log=logs.append)
+                             tile_size=tile, overlap=overlap, method_options=options), log=logs.append)
     ds = gdal.Open(out)
     return ds.ReadAsArray(), ds.GetMetadata(), logs
 
@@ -100,11 +100,15 @@ def test_the_base_is_auto_s_pick_among_the_trained_bases(tmp_path, smooth_pair):
 
 def test_a_correction_changes_the_base_and_the_guard_compares_it(tmp_path, smooth_pair):
     weights = _save(tmp_path, 12, 3, correction=0.2)
-    base, _md, _ = _fuse(tmp_path, "base", smooth_pair, "gsa_hs")
-    off, md, _ = _fuse(tmp_path, "off", smooth_pair, "infn", weights=weights, base="gsa_hs", guard=False)
+    base, _md, _ = _fuse(tmp_path, "base", smooth_pair, "ls_detail")
+    off, md, _ = _fuse(tmp_path, "off", smooth_pair, "infn", weights=weights, base="ls_detail", guard=False)
     assert md["DEEPPANSHARPEN_PRODUCED_BY"] == "infn"
     assert np.abs(off - base).mean() > 1e-3 * np.abs(base).mean()
-    on, md, _ = _fuse(tmp_path, "on", smooth_pair, "infn", weights=weights, base="gsa_hs")
+    # the network runs on each tile's output window plus its own halo, not on the base's wider halo
+    tiled, _md, _ = _fuse(tmp_path, "tiled", smooth_pair, "infn", tile=64, overlap=0, weights=weights,
+                          base="ls_detail", guard=False)
+    np.testing.assert_allclose(tiled, off, rtol=0, atol=1e-4 * np.abs(off).max())
+    on, md, _ = _fuse(tmp_path, "on", smooth_pair, "infn", weights=weights, base="ls_detail")
     rec = json.loads(md["DEEPPANSHARPEN_DEEP_GUARD"])
     assert {c["method"] for c in rec["candidates"]} == set(auto_select.HSMS_CANDIDATES)
     if rec["result"] == "classical returned":

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from core import auto_select
 from core.auto_select import CandidateScore, choose
@@ -16,27 +16,13 @@ from core.methods import get_method, method_names
 from core.methods.auto_method import AutoPan
 from core.methods.base import FusionMethod
 from core.scene import Scene
+from rasters import write_raster
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 SAMPLE = os.path.join(ROOT, "resources", "sample")
 
 
 # --- a synthetic scene whose PAN is the band mean of the true high-resolution MS ---------------------
-
-def _write(path, arr, gt):
-    arr = np.asarray(arr, dtype=np.float32)
-    if arr.ndim == 2:
-        arr = arr[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_UInt16)
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32631)
-    ds.SetProjection(srs.ExportToWkt())
-    for b in range(arr.shape[0]):
-        ds.GetRasterBand(b + 1).WriteArray(np.rint(arr[b]).astype(np.uint16))
-    ds = None
-    return str(path)
-
 
 def make_scene(folder, side=256, r=4, seed=0):
     """PAN (side x side) = mean of a 4-band cube X; MS = X blurred with the generic MTF and decimated by r."""
@@ -48,8 +34,8 @@ def make_scene(folder, side=256, r=4, seed=0):
     x = np.stack([600 + 150 * (k + 1) * (1 + 0.3 * texture) + 4000 * smooth[k] for k in range(4)])
     pan = x.mean(axis=0)
     ms = mtf_filter_decimate(x, 0.3, r)
-    pan_p = _write(os.path.join(folder, "pan.tif"), pan, (500000.0, 1.0, 0.0, 5700000.0, 0.0, -1.0))
-    ms_p = _write(os.path.join(folder, "ms.tif"), ms, (500000.0, float(r), 0.0, 5700000.0, 0.0, -float(r)))
+    pan_p = write_raster(os.path.join(folder, "pan.tif"), pan, 1.0, (500000.0, 5700000.0), gdal.GDT_UInt16, 32631)
+    ms_p = write_raster(os.path.join(folder, "ms.tif"), ms, float(r), (500000.0, 5700000.0), gdal.GDT_UInt16, 32631)
     return pan_p, ms_p
 
 

@@ -2,29 +2,16 @@
 HS-MS method scored against the HSI."""
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from core.compare import compare_methods
 from core.errors import InputError
 from core.methods import method_label
 from core.wald import degrade_pair
 from hsms_synthetic import scene_pair
+from rasters import write_raster
 
 METHODS = ["hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf", "hysure"]
-
-
-def _write(path, arr, pixel, shift, names=None):
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
-    ds.SetGeoTransform((500000.0 + shift, pixel, 0.0, 5000000.0 - shift, 0.0, -pixel))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    for i in range(arr.shape[0]):
-        ds.GetRasterBand(i + 1).WriteArray(arr[i].astype(np.float32))
-        if names:
-            ds.GetRasterBand(i + 1).SetDescription(names[i])
-    ds = None
-    return str(path)
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +25,8 @@ def pair(tmp_path_factory):
     rng = np.random.default_rng(1)
     msi = tile.hr * (1 + 0.005 * rng.standard_normal(tile.hr.shape))
     hsi = tile.lr * (1 + 0.005 * rng.standard_normal(tile.lr.shape))
-    msi = _write(d / "msi.tif", msi * 1000, 10.0, 0.0, names=[f"MSI {k}" for k in range(4)])
-    hsi = _write(d / "hsi.tif", hsi * 1000, 40.0, 5.0)
+    msi = write_raster(d / "msi.tif", msi * 1000, 10.0, names=[f"MSI {k}" for k in range(4)])
+    hsi = write_raster(d / "hsi.tif", hsi * 1000, 40.0, origin=(500005.0, 4999995.0))
     return msi, hsi, d
 
 

@@ -17,6 +17,7 @@ from core.errors import InputError  # noqa: E402
 from core.models import weights as W  # noqa: E402
 from core.models.infn import INFN, InfnConfig  # noqa: E402
 from core.training import cave  # noqa: E402
+from rasters import write_raster  # noqa: E402
 
 SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sample")
 JR_MSI = os.path.join(SAMPLE, "jasper_ridge_msi_s2_30m.tif")
@@ -41,16 +42,6 @@ def _save(folder, hsi, msi, correction: float, name="based", bases=BASES) -> str
     return path
 
 
-def _write(path, arr, res):
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
-    ds.SetGeoTransform((500000.0, res, 0, 5000000.0, 0, -res))
-    ds.SetProjection('LOCAL_CS["metres",UNIT["metre",1]]')
-    for b in range(arr.shape[0]):
-        ds.GetRasterBand(b + 1).WriteArray(arr[b])
-    ds = None
-    return str(path)
-
-
 @pytest.fixture(scope="module")
 def smooth_pair(tmp_path_factory):
     """A 12-band HSI (x4) and a 3-band MSI made from one smooth spectral-spatial scene."""
@@ -62,7 +53,7 @@ def smooth_pair(tmp_path_factory):
     cube = np.tensordot(spectra, abund, axes=(1, 0)).astype(np.float32) * 2000
     msi = np.tensordot(rng.random((3, 12)) / 12, cube, axes=(1, 0)).astype(np.float32)
     lr = ndimage.uniform_filter(cube, (1, 4, 4))[:, 1::4, 1::4]
-    return _write(d / "msi.tif", msi, 10.0), _write(d / "hsi.tif", lr, 40.0)
+    return write_raster(d / "msi.tif", msi, 10.0), write_raster(d / "hsi.tif", lr, 40.0)
 
 
 def _fuse(tmp_path, name, pair, method, tile=512, overlap=32, **options):

@@ -16,12 +16,13 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 from scipy import ndimage
 
 import core.engine as engine
 from core.engine import FusionRequest, run_fusion
 from core.methods import registry
+from rasters import write_raster
 
 SPECS = registry.SPECS
 IDS = [s.id for s in SPECS]
@@ -32,6 +33,7 @@ SIZE = 128                  # HR pixels per side: 2 x 2 to 3 x 3 tiles of 64 pix
 LR_BANDS = {"pansharpen": 4, "hsms": 8}
 HR_BANDS = {"pansharpen": 1, "hsms": 3}
 NODATA = 0
+ORIGIN = (500000.0, 4000000.0)
 LR_HOLE = (slice(0, 6), slice(0, 8))          # LR pixels that are nodata: a corner (a scene edge)
 HR_HOLE = (slice(100, 112), slice(60, 90))    # HR pixels that are nodata: a strip inside (a cloud mask)
 BAD_BAND = 1                # an LR band flagged unusable (bbl = 0, as ENVI / EnMAP files do)
@@ -55,23 +57,6 @@ def _texture(rng, shape) -> np.ndarray:
     return (field - field.min()) / np.ptp(field) + blocks
 
 
-def _write(path, arr, pixel, nodata=None, bad_band=None) -> str:
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_UInt16)
-    ds.SetGeoTransform((500000.0, pixel, 0.0, 4000000.0, 0.0, -pixel))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32633)
-    ds.SetProjection(srs.ExportToWkt())
-    for b in range(arr.shape[0]):
-        band = ds.GetRasterBand(b + 1)
-        if nodata is not None:
-            band.SetNoDataValue(nodata)
-        if b == bad_band:
-            band.SetMetadataItem("bbl", "0")
-        band.WriteArray(arr[b])
-    ds = None
-    return str(path)
-
-
 def _scene(folder, task: str) -> tuple[str, str]:
     """(HR path, LR path) of a synthetic 16-bit scene: the LR image is the reference averaged over RATIO x RATIO
     blocks, the HR image a band combination of the reference.  Both declare nodata 0 and hold a block of it (in
@@ -87,8 +72,9 @@ def _scene(folder, task: str) -> tuple[str, str]:
     hr, lr = np.rint(hr).astype(np.uint16), np.rint(lr).astype(np.uint16)
     lr[(slice(None),) + LR_HOLE] = NODATA
     hr[(slice(None),) + HR_HOLE] = NODATA
-    return (_write(os.path.join(folder, f"{task}_hr.tif"), hr, 1.0, NODATA),
-            _write(os.path.join(folder, f"{task}_lr.tif"), lr, float(RATIO), NODATA, BAD_BAND))
+    return (write_raster(os.path.join(folder, f"{task}_hr.tif"), hr, 1.0, ORIGIN, gdal.GDT_UInt16, nodata=NODATA),
+            write_raster(os.path.join(folder, f"{task}_lr.tif"), lr, float(RATIO), ORIGIN, gdal.GDT_UInt16,
+                         nodata=NODATA, bad_band=BAD_BAND))
 
 
 # --- tiny deep networks ---------------------------------------------------------------------------

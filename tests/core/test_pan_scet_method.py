@@ -18,8 +18,10 @@ from core.methods import pan_scet_method as M  # noqa: E402
 from core.models import weights as W  # noqa: E402
 from core.models.pan_scet import PanScet, PanScetConfig  # noqa: E402
 from core.models.pan_scet.predict import MIN_SIDE, padding, predict_tile  # noqa: E402
+from rasters import write_raster  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample"
+ORIGIN = (500000.0, 4000000.0)
 WV_PAN, WV_MS = SAMPLE / "worldview2_pan_0.5m.tif", SAMPLE / "worldview2_ms_BGRN_2m.tif"
 L8_PAN, L8_MS = SAMPLE / "landsat8_pan_B8_15m.tif", SAMPLE / "landsat8_ms_B2-B5_30m.tif"
 
@@ -140,23 +142,15 @@ def test_adaptation_trains_only_the_new_parts_and_keeps_the_best_check():
         assert rep["check_loss_after"] < rep["check_loss_before"]
 
 
-def _write(path, a, px):
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), a.shape[-1], a.shape[-2], a.shape[0], gdal.GDT_UInt16)
-    ds.SetGeoTransform((500000.0, px, 0.0, 4000000.0, 0.0, -px))
-    for i, band in enumerate(a):
-        ds.GetRasterBand(i + 1).WriteArray(np.rint(band).astype(np.uint16))
-    ds = None
-    return path
-
-
 def test_an_adapted_network_is_saved_and_gives_the_same_pixels_when_reused(tmp_path, bundled):
     rng = np.random.default_rng(5)
     side = 512
     yy, xx = np.mgrid[0:side, 0:side] / side
     tex = np.kron(rng.random((side // 8, side // 8)), np.ones((8, 8))) + 0.3 * np.sin(40 * yy) * np.cos(31 * xx)
     cube = np.stack([(tex + 0.2 * rng.random((side, side))) * (0.7 + 0.2 * b) for b in range(4)]) * 500 + 200
-    pan = _write(tmp_path / "pan.tif", cube.mean(0)[None], 0.5)
-    ms = _write(tmp_path / "ms.tif", cube.reshape(4, side // 4, 4, side // 4, 4).mean(axis=(2, 4)), 2.0)
+    pan = write_raster(tmp_path / "pan.tif", cube.mean(0), 0.5, ORIGIN, gdal.GDT_UInt16, None)
+    ms = write_raster(tmp_path / "ms.tif", cube.reshape(4, side // 4, 4, side // 4, 4).mean(axis=(2, 4)), 2.0, ORIGIN,
+                      gdal.GDT_UInt16, None)
     saved = tmp_path / "mine.safetensors"
     out, md, res = fuse(tmp_path, "adapted", pan, ms, adapt=True, adapt_seconds=6, adapted_weights=str(saved),
                         guard=False)

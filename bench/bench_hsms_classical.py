@@ -9,15 +9,15 @@ bench/results/hsms_classical_quality.md rebuilt from it):
           decimation at r//2, RGB = D700 x HSI, metrics on the whole 512 x 512 image, peak 1, output clipped
           to [0, 1]); each method prepared and applied on the whole image as one engine tile, generic sensor
           preset (MTF gain 0.3: the methods that use the sensor MTF do not know CAVE's much sharper blur).
-  enmap   the three EnMAP + simulated Sentinel-2 scenes of bench_infn.py (ratio 3), through run_fusion.
-  jasper  the bundled AVIRIS Jasper Ridge pair (resources/sample: 198 bands at 120 m, simulated Sentinel-2
+  real    bench_infn.real_pairs: the three EnMAP + simulated Sentinel-2 scenes (ratio 3) and the bundled AVIRIS
+          Jasper Ridge pair (resources/sample: 198 bands at 120 m, simulated Sentinel-2
           B02-B08, B8A, B11, B12 at 30 m; ratio 4), through run_fusion, scored against the 30 m cube on the
           99 x 99 output grid (PSNR peak 5000 = reflectance 1).
 
 INFN rows are not run here: they are copied from bench/results/infn_results.json (bench_infn.py, its date
 is given) where that file has them.
 
-Usage:  .venv/bin/python bench/bench_hsms_classical.py [--parts cave enmap jasper] [--methods ...]
+Usage:  .venv/bin/python bench/bench_hsms_classical.py [--parts cave real] [--methods ...]
 """
 from __future__ import annotations
 
@@ -45,7 +45,6 @@ import bench_infn as BI  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.filters import imresize_bicubic  # noqa: E402
 from core.methods import get_method, method_label  # noqa: E402
-from core.shared_data import DATA  # noqa: E402
 
 gdal.UseExceptions()
 RESULTS = os.path.join(HERE, "results")
@@ -97,26 +96,13 @@ def _fuse_and_score(msi, hsi, method, ref, good, ratio, peak, tag) -> dict:
     return row
 
 
-def part_enmap(methods) -> dict:
-    res = {"ratio": BI.ENMAP_RATIO, "scenes": {}}
-    for name, vrt in BI._enmap_mosaics():
-        pair = BI.build_enmap_pair(name, vrt)
-        good = pair["good"]
-        ref = pair["ref"][good].astype(np.float64)
-        rows = {m: _fuse_and_score(pair["msi"], pair["hsi"], m, ref, good, BI.ENMAP_RATIO, 10000.0, f"enmap_{name}")
-                for m in methods}
-        res["scenes"][name] = {"size": list(pair["size"]), "good_bands": int(good.sum()), "methods": rows}
+def part_real(methods) -> dict:
+    """Every real pair of bench_infn.real_pairs (EnMAP A, B, C; Jasper Ridge)."""
+    res = {"pairs": {}}
+    for key, label, msi, hsi, ref, good, ratio, peak, _centroids in BI.real_pairs():
+        rows = {m: _fuse_and_score(msi, hsi, m, ref, good, ratio, peak, key) for m in methods}
+        res["pairs"][key] = {"label": label, "ratio": ratio, "methods": rows}
     return res
-
-
-def part_jasper(methods) -> dict:
-    mat = scipy.io.loadmat(os.path.join(DATA, "jasper_ridge", "jasperRidge2_R198.mat"))
-    truth = mat["Y"].T.reshape(100, 100, 198, order="F").transpose(2, 0, 1).astype(np.float64)[:, 1:, 1:]
-    hsi = os.path.join(SAMPLE, "jasper_ridge_lrhsi_120m.tif")
-    msi = os.path.join(SAMPLE, "jasper_ridge_msi_s2_30m.tif")
-    good = np.ones(198, bool)
-    rows = {m: _fuse_and_score(msi, hsi, m, truth, good, 4, 5000.0, "jasper") for m in methods}
-    return {"ratio": 4, "size": [99, 99], "bands": 198, "methods": rows}
 
 
 def _label(m: str) -> str:
@@ -146,19 +132,13 @@ def render(res: dict) -> str:
                 L.append(f"| x{r} | {_label(m)} | {v['PSNR']:.2f} | {v['SAM']:.2f} | {v['ERGAS']:.2f} | "
                          f"{v['SSIM']:.4f} | {v['seconds']:.1f} |")
         L.append("")
-    real = []
-    en = res.get("enmap")
-    if en:
-        for name, sc in en["scenes"].items():
-            real.append((f"EnMAP {name} + sim. S2 (x{en['ratio']}, {sc['size'][0]} x {sc['size'][1]} x "
-                         f"{sc['good_bands']})", sc["methods"], infn.get("enmap", {}).get(name)))
-    jr = res.get("jasper")
-    if jr:
-        real.append((f"Jasper Ridge AVIRIS + sim. S2 (x{jr['ratio']}, 99 x 99 x 198)", jr["methods"], None))
+    real = [(p["label"], p["methods"], infn.get("real", {}).get(key))
+            for key, p in (res.get("real") or {}).get("pairs", {}).items()]
     if real:
         L += ["## Real sensor pairs, reduced resolution (Wald)", "",
-              "EnMAP: PSNR peak 10000, bad bands excluded; Jasper Ridge: PSNR peak 5000. INFN (adapted, from "
-              f"infn_results.json of {infn.get('date', '-')}) where that bench has the scene.", "",
+              "EnMAP: PSNR peak 10000, bad bands excluded; Jasper Ridge: PSNR peak 5000. INFN (adapted, guard off: "
+              f"the network itself; from infn_results.json of {infn.get('date', '-')}) where that bench has the "
+              "pair.", "",
               "| pair | method | ERGAS | SAM | PSNR | SSIM | seconds |", "|---|---|---|---|---|---|---|"]
         for title, rows, infn_row in real:
             rows = dict(rows)
@@ -181,14 +161,14 @@ def _infn_rows() -> dict:
     out = {"date": r.get("environment", {}).get("date")}
     if "cave" in r:
         out["cave"] = {k: v["infn"] for k, v in r["cave"]["ratios"].items() if "infn" in v}
-    if "enmap" in r:
-        out["enmap"] = {k: s["methods"]["infn"] for k, s in r["enmap"]["scenes"].items() if "infn" in s["methods"]}
+    if "real" in r:
+        out["real"] = {k: p["methods"]["infn"] for k, p in r["real"]["pairs"].items() if "infn" in p["methods"]}
     return out
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--parts", nargs="+", default=["cave", "enmap", "jasper"], choices=["cave", "enmap", "jasper"])
+    ap.add_argument("--parts", nargs="+", default=["cave", "real"], choices=["cave", "real"])
     ap.add_argument("--methods", nargs="+", default=list(METHODS))
     args = ap.parse_args(argv)
     os.makedirs(RESULTS, exist_ok=True)
@@ -201,7 +181,7 @@ def main(argv=None) -> int:
     res["infn"] = _infn_rows()
     for part in args.parts:
         print(f">> {part}", flush=True)
-        res[part] = {"cave": part_cave, "enmap": part_enmap, "jasper": part_jasper}[part](args.methods)
+        res[part] = {"cave": part_cave, "real": part_real}[part](args.methods)
         with open(JSON_OUT, "w") as f:
             json.dump(res, f, indent=1, default=float)
         with open(MD_OUT, "w") as f:

@@ -54,7 +54,7 @@ from ..models.cancel_hooks import cancellable
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
 from . import deep_guard
-from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
+from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
 from .deep_base import DeepMethod, flag
 
 ENGINE = "infn"
@@ -80,6 +80,28 @@ def _around_core(tile: Tile, margin: int) -> tuple[slice, slice]:
         start, stop, _step = sl.indices(n)
         out.append(slice(max(0, start - margin), min(n, stop + margin)))
     return out[0], out[1]
+
+
+class _Refined(FusionMethod):
+    """The network refining one classical base, as a candidate of Auto's check (how INFN chooses its base)."""
+
+    def __init__(self, owner: INFN, model, base: str) -> None:
+        super().__init__()
+        self.owner, self.model, self.base = owner, model, base
+        self.name = base                       # the check's table names the base
+
+    def halo(self, ratio: int) -> int:
+        from . import get_method
+        return max(HALO, get_method(self.base).halo(ratio))
+
+    def prepare(self, samples, scene: SceneInfo) -> None:
+        from . import get_method
+        super().prepare(samples, scene)
+        self.method = get_method(self.base)
+        self.method.prepare(samples, scene)
+
+    def apply(self, tile: Tile) -> np.ndarray:
+        return self.owner._refine(tile, self.model, self.method)
 
 
 class INFN(DeepMethod):
@@ -186,7 +208,7 @@ class INFN(DeepMethod):
         if adapt:
             model = self._adapt(samples, scene, model, base_man if path else None, fits, bases)
         elif bases:
-            self._setup_base(samples, scene, bases)
+            self._setup_base(samples, scene, bases, model)
         self.skip = sorted(set(range(scene.lr_bands)) - set(self.used))
         bad_used = sorted(set(self.used) & set(scene.lr_bad_bands))
         if bad_used:
@@ -207,9 +229,11 @@ class INFN(DeepMethod):
         self.guard = deep_guard.guard_infn(self, samples, scene, adapted=adapt)
 
     # --- the classical base ------------------------------------------------------------------------
-    def _setup_base(self, samples, scene: SceneInfo, bases: tuple) -> None:
-        """Choose (option ``base``, else Auto's check) and prepare the classical method the model refines, on
-        the bands the model fuses (self.used)."""
+    def _setup_base(self, samples, scene: SceneInfo, bases: tuple, model=None) -> None:
+        """Choose and prepare the classical method the model refines, on the bands the model fuses (self.used):
+        the option ``base``, else the one with which ``model`` (a network trained to refine these bases) scores
+        best on the scene's reduced-resolution check, as Auto ranks candidates; without ``model`` (a correction
+        that starts at zero) the best base itself."""
         from . import get_method, method_label
         used = list(self.used)
         sub = deep_guard.band_subset(scene, used)
@@ -220,7 +244,11 @@ class INFN(DeepMethod):
                 raise InputError(f"INFN base '{forced}': the model was trained to refine {', '.join(bases)}.")
             name, self.base_choice = str(forced), {"base": str(forced), "reason": "option base"}
         else:
-            name, scores = auto_select.select(bases, tiles, sub, get_method, self.is_cancelled)
+            score_as = get_method
+            if model is not None:
+                model = model.to(self.device).eval()
+                score_as = lambda name: _Refined(self, model, name)  # noqa: E731
+            name, scores = auto_select.select(bases, tiles, sub, score_as, self.is_cancelled)
             if self.is_cancelled():
                 raise Cancelled("Cancelled by the user; no output was written.")
             if name is None:
@@ -229,10 +257,12 @@ class INFN(DeepMethod):
                 self._warn(f"INFN: {reason} {method_label(name)}.")
                 self.base_choice = {"base": name, "reason": reason}
             else:
-                self._info("INFN base: " + auto_select.format_table(scores, name, method_label))
-                self.base_choice = {"base": name, "candidates": [x.as_dict() for x in scores],
-                                    "reason": "best of the trained bases on the reduced-resolution check, as Auto "
-                                              "ranks them"}
+                what = "the network refining each base" if model is not None else "the bases"
+                self._info(f"INFN base ({what} on the reduced-resolution check): "
+                           + auto_select.format_table(scores, name, method_label))
+                self.base_choice = {"base": name, "candidates": [x.as_dict() for x in scores], "scored": what,
+                                    "reason": f"best on the reduced-resolution check ({what}), as Auto ranks "
+                                              "candidates"}
         method = get_method(name)
         method.bind(is_cancelled=self.is_cancelled, log=self.log)
         method.prepare([auto_select.with_halo(t, method.halo(scene.ratio)) for t in tiles], sub)
@@ -300,8 +330,8 @@ class INFN(DeepMethod):
                              "pixels (it trains on the image degraded by the ratio).")
         if bases:
             # the base on each reduced pair, as apply() computes it on a tile (input units, then scaled)
-            self.used = used
-            self._setup_base(samples, scene, bases)
+            self.used, self.scale, self.msi_scale = used, s_h, s_m
+            self._setup_base(samples, scene, bases, base if fits else None)
             for g in pairs.regions:
                 A.check_cancel(self.is_cancelled)
                 tile = deep_guard.reduced_tile(g.msi * np.float32(s_m), g.up * np.float32(s_h),
@@ -428,6 +458,10 @@ class INFN(DeepMethod):
         return out
 
     def fuse_tile(self, tile: Tile) -> np.ndarray:
+        return self._refine(tile, self.model, self.base_method)
+
+    def _refine(self, tile: Tile, model, base_method) -> np.ndarray:
+        """``model`` on the tile, refining ``base_method``'s result (or the interpolated HSI when None)."""
         dev = self.device
         used = self.used
         all_bands = len(used) == tile.lr.shape[0]
@@ -443,8 +477,8 @@ class INFN(DeepMethod):
         try:
             base = crop = None
             hr, origin = tile.hr, tile.lr_origin
-            if self.base_method is not None:
-                base = np.asarray(self.base_method.apply(self._used_bands(tile)), np.float32)
+            if base_method is not None:
+                base = np.asarray(base_method.apply(self._used_bands(tile)), np.float32)
                 # The tile carries the base's (larger) halo; the network only needs HALO pixels around the output.
                 crop = _around_core(tile, HALO)
                 hr, origin = hr[(slice(None),) + crop], (origin[0] - crop[0].start, origin[1] - crop[1].start)
@@ -452,8 +486,8 @@ class INFN(DeepMethod):
             else:
                 anchor = t(tile.lr_up, self.scale, True)
             with torch.inference_mode():
-                out = self.model(t(tile.lr, self.scale, True), t(hr, self.msi_scale), anchor,
-                                 float(tile.ratio), origin=origin)
+                out = model(t(tile.lr, self.scale, True), t(hr, self.msi_scale), anchor,
+                            float(tile.ratio), origin=origin)
                 res = out[0].float().mul_(self.scale).cpu().numpy()
         finally:
             if threads and dev.type == "cpu":

@@ -78,15 +78,26 @@ def test_a_zero_correction_returns_the_chosen_base_exactly_through_tiles(tmp_pat
         _fuse(tmp_path, "bad", smooth_pair, "infn", weights=weights, base="cnmf")
 
 
-def test_the_base_is_auto_s_pick_among_the_trained_bases(tmp_path, smooth_pair):
+def test_the_base_is_the_one_the_network_refines_best_on_the_check(tmp_path, smooth_pair, monkeypatch):
     weights = _save(tmp_path, 12, 3, correction=0.0, bases=["hs_exp", "ls_detail"])
     out, md, logs = _fuse(tmp_path, "auto", smooth_pair, "infn", weights=weights, guard=False)
-    assert any(m.startswith("INFN base:") for m in logs)
+    assert any(m.startswith("INFN base (the network refining each base") for m in logs)
     choice = json.loads(md["DEEPPANSHARPEN_INFN_BASE"])
-    # interpolation cannot beat the least-squares detail on a scene that is linear in the MSI
+    # with a zero correction the network is its base: interpolation cannot beat the least-squares detail on a
+    # scene that is linear in the MSI
     assert choice["base"] == "ls_detail" and {c["method"] for c in choice["candidates"]} == {"hs_exp", "ls_detail"}
     chosen, _md, _ = _fuse(tmp_path, "ls", smooth_pair, "ls_detail")
     np.testing.assert_allclose(out, chosen, rtol=0, atol=1e-3 * np.abs(chosen).max())
+    # a network that spoils one base: the check scores what the network makes of each, so the other is chosen
+    from core.methods.infn_method import INFN as Method
+    refine = Method._refine
+
+    def spoiled(self, tile, model, base_method):
+        out = refine(self, tile, model, base_method)
+        return out * np.float32(1.3) if base_method is not None and base_method.name == "ls_detail" else out
+    monkeypatch.setattr(Method, "_refine", spoiled)
+    _out, md, _ = _fuse(tmp_path, "spoiled", smooth_pair, "infn", weights=weights, guard=False)
+    assert json.loads(md["DEEPPANSHARPEN_INFN_BASE"])["base"] == "hs_exp"
 
 
 def test_a_correction_changes_the_base_and_the_guard_compares_it(tmp_path, smooth_pair):

@@ -16,9 +16,9 @@ Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SEC
   adapted_weights  where to save the adapted model (.safetensors + .json manifest), reusable as ``weights``
                    on other scenes of the same sensor pair
   seed             adaptation seed (default 0)
-  base             the classical HS-MS method a base-refining model refines (its manifest lists the bases it
-                   was trained with, ``training.bases``); default: the one of them that scores best on the
-                   scene's reduced-resolution check, as Auto ranks them
+  base             the classical HS-MS method the network refines: one of the bases a model was trained with
+                   (its manifest's ``training.bases``), or, when the model moves to another band layout, any of
+                   hs_auto's candidates; default: chosen on the scene's reduced-resolution check (_setup_base)
   guard            return the best classical result where the network loses to it (default on; deep_guard);
                    with ``adapt`` a quarter of each large enough region is held out of the adaptation for it
 
@@ -26,9 +26,10 @@ Bad bands: the scene's bad bands (flagged ``bbl`` = 0 or mostly nodata, core.sce
 constant over the scene are left out of the model and written as nodata; an adapted model records the bands
 it uses.
 
-Base refinement: a model whose manifest lists ``training.bases`` returns that classical fusion plus its own
-correction (the base takes the network's ``lr_up`` input); a model moved to another band layout starts with a
-zero correction, i.e. exactly at its base, before the adaptation.
+Base refinement: a model whose manifest lists ``training.bases`` returns one of those classical fusions plus its
+own correction (the base takes the network's ``lr_up`` input), the one its network refines best on the scene's
+check.  A model moved to another band layout (or trained from scratch on the scene) refines hs_auto's pick: its
+new output layer starts at zero, i.e. exactly at that base, and the adaptation learns the correction.
 
 Values: the CAVE model works in [0, 1]: the inputs are divided by ``value_max`` (the option of that name, or
 the scene's: 2**bit_depth - 1 for integer data, 1 for float data).  An adapted model stores its own scales
@@ -241,7 +242,7 @@ class INFN(DeepMethod):
         forced = scene.options.get("base")
         if forced:
             if forced not in bases:
-                raise InputError(f"INFN base '{forced}': the model was trained to refine {', '.join(bases)}.")
+                raise InputError(f"INFN base '{forced}': this model refines {', '.join(bases)}.")
             name, self.base_choice = str(forced), {"base": str(forced), "reason": "option base"}
         else:
             score_as = get_method
@@ -276,6 +277,9 @@ class INFN(DeepMethod):
         return replace(tile, lr=tile.lr[self.used], lr_up=tile.lr_up[self.used])
 
     def _adapt(self, samples, scene: SceneInfo, base, base_man, fits: bool, bases: tuple = ()):
+        if not fits:
+            # New band layers start with a zero correction, i.e. at any base: refine what hs_auto would pick.
+            bases = auto_select.HSMS_CANDIDATES
         from ..adapt import infn_adapt as A
         from ..srf import estimate_srf
 
@@ -374,7 +378,7 @@ class INFN(DeepMethod):
             notes = A.warm_start_band_layers(model, self._base_state, base_wl,
                                              wl, A.rgb_from_msi(est["weights"], wl) if wl else None)
         else:
-            model = Net(InfnConfig(hsi_bands=len(used), msi_bands=scene.hr_bands, srf_detail=True))
+            model = Net(InfnConfig(hsi_bands=len(used), msi_bands=scene.hr_bands, srf_detail=not bases))
             notes = ["trained from scratch (no INFN weights installed)"]
         model = model.to(self.device)
         A.check_cancel(self.is_cancelled)

@@ -74,7 +74,7 @@ def test_a_zero_correction_returns_the_chosen_base_exactly_through_tiles(tmp_pat
         np.testing.assert_allclose(out, base, rtol=0, atol=1e-3 * np.abs(base).max())
     assert any("INFN refines" in m and "option base" in m for m in logs)
     assert json.loads(md["DEEPPANSHARPEN_INFN_BASE"])["base"] == "ls_detail"
-    with pytest.raises(InputError, match="trained to refine"):
+    with pytest.raises(InputError, match="this model refines"):
         _fuse(tmp_path, "bad", smooth_pair, "infn", weights=weights, base="cnmf")
 
 
@@ -140,6 +140,19 @@ def test_adapting_to_another_band_layout_starts_at_the_base(tmp_path):
                               guard=False)
     assert any("INFN refines" in m for m in logs2)
     np.testing.assert_allclose(again, out, rtol=0, atol=1e-3 * np.nanmax(np.abs(out)))
+
+
+@pytest.mark.skipif(not os.path.exists(JR_HSI), reason="the Jasper Ridge sample is missing")
+def test_a_model_moved_to_another_layout_refines_hs_auto_s_pick(tmp_path):
+    """Any model (here one trained without bases) moved to another band layout starts at zero correction, so it
+    refines what hs_auto picks on the same scene."""
+    weights = _save(tmp_path, 12, 3, correction=0.1, bases=[])
+    pair = (JR_MSI, JR_HSI)
+    _out, md, _logs = _fuse(tmp_path, "jr", pair, "infn", weights=weights, adapt=True, adapt_steps=2, guard=False)
+    choice = json.loads(md["DEEPPANSHARPEN_INFN_BASE"])
+    assert {c["method"] for c in choice["candidates"]} == set(auto_select.HSMS_CANDIDATES)
+    _auto, md_auto, _ = _fuse(tmp_path, "auto", pair, "hs_auto")
+    assert choice["base"] == md_auto["DEEPPANSHARPEN_AUTO_CHOICE"]
 
 
 def test_cave_batches_draw_every_base_on_the_patch_s_own_crop():

@@ -14,9 +14,9 @@ from the base model by wavelength instead of at random:
   * MSI inputs of the spatial encoder: the base model expects RGB = D x HSI (D: the D700 response); the
     new MSI relates to the HSI by the estimated response S (core.srf.estimate_srf), so RGB ~ A x MSI with
     A = argmin ||A S - D'|| (D' = D resampled on the new bands) and the new weights are W_rgb A;
-  * output layer: zero (the network starts as the interpolated HSI plus the linear detail path below).
-A linear detail path (MSI minus the estimated response applied to the upsampled HSI, injected into every
-band) starts at its least-squares optimum on the reduced-resolution pairs.  Then the band layers are trained
+  * output layer: zero (the network starts as exactly what it refines: the classical base on each region,
+    :attr:`Region.base`, which the method chooses as hs_auto would).
+Then the band layers are trained
 alone for a quarter of the steps, and everything together (the trunk with a 20x smaller learning rate) for the
 rest: L1 + 0.05 x (1 - cosine) per pixel (the spectral angle: dark pixels count as much as bright ones),
 AdamW, cosine decay, gradient clipping, random flips (odd ratios) and transposes that keep the decimation
@@ -242,9 +242,9 @@ def warm_start_band_layers(model: INFN, base_state: dict, base_wavelengths: Sequ
         notes.append("MSI input weights: the base MSI weights averaged (no usable response mapping)")
     model.bands.spa_in.weight.copy_(torch.cat([w_msi, w_hsi], dim=1))
     model.bands.spa_in.bias.copy_(base_state["bands.spa_in.bias"].float())
-    # The output layer starts at zero: the network first returns the interpolated HSI (plus the linear detail
-    # path, fitted separately) and learns its residual on the scene.  (Rows interpolated from the base model
-    # made the start far worse than interpolation on EnMAP: the base's residual is specific to CAVE.)
+    # The output layer starts at zero: the network first returns what it refines (its classical base) and learns
+    # its correction on the scene.  (Rows interpolated from the base model made the start far worse than
+    # interpolation on EnMAP: the base's residual is specific to CAVE.)
     model.bands.out.weight.zero_()
     model.bands.out.bias.zero_()
     return notes
@@ -255,34 +255,6 @@ def check_cancel(is_cancelled: Callable[[], bool] | None) -> None:
     effect within about one region's or one step's time, not after a whole pass."""
     if is_cancelled is not None and is_cancelled():
         raise Cancelled("Cancelled by the user; no output was written.")
-
-
-@torch.no_grad()
-def fit_detail_path(model: INFN, pairs: PairSet, srf: np.ndarray, offsets: np.ndarray, device,
-                    ridge: float = 1e-3, is_cancelled: Callable[[], bool] | None = None) -> None:
-    """Closed-form start of the linear detail path (``model.bands.srf`` / ``inject``): srf = the estimated
-    response; inject = the ridge least-squares map from the MSI detail (MSI - srf(upsampled HSI)) to what the
-    network still misses (target - current output), over all reduced-resolution pixels."""
-    bl = model.bands
-    bl.srf.weight.copy_(torch.from_numpy(srf).float()[:, :, None, None])
-    bl.srf.bias.copy_(torch.from_numpy(offsets).float())
-    bl.inject.weight.zero_()
-    model.eval()
-    xs, ys = [], []
-    for g in pairs.regions:
-        check_cancel(is_cancelled)
-        t = lambda a: torch.from_numpy(np.ascontiguousarray(a))[None].to(device)
-        out = model(t(g.lr), t(g.msi), t(g.anchor), pairs.ratio, origin=(pairs.ratio // 2, pairs.ratio // 2))
-        d = (t(g.msi) - bl.srf(t(g.up)))[0].cpu().numpy()
-        y = g.target - out[0].cpu().numpy()
-        xs.append(d[:, g.valid])
-        ys.append(y[:, g.valid])
-    x = np.concatenate(xs, axis=1).astype(np.float64)             # (M, N)
-    y = np.concatenate(ys, axis=1).astype(np.float64)             # (B, N)
-    gram = x @ x.T
-    lam = ridge * np.trace(gram) / max(1, gram.shape[0])
-    g_map = np.linalg.solve(gram + lam * np.eye(gram.shape[0]), x @ y.T).T          # (B, M)
-    bl.inject.weight.copy_(torch.from_numpy(g_map).float()[:, :, None, None])
 
 
 def interpolation_error(pairs: PairSet) -> dict:
@@ -349,7 +321,8 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
     origin = (r // 2, r // 2)
     n = patch_size(pairs, settings.lr_patch)
     before = evaluate(model, pairs, device, is_cancelled)
-    # Groups: band layers; the trunk (frozen at first); the linear detail path's injection (slow: it starts
+    # Groups: band layers; the trunk (frozen at first); the linear detail path's injection of models adapted by
+    # version 0.4 and earlier (slow: it starts
     # at its closed-form optimum).  The estimated spectral response itself stays fixed.
     detail = [p for n_, p in model.bands.named_parameters() if n_.startswith("inject")]
     for n_, p in model.bands.named_parameters():

@@ -370,7 +370,7 @@ class INFN(DeepMethod):
             model = base
         elif base is not None:
             model = base
-            model.cfg.srf_detail = not bases            # a base already carries the MSI's detail
+            model.cfg.srf_detail = False                 # the base carries the MSI's detail
             model.replace_band_layers(len(used), scene.hr_bands)
             base_wl = base_man.get("bands", {}).get("lr_wavelengths_nm")
             if not base_wl or len(base_wl) != len(self._base_state["bands.out.bias"]):
@@ -378,7 +378,7 @@ class INFN(DeepMethod):
             notes = A.warm_start_band_layers(model, self._base_state, base_wl,
                                              wl, A.rgb_from_msi(est["weights"], wl) if wl else None)
         else:
-            model = Net(InfnConfig(hsi_bands=len(used), msi_bands=scene.hr_bands, srf_detail=not bases))
+            model = Net(InfnConfig(hsi_bands=len(used), msi_bands=scene.hr_bands))
             notes = ["trained from scratch (no INFN weights installed)"]
         model = model.to(self.device)
         A.check_cancel(self.is_cancelled)
@@ -386,10 +386,6 @@ class INFN(DeepMethod):
         settings = A.AdaptSettings(seconds=adapt_seconds(opts, DEFAULT_ADAPT_SECONDS),
                                    steps=int(opts["adapt_steps"]) if opts.get("adapt_steps") else None, seed=seed)
         with cancellable(model, self.is_cancelled):         # one forward over a large region takes seconds
-            if not fits and model.cfg.srf_detail:
-                A.fit_detail_path(model, pairs, est["weights"].astype(np.float32),
-                                  est["offsets"].astype(np.float32), self.device, is_cancelled=self.is_cancelled)
-                notes.append("linear detail path: estimated response + least-squares injection (closed form)")
             self._info(f"INFN: adapting {'the' if fits else 'new band layers of the'} model to this scene "
                        f"({len(used)} HSI bands, {scene.hr_bands} MSI bands, ratio {r}; "
                        f"{pairs.pixels} reduced-resolution pixels; budget {settings.seconds:.0f} s) ...")

@@ -16,6 +16,8 @@ Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SEC
   adapted_weights  where to save the adapted model (.safetensors + .json manifest), reusable as ``weights``
                    on other scenes of the same sensor pair
   seed             adaptation seed (default 0)
+  threads          CPU threads (default: the cores free when the first tile starts, deep_base.cpu_threads); on
+                   the CPU a tile is fused as that many row parts side by side, one thread each (row_parts)
   guard            return the best classical result where the network loses to it (default on; deep_guard);
                    with ``adapt`` a quarter of each large enough region is held out of the adaptation for it
 
@@ -335,6 +337,12 @@ class INFN(DeepMethod):
         self._base_state = tensors
         return model, tensors, man
 
+    def row_part_context(self) -> tuple[int, int] | None:
+        # HALO and LR_MARGIN cover the network's field (exact_tiles); a classical base may need more
+        if not self.exact_tiles or getattr(self, "base_method", None) is not None:
+            return None
+        return HALO, LR_MARGIN
+
     def nodata_bands(self) -> list[int]:
         if self.guard is not None and self.guard.delegate is not None:
             return self.guard.delegate.nodata_bands()
@@ -349,21 +357,18 @@ class INFN(DeepMethod):
         all_bands = len(used) == tile.lr.shape[0]
 
         def t(a, scale, pick=False):
-            a = a[used] if pick and not all_bands else a
-            return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32) * np.float32(1.0 / scale))[None].to(dev)
+            src = a[used] if pick and not all_bands else a
+            a = np.ascontiguousarray(src, dtype=np.float32)
+            if scale != 1.0:        # x * 1 is x: data already in the model's units (float inputs) is not copied
+                # scaled in place where ``a`` is already a copy (a row part, picked bands), else into a new array
+                a = a * np.float32(1.0 / scale) if np.may_share_memory(a, src) else \
+                    np.multiply(a, np.float32(1.0 / scale), out=a)
+            return torch.from_numpy(a)[None].to(dev)
 
-        threads = self.scene.options.get("torch_threads") if self.scene is not None else None
-        saved = torch.get_num_threads()
-        if threads and dev.type == "cpu":
-            torch.set_num_threads(int(threads))
-        try:
-            with torch.inference_mode():
-                out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale),
-                                 t(tile.lr_up, self.scale, True), float(tile.ratio), origin=tile.lr_origin)
-                res = out[0].float().mul_(self.scale).cpu().numpy()
-        finally:
-            if threads and dev.type == "cpu":
-                torch.set_num_threads(saved)
+        with torch.inference_mode():         # CPU threads: DeepMethod.apply, which also cuts the tile in row parts
+            out = self.model(t(tile.lr, self.scale, True), t(tile.hr, self.msi_scale),
+                             t(tile.lr_up, self.scale, True), float(tile.ratio), origin=tile.lr_origin)
+            res = out[0].float().mul_(self.scale).cpu().numpy()
         if all_bands:
             return res.astype(np.float32, copy=False)
         full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)

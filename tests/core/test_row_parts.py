@@ -1,5 +1,6 @@
 """Row parts: a tile fused as several row parts (one CPU thread each) gives the whole tile's pixels."""
 import math
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -107,3 +108,9 @@ def test_infn_tile_in_row_parts_equals_the_whole_tile(tmp_path, value_max):
     assert np.abs(parts - whole).max() <= 1e-6 * np.abs(whole).max()
     # the inputs are not scaled in place (the engine and the guard may read them again)
     assert all(np.array_equal(a, b) for a, b in zip(before, (tile.hr, tile.lr, tile.lr_up)))
+    # a prepared method still pickles (Dask workers) after its row-part threads exist, and fuses the same there
+    from core.dask_backend import pickle_method
+    copy = pickle.loads(pickle_method(method))
+    assert copy._part_pool is None and copy._cpu_budget is None
+    copy.scene.options["threads"] = 2
+    assert np.abs(copy.apply(tile) - parts).max() <= 1e-6 * np.abs(whole).max()

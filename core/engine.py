@@ -174,6 +174,7 @@ def run_fusion(request: FusionRequest, progress: ProgressFn | None = None,
             raise Cancelled("Cancelled by the user; no output was written.")
         sample_tiles.append(scene.read_tile(w, halo))
     method.prepare(sample_tiles, info)
+    sample_tiles = None                             # what the method keeps of them, it holds itself
     halo = method.halo(scene.ratio)                 # once prepared a method may need less (Auto: its choice's)
     progress(pre)
 
@@ -211,7 +212,9 @@ def run_fusion(request: FusionRequest, progress: ProgressFn | None = None,
         assembler = BlendAssembler(grid, info.lr_bands)
         n_valid = 0
         tiles = (tile_source or _fused_tiles)(scene, method, grid, halo, is_cancelled)
-        for i, (win, tile, fused) in enumerate(tiles):
+        done = 0
+        # not enumerate(): it keeps its last item (the previous tile and its result) until the next one is ready
+        for win, tile, fused in tiles:
             fused = fused[(slice(None),) + tile.core]
             if skip:
                 fused[skip] = np.nan                  # written as nodata
@@ -220,10 +223,13 @@ def run_fusion(request: FusionRequest, progress: ProgressFn | None = None,
                 dy, dx = y - win.row_off, x - win.col_off
                 v = valid[dy:dy + block.shape[1], dx:dx + block.shape[2]]
                 n_valid += int(v.sum())
-                out.write(y, x, block, v)
+                # without overlap the blocks are the method's own results (no blend strips keep them): no copy
+                out.write(y, x, block, v, scratch=overlap == 0)
             if win.col_end == grid.width:             # a tile row is done
                 out.flush()
-            progress(pre + (99.0 - pre) * (i + 1) / len(grid))
+            done += 1
+            progress(pre + (99.0 - pre) * done / len(grid))
+            tile = fused = valid = block = None         # not kept alive while the next tiles are read and fused
         if n_valid == 0:
             raise InputError("Every output pixel is nodata: the inputs hold no valid pixels in common.")
         if out.wrote_invalid:
@@ -286,3 +292,4 @@ def _fused_tiles(scene: Scene, method, grid: TileGrid, halo: int, is_cancelled: 
                 return
             win, tile, fut = pending.popleft()
             yield win, tile, fut.result()
+            tile = fut = None                           # the consumer is done with it: free it before the next read

@@ -26,6 +26,7 @@ LR_MARGIN = 12          # LR pixels read beyond what a tile covers (interpolator
 SAMPLE_WHOLE_MAX = 1024 * 1024
 SAMPLE_BLOCK = 256
 SAMPLE_GRID = 4
+UPSAMPLE_CHUNK_BYTES = 8 * 1024 * 1024      # upsampled LR bands made at once (core.scene._upsample_bands)
 BAD_BAND_NODATA = 0.5   # an LR band that is nodata on more than this share of the sampled pixels is a bad band
 
 
@@ -216,7 +217,7 @@ class Scene:
         _fill(lr, lv, self.lr_fill)
         cr, cc = p.lr_origin
         origin = (cr + r * ly0 - Y0, cc + r * lx0 - X0)       # centre of lr[:, 0, 0] in tile pixels
-        lr_up = upsample(lr, r, (h, w), offset=origin)
+        lr_up = _upsample_bands(lr, r, (h, w), origin)
         # An HR pixel is valid when it and its nearest LR pixel are.
         rows = np.clip(np.rint((np.arange(h) - origin[0]) / r).astype(int), 0, lh - 1)
         cols = np.clip(np.rint((np.arange(w) - origin[1]) / r).astype(int), 0, lw - 1)
@@ -224,8 +225,21 @@ class Scene:
         ar, ac = p.phase_anchor
         core = (slice(p.y0 + win.row_off - Y0, p.y0 + win.row_end - Y0),
                 slice(p.x0 + win.col_off - X0, p.x0 + win.col_end - X0))
-        return Tile(hr=hr, lr_up=lr_up.astype(np.float32, copy=False), lr=lr, valid=valid, ratio=r,
+        return Tile(hr=hr, lr_up=lr_up, lr=lr, valid=valid, ratio=r,
                     phase=((ar - Y0) % r, (ac - X0) % r), lr_origin=origin, core=core)
+
+
+def _upsample_bands(lr: np.ndarray, ratio: int, shape: tuple[int, int], origin) -> np.ndarray:
+    """upsample() of ``lr`` as float32, a few bands at a time into the result: the interpolator's temporaries
+    are a few times its output, so many bands at once would hold several copies of the tile (bands are
+    interpolated independently: the values are the same)."""
+    step = max(1, UPSAMPLE_CHUNK_BYTES // (4 * shape[0] * shape[1]))
+    if step >= lr.shape[0]:
+        return upsample(lr, ratio, shape, offset=origin).astype(np.float32, copy=False)
+    out = np.empty((lr.shape[0],) + tuple(shape), np.float32)
+    for b in range(0, lr.shape[0], step):
+        out[b:b + step] = upsample(lr[b:b + step], ratio, shape, offset=origin)
+    return out
 
 
 def _update_range(rng: np.ndarray, data: np.ndarray, valid: np.ndarray) -> None:

@@ -137,11 +137,15 @@ class OutputRaster:
                 gdal.SetConfigOption("GDAL_TIFF_INTERNAL_MASK", previous)
             self.mask = self.ds.GetRasterBand(1).GetMaskBand()
 
-    def write(self, y0: int, x0: int, block: np.ndarray, valid: np.ndarray) -> None:
-        """Write a float block (bands, h, w): clipped to the output type, invalid pixels as nodata."""
+    def write(self, y0: int, x0: int, block: np.ndarray, valid: np.ndarray, scratch: bool = False) -> None:
+        """Write a float block (bands, h, w): clipped to the output type, invalid pixels as nodata.
+        ``scratch``: the caller no longer needs ``block``, which is then converted in place (a tile of many bands
+        is hundreds of megabytes)."""
         if self.value_factor != 1.0:
             block = block * np.float32(self.value_factor)
-        out = np.clip(block, self.lo, self.hi, out=np.empty(block.shape, np.float32))
+            scratch = True
+        in_place = scratch and block.dtype == np.float32
+        out = np.clip(block, self.lo, self.hi, out=block if in_place else np.empty(block.shape, np.float32))
         missing = np.isnan(out) if self.nodata is not None else None     # NaN: a band not fused
         if not self.dtype.startswith("float"):
             np.rint(out, out=out)

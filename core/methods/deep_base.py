@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch  # at import time: the registry turns a missing torch into MissingDependency
@@ -14,6 +15,7 @@ import torch  # at import time: the registry turns a missing torch into MissingD
 from ..errors import InputError
 from ..models import weights as W
 from .base import FusionMethod, SceneInfo, Tile
+from .row_parts import fuse_in_parts, part_count, split_rows
 
 ADAPT_SHARE = 0.6        # share of the progress bar that prepare() takes when it adapts the model to the scene
 LOAD_SHARE = 0.05        # ... when it only loads the weights
@@ -112,6 +114,14 @@ class DeepMethod(FusionMethod):
         self.manifest: dict = {}
         self.adaptation: dict = {}
         self.guard = None                  # deep_guard.GuardResult: the classical method returned instead, if any
+        self._part_pool: ThreadPoolExecutor | None = None      # threads that fuse a tile's row parts
+        self._part_pool_size = 0
+
+    def __getstate__(self) -> dict:
+        # a prepared method travels to Dask workers: threads do not pickle, and a worker has its own cores
+        state = dict(self.__dict__)
+        state.update(_part_pool=None, _part_pool_size=0, _cpu_budget=None)
+        return state
 
     # --- what every deep method records and how it hands tiles to the guard's pick ------------------
     def extra_provenance(self) -> dict:
@@ -137,7 +147,46 @@ class DeepMethod(FusionMethod):
             return self.guard.delegate.apply(tile)
         if self.model is None:
             raise RuntimeError(f"{self.who}: apply() before prepare()")
-        return self.fuse_tile(tile)
+        context = self.row_part_context()
+        if context is None or self.device is None or self.device.type != "cpu":
+            return self.fuse_tile(tile)
+        threads = self.cpu_budget()
+        parts = part_count(tile, threads)
+        workers = min(parts, threads)
+        per_part = max(1, threads // workers)
+        saved = torch.get_num_threads()
+        if parts == 1:
+            torch.set_num_threads(per_part)
+            try:
+                return self.fuse_tile(tile)
+            finally:
+                torch.set_num_threads(saved)
+        if self._part_pool is None or self._part_pool_size != workers:
+            if self._part_pool is not None:
+                self._part_pool.shutdown(wait=False)
+            self._part_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="row-part")
+            self._part_pool_size = workers
+
+        def fuse(part: Tile) -> np.ndarray:
+            torch.set_num_threads(per_part)         # torch threads are set per calling thread
+            return self.fuse_tile(part)
+        try:
+            return fuse_in_parts(tile, fuse, split_rows(tile, parts, *context), self._part_pool)
+        finally:
+            torch.set_num_threads(saved)            # the default for threads that start later
+
+    def row_part_context(self) -> tuple[int, int] | None:
+        """(HR halo, LR margin) with which a tile may be fused as row parts on the CPU cores (core.methods.row_parts),
+        or None: only where that gives the whole tile's pixels."""
+        return None
+
+    def cpu_budget(self) -> int:
+        """CPU threads for the tiles of this run: the option ``threads`` (or ``torch_threads``), else the cores
+        free when the first tile starts (cpu_threads); measured once per run."""
+        if getattr(self, "_cpu_budget", None) is None:
+            opts = self.scene.options if self.scene is not None else {}
+            self._cpu_budget = cpu_threads(opts.get("threads") or opts.get("torch_threads"))
+        return self._cpu_budget
 
     def will_adapt(self, scene: SceneInfo) -> bool:
         """Whether prepare() will adapt the model to the scene (asked or needed)."""

@@ -19,6 +19,8 @@ Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SEC
   base             the classical HS-MS method the network refines: one of the bases a model was trained with
                    (its manifest's ``training.bases``), or, when the model moves to another band layout, any of
                    hs_auto's candidates; default: chosen on the scene's reduced-resolution check (_setup_base)
+  threads          CPU threads (default: the cores free when the first tile starts, deep_base.cpu_threads); on
+                   the CPU a tile is fused as that many row parts side by side, one thread each (row_parts)
   guard            return the best classical result where the network loses to it (default on; deep_guard);
                    with ``adapt`` a quarter of each large enough region is held out of the adaptation for it
 
@@ -446,6 +448,15 @@ class INFN(DeepMethod):
         self._base_state = tensors
         return model, tensors, man
 
+    def row_part_context(self) -> tuple[int, int] | None:
+        # HALO and LR_MARGIN cover the network's field; a part carries the base's own halo like a smaller tile
+        hr_rad, lr_rad = receptive_radius(self.model.cfg)
+        if hr_rad > HALO or lr_rad > LR_MARGIN:
+            return None
+        if self.base_method is not None:
+            return max(HALO, self.base_method.halo(self.scene.ratio)), LR_MARGIN
+        return HALO, LR_MARGIN
+
     def nodata_bands(self) -> list[int]:
         if self.guard is not None and self.guard.delegate is not None:
             return self.guard.delegate.nodata_bands()
@@ -467,31 +478,27 @@ class INFN(DeepMethod):
         all_bands = len(used) == tile.lr.shape[0]
 
         def t(a, scale, pick=False):
-            a = a[used] if pick and not all_bands else a
-            return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32) * np.float32(1.0 / scale))[None].to(dev)
+            src = a[used] if pick and not all_bands else a
+            a = np.ascontiguousarray(src, dtype=np.float32)
+            if scale != 1.0:        # x * 1 is x: data already in the model's units (float inputs) is not copied
+                # scaled in place where ``a`` is already a copy (a row part, picked bands), else into a new array
+                a = a * np.float32(1.0 / scale) if np.may_share_memory(a, src) else \
+                    np.multiply(a, np.float32(1.0 / scale), out=a)
+            return torch.from_numpy(a)[None].to(dev)
 
-        threads = self.scene.options.get("torch_threads") if self.scene is not None else None
-        saved = torch.get_num_threads()
-        if threads and dev.type == "cpu":
-            torch.set_num_threads(int(threads))
-        try:
-            base = crop = None
-            hr, origin = tile.hr, tile.lr_origin
-            if base_method is not None:
-                base = np.asarray(base_method.apply(self._used_bands(tile)), np.float32)
-                # The tile carries the base's (larger) halo; the network only needs HALO pixels around the output.
-                crop = _around_core(tile, HALO)
-                hr, origin = hr[(slice(None),) + crop], (origin[0] - crop[0].start, origin[1] - crop[1].start)
-                anchor = t(base[(slice(None),) + crop], self.scale)
-            else:
-                anchor = t(tile.lr_up, self.scale, True)
-            with torch.inference_mode():
-                out = model(t(tile.lr, self.scale, True), t(hr, self.msi_scale), anchor,
-                            float(tile.ratio), origin=origin)
-                res = out[0].float().mul_(self.scale).cpu().numpy()
-        finally:
-            if threads and dev.type == "cpu":
-                torch.set_num_threads(saved)
+        base = crop = None
+        hr, origin = tile.hr, tile.lr_origin
+        if base_method is not None:
+            base = np.asarray(base_method.apply(self._used_bands(tile)), np.float32)
+            # The tile carries the base's (larger) halo; the network only needs HALO pixels around the output.
+            crop = _around_core(tile, HALO)
+            hr, origin = hr[(slice(None),) + crop], (origin[0] - crop[0].start, origin[1] - crop[1].start)
+            anchor = t(base[(slice(None),) + crop], self.scale)
+        else:
+            anchor = t(tile.lr_up, self.scale, True)
+        with torch.inference_mode():         # CPU threads: DeepMethod.apply, which also cuts the tile in row parts
+            out = model(t(tile.lr, self.scale, True), t(hr, self.msi_scale), anchor, float(tile.ratio), origin=origin)
+            res = out[0].float().mul_(self.scale).cpu().numpy()
         if crop is not None:
             base[(slice(None),) + crop] = res          # beyond the crop: the base, in the halo the engine drops
             res = base

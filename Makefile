@@ -248,6 +248,15 @@ train-infn: setup
 	cp $(INFN_OUT)/infn_cave_x4x8.safetensors $(INFN_OUT)/infn_cave_x4x8.json resources/weights/
 	"$(PY)" scripts/make_infn_reference.py
 
+# The base-refining variant (an experiment, not shipped: bench/results/infn_base_training.md): the bundled model
+# fine-tuned to refine four classical fusions, one drawn per patch.  Its weights are in bench/ablations/.
+INFN_BASE_OUT ?= build/infn_cave_base
+.PHONY: train-infn-base
+train-infn-base: setup
+	"$(PY)" -m core.training.train_infn --out $(INFN_BASE_OUT) --name infn_cave_base_x4x8 --ratio 4 8 --steps 12000 \
+	  --threads 1 --lr 3e-4 --bases hs_exp mtf_glp_hs ls_detail gsa_hs \
+	  --init resources/weights/infn_cave_x4x8.safetensors $(INFN_RESUME)
+
 # --- INFN (HS-MS fusion): benchmark -------------------------------------------------------------
 # CAVE validation x4/x8, scene-adapted INFN on EnMAP + simulated Sentinel-2, CPU throughput; writes
 # bench/results/infn_quality.md.  INFN_WEIGHTS defaults to the bundled model (else build/infn_cave_x4x8/).

@@ -127,11 +127,8 @@ class INFN(DeepMethod):
     def halo(self, ratio: int) -> int:
         if self.guard is not None and self.guard.delegate is not None:
             return self.guard.delegate.halo(ratio)
-        if self.scene is None:
-            from . import get_method
-            # before prepare(): context for the base check and the guard (as Auto's samples)
-            return max(HALO, auto_select.CHECK_CONTEXT * ratio,
-                       max(get_method(n).halo(ratio) for n in auto_select.HSMS_CANDIDATES))
+        # Before prepare() the samples get the network's halo only: with the bases' (Auto's) context, the samples of
+        # a 218-band scene took 3 GB more (the base check and the guard cut their block edges instead).
         return max(HALO, self.base_method.halo(ratio)) if self.base_method is not None else HALO
 
     # --- weights --------------------------------------------------------------------------------

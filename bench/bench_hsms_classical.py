@@ -182,6 +182,9 @@ def main(argv=None) -> int:
     for part in args.parts:
         print(f">> {part}", flush=True)
         res[part] = {"cave": part_cave, "real": part_real}[part](args.methods)
+        if part == "real":
+            res.pop("enmap", None)                       # the two parts "real" replaced
+            res.pop("jasper", None)
         with open(JSON_OUT, "w") as f:
             json.dump(res, f, indent=1, default=float)
         with open(MD_OUT, "w") as f:

@@ -148,6 +148,17 @@ def test_the_method_fingerprint_follows_the_weights_not_the_pickle():
     c = prepared_panadapter()
     c.gain *= 1.01
     assert dask_backend.method_fingerprint(a) != dask_backend.method_fingerprint(c)
+    # run-time state that does not travel to the workers (the CPU budget measured at the first tile, the pool of
+    # row-part threads) does not change it: a busier machine must not make a resumed run start over
+    d = prepared_panadapter()
+    from concurrent.futures import ThreadPoolExecutor
+    d._cpu_budget = 7 if getattr(a, "_cpu_budget", None) != 7 else 3
+    d._part_pool, d._part_pool_size = ThreadPoolExecutor(max_workers=1), 1
+    d.guard.record["seconds"] = a.guard.record.get("seconds", 0) + 1.0     # how long the guard's check took
+    try:
+        assert dask_backend.method_fingerprint(a) == dask_backend.method_fingerprint(d)
+    finally:
+        d._part_pool.shutdown()
 
 
 @pytest.mark.timeout(600)

@@ -22,7 +22,7 @@ import torch
 from ..errors import Cancelled, InputError
 from ..models.pan_scet import PanScet
 from ..models.pan_scet.predict import MIN_SIDE
-from . import panadapter_adapt as P
+from . import full_scale as FS, panadapter_adapt as P
 
 MIN_CROP = 32            # reduced-resolution pixels a side: below this a held-out crop says too little
 
@@ -64,9 +64,12 @@ def forward(model: PanScet, ms_up, pan, base, r: int) -> torch.Tensor:
 
 def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
                    seed: int = 0, lr: float = 3e-4, batch: int = 8, max_steps: int | None = None,
-                   checks: int = 12) -> dict:
+                   checks: int = 12, full=None, full_weight: float = 0.0, spatial_weight: float = 1.0,
+                   gains=None, wald_weight: float = 1.0) -> dict:
     """Fine-tune ``model`` (in place) on the reduced pairs for ``seconds`` (or ``max_steps``); the weights with
-    the lowest loss on the held-out check crops, the starting ones included, are kept."""
+    the lowest loss on the held-out check crops, the starting ones included, are kept.  ``full``: the scene's
+    blocks at its own scale (core.adapt.full_scale), whose spectral and spatial terms (weights ``full_weight``
+    and ``full_weight`` x ``spatial_weight``; ``gains``: the bands' MTF gains) join the Wald loss."""
     r = int(ratio)
     big, size, train, check = P.crop_plan(model.cfg, pairs, r)
     if size < MIN_CROP:
@@ -76,6 +79,10 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     torch.manual_seed(seed)
     held = [t.to(device) for t in P._crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
     bw = P.band_weights(big).to(device)
+    use_full = bool(full) and full_weight > 0
+    if use_full:
+        kernels = FS.mtf_weights(gains, r).to(device)
+        full_size = max(MIN_SIDE, FS.crop_side(full, r, MIN_SIDE))
     params = model.trainable_parameters()
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
@@ -105,7 +112,13 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
         ms_up, pan, ref, base = [t.to(device) for t in P._crop_batch(train, batch, size, r, rng)]
         if rng.random() < 0.5:
             ms_up, pan, ref, base = (t.transpose(-2, -1) for t in (ms_up, pan, ref, base))
-        loss = P.adapt_loss(forward(model, ms_up, pan, base, r), ref, bw)
+        loss = wald_weight * P.adapt_loss(forward(model, ms_up, pan, base, r), ref, bw)
+        if use_full:
+            f_ms, f_pan, f_base, f_rho = [t.to(device) for t in FS.crop_batch(full, max(1, batch // 2), full_size,
+                                                                              r, rng)]
+            pred = forward(model, f_ms, f_pan, f_base, r)
+            loss = loss + full_weight * (FS.spectral_loss(pred, f_ms, kernels, r, bw)
+                                         + spatial_weight * FS.spatial_loss(pred, f_pan, f_rho, r))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -128,6 +141,8 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     model.eval()
     return {"steps": steps, "seconds": round(time.perf_counter() - t0, 1), "crop": size, "pairs": len(big),
             "held_out": sum(c is not t for c, t in zip(check, train)),
-            "loss": "band-weighted L1", "check_loss_base": round(base_only, 6),
+            "loss": "band-weighted L1" + (f" + {full_weight:g} x full-resolution spectral + "
+                                          f"{full_weight * spatial_weight:g} x spatial" if use_full else ""),
+            "check_loss_base": round(base_only, 6),
             "check_loss_before": round(before, 6), "check_loss_after": round(best.loss, 6),
             "kept_step": best.step, "kept": best.step > 0, "check_history": best.history}

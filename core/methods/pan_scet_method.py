@@ -21,7 +21,7 @@ import numpy as np
 import torch  # at import time: the registry turns a missing torch into MissingDependency
 
 from .. import auto_select
-from ..adapt import panadapter_adapt as PA
+from ..adapt import full_scale as FS, panadapter_adapt as PA
 from ..adapt.pan_scet_adapt import MIN_CROP, adapt_pan_scet, can_adapt, with_base
 from ..errors import Cancelled, InputError
 from ..models import weights as W
@@ -35,6 +35,12 @@ from .deep_base import DeepMethod, cpu_threads, flag, sample_gain
 
 ENGINE = "pan_scet"
 HALO = 64                      # PAN pixels: 16 work pixels of context for the convolutions of the body
+# Scene adaptation objectives (option adapt_objective; "both", the default, runs each on half the budget from the
+# same start and keeps the one with the lower loss on the held-out check crops)
+OBJECTIVES = {"wald": "Wald pairs, the scene reduced by the ratio",
+              "full": "full resolution: spectral and spatial consistency with the scene itself",
+              "both": "both, the better on the check kept"}
+FULL_SPATIAL_WEIGHT = 0.1      # the spatial term's weight, against 1 for the spectral one (pan_scet_fullscale.md)
 # the bases a network refines when its manifest does not list them; training draws among these
 DEFAULT_BASES = ("gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs")
 
@@ -158,6 +164,9 @@ class PanScetMethod(DeepMethod):
 
     def _adapt(self, model: PanScet, man: dict, samples, scene: SceneInfo, base: str) -> bool:
         """Scene adaptation (ADAPT); False when the scene is too small to check it on held-out pixels."""
+        objective = str(scene.options.get("adapt_objective") or "both").lower()
+        if objective not in OBJECTIVES:
+            raise InputError(f"Unknown adaptation objective '{objective}': use {', '.join(OBJECTIVES)}.")
         pairs = PA.scene_pairs(samples, scene, self.scale, self.gain, "ms_up", self.is_cancelled)
         if not can_adapt(model.cfg, pairs, scene.ratio):
             why = (f"The scene is too small to adapt on crops of {MIN_CROP} reduced pixels and check the adaptation "
@@ -168,15 +177,40 @@ class PanScetMethod(DeepMethod):
             return False
         pairs = with_base(pairs, scene.ratio, scene.gnyq_lr, scene.gnyq_hr, functools.partial(classical_fusion, base))
         seconds = adapt_seconds(scene.options, float(DEFAULT_ADAPT_SECONDS))
-        self._info(f"Adapting PanAdapter v2 to the scene for {seconds:.0f} s (Wald protocol on {len(pairs)} sample "
-                   f"block(s), ratio {scene.ratio}, base {base}) ...")
-        with cancellable(model, self.is_cancelled):
-            rep = adapt_pan_scet(model, pairs, scene.ratio, seconds, self.device,
-                                 getattr(self, "report_progress", None), self.is_cancelled)
+        self._info(f"Adapting PanAdapter v2 to the scene for {seconds:.0f} s ({OBJECTIVES[objective]}; "
+                   f"{len(pairs)} sample block(s), ratio {scene.ratio}, base {base}) ...")
+        full = None
+        if objective != "wald":
+            full = FS.blocks(samples, scene.ratio, scene.gnyq_hr, self.gain / self.scale, self.base_method.apply,
+                             self.is_cancelled)
+        gains = list(scene.gnyq_lr) if len(scene.gnyq_lr) == scene.lr_bands else [scene.gnyq_lr[0]] * scene.lr_bands
+        runs = ["wald", "full"] if objective == "both" else [objective]
+        report = getattr(self, "report_progress", None)
+        start = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        tried = {}
+        for i, name in enumerate(runs):
+            if i:
+                model.load_state_dict(start)
+            weights = {"wald_weight": 1.0, "full_weight": 0.0} if name == "wald" else \
+                {"wald_weight": 0.0, "full_weight": 1.0, "spatial_weight": FULL_SPATIAL_WEIGHT}
+            part = (lambda f, i=i, report=report: report((i + f) / len(runs))) if report else None
+            with cancellable(model, self.is_cancelled):
+                rep = adapt_pan_scet(model, pairs, scene.ratio, seconds / len(runs), self.device, part,
+                                     self.is_cancelled, full=full, gains=gains, **weights)
+            tried[name] = (rep, {k: v.detach().clone() for k, v in model.state_dict().items()})
+            self._info(f"Adaptation ({OBJECTIVES[name]}): {rep['steps']} steps in {rep['seconds']} s; loss on check "
+                       f"crops {rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f}.")
+        name = min(tried, key=lambda n: tried[n][0]["check_loss_after"])
+        rep = dict(tried[name][0], objective=name)
+        model.load_state_dict(tried[name][1])
+        if len(tried) > 1:
+            rep["objectives"] = {n: {k: r[k] for k in ("steps", "seconds", "check_loss_after", "kept_step")}
+                                 for n, (r, _s) in tried.items()}
         rep["started_from"] = man["name"]
         rep["base"] = base
         self.adaptation = rep
-        self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; loss on check crops "
+        self._info(f"Adaptation kept ({OBJECTIVES[name]}): {rep['steps']} steps in {rep['seconds']} s; loss on check "
+                   "crops "
                    f"{rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f} (base alone "
                    f"{rep['check_loss_base']:.5f})"
                    + ("." if rep["kept"] else "; no gain: the starting weights are kept."))
@@ -185,8 +219,8 @@ class PanScetMethod(DeepMethod):
             path = str(out) if str(out).endswith(W.WEIGHTS_SUFFIX) else os.path.splitext(str(out))[0] + W.WEIGHTS_SUFFIX
             new = dict(man, name=os.path.splitext(os.path.basename(path))[0], ratios=[scene.ratio],
                        training=dict(man.get("training", {}), adapted_from=man["name"], adaptation=rep,
-                                     data=f"scene adaptation (Wald protocol on the user's scene, sensor preset "
-                                          f"'{scene.sensor}')", bases=[base]))
+                                     data=f"scene adaptation ({OBJECTIVES[name]}; the user's scene, sensor "
+                                          f"preset '{scene.sensor}')", bases=[base]))
             for key in ("weights", "path"):
                 new.pop(key, None)
             self.save_adapted_weights(path, model.state_dict(), new)

@@ -11,10 +11,11 @@ from osgeo import gdal
 
 torch = pytest.importorskip("torch")
 
-from core.adapt import pan_scet_adapt as A  # noqa: E402
+from core.adapt import full_scale as FS, pan_scet_adapt as A  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
 from core.errors import InputError  # noqa: E402
 from core.methods import pan_scet_method as M  # noqa: E402
+from core.methods.base import Tile  # noqa: E402
 from core.models import weights as W  # noqa: E402
 from core.models.pan_scet import PanScet, PanScetConfig  # noqa: E402
 from core.models.pan_scet.predict import MIN_SIDE, padding, predict_tile  # noqa: E402
@@ -113,6 +114,8 @@ def test_a_scene_too_small_to_check_an_adaptation_skips_it_with_a_warning(tmp_pa
     _out, md, res = fuse(tmp_path, "small", pan, ms, adapt=True, adapt_seconds=5, guard=False)
     assert any("ADAPT is skipped" in w for w in res.warnings)
     assert "skipped" in json.loads(md["DEEPPANSHARPEN_PANADAPTER_V2_ADAPTATION"])
+    with pytest.raises(InputError, match="adaptation objective 'zero'"):
+        fuse(tmp_path, "typo", pan, ms, adapt=True, adapt_objective="zero", guard=False)
 
 
 def _pairs(n=2, side=160, bands=4, seed=0):
@@ -142,6 +145,25 @@ def test_adaptation_trains_only_the_new_parts_and_keeps_the_best_check():
         assert rep["check_loss_after"] < rep["check_loss_before"]
 
 
+def test_the_full_resolution_objective_trains_on_the_scene_itself_without_the_wald_loss():
+    torch.manual_seed(0)
+    model = PanScet(PanScetConfig(bands=4, ratios=(4,), dim=16, heads=2, scpa_blocks=2, inject_every=1,
+                                  branch_dim=8, tail_width=16, rfdn_feats=16, rfdn_blocks=2))
+    frozen = {k: v.clone() for k, v in model.state_dict().items() if model.is_frozen(k)}
+    pairs = _pairs()
+    tiles = [Tile(hr=p[1][None], lr_up=p[0], lr=p[0][:, 2::4, 2::4], valid=np.ones(p[1].shape, bool), ratio=4,
+                  phase=(2, 2)) for p in pairs]
+    full = FS.blocks(tiles, 4, 0.15, 1.0, lambda t: t.lr_up)
+    kw = dict(seconds=600, device=torch.device("cpu"), max_steps=4, checks=2, full=full, gains=[0.3] * 4)
+    rep = A.adapt_pan_scet(model, pairs, 4, wald_weight=0.0, full_weight=1.0, spatial_weight=0.1, **kw)
+    assert rep["steps"] == 4 and "full-resolution" in rep["loss"]
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in frozen.items())
+    # the Wald loss switched off and no full blocks: no gradient at all, so nothing moves
+    still = {k: v.clone() for k, v in model.state_dict().items()}
+    A.adapt_pan_scet(model, pairs, 4, wald_weight=0.0, full_weight=0.0, **dict(kw, full=None))
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in still.items())
+
+
 def test_an_adapted_network_is_saved_and_gives_the_same_pixels_when_reused(tmp_path, bundled):
     rng = np.random.default_rng(5)
     side = 512
@@ -156,6 +178,10 @@ def test_an_adapted_network_is_saved_and_gives_the_same_pixels_when_reused(tmp_p
                         guard=False)
     rep = json.loads(md["DEEPPANSHARPEN_PANADAPTER_V2_ADAPTATION"])
     assert rep["steps"] >= 1 and rep["held_out"] >= 1 and rep["check_loss_after"] <= rep["check_loss_before"]
+    # the default objective runs both adaptations and keeps the one with the lower check loss
+    tried = rep["objectives"]
+    assert set(tried) == {"wald", "full"} and rep["objective"] in tried
+    assert rep["check_loss_after"] == min(v["check_loss_after"] for v in tried.values())
     man = W.read_manifest(str(saved))
     assert man["training"]["adapted_from"] == "pan_scet_4band_vhr" and man["training"]["bases"] == [rep["base"]]
     again, _md, _res = fuse(tmp_path, "reused", pan, ms, weights=str(saved), base=rep["base"], guard=False)

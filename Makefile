@@ -203,6 +203,11 @@ train-panadapter-ablations: setup
 bench-panadapter: setup
 	"$(PY)" bench/bench_panadapter.py
 
+# PanAdapter v2's adaptation objectives (Wald, full resolution, both) with a trace of the true error per check
+.PHONY: bench-pan-scet-fullscale
+bench-pan-scet-fullscale: setup
+	"$(PY)" bench/bench_pan_scet_fullscale.py --threads 1 --trace 300
+
 # --- Pre-trained SR bodies (SCET, RFDN): the authors' weights -> resources/weights, and the transfer check ------
 # PanScet (PanAdapter v2) on SCET's frozen blocks, and its random-body ablation; add RESUME=--resume to go on
 # with an interrupted run (checkpoints in the run folder).
@@ -235,17 +240,24 @@ bench-pretrained: setup
 
 # --- INFN (HS-MS fusion): training on CAVE --------------------------------------------------------
 # The bundled model: the standard CAVE protocol at x4 and x8, 3 scenes held out for validation (the trainer's
-# defaults), seed 0.  Resumable: run the same command again with INFN_RESUME=--resume.  The best checkpoint by
-# x4 validation PSNR lands in $(INFN_OUT)/ and is copied next to the plugin's other weights.
+# defaults), seed 0, in two stages.  Resumable: run again with INFN_RESUME=--resume (first stage) or
+# INFN_LONG_RESUME=--resume (second stage; the first then only says it is complete).  The second stage's best
+# checkpoint by x4 validation PSNR lands in $(INFN_LONG_OUT)/ and is copied next to the plugin's other weights.
 INFN_OUT    ?= build/infn_cave_x4x8
 INFN_STEPS  ?= 20000
 INFN_CONFIG ?= {"spa_width": 16, "spa_blocks": 1, "mlp_hidden": [64], "spe_width": 48, "spe_blocks": 2, "feat_dim": 48, "mlp_out": 48, "dec_widths": [48]}
 INFN_RESUME ?=
+# Second stage: the first stage's model trained on for 22000 more steps (cosine from 2e-4), one thread, seed 0.
+INFN_LONG_OUT    ?= build/infn_cave_long
+INFN_LONG_STEPS  ?= 22000
+INFN_LONG_RESUME ?=
 .PHONY: train-infn
 train-infn: setup
 	"$(PY)" -m core.training.train_infn --out $(INFN_OUT) --ratio 4 8 --steps $(INFN_STEPS) --threads 2 \
 	  --config '$(INFN_CONFIG)' $(INFN_RESUME)
-	cp $(INFN_OUT)/infn_cave_x4x8.safetensors $(INFN_OUT)/infn_cave_x4x8.json resources/weights/
+	"$(PY)" -m core.training.train_infn --out $(INFN_LONG_OUT) --ratio 4 8 --steps $(INFN_LONG_STEPS) --threads 1 \
+	  --lr 2e-4 --warmup 500 --epoch-steps 2000 --init $(INFN_OUT)/infn_cave_x4x8.safetensors $(INFN_LONG_RESUME)
+	cp $(INFN_LONG_OUT)/infn_cave_x4x8.safetensors $(INFN_LONG_OUT)/infn_cave_x4x8.json resources/weights/
 	"$(PY)" scripts/make_infn_reference.py
 
 # The base-refining variant (an experiment, not shipped: bench/results/infn_base_training.md): the bundled model

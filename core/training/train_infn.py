@@ -237,7 +237,8 @@ def run(argv=None) -> dict:
             raise SystemExit("--init: the network's config comes from the weights; leave --config out")
         s["config"] = InfnConfig.from_dict(init_man["config"]).to_dict()
         s["init"] = {"name": init_man["name"], "sha256": init_man["weights"]["sha256"],
-                     "step": init_man.get("training", {}).get("step")}
+                     "step": init_man.get("training", {}).get("step"),
+                     "total_train_seconds": init_man.get("training", {}).get("total_train_seconds")}
     torch.manual_seed(s["seed"])
     np.random.seed(s["seed"])
     cfg = InfnConfig.from_dict(s["config"])
@@ -402,7 +403,9 @@ def _train_loop(args, s: dict, state: dict, model: INFN, opt, cfg: InfnConfig, t
         check.load_state_dict({k: v.float() for k, v in tensors.items()})
         v16 = validate(check, val, s["ratios"], device, s["val_crop"], s.get("bases", ()))
         man["training"]["validation_fp16"] = {str(r): x["mean"] for r, x in v16.items()}
-        man["training"]["total_train_seconds"] = round(state["train_seconds"], 1)
+        # a run that continues another counts that one's training time too
+        before = float((s.get("init") or {}).get("total_train_seconds") or 0.0)
+        man["training"]["total_train_seconds"] = round(state["train_seconds"] + before, 1)
         save_weights(wpath, {k: v for k, v in tensors.items()}, {k: v for k, v in man.items() if k != "path"})
         for r, x in v16.items():
             print(f"  fp16 weights x{r}: " + " ".join(f"{k} {val_:.4f}" for k, val_ in x["mean"].items()), flush=True)

@@ -167,14 +167,14 @@ def test_band_layers_can_be_swapped():
 
 # --- weights files ----------------------------------------------------------------------------------
 
-def _save_tiny(folder, hsi=8, msi=3, name="tiny", ratios=(4,)):
+def _save_tiny(folder, hsi=8, msi=3, name="tiny", ratios=(4,), **extra):
     torch.manual_seed(0)
     cfg = InfnConfig(hsi_bands=hsi, msi_bands=msi, **TINY)
     model = _randomise(INFN(cfg))
     path = os.path.join(str(folder), name + ".safetensors")
     W.save_weights(path, model.state_dict(), {
         "name": name, "engine": "infn", "config": cfg.to_dict(),
-        "bands": {"lr_bands": hsi, "hr_bands": msi}, "ratios": list(ratios), "any_ratio": True})
+        "bands": {"lr_bands": hsi, "hr_bands": msi}, "ratios": list(ratios), "any_ratio": True, **extra})
     return path, model
 
 
@@ -296,7 +296,8 @@ def test_training_on_bases_resumes_exactly_and_records_them(tmp_path, tiny_cave)
     """--bases: the network refines classical fusions drawn per patch; --init starts from given weights; the
     run resumes to the weights of an uninterrupted one, and the manifest lists the bases for the method."""
     from safetensors.torch import load_file
-    init, _model = _save_tiny(tmp_path, hsi=31, msi=3, name="init", ratios=(4, 8))
+    init, _model = _save_tiny(tmp_path, hsi=31, msi=3, name="init", ratios=(4, 8),
+                              training={"total_train_seconds": 1000.0})
     extra = ["--bases", "hs_exp", "ls_detail", "--init", init, "--epoch-steps", "4"]
     with pytest.raises(SystemExit, match="leave --config out"):
         _train(tmp_path / "bad", tiny_cave, "--steps", "4", *extra)
@@ -314,6 +315,8 @@ def test_training_on_bases_resumes_exactly_and_records_them(tmp_path, tiny_cave)
     _t, man = W.load_weights(str(out / "infn_cave_x4x8.safetensors"), engine="infn")
     assert man["training"]["bases"] == ["hs_exp", "ls_detail"]
     assert man["training"]["initialised_from"]["name"] == "init" and man["config"]["spa_width"] == TINY["spa_width"]
+    # the training time of the run it continues counts in the total
+    assert man["training"]["total_train_seconds"] == round(state["train_seconds"] + 1000.0, 1)
     assert set(man["training"]["validation_per_base"]["4"]) == {"hs_exp", "ls_detail"}
     rows = open(out / "val_log.csv").read().splitlines()[1:]
     assert {r.split(",")[2] for r in rows} == {"gamma/hs_exp", "gamma/ls_detail"}
@@ -401,3 +404,36 @@ def test_infn_picks_bundled_weights_and_falls_back_to_cpu(tmp_path, monkeypatch)
     method = get_method("infn")
     method.prepare([], _scene(ratio=3, device="cpu"))
     assert any("ratio" in w for w in method.warnings)
+
+
+# --- scene adaptation: when an adapted network is kept ----------------------------------------------------------
+
+def _adapt_pairs(seed=0, side=48, bands=8, r=4):
+    from core.adapt import infn_adapt as A
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:side, 0:side] / side
+    hsi = np.stack([0.4 + 0.2 * np.sin(9 * yy + b) * np.cos(7 * xx) + 0.05 * rng.random((side, side))
+                    for b in range(bands)]).astype(np.float32)
+    msi = np.stack([hsi[:4].mean(0), hsi[4:].mean(0), hsi.mean(0)]).astype(np.float32)
+    reg = A.make_region(hsi, msi, np.ones((side, side), bool), r, 0.3)
+    return A.PairSet([reg], r)
+
+
+@pytest.mark.parametrize("lr, kept_start", [(1e-9, True), (3e-3, False)])
+def test_an_adaptation_that_barely_lowers_the_error_keeps_the_start(lr, kept_start):
+    """A gain under min_gain (1 %) on the pairs it trained on is noise on a small scene: the start is kept, weight
+    for weight; a clear gain keeps the adapted network."""
+    from core.adapt import infn_adapt as A
+    torch.manual_seed(0)
+    model = _randomise(INFN(InfnConfig(hsi_bands=8, msi_bands=3, **TINY)))
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    pairs = _adapt_pairs()
+    rep = A.adapt(model, pairs, A.AdaptSettings(steps=40, lr_bands=lr, lr_trunk=lr, batch=4, lr_patch=4),
+                  torch.device("cpu"))
+    same = all(torch.equal(v, model.state_dict()[k]) for k, v in start.items())
+    assert same is kept_start
+    if kept_start:
+        assert rep["kept"].startswith("start") and rep["error_after"] == rep["error_before"]
+    else:
+        assert rep["kept"] == "adapted"
+        assert rep["error_after"]["rmse"] <= 0.99 * rep["error_before"]["rmse"]

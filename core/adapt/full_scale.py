@@ -110,11 +110,6 @@ def crop_batch(blocks_: list[FullScaleBlock], n: int, size: int, r: int, rng) ->
     return [torch.from_numpy(np.ascontiguousarray(np.stack(v))) for v in cols]
 
 
-def crop_side(blocks_: list[FullScaleBlock], r: int, largest: int = 96) -> int:
-    side = min(largest, max(min(b.pan.shape) for b in blocks_))
-    return side // r * r
-
-
 def spectral_loss(pred: torch.Tensor, ms_up: torch.Tensor, kernels: torch.Tensor, r: int,
                   bw: torch.Tensor) -> torch.Tensor:
     """Band-weighted L1 between the MTF-filtered, decimated prediction and the MS (its LR pixel centres)."""

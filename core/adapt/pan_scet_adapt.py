@@ -82,7 +82,6 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     use_full = bool(full) and full_weight > 0
     if use_full:
         kernels = FS.mtf_weights(gains, r).to(device)
-        full_size = max(MIN_SIDE, FS.crop_side(full, r, MIN_SIDE))
     params = model.trainable_parameters()
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 
@@ -114,7 +113,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
             ms_up, pan, ref, base = (t.transpose(-2, -1) for t in (ms_up, pan, ref, base))
         loss = wald_weight * P.adapt_loss(forward(model, ms_up, pan, base, r), ref, bw)
         if use_full:
-            f_ms, f_pan, f_base, f_rho = [t.to(device) for t in FS.crop_batch(full, max(1, batch // 2), full_size,
+            f_ms, f_pan, f_base, f_rho = [t.to(device) for t in FS.crop_batch(full, max(1, batch // 2), MIN_SIDE,
                                                                               r, rng)]
             pred = forward(model, f_ms, f_pan, f_base, r)
             loss = loss + full_weight * (FS.spectral_loss(pred, f_ms, kernels, r, bw)

@@ -179,6 +179,31 @@ class PanScetMethod(DeepMethod):
         seconds = adapt_seconds(scene.options, float(DEFAULT_ADAPT_SECONDS))
         self._info(f"Adapting PanAdapter v2 to the scene for {seconds:.0f} s ({OBJECTIVES[objective]}; "
                    f"{len(pairs)} sample block(s), ratio {scene.ratio}, base {base}) ...")
+        rep, name = self._adapt_objectives(model, pairs, samples, scene, seconds, objective)
+        rep["started_from"] = man["name"]
+        rep["base"] = base
+        self.adaptation = rep
+        self._info(f"Adaptation kept ({OBJECTIVES[name]}): {rep['steps']} steps in {rep['seconds']} s; loss on check "
+                   "crops "
+                   f"{rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f} (base alone "
+                   f"{rep['check_loss_base']:.5f})"
+                   + ("." if rep["kept"] else "; no gain: the starting weights are kept."))
+        out = scene.options.get("adapted_weights")
+        if out:
+            path = str(out) if str(out).endswith(W.WEIGHTS_SUFFIX) else os.path.splitext(str(out))[0] + W.WEIGHTS_SUFFIX
+            new = dict(man, name=os.path.splitext(os.path.basename(path))[0], ratios=[scene.ratio],
+                       training=dict(man.get("training", {}), adapted_from=man["name"], adaptation=rep,
+                                     data=f"scene adaptation ({OBJECTIVES[name]}; the user's scene, sensor "
+                                          f"preset '{scene.sensor}')", bases=[base]))
+            for key in ("weights", "path"):
+                new.pop(key, None)
+            self.save_adapted_weights(path, model.state_dict(), new)
+        return True
+
+    def _adapt_objectives(self, model: PanScet, pairs, samples, scene: SceneInfo, seconds: float,
+                          objective: str) -> tuple[dict, str]:
+        """Run the adaptation objective(s) (``both``: each on half the budget from the same start) and leave
+        ``model`` with the one whose held-out check loss is lowest; (its report, its name)."""
         full = None
         if objective != "wald":
             full = FS.blocks(samples, scene.ratio, scene.gnyq_hr, self.gain / self.scale, self.base_method.apply,
@@ -206,25 +231,7 @@ class PanScetMethod(DeepMethod):
         if len(tried) > 1:
             rep["objectives"] = {n: {k: r[k] for k in ("steps", "seconds", "check_loss_after", "kept_step")}
                                  for n, (r, _s) in tried.items()}
-        rep["started_from"] = man["name"]
-        rep["base"] = base
-        self.adaptation = rep
-        self._info(f"Adaptation kept ({OBJECTIVES[name]}): {rep['steps']} steps in {rep['seconds']} s; loss on check "
-                   "crops "
-                   f"{rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f} (base alone "
-                   f"{rep['check_loss_base']:.5f})"
-                   + ("." if rep["kept"] else "; no gain: the starting weights are kept."))
-        out = scene.options.get("adapted_weights")
-        if out:
-            path = str(out) if str(out).endswith(W.WEIGHTS_SUFFIX) else os.path.splitext(str(out))[0] + W.WEIGHTS_SUFFIX
-            new = dict(man, name=os.path.splitext(os.path.basename(path))[0], ratios=[scene.ratio],
-                       training=dict(man.get("training", {}), adapted_from=man["name"], adaptation=rep,
-                                     data=f"scene adaptation ({OBJECTIVES[name]}; the user's scene, sensor "
-                                          f"preset '{scene.sensor}')", bases=[base]))
-            for key in ("weights", "path"):
-                new.pop(key, None)
-            self.save_adapted_weights(path, model.state_dict(), new)
-        return True
+        return rep, name
 
     def extra_provenance(self) -> dict:
         return {"panadapter_v2_device": self.device.type if self.device is not None else "?",

@@ -129,11 +129,16 @@ def _pairs(n=2, side=160, bands=4, seed=0):
     return out
 
 
-def test_adaptation_trains_only_the_new_parts_and_keeps_the_best_check():
+def _tiny_network():
+    """(a small PanScet, a copy of its frozen tensors)."""
     torch.manual_seed(0)
     model = PanScet(PanScetConfig(bands=4, ratios=(4,), dim=16, heads=2, scpa_blocks=2, inject_every=1,
                                   branch_dim=8, tail_width=16, rfdn_feats=16, rfdn_blocks=2))
-    frozen = {k: v.clone() for k, v in model.state_dict().items() if model.is_frozen(k)}
+    return model, {k: v.clone() for k, v in model.state_dict().items() if model.is_frozen(k)}
+
+
+def test_adaptation_trains_only_the_new_parts_and_keeps_the_best_check():
+    model, frozen = _tiny_network()
     pairs = _pairs()
     small = [tuple(a[..., :60, :60] for a in p) for p in pairs]
     assert A.can_adapt(model.cfg, pairs, 4) and not A.can_adapt(model.cfg, small, 4)
@@ -146,10 +151,7 @@ def test_adaptation_trains_only_the_new_parts_and_keeps_the_best_check():
 
 
 def test_the_full_resolution_objective_trains_on_the_scene_itself_without_the_wald_loss():
-    torch.manual_seed(0)
-    model = PanScet(PanScetConfig(bands=4, ratios=(4,), dim=16, heads=2, scpa_blocks=2, inject_every=1,
-                                  branch_dim=8, tail_width=16, rfdn_feats=16, rfdn_blocks=2))
-    frozen = {k: v.clone() for k, v in model.state_dict().items() if model.is_frozen(k)}
+    model, frozen = _tiny_network()
     pairs = _pairs()
     tiles = [Tile(hr=p[1][None], lr_up=p[0], lr=p[0][:, 2::4, 2::4], valid=np.ones(p[1].shape, bool), ratio=4,
                   phase=(2, 2)) for p in pairs]

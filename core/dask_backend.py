@@ -43,6 +43,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .errors import Cancelled, InputError, MissingDependency
+from .methods.base import FusionMethod
 from .ownership import HOST_TAG, owner_gone
 from .scene import Scene
 from .tiling import TileGrid, Window
@@ -220,7 +221,6 @@ def _fingerprint(req, method_key: str) -> str:
 
 
 TIMING_KEYS = ("seconds",)
-RUNTIME_ATTRS = ("report_progress", "is_cancelled", "log", "warnings", "_part_pool", "_part_pool_size", "_cpu_budget")
 
 
 def method_fingerprint(method) -> str:
@@ -286,9 +286,10 @@ def method_fingerprint(method) -> str:
                 walk(v, depth + 1)
         elif hasattr(obj, "__dict__"):
             feed("object", f"{type(obj).__module__}.{type(obj).__qualname__}".encode())
-            # without callbacks and run-time state (a method's row-part thread pool, the CPU budget measured at its
-            # first tile): they differ between two runs of the same scene
-            walk({k: v for k, v in vars(obj).items() if k not in RUNTIME_ATTRS}, depth + 1)
+            # without a method's callbacks and run-time state (FusionMethod.CALLBACKS, RUN_STATE: its row-part
+            # thread pool, the CPU budget measured at its first tile): they differ between two runs of a scene
+            skip = set(FusionMethod.CALLBACKS) | set(getattr(obj, "RUN_STATE", ()))
+            walk({k: v for k, v in vars(obj).items() if k not in skip}, depth + 1)
         else:
             feed("repr", repr(obj).encode())
 

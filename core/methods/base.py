@@ -109,6 +109,11 @@ class FusionMethod(ABC):
     # Largest resolution ratio the method is meant for: the pansharpening literature and benchmarks (V15, V21)
     # work at ratios 2-6, and the deep models were trained at 2-8; above it the engine warns.
     max_ratio: int = 8
+    # Attributes a run sets beside what prepare() decides: the callbacks, and state the method rebuilds itself
+    # (RUN_STATE, with the value it starts from).  A pickled method travels without RUN_STATE, and the Dask
+    # resume key (core.dask_backend.method_fingerprint) ignores both.
+    CALLBACKS = ("report_progress", "is_cancelled", "log", "warnings")
+    RUN_STATE: dict = {}
 
     # label, task and needs_torch come from the registry entry of ``name`` (one place for them); a method
     # without an entry (tests) sets them as class attributes.

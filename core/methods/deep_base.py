@@ -106,6 +106,8 @@ class DeepMethod(FusionMethod):
     who: str = ""
     tile_threads = 1
     provenance_prefix: str = ""          # metadata items <prefix>_weights, <prefix>_adaptation ...
+    # the threads that fuse a tile's row parts (ThreadPoolExecutor), their number, the CPU threads of this run
+    RUN_STATE = {"_part_pool": None, "_part_pool_size": 0, "_cpu_budget": None}
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,14 +116,11 @@ class DeepMethod(FusionMethod):
         self.manifest: dict = {}
         self.adaptation: dict = {}
         self.guard = None                  # deep_guard.GuardResult: the classical method returned instead, if any
-        self._part_pool: ThreadPoolExecutor | None = None      # threads that fuse a tile's row parts
-        self._part_pool_size = 0
+        self.__dict__.update(self.RUN_STATE)
 
     def __getstate__(self) -> dict:
         # a prepared method travels to Dask workers: threads do not pickle, and a worker has its own cores
-        state = dict(self.__dict__)
-        state.update(_part_pool=None, _part_pool_size=0, _cpu_budget=None)
-        return state
+        return dict(self.__dict__, **self.RUN_STATE)
 
     # --- what every deep method records and how it hands tiles to the guard's pick ------------------
     def extra_provenance(self) -> dict:
@@ -183,7 +182,7 @@ class DeepMethod(FusionMethod):
     def cpu_budget(self) -> int:
         """CPU threads for the tiles of this run: the option ``threads`` (or ``torch_threads``), else the cores
         free when the first tile starts (cpu_threads); measured once per run."""
-        if getattr(self, "_cpu_budget", None) is None:
+        if self._cpu_budget is None:
             opts = self.scene.options if self.scene is not None else {}
             self._cpu_budget = cpu_threads(opts.get("threads") or opts.get("torch_threads"))
         return self._cpu_budget

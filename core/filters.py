@@ -108,7 +108,8 @@ def _correlate_separable(img: np.ndarray, terms: tuple) -> np.ndarray:
     return out
 
 
-def _band_gains(gains, n_bands: int) -> np.ndarray:
+def band_gains(gains, n_bands: int) -> np.ndarray:
+    """One Nyquist gain per band from a single gain or a list of ``n_bands``."""
     g = np.asarray(gains, dtype=float).ravel()
     if g.size not in (1, n_bands):
         raise ValueError(f"{g.size} Nyquist gains given for {n_bands} bands")
@@ -124,7 +125,7 @@ def _filter_bands(img, gains, ratio: int, minus_one: bool) -> np.ndarray:
         return _correlate_separable(img, _separable_terms(float(g[0]), int(ratio), mtf_taps(ratio), minus_one))
     lead = img.shape[:-2]
     flat = img.reshape((-1,) + img.shape[-2:])
-    g = _band_gains(gains, flat.shape[0])
+    g = band_gains(gains, flat.shape[0])
     out = np.empty_like(flat)
     for value in np.unique(g):            # bands sharing a gain are filtered together
         idx = np.flatnonzero(g == value)
@@ -150,7 +151,7 @@ def mtf_filter_decimate(img, gnyq, ratio: int, phase=None) -> np.ndarray:
     r = int(ratio)
     p0, p1 = (r // 2, r // 2) if phase is None else (int(phase[0]), int(phase[1]))
     flat = img.reshape((-1,) + img.shape[-2:])
-    g = _band_gains(gnyq, flat.shape[0])
+    g = band_gains(gnyq, flat.shape[0])
     h, w = flat.shape[-2:]
     hd, wd = len(range(p0, h, r)), len(range(p1, w, r))
     out = np.zeros((flat.shape[0], hd, wd), dtype=flat.dtype)

@@ -34,9 +34,10 @@ class FullScaleBlock:
     rho_max: np.ndarray      # (C, H, W)
 
 
-def mtf_weights(gains, ratio: int) -> torch.Tensor:
-    """(C, 1, k, k) depthwise kernels of the bands' MTFs, truncated (KERNEL_FLOOR) and renormalised."""
-    kernels = [filters.mtf_kernel(float(g), int(ratio)) for g in gains]
+def mtf_weights(gains, ratio: int, bands: int) -> torch.Tensor:
+    """(bands, 1, k, k) depthwise kernels of the bands' MTFs (``gains``: one, or one per band), truncated
+    (KERNEL_FLOOR) and renormalised."""
+    kernels = [filters.mtf_kernel(float(g), int(ratio)) for g in filters.band_gains(gains, bands)]
     rad = 0
     for k in kernels:
         c = k.shape[0] // 2

@@ -16,13 +16,13 @@ from the base model by wavelength instead of at random:
     A = argmin ||A S - D'|| (D' = D resampled on the new bands) and the new weights are W_rgb A;
   * output layer: zero (the network starts as exactly what it refines: the classical base on each region,
     :attr:`Region.base`, which the method chooses as hs_auto would).
-Then the band layers are trained
-alone for a quarter of the steps, and everything together (the trunk with a 20x smaller learning rate) for the
-rest: L1 + 0.05 x (1 - cosine) per pixel (the spectral angle: dark pixels count as much as bright ones),
+Then the band layers are trained alone for a quarter of the steps, and everything together (the trunk with a 20x
+smaller learning rate) for the rest: L1 + 0.05 x (1 - cosine) per pixel (the spectral angle: dark pixels count as
+much as bright ones),
 AdamW, cosine decay, gradient clipping, random flips (odd ratios) and transposes that keep the decimation
 phase, at most 60 passes over the scene's reduced-resolution pixels or 300 steps, whichever is more (small
-scenes overfit beyond that).  If the
-trained network does not lower the error on the pairs by at least 1 % (``min_gain``), the start is kept.
+scenes overfit beyond that).  If the trained network does not lower the error on the pairs by at least 1 %
+(``min_gain``), the start is kept.
 
 Reproducible: batch k comes from numpy.random.default_rng([seed, k]); the number of steps is fixed after
 timing the first steps (or given), so the same steps on the same data give the same weights.
@@ -325,8 +325,8 @@ def adapt(model: INFN, pairs: PairSet, settings: AdaptSettings, device,
     n = patch_size(pairs, settings.lr_patch)
     before = evaluate(model, pairs, device, is_cancelled)
     # Groups: band layers; the trunk (frozen at first); the linear detail path's injection of models adapted by
-    # version 0.4 and earlier (slow: it starts
-    # at its closed-form optimum).  The estimated spectral response itself stays fixed.
+    # version 0.4 and earlier (slow: it starts at its closed-form optimum).  The estimated spectral response
+    # itself stays fixed.
     detail = [p for n_, p in model.bands.named_parameters() if n_.startswith("inject")]
     for n_, p in model.bands.named_parameters():
         if n_.startswith("srf"):

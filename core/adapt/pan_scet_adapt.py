@@ -69,7 +69,8 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     """Fine-tune ``model`` (in place) on the reduced pairs for ``seconds`` (or ``max_steps``); the weights with
     the lowest loss on the held-out check crops, the starting ones included, are kept.  ``full``: the scene's
     blocks at its own scale (core.adapt.full_scale), whose spectral and spatial terms (weights ``full_weight``
-    and ``full_weight`` x ``spatial_weight``; ``gains``: the bands' MTF gains) join the Wald loss."""
+    and ``full_weight`` x ``spatial_weight``; ``gains``: the bands' MTF gains, one or one per band) join the
+    Wald loss."""
     r = int(ratio)
     big, size, train, check = P.crop_plan(model.cfg, pairs, r)
     if size < MIN_CROP:
@@ -81,7 +82,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     bw = P.band_weights(big).to(device)
     use_full = bool(full) and full_weight > 0
     if use_full:
-        kernels = FS.mtf_weights(gains, r).to(device)
+        kernels = FS.mtf_weights(gains, r, big[0][0].shape[0]).to(device)
     params = model.trainable_parameters()
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
 

@@ -208,7 +208,6 @@ class PanScetMethod(DeepMethod):
         if objective != "wald":
             full = FS.blocks(samples, scene.ratio, scene.gnyq_hr, self.gain / self.scale, self.base_method.apply,
                              self.is_cancelled)
-        gains = list(scene.gnyq_lr) if len(scene.gnyq_lr) == scene.lr_bands else [scene.gnyq_lr[0]] * scene.lr_bands
         runs = ["wald", "full"] if objective == "both" else [objective]
         report = getattr(self, "report_progress", None)
         start = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -221,7 +220,7 @@ class PanScetMethod(DeepMethod):
             part = (lambda f, i=i, report=report: report((i + f) / len(runs))) if report else None
             with cancellable(model, self.is_cancelled):
                 rep = adapt_pan_scet(model, pairs, scene.ratio, seconds / len(runs), self.device, part,
-                                     self.is_cancelled, full=full, gains=gains, **weights)
+                                     self.is_cancelled, full=full, gains=scene.gnyq_lr, **weights)
             tried[name] = (rep, {k: v.detach().clone() for k, v in model.state_dict().items()})
             self._info(f"Adaptation ({OBJECTIVES[name]}): {rep['steps']} steps in {rep['seconds']} s; loss on check "
                        f"crops {rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f}.")

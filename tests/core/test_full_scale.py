@@ -28,7 +28,7 @@ def _scene(seed=0, h=96, w=96):
 
 def test_the_spectral_term_is_zero_for_the_image_that_gives_the_ms():
     hr, ms, ms_up = _scene()
-    k = FS.mtf_weights(GAINS, R)
+    k = FS.mtf_weights(GAINS, R, 4)
     bw = torch.ones(1, 4, 1, 1)
     t = lambda a: torch.from_numpy(a)[None]  # noqa: E731
     exact = float(FS.spectral_loss(t(hr), t(ms_up), k, R, bw))
@@ -38,7 +38,7 @@ def test_the_spectral_term_is_zero_for_the_image_that_gives_the_ms():
 
 
 def test_the_kernels_are_the_band_mtfs_truncated_and_normalised():
-    k = FS.mtf_weights(GAINS, R).numpy()
+    k = FS.mtf_weights(GAINS, R, 4).numpy()
     assert k.shape[0] == 4 and k.shape[-1] % 2 == 1 and k.shape[-1] < filters.mtf_taps(R)
     np.testing.assert_allclose(k.sum(axis=(1, 2, 3)), 1.0, rtol=1e-5)
     # a lower Nyquist gain is a wider blur: less weight in the centre tap

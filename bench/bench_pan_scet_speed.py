@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PanAdapter v2 CPU throughput and peak memory through the engine, for the bundled layouts (4 bands, ratios 2 and 4).
+"""PanAdapter v2 (and PanAdapter's 8-band layout) CPU throughput and peak memory through the engine.
 
 Each case is a synthetic 2048 x 2048 PAN scene (uint16, textured) fused by ``run_fusion`` with the method's
 defaults (base check, default 1024-pixel tiles) but the deep guard off, so that the network makes every tile (on
@@ -10,6 +10,7 @@ set of that process (ru_maxrss).  Rows are appended to bench/results/pan_scet_th
 average and the other busy processes, since a shared CPU changes the numbers.
 
 Usage: .venv/bin/python bench/bench_pan_scet_speed.py [--threads 2] [--side 2048] [--out FILE]
+       .venv/bin/python bench/bench_pan_scet_speed.py --method panadapter --bands 8 --ratios 4   # the 8-band layout
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 OUT = os.path.join(HERE, "results", "pan_scet_throughput.md")
 TARGET_MP_S, TARGET_GB = 0.5, 2.0
+HEADER = ("| date (UTC) | command | method | MS bands | torch threads | ratio | PAN MP/s | seconds (runs) | peak GB | "
+          "pixels made by | load (1 min) | other busy processes |")
 
 CHILD = r"""
 import json, os, resource, sys, time
@@ -34,11 +37,12 @@ from osgeo import gdal
 sys.path.insert(0, sys.argv[1])
 from core.engine import FusionRequest, run_fusion
 work, side, ratio, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+method, bands = sys.argv[6], int(sys.argv[7])
 rng = np.random.default_rng(0)
 coarse = rng.random((side // 16, side // 16)).astype(np.float32)
 tex = np.kron(coarse, np.ones((16, 16), np.float32)) + 0.25 * rng.random((side, side)).astype(np.float32)
-cube = np.stack([tex * (0.8 + 0.1 * b) for b in range(4)]) * 600 + 100
-ms = cube.reshape(4, side // ratio, ratio, side // ratio, ratio).mean(axis=(2, 4))
+cube = np.stack([tex * (0.8 + 0.1 * b) for b in range(bands)]) * 600 + 100
+ms = cube.reshape(bands, side // ratio, ratio, side // ratio, ratio).mean(axis=(2, 4))
 def write(path, a, px):
     ds = gdal.GetDriverByName("GTiff").Create(path, a.shape[-1], a.shape[-2], a.shape[0] if a.ndim == 3 else 1,
                                               gdal.GDT_UInt16)
@@ -53,7 +57,7 @@ times = []
 for k in range(2):
     t0 = time.perf_counter()
     res = run_fusion(FusionRequest("pansharpen", pan, msp, os.path.join(work, f"out_{ratio}.tif"),
-                                   method="panadapter_v2", sensor="generic",
+                                   method=method, sensor="generic",
                                    method_options={"threads": threads, "guard": False}))
     times.append(time.perf_counter() - t0)
 print(json.dumps({"seconds": times, "mp": side * side / 1e6,
@@ -78,12 +82,16 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--side", type=int, default=2048)
     ap.add_argument("--out", default=OUT)
+    ap.add_argument("--method", default="panadapter_v2", choices=("panadapter_v2", "panadapter"))
+    ap.add_argument("--bands", type=int, default=4, help="MS bands (PanAdapter has a bundled 8-band network)")
+    ap.add_argument("--ratios", default="2,4")
     args = ap.parse_args(argv)
     load, busy = os.getloadavg()[0], busy_processes()
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        for ratio in (2, 4):
-            p = subprocess.run([sys.executable, "-c", CHILD, ROOT, work, str(args.side), str(ratio), str(args.threads)],
+        for ratio in (int(r) for r in args.ratios.split(",")):
+            p = subprocess.run([sys.executable, "-c", CHILD, ROOT, work, str(args.side), str(ratio), str(args.threads),
+                                args.method, str(args.bands)],
                                capture_output=True, text=True)
             if p.returncode:
                 print(p.stderr[-3000:], file=sys.stderr)
@@ -96,23 +104,24 @@ def main(argv=None) -> int:
     command = ".venv/bin/python bench/bench_pan_scet_speed.py " + " ".join(
         shlex.quote(a) for a in (argv or sys.argv[1:]))
     new = not os.path.exists(args.out)
+    text = "" if new else open(args.out).read()
     with open(args.out, "a") as f:
         if new:
             f.write("# PanAdapter v2: CPU throughput and peak memory (appended per run)\n\n"
-                    f"Synthetic 4-band uint16 scene, PAN {args.side} x {args.side}, `run_fusion` with the method's "
+                    f"Synthetic uint16 scene, PAN {args.side} x {args.side}, `run_fusion` with the method's "
                     "defaults (base check, 1024-pixel tiles) but the deep guard off, in a fresh process; time = the "
                     "faster of 2 runs (the first also loads torch and the weights); memory = the process's peak "
                     "resident set. "
                     f"Targets: >= {TARGET_MP_S} PAN MP/s on 2 threads, <= {TARGET_GB:g} GB.\n\n"
                     "*Pixels made by*: the output's DEEPPANSHARPEN_PRODUCED_BY (with the guard on, a classical "
-                    "method made them on this synthetic scene, and its speed was timed).\n\n"
-                    "| date (UTC) | command | torch threads | ratio | PAN MP/s | seconds (runs) | peak GB | "
-                    "pixels made by | load (1 min) | other busy processes |\n"
-                    "|---|---|---|---|---|---|---|---|---|---|\n")
+                    "method made them on this synthetic scene, and its speed was timed).\n")
+        if HEADER not in text:
+            f.write("\n" + HEADER + "\n" + "|---" * HEADER.count(" | ") + "|---|\n")
         when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M")
         for ratio, mps, _best, runs, gb, made_by in rows:
-            f.write(f"| {when} | `{command.strip()}` | {args.threads} | {ratio} | {mps:.2f} | "
-                    f"{' / '.join(f'{s:.1f}' for s in runs)} | {gb:.2f} | {made_by} | {load:.2f} | {busy} |\n")
+            f.write(f"| {when} | `{command.strip()}` | {args.method} | {args.bands} | {args.threads} | {ratio} | "
+                    f"{mps:.2f} | {' / '.join(f'{s:.1f}' for s in runs)} | {gb:.2f} | {made_by} | {load:.2f} | "
+                    f"{busy} |\n")
     return 0
 
 

@@ -22,6 +22,7 @@ from .methods.registry import find_spec
 from .raster_io import RasterInfo, check_bands, describe, mask_flags, open_raster
 from .scipy_check import SCIPY_INSTALL, SCIPY_REASON, scipy_problem
 from .sensors import get_sensor, preset_for_bands
+from .tiling import SLIVER
 
 LEVELS = ("ok", "info", "warning", "error")
 ALIGN_TOLERANCE = 0.01          # HR pixels
@@ -523,7 +524,8 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
     out_dtype = req.output_dtype or lr.dtype
     tile = max(64, int(req.tile_size))
     halo = DEFAULT_HALO * ratio + 32
-    tile_px = (min(tile, out_h) + 2 * halo) * (min(tile, out_w) + 2 * halo)
+    big = tile + tile // SLIVER                           # the last tile row / column may be this large
+    tile_px = (min(big, out_h) + 2 * halo) * (min(big, out_w) + 2 * halo)
     planes = hr_bands + 2 * lr_bands                      # hr, lr_up and the fused tile
     stride = max(1, tile - max(0, req.overlap))
     n_tiles = math.ceil(out_h / stride) * math.ceil(out_w / stride)

@@ -55,14 +55,25 @@ def taper(size: int, rise: int, fall: int) -> np.ndarray:
     return w
 
 
+SLIVER = 8      # a last window reaching at most tile // SLIVER past its overlap joins the window before it
+
+
 def _spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:
     """(offset, size) of the windows along one axis: a constant stride, the last cut at the edge (it stays
-    wider than the overlap), so at most two windows ever share a pixel along an axis."""
+    wider than the overlap), so at most two windows ever share a pixel along an axis.  A last window that
+    would add at most tile // SLIVER new pixels is merged into the one before (which grows to at most
+    tile + tile // SLIVER): a 2048-pixel side with 1024-pixel tiles overlapping by 32 is two windows, not
+    three with a 64-pixel sliver, whose halo and padding cost a deep method ~20 % of its run
+    (bench/results/pan_scet_throughput.md)."""
     if length <= tile:
         return [(0, length)]
     stride = tile - overlap
     n = int(np.ceil((length - overlap) / stride))
-    return [(i * stride, min(tile, length - i * stride)) for i in range(n)]
+    spans = [(i * stride, min(tile, length - i * stride)) for i in range(n)]
+    if n > 1 and spans[-1][1] - overlap <= tile // SLIVER:
+        off = spans[-2][0]
+        spans[-2:] = [(off, length - off)]
+    return spans
 
 
 def _axis_weights(spans: list[tuple[int, int]], i: int) -> np.ndarray:
@@ -75,7 +86,8 @@ def _axis_weights(spans: list[tuple[int, int]], i: int) -> np.ndarray:
 
 class TileGrid:
     """A ``height`` x ``width`` scene cut into ``tile``-square windows that overlap by ``overlap`` pixels,
-    in row-major order (iterate it for the windows)."""
+    in row-major order (iterate it for the windows); the last row and column may be up to tile // SLIVER
+    larger (:func:`_spans`)."""
 
     def __init__(self, height: int, width: int, tile: int, overlap: int):
         overlap = max(0, min(overlap, tile // 2))

@@ -13,6 +13,7 @@ import numpy as np
 import torch  # at import time: the registry turns a missing torch into MissingDependency
 
 from ..errors import InputError
+from ..heap import release_free_memory
 from ..models import weights as W
 from .base import FusionMethod, SceneInfo, Tile
 from .row_parts import fuse_in_parts, part_count, split_rows
@@ -146,6 +147,12 @@ class DeepMethod(FusionMethod):
             return self.guard.delegate.apply(tile)
         if self.model is None:
             raise RuntimeError(f"{self.who}: apply() before prepare()")
+        try:
+            return self._apply_network(tile)
+        finally:
+            release_free_memory()       # the tile's buffers: else the resident set grows tile by tile
+
+    def _apply_network(self, tile: Tile) -> np.ndarray:
         context = self.row_part_context()
         if context is None or self.device is None or self.device.type != "cpu":
             return self.fuse_tile(tile)

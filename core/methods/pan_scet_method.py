@@ -157,7 +157,7 @@ class PanScetMethod(DeepMethod):
         adapted = False
         if flag(opts.get("adapt")):
             adapted = self._adapt(model, man, samples, scene, base)
-        self.model = model.eval()
+        self.model = model.eval().to(memory_format=torch.channels_last)   # as predict_tile's inputs
         self.manifest = man
         torch.set_flush_denormal(True)
         self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapted)

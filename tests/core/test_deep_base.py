@@ -67,3 +67,34 @@ def test_one_resblock_with_the_bundled_state_dict_keys():
     h = torch.nn.functional.conv2d(x, blk.conv1.weight, blk.conv1.bias, padding=1).clamp_min(0)
     want = x + 0.5 * torch.nn.functional.conv2d(h, blk.conv2.weight, blk.conv2.bias, padding=1)
     torch.testing.assert_close(blk(x), want)
+
+
+def test_each_network_tile_hands_the_heaps_free_memory_back(monkeypatch):
+    """DeepMethod.apply trims the C heap after every tile, also when the network fails (else the resident set
+    grew by a tile's working memory per tile: 2.1 GB instead of 1.5 for PanAdapter v2 on 2048 x 2048)."""
+    from core.heap import release_free_memory
+    from core.methods.base import Tile
+
+    calls = []
+    monkeypatch.setattr(deep_base, "release_free_memory", lambda: calls.append(1) or True)
+
+    class Net(deep_base.DeepMethod):
+        who = "test network"
+
+        def fuse_tile(self, tile):
+            if tile.hr.shape[-1] == 1:
+                raise RuntimeError("boom")
+            return tile.lr_up * 2
+
+    m = Net()
+    m.model, m.device = object(), torch.device("cuda")     # not the CPU: no row parts, fuse_tile directly
+    t = Tile(hr=np.ones((1, 4, 4), np.float32), lr_up=np.ones((2, 4, 4), np.float32), lr=np.ones((2, 2, 2)),
+             valid=np.ones((4, 4), bool), ratio=2, phase=(0, 0), lr_origin=(0.0, 0.0), core=(slice(0, 4), slice(0, 4)))
+    assert (m.apply(t) == 2).all() and calls == [1]
+    bad = Tile(hr=np.ones((1, 4, 1), np.float32), lr_up=t.lr_up[..., :1], lr=t.lr, valid=t.valid[:, :1], ratio=2,
+               phase=(0, 0), lr_origin=(0.0, 0.0), core=(slice(0, 4), slice(0, 1)))
+    with pytest.raises(RuntimeError, match="boom"):
+        m.apply(bad)
+    assert calls == [1, 1]
+    # glibc (the Linux this plugin is tested on) has malloc_trim
+    assert release_free_memory() is True

@@ -92,3 +92,21 @@ def test_panadapter_pieces_use_the_tiling_windows_and_raised_cosine():
     np.testing.assert_array_equal(wgt[-grid.ov:, 32], raised_cosine(grid.ov)[::-1])
     first = grid.weight(grid.windows[0])
     assert (first[:-grid.ov, :-grid.ov] == 1).all()          # no ramp on the image's own edges
+
+
+def test_a_sliver_at_the_edge_joins_the_window_before_it():
+    """2048 pixels in 1024-pixel tiles overlapping by 32: two windows (the second 1056 wide), not three with a
+    64-pixel sliver; a last window with more new pixels than tile // 8 stays on its own."""
+    assert TileGrid(2048, 2048, 1024, 32).rows == [(0, 1024), (992, 1056)]
+    assert len(TileGrid(2048, 2048, 1024, 32)) == 4
+    assert TileGrid(2048, 100, 1024, 0).rows == [(0, 1024), (1024, 1024)]
+    assert TileGrid(2 * 992 + 32 + 129, 10, 1024, 32).rows[-1] == (1984, 161)     # 129 new pixels > 1024 // 8
+    assert TileGrid(2 * 992 + 32 + 128, 10, 1024, 32).rows[-1] == (992, 1152)     # 128 new pixels: merged
+    for shape, tile, overlap in (((2048, 2100), 1024, 32), ((97, 131), 64, 32), ((1100, 70), 1024, 0)):
+        grid = TileGrid(*shape, tile, overlap)
+        total = np.zeros(shape)
+        for w in grid:
+            assert w.height <= tile + tile // 8 and w.width <= tile + tile // 8
+            wy, wx = grid.blend_weights(w)
+            total[w.slices()] += np.outer(wy, wx)
+        np.testing.assert_allclose(total, 1.0, atol=1e-6)

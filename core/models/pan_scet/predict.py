@@ -40,8 +40,9 @@ def predict_tile(model: PanScet, ms_up: np.ndarray, pan: np.ndarray, base: np.nd
     r = int(ratio)
     h, w = pan.shape
     pads = padding(h, w, r, phase, work_factor(model.cfg.grid, r))
+    # channels_last: oneDNN's convolutions run about 15 % faster on CPU in that layout (pan_scet_throughput.md)
     t = [torch.from_numpy(np.ascontiguousarray(_pad(a, pads), dtype=np.float32))[None].to(device)
-         for a in (ms_up, pan[None], base)]
+         .contiguous(memory_format=torch.channels_last) for a in (ms_up, pan[None], base)]
     out = model(t[0], t[1], t[2], r, (r // 2, r // 2))
     top, left = pads[0], pads[2]
     return out[0, :, top:top + h, left:left + w].float().cpu().numpy()

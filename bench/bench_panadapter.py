@@ -73,7 +73,8 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
         path = ablation_weights(run_dir, name)
         if path:
             rows.append((key, label, "panadapter", {"weights": path, "guard": False}))
-    if bands == 4:                 # PanAdapter v2 has a 4-band network only
+    from core.methods.pan_scet_method import bundled_models as v2_models
+    if any(m["bands"].get("lr_bands") == bands for m in v2_models()):      # a bundled v2 network for these bands
         rows.append(("v2_bundled", "**PanAdapter v2, bundled weights**", "panadapter_v2", {"guard": False}))
         rows.append(("v2_adapted", f"**PanAdapter v2, scene-adapted ({adapt_seconds:g} s)**", "panadapter_v2",
                      {"adapt": True, "adapt_seconds": adapt_seconds, "guard": False}))
@@ -82,7 +83,7 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
                  "pan_scet_4band_vhr_random_body"),
                 ("abl_v2_pnn", "ablation: PanAdapter v2 without a body (PNN-like CNN, same bases)", "4band_vhr_pnn",
                  "pan_scet_4band_vhr_pnn")):
-            path = v2_ablation_weights(run_dir, name)
+            path = v2_ablation_weights(run_dir, name) if bands == 4 else None    # trained for 4 bands only
             if path:
                 rows.append((key, label, "panadapter_v2", {"weights": path, "guard": False}))
     return rows

@@ -35,6 +35,8 @@ from collections.abc import Iterable
 from ..errors import InputError
 
 MANIFEST_FORMAT = 1
+# The licence of weights this project trains on open data (CC0 imagery, or CAVE for research): the plugin's own.
+PLUGIN_WEIGHTS_LICENCE = "GPL-2.0 (the plugin's LICENSE)"
 WEIGHTS_SUFFIX = ".safetensors"
 MANIFEST_SUFFIX = ".json"
 BUNDLED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),

@@ -47,7 +47,7 @@ import torch.nn.functional as F
 
 from .. import metrics
 from ..models.infn import INFN, InfnConfig, count_parameters
-from ..models.weights import load_weights, save_weights
+from ..models.weights import PLUGIN_WEIGHTS_LICENCE, load_weights, save_weights
 from . import cave
 from .runs import append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint, start_session
 
@@ -187,6 +187,7 @@ def weights_manifest(s: dict, cfg: InfnConfig, best: dict) -> dict:
                      "lr_blur": "3x3 Gaussian, sigma 0.5", "lr_up": "core.filters.upsample"},
         "training": {
             "data": "CAVE multispectral database (Columbia), 512 x 512 x 31, research use; images not bundled",
+            "licence": PLUGIN_WEIGHTS_LICENCE,
             "protocol": "../shared/docs/cave_protocol.md (UESTC MHIF)",
             "train_scenes": s["train_scenes"], "validation_scenes": s["val_scenes"],
             "settings": {k: s[k] for k in ("batch", "lr_patch", "lr", "min_lr", "warmup", "weight_decay", "clip",

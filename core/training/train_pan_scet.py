@@ -32,7 +32,7 @@ from .. import metrics
 from ..models.pan_scet import PanScet, PanScetConfig
 from ..models.pan_scet.predict import predict_tile
 from ..models.pretrained.load import load_pretrained
-from ..models.weights import save_weights
+from ..models.weights import PLUGIN_WEIGHTS_LICENCE, save_weights
 from . import pan_data
 from .pan_bases import BASES, pair_bases
 from .runs import append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint, start_session
@@ -184,7 +184,7 @@ def weights_manifest(s: dict, model: PanScet, state: dict) -> dict:
         "frozen_body": {"scet": "resources/weights/scet_x4.json", "rfdn": "resources/weights/rfdn_x4.json",
                         "random": bool(s["random_body"])},
         "training": {
-            "data": lay["data"], "licence": lay.get("licence"),
+            "data": lay["data"], "licence": lay.get("licence") or PLUGIN_WEIGHTS_LICENCE,
             "attribution": "SpaceNet 6, Maxar, CC BY-SA 4.0" if lay.get("licence") == "CC BY-SA 4.0" else None,
             "bases": list(BASES), "protocol": "Wald (pair MTF gains, phase r//2), 15 % right-most columns held out",
             "settings": {k: s[k] for k in ("batch", "size", "lr", "min_lr", "warmup", "clip", "total_steps", "seed")},

@@ -40,7 +40,7 @@ from ..models.panadapter import PanAdapter, PanAdapterConfig
 from ..models.panadapter.pnn import PNNLike
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.store import config_dict, load_model
-from ..models.weights import save_weights
+from ..models.weights import PLUGIN_WEIGHTS_LICENCE, save_weights
 from . import pan_data
 from .pretrain_panadapter import load_pretrained
 from .runs import append_csv, checkpoint_dir, environment, load_checkpoint, lr_at, save_checkpoint, start_session
@@ -172,8 +172,7 @@ def weights_manifest(s: dict, model, state: dict) -> dict:
             "data": lay["data"], "protocol": "Wald (core.filters MTF gains 0.3 MS / 0.15 PAN, phase r//2; "
                                               "WorldView-2 preset gains for SpaceNet-6), 15 % right-most columns "
                                               "held out",
-            "licence": lay.get("licence", "training data CC0 1.0 (Landsat-8, Sentinel-2); weights under the plugin's "
-                                          "LICENSE (GPL-2.0)"),
+            "licence": lay.get("licence") or PLUGIN_WEIGHTS_LICENCE,
             "attribution": "SpaceNet 6, Maxar, CC BY-SA 4.0" if lay.get("licence") == "CC BY-SA 4.0" else None,
             "pretrained": s.get("pretrained_manifest"), "init": s.get("init"),
             "settings": {k: s[k] for k in ("stage", "variant", "random_vit", "batch", "size", "lr", "min_lr", "warmup",

@@ -212,7 +212,7 @@ bench-pan-scet-fullscale: setup
 # PanScet (PanAdapter v2) on SCET's frozen blocks, and its random-body ablation; add RESUME=--resume to go on
 # with an interrupted run (checkpoints in the run folder).
 PS_OUT   ?= build/pan_scet
-PS_STEPS ?= 6000
+PS_STEPS ?= 24000
 RESUME   ?=
 PS_TRAIN  = "$(PY)" -m core.training.train_pan_scet --layout 4band_vhr --steps $(PS_STEPS) $(RESUME)
 # The bundled network: small trainable CNN priors (the frozen RFDN priors trained no better and cost 2x the

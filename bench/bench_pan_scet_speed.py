@@ -4,10 +4,10 @@
 Each case is a synthetic 2048 x 2048 PAN scene (uint16, textured) fused by ``run_fusion`` with the method's
 defaults (base check, default 1024-pixel tiles) but the deep guard off, so that the network makes every tile (on
 this synthetic scene the guard hands them to a classical method, which would time that method), in a fresh
-Python process, twice: the reported
-time is the faster run (the first also pays for loading torch and the weights), the memory the peak resident
-set of that process (ru_maxrss).  Rows are appended to bench/results/pan_scet_throughput.md with the load
-average and the other busy processes, since a shared CPU changes the numbers.
+Python process, twice: the reported time is the faster run (the first also pays for loading torch and the
+weights), the memory the peak resident set of that process (VmHWM; ru_maxrss would carry over the parent's).
+Rows are appended to bench/results/pan_scet_throughput.md with the load average and the other busy processes,
+since a shared CPU changes the numbers.
 
 Usage: .venv/bin/python bench/bench_pan_scet_speed.py [--threads 2] [--side 2048] [--out FILE]
        .venv/bin/python bench/bench_pan_scet_speed.py --method panadapter --bands 8 --ratios 4   # the 8-band layout
@@ -31,7 +31,7 @@ HEADER = ("| date (UTC) | command | method | MS bands | torch threads | ratio | 
           "pixels made by | load (1 min) | other busy processes |")
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 import numpy as np
 from osgeo import gdal
 sys.path.insert(0, sys.argv[1])
@@ -61,7 +61,8 @@ for k in range(2):
                                    method_options={"threads": threads, "guard": False}))
     times.append(time.perf_counter() - t0)
 print(json.dumps({"seconds": times, "mp": side * side / 1e6,
-                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2,
+                  "peak_gb": next(int(x.split()[1]) for x in open("/proc/self/status")
+                                  if x.startswith("VmHWM")) / 1024 ** 2,
                   "produced_by": gdal.Open(os.path.join(work, f"out_{ratio}.tif")).GetMetadataItem(
                       "DEEPPANSHARPEN_PRODUCED_BY")}))
 """

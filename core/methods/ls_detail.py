@@ -55,4 +55,5 @@ class LSDetail(FusionMethod):
     def apply(self, tile: Tile) -> np.ndarray:
         detail = glp_detail(np.asarray(tile.hr, dtype=np.float32), tile, hsi_gain(self.scene))
         injected = np.tensordot(self.weights.astype(np.float32), detail, axes=(1, 0))
-        return (tile.lr_up + injected).astype(np.float32)
+        injected += tile.lr_up          # in place: a many-band tile is hundreds of MB, no second copy
+        return injected

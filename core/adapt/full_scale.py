@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from .. import filters
 from ..errors import Cancelled
+from .panadapter_adapt import _crop_batch
 
 KERNEL_FLOOR = 1e-3      # kernel taps below this fraction of the peak are dropped
 
@@ -96,19 +97,7 @@ def blocks(samples, ratio: int, gnyq_pan: float, k: float, base_of, is_cancelled
 
 def crop_batch(blocks_: list[FullScaleBlock], n: int, size: int, r: int, rng) -> list[torch.Tensor]:
     """(ms_up, pan, base, rho_max) tensors of ``n`` random size x size crops at multiples of r (the phase kept)."""
-    cols = [[], [], [], []]
-    wts = np.array([b.pan.size for b in blocks_], float)
-    for _ in range(n):
-        b = blocks_[rng.choice(len(blocks_), p=wts / wts.sum())]
-        s = min(size, b.pan.shape[0] // r * r, b.pan.shape[1] // r * r)
-        y = rng.integers(0, (b.pan.shape[0] - s) // r + 1) * r
-        x = rng.integers(0, (b.pan.shape[1] - s) // r + 1) * r
-        for lst, a in zip(cols, (b.ms_up, b.pan[None], b.base, b.rho_max)):
-            c = a[:, y:y + s, x:x + s]
-            if s < size:                      # a small block: mirrored up to the batch's crop size
-                c = np.pad(c, ((0, 0), (0, size - s), (0, size - s)), mode="symmetric")
-            lst.append(c)
-    return [torch.from_numpy(np.ascontiguousarray(np.stack(v))) for v in cols]
+    return _crop_batch([(b.ms_up, b.pan, b.base, b.rho_max) for b in blocks_], n, size, r, rng)
 
 
 def spectral_loss(pred: torch.Tensor, ms_up: torch.Tensor, kernels: torch.Tensor, r: int,

@@ -67,14 +67,21 @@ def scene_pairs(samples, scene: SceneInfo, scale: float, gain: float, base_name:
 
 
 def _crop_batch(pairs, n, size, r, rng):
+    """Four tensors of ``n`` random size x size crops at multiples of r (the decimation phase kept) from tuples
+    (a (C, H, W), pan (H, W), b (C, H, W), c (C, H, W)), each tuple drawn by its pixel count.  A tuple smaller than
+    ``size`` (full-resolution blocks; Wald pairs never are) is cropped whole and mirrored up to it."""
     out = [[], [], [], []]
     wts = np.array([p[1].size for p in pairs], float)
     for _ in range(n):
-        ms_up, pan, ref, base = pairs[rng.choice(len(pairs), p=wts / wts.sum())]
-        y = rng.integers(0, (pan.shape[0] - size) // r + 1) * r
-        x = rng.integers(0, (pan.shape[1] - size) // r + 1) * r
-        for lst, a in zip(out, (ms_up, pan[None], ref, base)):
-            lst.append(a[:, y:y + size, x:x + size])
+        a0, pan, a2, a3 = pairs[rng.choice(len(pairs), p=wts / wts.sum())]
+        s = min(size, pan.shape[0] // r * r, pan.shape[1] // r * r)
+        y = rng.integers(0, (pan.shape[0] - s) // r + 1) * r
+        x = rng.integers(0, (pan.shape[1] - s) // r + 1) * r
+        for lst, a in zip(out, (a0, pan[None], a2, a3)):
+            c = a[:, y:y + s, x:x + s]
+            if s < size:
+                c = np.pad(c, ((0, 0), (0, size - s), (0, size - s)), mode="symmetric")
+            lst.append(c)
     return [torch.from_numpy(np.ascontiguousarray(np.stack(v))) for v in out]
 
 

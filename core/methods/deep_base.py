@@ -143,12 +143,11 @@ class DeepMethod(FusionMethod):
         raise NotImplementedError
 
     def apply(self, tile: Tile) -> np.ndarray:
-        if self.model is None and (self.guard is None or self.guard.delegate is None):
+        delegate = self.guard.delegate if self.guard is not None else None
+        if delegate is None and self.model is None:
             raise RuntimeError(f"{self.who}: apply() before prepare()")
         try:
-            if self.guard is not None and self.guard.delegate is not None:
-                return self.guard.delegate.apply(tile)
-            return self._apply_network(tile)
+            return delegate.apply(tile) if delegate is not None else self._apply_network(tile)
         finally:
             release_free_memory()       # the tile's buffers: else the resident set grows tile by tile
 

@@ -22,7 +22,7 @@ from .methods.registry import find_spec
 from .raster_io import RasterInfo, check_bands, describe, mask_flags, open_raster
 from .scipy_check import SCIPY_INSTALL, SCIPY_REASON, scipy_problem
 from .sensors import get_sensor, preset_for_bands
-from .tiling import SLIVER
+from .tiling import SLIVER, tiles_in_flight
 
 LEVELS = ("ok", "info", "warning", "error")
 ALIGN_TOLERANCE = 0.01          # HR pixels
@@ -529,7 +529,7 @@ def _estimate_resources(report, req, lr: RasterInfo, hr_bands: int, lr_bands: in
     planes = hr_bands + 2 * lr_bands                      # hr, lr_up and the fused tile
     stride = max(1, tile - max(0, req.overlap))
     n_tiles = math.ceil(out_h / stride) * math.ceil(out_w / stride)
-    in_flight = min(4, n_tiles + 1)                       # 2 workers + queued tiles + the one being blended
+    in_flight = min(tiles_in_flight(2, tile_px * planes * 4), n_tiles) + 1   # + the one being blended
     tiles_bytes = tile_px * planes * 4 * in_flight
     strip_bytes = max(0, req.overlap) * out_w * lr_bands * 4 * 2
     sample_px = out_w * out_h if out_w * out_h <= 2048 * 2048 else 16 * (512 + 2 * halo) ** 2

@@ -24,7 +24,7 @@ from .output_values import NAN_WARNING, data_bit_depth, input_value_warnings, ou
 from .raster_io import DTYPE_RANGES
 from .scene import Scene
 from .sensors import HSMS_MSI_GAIN, preset_for_bands
-from .tiling import TILE_SIZE_RANGE, BlendAssembler, TileGrid
+from .tiling import TILE_SIZE_RANGE, BlendAssembler, TileGrid, tiles_in_flight
 from .version import plugin_version
 from .writer import OutputRaster, check_compression, default_nodata, remove_stale_parts
 
@@ -270,6 +270,11 @@ def _check_disk_space(req: FusionRequest, scene: Scene, log: LogFn) -> None:
         log(f"Warning: {found[1]}")
 
 
+def tile_bytes(tile) -> int:
+    """A tile's inputs and a result the size of its interpolated LR bands."""
+    return int(tile.hr.nbytes + tile.lr.nbytes + 2 * tile.lr_up.nbytes + tile.valid.nbytes)
+
+
 def _fused_tiles(scene: Scene, method, grid: TileGrid, halo: int, is_cancelled: CancelFn):
     """Yield (window, tile, fused) in order.  Tiles are read here (GDAL handles are not shared between
     threads) and fused on a small thread pool: numpy and scipy release the GIL, so two cores help."""
@@ -277,8 +282,9 @@ def _fused_tiles(scene: Scene, method, grid: TileGrid, halo: int, is_cancelled: 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque = deque()
         todo = iter(grid)
+        in_flight = workers + 1
         while True:
-            while len(pending) <= workers:
+            while len(pending) < in_flight:
                 win = next(todo, None)
                 if win is None:
                     break
@@ -287,6 +293,8 @@ def _fused_tiles(scene: Scene, method, grid: TileGrid, halo: int, is_cancelled: 
                         fut.cancel()
                     raise Cancelled("Cancelled by the user; no output was written.")
                 tile = scene.read_tile(win, halo)
+                if not pending:                         # the first tile tells how large they are
+                    in_flight = tiles_in_flight(workers, tile_bytes(tile))
                 pending.append((win, tile, pool.submit(method.apply, tile)))
             if not pending:
                 return

@@ -55,6 +55,17 @@ def taper(size: int, rise: int, fall: int) -> np.ndarray:
     return w
 
 
+READ_AHEAD_BYTES = 768 * 2 ** 20   # tiles in flight past this (many-band inputs) are not read ahead
+
+
+def tiles_in_flight(workers: int, tile_bytes: int) -> int:
+    """Tiles the engine holds at once (read, queued or being fused): one more than its workers reads the next
+    tile while they fuse, unless that many tiles of ``tile_bytes`` (inputs and result) pass READ_AHEAD_BYTES:
+    a 31-band 1024 tile is about 350 MB, and a third one in flight pushes a 2 GB run over."""
+    workers = max(1, int(workers))
+    return workers + 1 if (workers + 1) * tile_bytes <= READ_AHEAD_BYTES else workers
+
+
 SLIVER = 8      # a last window reaching at most tile // SLIVER past its overlap joins the window before it
 
 

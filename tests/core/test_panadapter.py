@@ -184,10 +184,11 @@ def test_siren_decoder_chunks_equal_one_pass():
 
 
 @pytest.mark.parametrize("width, reach", [(0, 1), (6, 2)])
-def test_siren_decoder_local_neighbourhood(width, reach):
+def test_siren_decoder_local_neighbourhood(width, reach, monkeypatch):
     """With ``local_kernel`` 3 the decoder output at a pixel depends on the local map's neighbours, and only
     within the path's reach (one 3 x 3 conv: 1 pixel; with ``local_width`` a 3 x 3 conv, ReLU, 3 x 3 conv:
     2 pixels); chunked and one-pass decoding agree; a missing local map is refused."""
+    from core.models.panadapter import siren
     from core.models.panadapter.siren import SirenDecoder
     torch.manual_seed(0)
     dec = SirenDecoder(4, 16, 3, 2, 1.0, local_in=2, local_kernel=3, local_width=width)
@@ -195,12 +196,15 @@ def test_siren_decoder_local_neighbourhood(width, reach):
     with torch.no_grad():
         ref = dec(x, local=loc)
         chunked = dec(x, chunk=13, local=loc)
+        monkeypatch.setattr(siren, "BAND_PIXELS", 2 * 11)           # bands of two rows, read with their reach
+        banded = dec(x, chunk=13, local=loc)
         near, far = loc.clone(), loc.clone()
         near[0, 1, 4, 1 + reach] += 5.0                # at the edge of the reach of pixel (4, 1)
         far[0, 1, 4, 2 + reach] += 5.0                 # one column further
         d_near = (dec(x, local=near) - ref)[0, :, 4, 1].abs().max()
         d_far = (dec(x, local=far) - ref)[0, :, 4, 1].abs().max()
     torch.testing.assert_close(chunked, ref, atol=1e-6, rtol=1e-6)
+    torch.testing.assert_close(banded, ref, atol=1e-6, rtol=1e-6)
     assert d_near > 1e-6 and d_far == 0
     with pytest.raises(ValueError, match="local"):
         dec(x)

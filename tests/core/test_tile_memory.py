@@ -3,6 +3,7 @@ fused, written blocks are converted in place, and the upsampled LR-HSI is made a
 import weakref
 
 import numpy as np
+import pytest
 from osgeo import gdal, osr
 
 import core.engine as engine
@@ -66,7 +67,7 @@ def test_the_tile_generator_frees_a_consumed_tile_before_reading_the_next():
     class Scene:
         def read_tile(self, win, halo):
             assert all(ref() is None for ref in consumed), "a consumed tile is still held while reading the next"
-            return _Piece()
+            return _tile_of(2, 8)
 
     class Method:
         tile_threads = 1
@@ -113,3 +114,42 @@ def test_the_upsampled_lr_is_made_a_few_bands_at_a_time_with_the_same_values(mon
     monkeypatch.setattr(scene_mod, "UPSAMPLE_CHUNK_BYTES", 2 * 4 * 110 * 126)      # two bands at a time
     chunked = scene_mod._upsample_bands(lr, 4, (110, 126), (-2.0, 1.0))
     assert chunked.dtype == np.float32 and np.array_equal(chunked, whole)
+
+
+def _tile_of(bands: int, side: int):
+    t = _Piece()
+    t.hr = np.zeros((3, side, side), np.float32)
+    t.lr_up = np.zeros((bands, side, side), np.float32)
+    t.lr = np.zeros((bands, side // 4, side // 4), np.float32)
+    t.valid = np.ones((side, side), bool)
+    return t
+
+
+def test_tiles_are_read_ahead_unless_many_band_tiles_would_pass_the_budget():
+    from core.tiling import READ_AHEAD_BYTES, tiles_in_flight
+    few, many = engine.tile_bytes(_tile_of(4, 1100)), engine.tile_bytes(_tile_of(31, 1100))
+    assert 3 * few <= READ_AHEAD_BYTES < 3 * many               # a 4-band tile vs a 31-band hyperspectral one
+    assert tiles_in_flight(2, few) == 3 and tiles_in_flight(2, many) == 2
+    assert tiles_in_flight(1, READ_AHEAD_BYTES) == 1 and tiles_in_flight(0, 1) == 2
+
+
+@pytest.mark.parametrize("bands, expected", [(4, 3), (31, 2)])
+def test_the_tile_generator_holds_no_more_tiles_than_the_rule_allows(bands, expected):
+    reads, held = [], []
+
+    class Scene:
+        def read_tile(self, win, halo):
+            reads.append(win)
+            return _tile_of(bands, 1100)
+
+    class Method:
+        tile_threads = 2
+
+        def apply(self, tile):
+            return np.zeros((1, 4, 4), np.float32)
+
+    grid = TileGrid(320, 320, 64, 0)
+    for n, _item in enumerate(engine._fused_tiles(Scene(), Method(), grid, 0, lambda: False), 1):
+        held.append(len(reads) - n + 1)            # tiles read and not yet handed over, this one included
+    assert len(reads) == len(grid) == 25
+    assert max(held) == expected, held

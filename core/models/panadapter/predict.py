@@ -114,6 +114,7 @@ def _predict_whole(model, x, c, grid: _PieceGrid, r, ph, dev, batch, stage, has_
                 wsum[rows, cols] += wgt
 
         _run_batched(run, len(grid.windows), batch, dev.type == "cuda")
+        vq = None                       # a whole-tile map Tail2 does not read: freed before its buffers
         dec = (dec / wsum.clamp_min(1e-6)).to(q.dtype).contiguous(memory_format=torch.channels_last)
         return model.stage2_output(o1, dec, q, a_hr, b, base)[0].float().cpu().numpy()
 

@@ -29,6 +29,9 @@ class SineConv(nn.Module):
         return torch.sin(z if self.w0 == 1.0 else self.w0 * z)
 
 
+BAND_PIXELS = 1 << 17     # pixels per band of the chunked neighbourhood term (a few MB of it at a time)
+
+
 def local_features(cin: int, cout: int, kernel: int, width: int = 0) -> nn.Module:
     """The neighbourhood term of a decoder's first layer: one ``kernel`` x ``kernel`` convolution, or with
     ``width`` > 0 a small CNN (``kernel`` x ``kernel`` to ``width`` channels, ReLU, 3 x 3), whose last layer
@@ -55,9 +58,10 @@ class SirenDecoder(nn.Module):
     def __init__(self, cin: int, hidden: int, cout: int, layers: int = 2, w0: float = 1.0,
                  zero_out: bool = False, local_in: int = 0, local_kernel: int = 0, local_width: int = 0) -> None:
         super().__init__()
-        self.local = None
+        self.local, self.local_reach = None, 0
         if local_kernel:
             self.local = local_features(local_in, hidden, local_kernel, local_width)
+            self.local_reach = local_kernel // 2 + (1 if local_width else 0)     # rows a band reads around it
         mods = []
         c = cin
         for i in range(layers):
@@ -77,25 +81,34 @@ class SirenDecoder(nn.Module):
 
         Runs as matrix products over pixels in a channels-last layout: on the CPU that is several times
         faster than 1x1 convolutions on NCHW maps.  Without autograd the pixels go through in chunks of
-        ``chunk`` (the hidden activations of a chunk stay in the CPU cache instead of whole-image buffers).
+        ``chunk`` (the hidden activations of a chunk stay in the CPU cache instead of whole-image buffers), and
+        the neighbourhood term by bands of BAND_PIXELS pixels (with its reach of rows around them), so no
+        whole-image hidden-width map is made.
         ``local``: the (B, local_in, H, W) map the first layer reads by neighbourhoods (needed when
         ``local_kernel`` > 0).  Returns (B, cout, H, W) (channels-last memory)."""
         parts = [p.permute(0, 2, 3, 1) for p in ([x] if isinstance(x, torch.Tensor) else list(x))]
-        add = None                       # the neighbourhood term of the first pre-activation, pixels-last
-        if self.local is not None:
-            if local is None:
-                raise ValueError("this decoder reads a neighbourhood map: pass local=")
-            add = self.local(local).permute(0, 2, 3, 1)
+        if self.local is not None and local is None:
+            raise ValueError("this decoder reads a neighbourhood map: pass local=")
         b, h, w = parts[0].shape[:3]
         if torch.is_grad_enabled() or b * h * w <= chunk:
+            add = None if self.local is None else self.local(local).permute(0, 2, 3, 1)
             return self._pixels(torch.cat(parts, dim=-1), add).permute(0, 3, 1, 2)
-        parts = [p.reshape(b * h * w, p.shape[-1]) for p in parts]
-        add = None if add is None else add.reshape(b * h * w, add.shape[-1])
-        out = torch.empty((b * h * w, self.out.out_channels), dtype=parts[0].dtype, device=parts[0].device)
-        for i in range(0, b * h * w, chunk):
-            out[i:i + chunk] = self._pixels(torch.cat([p[i:i + chunk] for p in parts], dim=-1),
-                                            None if add is None else add[i:i + chunk])
-        return out.view(b, h, w, -1).permute(0, 3, 1, 2)
+        out = torch.empty((b, h, w, self.out.out_channels), dtype=parts[0].dtype, device=parts[0].device)
+        rows = max(1, -(-BAND_PIXELS // w))
+        for k in range(b):
+            for r0 in range(0, h, rows):
+                r1 = min(h, r0 + rows)
+                band = [p[k, r0:r1].reshape(-1, p.shape[-1]) for p in parts]
+                add = None
+                if self.local is not None:
+                    a0, a1 = max(0, r0 - self.local_reach), min(h, r1 + self.local_reach)
+                    add = self.local(local[k:k + 1, :, a0:a1]).permute(0, 2, 3, 1)[0, r0 - a0:r1 - a0]
+                    add = add.reshape(-1, add.shape[-1])
+                dest = out[k, r0:r1].view(-1, out.shape[-1])
+                for i in range(0, dest.shape[0], chunk):
+                    dest[i:i + chunk] = self._pixels(torch.cat([p[i:i + chunk] for p in band], dim=-1),
+                                                     None if add is None else add[i:i + chunk])
+        return out.permute(0, 3, 1, 2)
 
     def _pixels(self, y: torch.Tensor, add: torch.Tensor | None = None) -> torch.Tensor:
         """y: (..., cin) pixels-last inputs; ``add`` (..., hidden) joins the first layer's pre-activation."""

@@ -27,9 +27,11 @@ def detail(x: torch.Tensor) -> torch.Tensor:
     Normalised reflectance is dominated by its local mean (about 0.4) while the detail a restorer must
     produce is about 0.01: on raw values the tokens' LayerNorms see almost only the mean level, and the
     pre-trained transformer learned nothing (validation PSNR at or below its input on every task)."""
-    r, k = DETAIL_WINDOW // 2, DETAIL_WINDOW
+    r, k, c = DETAIL_WINDOW // 2, DETAIL_WINDOW, x.shape[1]
     padded = F.pad(x, (r, r, r, r), mode="replicate")
-    mean = F.avg_pool2d(F.avg_pool2d(padded, (k, 1), stride=1), (1, k), stride=1)     # separable: 2k, not k², adds
+    # separable (2k, not k², adds) depthwise box convolutions: on the CPU twice as fast as avg_pool2d
+    box = x.new_full((c, 1, k, 1), 1.0 / k)
+    mean = F.conv2d(F.conv2d(padded, box, groups=c), box.transpose(2, 3), groups=c)
     return (x - mean) * DETAIL_GAIN
 
 

@@ -54,7 +54,7 @@ ABL = os.path.join(ROOT, "build", "panadapter")
 ABL_KEPT = os.path.join(HERE, "ablations")        # copies `make train-panadapter-ablations` leaves (committed)
 
 
-def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict]]:
+def variants(bands: int, adapt_seconds: float, adapt_ablations: bool = False) -> list[tuple[str, str, str, dict]]:
     """(key, label, method, options) of the rows; the network's rows run with the deep guard off, so they
     measure the network itself (with the guard a losing network would show its classical pick's figures)."""
     rows = [(m, method_label(m), m, {}) for m in method_names("pansharpen") if not find_spec(m).needs_torch]
@@ -86,6 +86,9 @@ def variants(bands: int, adapt_seconds: float) -> list[tuple[str, str, str, dict
             path = v2_ablation_weights(run_dir, name) if bands == 4 else None    # trained for 4 bands only
             if path:
                 rows.append((key, label, "panadapter_v2", {"weights": path, "guard": False}))
+            if path and adapt_ablations:      # adapted like the bundled network: the fair comparison of the bodies
+                rows.append((key + "_adapted", f"{label}, scene-adapted ({adapt_seconds:g} s)", "panadapter_v2",
+                             {"weights": path, "adapt": True, "adapt_seconds": adapt_seconds, "guard": False}))
     return rows
 
 
@@ -129,7 +132,7 @@ def fuse(pan, ms, out, method, sensor, opts, threads):
     return time.perf_counter() - t0, res
 
 
-def evaluate_reduced(pair, work, adapt_seconds, threads) -> dict:
+def evaluate_reduced(pair, work, adapt_seconds, threads, adapt_ablations=False) -> dict:
     from core.metrics import reduced_resolution_report
     d = os.path.join(work, pair.key)
     os.makedirs(d, exist_ok=True)
@@ -138,7 +141,7 @@ def evaluate_reduced(pair, work, adapt_seconds, threads) -> dict:
     ref, rgt = BQ._read(ref_path)
     pair.info.update(ratio=deg.ratio, reduced_pan=deg.reduced_size, bands=ref.shape[0])
     scores = {}
-    for key, label, method, opts in variants(ref.shape[0], adapt_seconds):
+    for key, label, method, opts in variants(ref.shape[0], adapt_seconds, adapt_ablations):
         out = os.path.join(d, f"fused_{key}.tif")
         secs, res = fuse(red_pan, red_ms, out, method, pair.sensor, opts, threads)
         if any("ADAPT is skipped" in w for w in res.warnings):
@@ -163,7 +166,7 @@ def wv2_rio_pair(work):
     return p, m
 
 
-def evaluate_full(work, adapt_seconds, threads) -> dict:
+def evaluate_full(work, adapt_seconds, threads, adapt_ablations=False) -> dict:
     from core.metrics import full_resolution_report
     from core.sensors import get_sensor
     pan_p, ms_p = wv2_rio_pair(work)
@@ -177,7 +180,7 @@ def evaluate_full(work, adapt_seconds, threads) -> dict:
     pan = pan_full[0, oy:oy + ms_up.shape[1], ox:ox + ms_up.shape[2]]
     gn = list(get_sensor("wv2").gnyq_ms)
     scores = {}
-    for key, label, method, opts in variants(8, adapt_seconds):
+    for key, label, method, opts in variants(8, adapt_seconds, adapt_ablations):
         out = os.path.join(d, f"fused_{key}.tif")
         secs, _ = fuse(pan_p, ms_p, out, method, "wv2", opts, threads)
         fused, fgt = BQ._read(out)
@@ -392,6 +395,8 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=os.path.join(HERE, "work", "panadapter"))
     ap.add_argument("--out", default=os.path.join(HERE, "results", "panadapter_quality.md"))
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--adapt-ablations", action="store_true",
+                    help="also adapt PanAdapter v2's ablations to each scene (two more adaptations per pair)")
     ap.add_argument("--throughput-only", action="store_true",
                     help="only the CPU throughput, appended to bench/results/panadapter_throughput.md")
     args = ap.parse_args(argv)
@@ -412,11 +417,11 @@ def main(argv=None) -> int:
         results, load = {}, os.getloadavg()[0]
         for p in pairs:
             print(f"== {p.title}", flush=True)
-            results[p.key] = evaluate_reduced(p, args.work, args.adapt_seconds, args.threads)
+            results[p.key] = evaluate_reduced(p, args.work, args.adapt_seconds, args.threads, args.adapt_ablations)
         full = None
         if not args.no_wv2 and (args.pairs == "all" or "wv2rio" in args.pairs):
             print("== WorldView-2 Rio (full resolution)", flush=True)
-            full = evaluate_full(args.work, args.adapt_seconds, args.threads)
+            full = evaluate_full(args.work, args.adapt_seconds, args.threads, args.adapt_ablations)
         tp = None if args.no_throughput else throughput(args.work, args.threads)
         if tp:
             print("throughput", tp)

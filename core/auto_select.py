@@ -318,13 +318,25 @@ def _parallel(fn: Callable, names: Sequence[str], is_cancelled: Callable[[], boo
                 break
             out.append(fn(n))
         return out
+    order = slowest_first(names)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = []
-        for n in names:
+        futures = {}
+        for i in order:
             if is_cancelled():
                 break
-            futures.append(pool.submit(fn, n))
-        return [f.result() for f in futures]
+            futures[i] = pool.submit(fn, names[i])
+        return [futures[i].result() for i in sorted(futures)]
+
+
+def slowest_first(names: Sequence[str]) -> list[int]:
+    """Indices of ``names`` by the registry's CPU seconds per megapixel and band, slowest first (unknown: 0, in
+    their order): a slow candidate started last (CNMF among the HS-MS ones) would keep one thread busy alone."""
+    from .methods.registry import find_spec
+
+    def cost(i: int) -> float:
+        spec = find_spec(names[i])
+        return float(spec.seconds_per_mp_band or 0.0) if spec is not None else 0.0
+    return sorted(range(len(names)), key=lambda i: -cost(i))
 
 
 def select(candidates: Sequence[str], samples: Sequence[Tile], scene: SceneInfo, get_method: Callable,

@@ -350,3 +350,13 @@ def test_batch_default_is_auto_and_each_scene_chooses_for_itself(scene, tmp_path
         alone = gdal.Open(str(tmp_path / f"{name}_alone.tif"))
         assert alone.GetMetadataItem("DEEPPANSHARPEN_AUTO_CHOICE") == choices[name]
     assert all(c in auto_select.PAN_CANDIDATES for c in choices.values())
+
+
+def test_candidates_run_slowest_first_and_come_back_in_their_order(monkeypatch):
+    names = list(auto_select.HSMS_CANDIDATES) + ["no_such_method"]
+    order = auto_select.slowest_first(names)
+    assert names[order[0]] == "cnmf" and sorted(order) == list(range(len(names)))
+    assert order[-1] == len(names) - 1                     # unknown cost: last
+    monkeypatch.setattr(auto_select, "THREADS", 2)
+    monkeypatch.setattr(auto_select.os, "cpu_count", lambda: 2)
+    assert auto_select._parallel(lambda n: n.upper(), names) == [n.upper() for n in names]

@@ -33,6 +33,7 @@ import numpy as np
 
 from . import filters, metrics
 from .methods.base import SceneInfo, Tile
+from .methods.registry import find_spec
 
 PAN_CANDIDATES = ("exp", "brovey", "bt_h", "gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs", "awlp")
 HSMS_CANDIDATES = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf")
@@ -331,8 +332,6 @@ def _parallel(fn: Callable, names: Sequence[str], is_cancelled: Callable[[], boo
 def slowest_first(names: Sequence[str]) -> list[int]:
     """Indices of ``names`` by the registry's CPU seconds per megapixel and band, slowest first (unknown: 0, in
     their order): a slow candidate started last (CNMF among the HS-MS ones) would keep one thread busy alone."""
-    from .methods.registry import find_spec
-
     def cost(i: int) -> float:
         spec = find_spec(names[i])
         return float(spec.seconds_per_mp_band or 0.0) if spec is not None else 0.0

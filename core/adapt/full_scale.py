@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from .. import filters
 from ..errors import Cancelled
-from .panadapter_adapt import _crop_batch
+from . import panadapter_adapt as PA
 
 KERNEL_FLOOR = 1e-3      # kernel taps below this fraction of the peak are dropped
 
@@ -97,7 +97,7 @@ def blocks(samples, ratio: int, gnyq_pan: float, k: float, base_of, is_cancelled
 
 def crop_batch(blocks_: list[FullScaleBlock], n: int, size: int, r: int, rng) -> list[torch.Tensor]:
     """(ms_up, pan, base, rho_max) tensors of ``n`` random size x size crops at multiples of r (the phase kept)."""
-    return _crop_batch([(b.ms_up, b.pan, b.base, b.rho_max) for b in blocks_], n, size, r, rng)
+    return PA.crop_batch([(b.ms_up, b.pan, b.base, b.rho_max) for b in blocks_], n, size, r, rng)
 
 
 def spectral_loss(pred: torch.Tensor, ms_up: torch.Tensor, kernels: torch.Tensor, r: int,

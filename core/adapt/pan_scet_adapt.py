@@ -78,7 +78,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
                          f"pair needs blocks of at least {2 * MIN_CROP * r} PAN pixels along one side.")
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
-    held = [t.to(device) for t in P._crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
+    held = [t.to(device) for t in P.crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
     bw = P.band_weights(big).to(device)
     use_full = bool(full) and full_weight > 0
     if use_full:
@@ -109,7 +109,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
         cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = cur
-        ms_up, pan, ref, base = [t.to(device) for t in P._crop_batch(train, batch, size, r, rng)]
+        ms_up, pan, ref, base = [t.to(device) for t in P.crop_batch(train, batch, size, r, rng)]
         if rng.random() < 0.5:
             ms_up, pan, ref, base = (t.transpose(-2, -1) for t in (ms_up, pan, ref, base))
         loss = wald_weight * P.adapt_loss(forward(model, ms_up, pan, base, r), ref, bw)

@@ -66,7 +66,7 @@ def scene_pairs(samples, scene: SceneInfo, scale: float, gain: float, base_name:
     return out
 
 
-def _crop_batch(pairs, n, size, r, rng):
+def crop_batch(pairs, n, size, r, rng):
     """Four tensors of ``n`` random size x size crops at multiples of r (the decimation phase kept) from tuples
     (a (C, H, W), pan (H, W), b (C, H, W), c (C, H, W)), each tuple drawn by its pixel count.  A tuple smaller than
     ``size`` (full-resolution blocks; Wald pairs never are) is cropped whole and mirrored up to it."""
@@ -197,7 +197,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     big, size, train, check = crop_plan(model.cfg, pairs, r)
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
-    held = [t.to(device) for t in _crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
+    held = [t.to(device) for t in crop_batch(check, 8, size, r, np.random.default_rng(seed + 1))]
     params = model.set_stage("adapt")
     # the stage-1 parts are small (heads, LPE, fusion, Tail1): a 4x larger step
     s1 = {id(p) for p in model._parts(model.trainable_names(1))}
@@ -244,7 +244,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = cur * g["mult"]
-        (ms_up, pan, ref, base), ph = flip_batch([t.to(device) for t in _crop_batch(train, batch, size, r, rng)],
+        (ms_up, pan, ref, base), ph = flip_batch([t.to(device) for t in crop_batch(train, batch, size, r, rng)],
                                                  rng, r, phase)
         o1, o2 = model(ms_up, pan, r, ph, stage=2, return_both=True, base=base)
         loss = adapt_loss(o2, ref, bw) + 0.5 * adapt_loss(o1, ref, bw)

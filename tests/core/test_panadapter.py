@@ -415,7 +415,7 @@ def test_flip_batch_keeps_the_lr_pixel_centres():
 
 
 def test_adaptation_keeps_the_weights_with_the_lowest_check_loss():
-    from core.adapt.panadapter_adapt import _crop_batch, _split_pairs, adapt_loss, adapt_model, band_weights
+    from core.adapt.panadapter_adapt import _split_pairs, adapt_loss, adapt_model, band_weights, crop_batch
     torch.set_num_threads(1)
     m = tiny(4, seed=2)
     pairs = [_pair(h=128, w=256, seed=5)]
@@ -425,7 +425,7 @@ def test_adaptation_keeps_the_weights_with_the_lowest_check_loss():
     assert rep["check_loss_after"] == pytest.approx(min([rep["check_loss_before"]] + losses), rel=1e-4)
     # the model now in place gives that loss on the same check crops
     _train, check = _split_pairs(pairs, rep["crop"], 2)
-    held = _crop_batch(check, 8, rep["crop"], 2, np.random.default_rng(1))
+    held = crop_batch(check, 8, rep["crop"], 2, np.random.default_rng(1))
     with torch.inference_mode():
         v = float(adapt_loss(m(held[0], held[1], 2, (1, 1), stage=2, base=held[3]), held[2], band_weights(pairs)))
     assert v == pytest.approx(rep["check_loss_after"], rel=1e-3)

@@ -51,8 +51,11 @@ from osgeo import gdal, osr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+for _p in (ROOT, HERE):          # the plugin's core, and the bench's own helpers when imported from elsewhere
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from proc_memory import peak_rss_gb, rss_gb  # noqa: E402
 
 from core import metrics  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
@@ -375,13 +378,6 @@ def build_enmap_like_pair(size: int = ENMAP_LIKE_SIZE) -> tuple[str, str]:
     return msi_path, hsi_path
 
 
-def _own_peak_rss_gb() -> float:
-    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux carries that over fork and exec, so a
-    child started by this (large) bench reported the bench's own size (2.36 GB for every row, 2026-12-07)."""
-    with open("/proc/self/status") as f:
-        return next(int(x.split()[1]) for x in f if x.startswith("VmHWM")) / 1e6
-
-
 def time_one_run(spec: dict) -> dict:
     """One run_fusion in this (fresh) process, as the plugin runs it (its modules already imported): seconds as
     the engine reports them, the process's peak RSS (imports included) and the RSS after the imports."""
@@ -389,8 +385,7 @@ def time_one_run(spec: dict) -> dict:
 
     from core.methods import get_method
     get_method("infn")                                  # torch and the method module, as in a QGIS session
-    with open("/proc/self/status") as f:
-        base = next(int(x.split()[1]) for x in f if x.startswith("VmRSS")) / 1e6
+    base = rss_gb()
     req = FusionRequest("hsms", spec["msi"], spec["hsi"], spec["out"], method="infn", compression=spec["compression"],
                         tile_size=spec["tile_size"], method_options=spec["options"], device="cpu")
     ru = resource.getrusage(resource.RUSAGE_SELF)
@@ -400,7 +395,7 @@ def time_one_run(spec: dict) -> dict:
     md = ds.GetMetadata()
     return {"seconds": res.seconds, "hr_megapixels": res.width * res.height / 1e6, "bands": res.bands,
             "cpu_seconds": ru1.ru_utime + ru1.ru_stime - ru.ru_utime - ru.ru_stime,
-            "peak_rss_gb": _own_peak_rss_gb(), "import_rss_gb": base,
+            "peak_rss_gb": peak_rss_gb(), "import_rss_gb": base,
             "bytes": os.path.getsize(spec["out"]), "produced_by": md.get("DEEPPANSHARPEN_PRODUCED_BY", "infn"),
             "output_dtype": gdal.GetDataTypeName(ds.GetRasterBand(1).DataType)}
 

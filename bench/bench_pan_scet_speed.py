@@ -5,7 +5,8 @@ Each case is a synthetic 2048 x 2048 PAN scene (uint16, textured) fused by ``run
 defaults (base check, default 1024-pixel tiles) but the deep guard off, so that the network makes every tile (on
 this synthetic scene the guard hands them to a classical method, which would time that method), in a fresh
 Python process, twice: the reported time is the faster run (the first also pays for loading torch and the
-weights), the memory the peak resident set of that process (VmHWM; ru_maxrss would carry over the parent's).
+weights), the memory the peak resident set of that process in GB of 10^9 bytes (bench/proc_memory.py; rows before
+2026-12-07 15:00 gave GiB under the same heading).
 Rows are appended to bench/results/pan_scet_throughput.md with the load average and the other busy processes,
 since a shared CPU changes the numbers.
 
@@ -34,7 +35,8 @@ CHILD = r"""
 import json, os, sys, time
 import numpy as np
 from osgeo import gdal
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], os.path.join(sys.argv[1], "bench")]
+from proc_memory import peak_rss_gb
 from core.engine import FusionRequest, run_fusion
 work, side, ratio, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 method, bands = sys.argv[6], int(sys.argv[7])
@@ -53,6 +55,7 @@ def write(path, a, px):
     return path
 pan = write(os.path.join(work, f"pan_{ratio}.tif"), cube.mean(0), 1.0)
 msp = write(os.path.join(work, f"ms_{ratio}.tif"), ms, float(ratio))
+del coarse, tex, cube, ms        # the synthetic arrays (0.3 GB for 8 bands) are not part of a fusion's memory
 times = []
 for k in range(2):
     t0 = time.perf_counter()
@@ -61,8 +64,7 @@ for k in range(2):
                                    method_options={"threads": threads, "guard": False}))
     times.append(time.perf_counter() - t0)
 print(json.dumps({"seconds": times, "mp": side * side / 1e6,
-                  "peak_gb": next(int(x.split()[1]) for x in open("/proc/self/status")
-                                  if x.startswith("VmHWM")) / 1024 ** 2,
+                  "peak_gb": peak_rss_gb(),
                   "produced_by": gdal.Open(os.path.join(work, f"out_{ratio}.tif")).GetMetadataItem(
                       "DEEPPANSHARPEN_PRODUCED_BY")}))
 """

@@ -221,8 +221,10 @@ PS_CONFIG = '{"spe_prior": "cnn", "spa_prior": "cnn", "ctf_zero_init": true}'
 # The PNN-like ablation: no transformer body, small trainable CNN priors, the same heads, bases and tail.
 PS_PNN   = '{"scpa_blocks": 0, "attn_blocks": 0, "spe_prior": "cnn", "spa_prior": "cnn"}'
 .PHONY: train-pan-scet train-pan-scet-ablations
+# The bundled network averages its result with the body-less one (its manifest's ensemble_with): copy both runs'
+# .safetensors + .json to resources/weights.
 train-pan-scet: setup
-	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr --threads 2 --config $(PS_CONFIG)
+	$(PS_TRAIN) --out $(PS_OUT)/4band_vhr --threads 2 --config $(PS_CONFIG) --ensemble-with pan_scet_4band_vhr_pnn
 
 # The two ablations side by side, one thread each (RESUME=--resume continues both).
 train-pan-scet-ablations: setup

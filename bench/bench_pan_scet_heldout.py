@@ -6,7 +6,9 @@ reduced by 4 with Wald's protocol as the training pairs are (core.training.pan_d
 MTF gains, values scaled as in training).  For every weights file given, the network refines each of the
 bases of its manifest (core.models.pan_scet.predict.predict_tile on the whole image); the classical methods
 are scored on the same pair.  ERGAS / SAM on the whole image (no border cut).  Rows go to the report with the
-command; lower is better.
+command; lower is better.  ``--average 1+3`` adds a column with the mean of the results of the 1st and 3rd
+networks given (as PanAdapter v2 averages its networks), and the report gives each network's seconds for one
+1088 x 1088 PAN tile on the bench's threads, what an average costs.
 
 Full resolution: the bundled WorldView-2 sample (SpaceNet-6 tile 1, held out) fused as it is through the engine
 by every classical method, PanAdapter and PanAdapter v2 (deep guard off), scored without a reference
@@ -72,15 +74,32 @@ def full_resolution() -> list[str]:
     return lines + [""]
 
 
+def tile_seconds(model, side: int = 1088) -> float:
+    """Seconds of predict_tile on a side x side PAN tile of 4 bands at ratio 4 (the second of two runs)."""
+    import time
+    rng = np.random.default_rng(0)
+    ms_up, pan = rng.random((4, side, side), dtype=np.float32), rng.random((side, side), dtype=np.float32)
+    for _ in range(2):
+        t0 = time.perf_counter()
+        predict_tile(model, ms_up, pan, ms_up, 4, (2, 2))
+    return time.perf_counter() - t0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("weights", nargs="+")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "pan_scet_heldout.md"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--average", action="append", default=[], metavar="I+J",
+                    help="a column averaging the results of these networks (1-based positions among WEIGHTS)")
     args = ap.parse_args(argv)
     import torch
     torch.set_num_threads(args.threads)
-    nets = [(os.path.relpath(w, ROOT),) + load_network(w) for w in args.weights]
+    # channels-last, as the method runs them
+    nets = [(os.path.relpath(w, ROOT), m.to(memory_format=torch.channels_last), man)
+            for w in args.weights for m, man in [load_network(w)]]
+    means = [[int(i) - 1 for i in a.split("+")] for a in args.average]
+    cols = [man["name"] for _p, _m, man in nets] + [" + ".join(nets[i][2]["name"] for i in m) for m in means]
     lines = ["# PanAdapter v2 networks on held-out pairs (reduced resolution x4, ERGAS / SAM)", "",
              f"Command: `.venv/bin/python bench/bench_pan_scet_heldout.py "
              f"{' '.join(shlex.quote(a) for a in (argv or sys.argv[1:]))}`  ",
@@ -90,19 +109,23 @@ def main(argv=None) -> int:
              "Networks: " + "; ".join(f"`{man['name']}` = {path} (variant {man.get('variant')}, training step "
                                       f"{man.get('training', {}).get('step')}, sha256 "
                                       f"{man.get('weights', {}).get('sha256', '?')[:12]})" for path, _m, man in nets),
-             ""]
+             "", "Seconds for one 1088 x 1088 PAN tile (ratio 4, random values, the second of two runs, "
+             f"{args.threads} thread(s)): " + "; ".join(f"`{man['name']}` {tile_seconds(model):.2f}"
+                                                      for _p, model, man in nets), ""]
     for p in heldout_pairs():
         bases = pair_bases(p.ms_up, p.pan, p.ratio, p.gnyq_ms, p.gnyq_pan, CLASSICAL)
         score = {n: (metrics.ergas(b, p.ref, p.ratio), metrics.sam(b, p.ref)) for n, b in bases.items()}
         best = min(score, key=lambda n: score[n][0])
         lines += [f"## {p.name} (reduced PAN {p.pan.shape[0]} x {p.pan.shape[1]})", "",
                   f"Best classical: {method_label(best)} {score[best][0]:.4f} / {score[best][1]:.3f}", "",
-                  "| base | base alone | " + " | ".join(f"`{man['name']}`" for _n, _m, man in nets) + " |",
-                  "|---|---|" + "---|" * len(nets)]
+                  "| base | base alone | " + " | ".join(f"`{c}`" for c in cols) + " |",
+                  "|---|---|" + "---|" * len(cols)]
         for b in DEFAULT_BASES:
+            outs = [predict_tile(model, p.ms_up, p.pan, bases[b], p.ratio, (p.ratio // 2, p.ratio // 2))
+                    for _n, model, _man in nets]
+            outs += [np.mean([outs[i] for i in m], axis=0) for m in means]
             cells = []
-            for _n, model, _man in nets:
-                out = predict_tile(model, p.ms_up, p.pan, bases[b], p.ratio, (p.ratio // 2, p.ratio // 2))
+            for out in outs:
                 e, s = metrics.ergas(out, p.ref, p.ratio), metrics.sam(out, p.ref)
                 cells.append(f"{e:.4f} / {s:.3f} ({100 * (e / score[best][0] - 1):+.1f} %)")
             lines.append(f"| {method_label(b)} | {score[b][0]:.4f} / {score[b][1]:.3f} | " + " | ".join(cells) + " |")

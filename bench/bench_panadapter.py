@@ -78,6 +78,13 @@ def variants(bands: int, adapt_seconds: float, adapt_ablations: bool = False) ->
         rows.append(("v2_bundled", "**PanAdapter v2, bundled weights**", "panadapter_v2", {"guard": False}))
         rows.append(("v2_adapted", f"**PanAdapter v2, scene-adapted ({adapt_seconds:g} s)**", "panadapter_v2",
                      {"adapt": True, "adapt_seconds": adapt_seconds, "guard": False}))
+        # the bundled pre-trained-body network without the network it is averaged with (ENSEMBLE off)
+        rows.append(("abl_v2_single", "ablation: PanAdapter v2, the pre-trained-body network alone", "panadapter_v2",
+                     {"ensemble": False, "guard": False}))
+        if adapt_ablations:
+            rows.append(("abl_v2_single_adapted", "ablation: PanAdapter v2, the pre-trained-body network alone, "
+                         f"scene-adapted ({adapt_seconds:g} s)", "panadapter_v2",
+                         {"ensemble": False, "adapt": True, "adapt_seconds": adapt_seconds, "guard": False}))
         for key, label, run_dir, name in (
                 ("abl_v2_random", "ablation: PanAdapter v2 on a random frozen body", "4band_vhr_random",
                  "pan_scet_4band_vhr_random_body"),
@@ -93,9 +100,11 @@ def variants(bands: int, adapt_seconds: float, adapt_ablations: bool = False) ->
 
 
 def v2_ablation_weights(run_dir: str, name: str):
-    """A PanAdapter v2 ablation: `make train-pan-scet-ablations`' run under build/pan_scet, else its committed copy."""
+    """A PanAdapter v2 ablation: `make train-pan-scet-ablations`' run under build/pan_scet, else its committed
+    copy (the body-less network is bundled: the bundled network averages its result with it)."""
     for path in (os.path.join(ROOT, "build", "pan_scet", run_dir, name + ".safetensors"),
-                 os.path.join(ABL_KEPT, name + ".safetensors")):
+                 os.path.join(ABL_KEPT, name + ".safetensors"),
+                 os.path.join(ROOT, "resources", "weights", name + ".safetensors")):
         if os.path.exists(path):
             return path
     return None
@@ -298,10 +307,12 @@ def write_report(path, command, pairs, results, full, tp, adapt_seconds, threads
         "seeds and CLI (`core.training.train_panadapter`), with the same step counts; their manifests are in "
         "bench/ablations/.",
         ""] + ([
-        "**PanAdapter v2 rows** (`panadapter_v2`, bundled `pan_scet_4band_vhr`, deep guard off so the network "
-        "itself is scored): its base is chosen per scene by the reduced-resolution check; its ablations (same data, "
-        "bases, seed and step count; bench/results/pan_scet_training.md) are the same network on a randomly "
-        "initialised frozen body and a PNN-like network without a body. It was trained on Landsat-8 and "
+        "**PanAdapter v2 rows** (`panadapter_v2`, bundled `pan_scet_4band_vhr` averaged with the bundled "
+        "`pan_scet_4band_vhr_pnn`, deep guard off so the networks themselves are scored): its base is chosen per "
+        "scene by the reduced-resolution check; its ablations (same data, bases, seed and step count; "
+        "bench/results/pan_scet_training.md) are the pre-trained-body network alone (ENSEMBLE off), the same "
+        "network on a randomly initialised frozen body, and the PNN-like network without a body (the one the "
+        "bundled network is averaged with), each alone. They were trained on Landsat-8 and "
         "Sentinel-2 pairs of these scenes and on SpaceNet-6 tiles 2 and 3: the SpaceNet-6 tile 1 and IKONOS rows "
         "are held out.", ""] if any("v2_bundled" in sc for sc in results.values()) else []) + (
               [f"**Ablation weights not committed:** "

@@ -4,13 +4,16 @@ Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, A
   device, threads, weights, adapt, adapt_seconds, adapted_weights, guard   as PanAdapter (panadapter_method)
   base      the classical method the network refines; default: the one of the bases it was trained with
             (its manifest) that scores best on the scene's reduced-resolution check, as Auto ranks them
+  ensemble  true (default): average the network's output with those of the networks its manifest names in
+            ``ensemble_with`` (each refines the same base); false: the network alone
 
 prepare(): values are scaled as in training (bit depth, then core.methods.deep_base.scene_gain); the base is
-chosen and prepared on the samples; with ADAPT the trainable parts are fine-tuned on the scene's reduced
-pairs (core.adapt.pan_scet_adapt, a quarter of each sample block held out); last the deep guard scores the
-network against Auto's classical candidates and hands every tile to Auto's pick when the network loses.
-apply(): the base on the tile, then one forward pass of the network on the whole tile
-(core.models.pan_scet.predict); its transposed attention sees the whole tile, hence the tile tolerance.
+chosen and prepared on the samples; with ADAPT the trainable parts of every network are fine-tuned on the
+scene's reduced pairs (core.adapt.pan_scet_adapt, a quarter of each sample block held out; the time budget
+shared equally); last the deep guard scores the (averaged) result against Auto's classical candidates and hands
+every tile to Auto's pick when it loses.
+apply(): the base on the tile, then one forward pass of each network on the whole tile
+(core.models.pan_scet.predict), averaged; the transposed attention sees the whole tile, hence the tile tolerance.
 """
 from __future__ import annotations
 
@@ -43,6 +46,9 @@ OBJECTIVES = {"wald": "Wald pairs, the scene reduced by the ratio",
 FULL_SPATIAL_WEIGHT = 0.1      # the spatial term's weight, against 1 for the spectral one (pan_scet_fullscale.md)
 # the bases a network refines when its manifest does not list them; training draws among these
 DEFAULT_BASES = ("gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs")
+# Manifest key: the networks (bundled names, or weights files beside the manifest) whose outputs are averaged
+# with this network's; independently trained networks err differently (bench/results/pan_scet_heldout.md)
+ENSEMBLE_KEY = "ensemble_with"
 
 
 def bundled_models() -> list[dict]:
@@ -56,6 +62,27 @@ def load_network(path: str) -> tuple[PanScet, dict]:
     model = PanScet(PanScetConfig.from_dict(man["config"]))
     model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
     return model.eval(), man
+
+
+def load_partners(man: dict) -> list[tuple[PanScet, dict]]:
+    """The networks ``man`` names in ENSEMBLE_KEY, loaded: a name ending in .safetensors is a file in the
+    manifest's folder (saved with an adapted network), any other an installed network of this engine."""
+    out = []
+    for ref in man.get(ENSEMBLE_KEY) or []:
+        if str(ref).endswith(W.WEIGHTS_SUFFIX):
+            path = os.path.join(os.path.dirname(man["path"]), os.path.basename(str(ref)))
+        else:
+            path = next((m["path"] for m in W.list_models() if m["engine"] == ENGINE and m["name"] == ref), None)
+        if path is None or not os.path.isfile(path):
+            raise InputError(f"The PanAdapter v2 weights '{man['name']}' average their result with the network "
+                             f"'{ref}', which is not installed: reinstall the plugin (or run the network alone with "
+                             "the option ensemble=false).")
+        model, pman = load_network(path)
+        if model.cfg.bands != man["config"]["bands"] or list(model.cfg.ratios) != list(man["config"]["ratios"]):
+            raise InputError(f"The PanAdapter v2 network '{pman['name']}' does not fuse the band layout of "
+                             f"'{man['name']}', whose result it should be averaged with.")
+        out.append((model, pman))
+    return out
 
 
 class PanScetMethod(DeepMethod):
@@ -72,6 +99,7 @@ class PanScetMethod(DeepMethod):
         self.gain = 1.0
         self.base_method = None
         self.base_choice: dict = {}
+        self.partners: list = []            # (network, manifest) averaged with self.model's output
 
     def halo(self, ratio: int) -> int:
         if self.guard is not None and self.guard.delegate is not None:
@@ -135,16 +163,19 @@ class PanScetMethod(DeepMethod):
         super().prepare(samples, scene)
         from . import get_method, method_label
         opts = scene.options
-        self.guard = None
+        self.guard, self.partners = None, []
         if scene.hr_bands != 1:
             raise InputError("PanAdapter v2 sharpens with a single PAN band.")
         model, man = self._resolve(scene)
+        partners = load_partners(man) if opts.get("ensemble") is None or flag(opts.get("ensemble")) else []
         self.choose_device(opts)
         if self.device.type == "cpu":
             torch.set_num_threads(cpu_threads(opts.get("threads")))
         self._info(f"PanAdapter v2 runs on {self.device.type.upper()} "
                    + (f"({torch.cuda.get_device_name(0)})" if self.device.type == "cuda" else
-                      f"({torch.get_num_threads()} threads)") + f" with the weights '{man['name']}'.")
+                      f"({torch.get_num_threads()} threads)") + f" with the weights '{man['name']}'"
+                   + (" averaged with " + ", ".join(f"'{m['name']}'" for _n, m in partners) if partners else "")
+                   + ".")
         self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
         self.gain = sample_gain(samples, scene, self.scale)
         base = self._choose_base(samples, scene, man)
@@ -153,17 +184,21 @@ class PanScetMethod(DeepMethod):
         self.base_method.prepare([auto_select.with_halo(t, self.base_method.halo(scene.ratio)) for t in samples],
                                  scene)
         self._info(f"PanAdapter v2 refines {method_label(base)} ({self.base_choice['reason']}).")
-        model = model.to(self.device)
+        members = [(m.to(self.device), mm) for m, mm in [(model, man)] + partners]
         adapted = False
         if flag(opts.get("adapt")):
-            adapted = self._adapt(model, man, samples, scene, base)
-        self.model = model.eval().to(memory_format=torch.channels_last)   # as predict_tile's inputs
+            adapted = self._adapt(members, samples, scene, base)
+        # channels-last, as predict_tile's inputs
+        self.model, *rest = [m.eval().to(memory_format=torch.channels_last) for m, _mm in members]
+        self.partners = [(m, mm) for m, (_old, mm) in zip(rest, members[1:])]
         self.manifest = man
         torch.set_flush_denormal(True)
         self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapted)
 
-    def _adapt(self, model: PanScet, man: dict, samples, scene: SceneInfo, base: str) -> bool:
-        """Scene adaptation (ADAPT); False when the scene is too small to check it on held-out pixels."""
+    def _adapt(self, members: list, samples, scene: SceneInfo, base: str) -> bool:
+        """Scene adaptation (ADAPT) of every (network, manifest) of ``members``, the time budget shared equally;
+        False when the scene is too small to check it on held-out pixels."""
+        model, man = members[0]
         objective = str(scene.options.get("adapt_objective") or "both").lower()
         if objective not in OBJECTIVES:
             raise InputError(f"Unknown adaptation objective '{objective}': use {', '.join(OBJECTIVES)}.")
@@ -177,39 +212,56 @@ class PanScetMethod(DeepMethod):
             return False
         pairs = with_base(pairs, scene.ratio, scene.gnyq_lr, scene.gnyq_hr, functools.partial(classical_fusion, base))
         seconds = adapt_seconds(scene.options, float(DEFAULT_ADAPT_SECONDS))
-        self._info(f"Adapting PanAdapter v2 to the scene for {seconds:.0f} s ({OBJECTIVES[objective]}; "
-                   f"{len(pairs)} sample block(s), ratio {scene.ratio}, base {base}) ...")
-        rep, name = self._adapt_objectives(model, pairs, samples, scene, seconds, objective)
-        rep["started_from"] = man["name"]
-        rep["base"] = base
-        self.adaptation = rep
-        self._info(f"Adaptation kept ({OBJECTIVES[name]}): {rep['steps']} steps in {rep['seconds']} s; loss on check "
-                   "crops "
-                   f"{rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f} (base alone "
-                   f"{rep['check_loss_base']:.5f})"
-                   + ("." if rep["kept"] else "; no gain: the starting weights are kept."))
-        out = scene.options.get("adapted_weights")
-        if out:
-            path = str(out) if str(out).endswith(W.WEIGHTS_SUFFIX) else os.path.splitext(str(out))[0] + W.WEIGHTS_SUFFIX
-            new = dict(man, name=os.path.splitext(os.path.basename(path))[0], ratios=[scene.ratio],
-                       training=dict(man.get("training", {}), adapted_from=man["name"], adaptation=rep,
-                                     data=f"scene adaptation ({OBJECTIVES[name]}; the user's scene, sensor "
-                                          f"preset '{scene.sensor}')", bases=[base]))
-            for key in ("weights", "path"):
-                new.pop(key, None)
-            self.save_adapted_weights(path, model.state_dict(), new)
-        return True
-
-    def _adapt_objectives(self, model: PanScet, pairs, samples, scene: SceneInfo, seconds: float,
-                          objective: str) -> tuple[dict, str]:
-        """Run the adaptation objective(s) (``both``: each on half the budget from the same start) and leave
-        ``model`` with the one whose held-out check loss is lowest; (its report, its name)."""
         full = None
         if objective != "wald":
             full = FS.blocks(samples, scene.ratio, scene.gnyq_hr, self.gain / self.scale, self.base_method.apply,
                              self.is_cancelled)
+        n = len(members)
+        self._info(f"Adapting PanAdapter v2 to the scene for {seconds:.0f} s ({OBJECTIVES[objective]}; "
+                   f"{len(pairs)} sample block(s), ratio {scene.ratio}, base {base}"
+                   + (f"; {n} networks, {seconds / n:.0f} s each" if n > 1 else "") + ") ...")
+        reps = []
+        for i, (net, nman) in enumerate(members):
+            rep, name = self._adapt_objectives(net, pairs, full, seconds / n, objective, (i / n, (i + 1) / n))
+            rep.update(started_from=nman["name"], base=base)
+            reps.append(rep)
+            self._info(f"Adaptation of '{nman['name']}' kept ({OBJECTIVES[name]}): {rep['steps']} steps in "
+                       f"{rep['seconds']} s; loss on check crops {rep['check_loss_before']:.5f} -> "
+                       f"{rep['check_loss_after']:.5f} (base alone {rep['check_loss_base']:.5f})"
+                       + ("." if rep["kept"] else "; no gain: the starting weights are kept."))
+        self.adaptation = dict(reps[0], partners=reps[1:]) if n > 1 else reps[0]
+        out = scene.options.get("adapted_weights")
+        if out:
+            self._save_adapted(str(out), members, reps, scene, base)
+        return True
+
+    def _save_adapted(self, out: str, members: list, reps: list, scene: SceneInfo, base: str) -> None:
+        """The adapted networks: the first at ``out``, each other beside it as <name>_member<k>.safetensors,
+        named in the first one's manifest so that WEIGHTS=out averages them again."""
+        path = out if out.endswith(W.WEIGHTS_SUFFIX) else os.path.splitext(out)[0] + W.WEIGHTS_SUFFIX
+        stem = os.path.splitext(path)[0]
+        paths = [path] + [f"{stem}_member{k}{W.WEIGHTS_SUFFIX}" for k in range(2, len(members) + 1)]
+        for k, ((net, man), rep, p) in enumerate(zip(members, reps, paths)):
+            new = dict(man, name=os.path.splitext(os.path.basename(p))[0], ratios=[scene.ratio],
+                       training=dict(man.get("training", {}), adapted_from=man["name"], adaptation=rep,
+                                     data=f"scene adaptation ({OBJECTIVES[rep['objective']]}; the user's scene, "
+                                          f"sensor preset '{scene.sensor}')", bases=[base]))
+            for key in ("weights", "path", ENSEMBLE_KEY):
+                new.pop(key, None)
+            if k == 0 and len(paths) > 1:
+                new[ENSEMBLE_KEY] = [os.path.basename(q) for q in paths[1:]]
+            if self.save_adapted_weights(p, net.state_dict(), new) is None:
+                return
+
+    def _adapt_objectives(self, model: PanScet, pairs, full, seconds: float, objective: str,
+                          span: tuple[float, float] = (0.0, 1.0)) -> tuple[dict, str]:
+        """Run the adaptation objective(s) (``both``: each on half the budget from the same start) and leave
+        ``model`` with the one whose held-out check loss is lowest; (its report, its name).  ``full``: the
+        full-resolution blocks (FS.blocks); ``span``: the part of the progress bar this adaptation fills."""
+        scene = self.scene
         runs = ["wald", "full"] if objective == "both" else [objective]
         report = getattr(self, "report_progress", None)
+        lo, hi = span
         start = {k: v.detach().clone() for k, v in model.state_dict().items()}
         tried = {}
         for i, name in enumerate(runs):
@@ -217,7 +269,7 @@ class PanScetMethod(DeepMethod):
                 model.load_state_dict(start)
             weights = {"wald_weight": 1.0, "full_weight": 0.0} if name == "wald" else \
                 {"wald_weight": 0.0, "full_weight": 1.0, "spatial_weight": FULL_SPATIAL_WEIGHT}
-            part = (lambda f, i=i, report=report: report((i + f) / len(runs))) if report else None
+            part = (lambda f, i=i, report=report: report(lo + (hi - lo) * (i + f) / len(runs))) if report else None
             with cancellable(model, self.is_cancelled):
                 rep = adapt_pan_scet(model, pairs, scene.ratio, seconds / len(runs), self.device, part,
                                      self.is_cancelled, full=full, gains=scene.gnyq_lr, **weights)
@@ -233,12 +285,20 @@ class PanScetMethod(DeepMethod):
         return rep, name
 
     def extra_provenance(self) -> dict:
-        return {"panadapter_v2_device": self.device.type if self.device is not None else "?",
-                "panadapter_v2_base": dict(self.base_choice)}
+        out = {"panadapter_v2_device": self.device.type if self.device is not None else "?",
+               "panadapter_v2_base": dict(self.base_choice)}
+        if self.partners:
+            out["panadapter_v2_averaged_with"] = [
+                f"{m.get('name', '?')} (sha256 {m.get('weights', {}).get('sha256', 'not saved')})"
+                for _n, m in self.partners]
+        return out
 
     def fuse_tile(self, tile: Tile) -> np.ndarray:
         k = np.float32(self.gain / self.scale)
-        base = np.asarray(self.base_method.apply(tile), np.float32)
-        out = predict_tile(self.model, tile.lr_up.astype(np.float32) * k, tile.hr[0].astype(np.float32) * k,
-                           base * k, tile.ratio, tile.phase, self.device)
+        ms_up, pan = tile.lr_up.astype(np.float32) * k, tile.hr[0].astype(np.float32) * k
+        base = np.asarray(self.base_method.apply(tile), np.float32) * k
+        out = predict_tile(self.model, ms_up, pan, base, tile.ratio, tile.phase, self.device)
+        for net, _man in self.partners:
+            out += predict_tile(net, ms_up, pan, base, tile.ratio, tile.phase, self.device)
+        out /= np.float32(1 + len(self.partners))
         return (out / k).astype(np.float32, copy=False)

@@ -92,16 +92,16 @@ SPECS: tuple[MethodSpec, ...] = (
                trained_on="Landsat-8 OLI and Sentinel-2 (4 bands: blue, green, red, NIR; 8 bands: Sentinel-2 "
                           "B02-B08, B8A); other band counts adapt to the scene",
                seconds_per_mp_band=0.41),
-    # 0.9 s: 0.28 PAN megapixels/s for 4 bands with 2 threads, the network making every tile (0.24-0.32 over
-    # ratios 2 and 4, bench/results/pan_scet_throughput.md)
+    # 0.55 s: 0.41-0.52 PAN megapixels/s for 4 bands with 2 threads on a slow afternoon, the two networks making
+    # every tile (bench/results/pan_scet_throughput.md, 2026-12-07 15:19)
     MethodSpec("panadapter_v2", "PanAdapter v2 (deep, refines a classical fusion)", "pansharpen",
-               "A frozen image-restoration transformer pre-trained on photos (SCET) with adapters and small CNN "
-               "priors, refining the classical fusion that scores best on the scene; can fine-tune itself on the "
-               "scene (ADAPT).",
+               "Two networks, averaged, refine the classical fusion that scores best on the scene: one on a frozen "
+               "image-restoration transformer pre-trained on photos (SCET) with adapters and small CNN priors, one "
+               "a small CNN; can fine-tune itself on the scene (ADAPT).",
                "pan_scet_method:PanScetMethod", needs_torch=True,
                trained_on="Landsat-8 OLI, Sentinel-2 and SpaceNet-6 WorldView-2 (4 bands: blue, green, red, NIR; "
                           "ratios 2 and 4)",
-               seconds_per_mp_band=0.9),
+               seconds_per_mp_band=0.55),
     # The check costs about 1.6-2.1 s on a 100-megapixel scene on top of its choice (bench/results/auto_timing.md)
     MethodSpec("auto", "Auto (best classical method for the scene)", "pansharpen",
                "Tries the classical methods on a reduced-resolution copy of the scene and fuses with the one "

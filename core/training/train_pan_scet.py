@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--config", default="{}", help="JSON overrides of PanScetConfig")
     p.add_argument("--name", default=None)
+    p.add_argument("--ensemble-with", nargs="*", default=[], metavar="NAME",
+                   help="bundled networks whose corrections the method averages with this one's (manifest "
+                        "key ensemble_with)")
     p.add_argument("--resume", action="store_true")
     return p
 
@@ -191,7 +194,7 @@ def weights_manifest(s: dict, model: PanScet, state: dict) -> dict:
             "commands": s["commands"], "step": state["best"].get("step"),
             "train_seconds": round(state["train_seconds"], 1), "validation": state["best"].get("validation"),
         },
-    }
+    } | ({"ensemble_with": list(s["ensemble_with"])} if s.get("ensemble_with") else {})
 
 
 def run(argv=None) -> dict:
@@ -218,6 +221,7 @@ def run(argv=None) -> dict:
              "size": args.size, "lr": args.lr, "min_lr": args.min_lr, "warmup": args.warmup, "clip": args.clip,
              "total_steps": args.steps, "epoch_steps": args.epoch_steps, "seed": args.seed,
              "config": json.loads(args.config), "ratios": lay["ratios"], "commands": [command],
+             "ensemble_with": list(args.ensemble_with),
              "environment": environment()}
     log(f"PanScet {s['name']}: loading {s['layout']} pairs and their bases ...")
     t0 = time.time()

@@ -142,3 +142,13 @@ def test_a_bodyless_network_takes_the_stem_only_and_has_nothing_frozen(bundled):
     ms_up, pan, base = _inputs(4, 64)
     with torch.no_grad():
         assert torch.equal(m.eval()(ms_up, pan, base, 4, (2, 2)), base)
+
+
+def test_the_manifest_names_the_networks_the_method_averages_with():
+    m = PanScet(PanScetConfig(**dict(TINY, bands=4)))
+    s = {"name": "n", "layout": "4band_vhr", "random_body": False, "ratios": [2, 4], "batch": 8, "size": 64,
+         "lr": 1e-3, "min_lr": 1e-5, "warmup": 1, "clip": 1.0, "total_steps": 1, "seed": 0, "commands": ["x"]}
+    state = {"best": {}, "train_seconds": 0.0}
+    assert "ensemble_with" not in T.weights_manifest(s, m, state)
+    assert T.weights_manifest(dict(s, ensemble_with=["other"]), m, state)["ensemble_with"] == ["other"]
+    assert T.build_parser().parse_args(["--out", "o", "--ensemble-with", "other"]).ensemble_with == ["other"]

@@ -242,9 +242,10 @@ bench-pretrained: setup
 
 # --- INFN (HS-MS fusion): training on CAVE --------------------------------------------------------
 # The bundled model: the standard CAVE protocol at x4 and x8, 3 scenes held out for validation (the trainer's
-# defaults), seed 0, in two stages.  Resumable: run again with INFN_RESUME=--resume (first stage) or
-# INFN_LONG_RESUME=--resume (second stage; the first then only says it is complete).  The second stage's best
-# checkpoint by x4 validation PSNR lands in $(INFN_LONG_OUT)/ and is copied next to the plugin's other weights.
+# defaults), seed 0, in three stages.  Resumable: run again with INFN_RESUME=--resume (first stage),
+# INFN_LONG_RESUME=--resume (second) or INFN_STAGE3_RESUME=--resume (third; the earlier ones then only say they
+# are complete).  The third stage's best checkpoint by x4 validation PSNR lands in $(INFN_STAGE3_OUT)/ and is
+# copied next to the plugin's other weights.
 INFN_OUT    ?= build/infn_cave_x4x8
 INFN_STEPS  ?= 20000
 INFN_CONFIG ?= {"spa_width": 16, "spa_blocks": 1, "mlp_hidden": [64], "spe_width": 48, "spe_blocks": 2, "feat_dim": 48, "mlp_out": 48, "dec_widths": [48]}
@@ -253,13 +254,19 @@ INFN_RESUME ?=
 INFN_LONG_OUT    ?= build/infn_cave_long
 INFN_LONG_STEPS  ?= 22000
 INFN_LONG_RESUME ?=
+# A third stage from the second's best, a lower peak rate and another crop order (seed 1); its best is bundled.
+INFN_STAGE3_OUT    ?= build/infn_cave_stage3
+INFN_STAGE3_RESUME ?=
 .PHONY: train-infn
 train-infn: setup
 	"$(PY)" -m core.training.train_infn --out $(INFN_OUT) --ratio 4 8 --steps $(INFN_STEPS) --threads 2 \
 	  --config '$(INFN_CONFIG)' $(INFN_RESUME)
 	"$(PY)" -m core.training.train_infn --out $(INFN_LONG_OUT) --ratio 4 8 --steps $(INFN_LONG_STEPS) --threads 1 \
 	  --lr 2e-4 --warmup 500 --epoch-steps 2000 --init $(INFN_OUT)/infn_cave_x4x8.safetensors $(INFN_LONG_RESUME)
-	cp $(INFN_LONG_OUT)/infn_cave_x4x8.safetensors $(INFN_LONG_OUT)/infn_cave_x4x8.json resources/weights/
+	"$(PY)" -m core.training.train_infn --out $(INFN_STAGE3_OUT) --ratio 4 8 --steps 20000 --threads 1 \
+	  --lr 1e-4 --min-lr 1e-6 --warmup 500 --epoch-steps 2000 --seed 1 \
+	  --init $(INFN_LONG_OUT)/infn_cave_x4x8.safetensors $(INFN_STAGE3_RESUME)
+	cp $(INFN_STAGE3_OUT)/infn_cave_x4x8.safetensors $(INFN_STAGE3_OUT)/infn_cave_x4x8.json resources/weights/
 	"$(PY)" scripts/make_infn_reference.py
 
 # The base-refining variant (an experiment, not shipped: bench/results/infn_base_training.md): the bundled model

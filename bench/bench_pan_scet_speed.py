@@ -5,8 +5,7 @@ Each case is a synthetic 2048 x 2048 PAN scene (uint16, textured) fused by ``run
 defaults (base check, default 1024-pixel tiles) but the deep guard off, so that the network makes every tile (on
 this synthetic scene the guard hands them to a classical method, which would time that method), in a fresh
 Python process, twice: the reported time is the faster run (the first also pays for loading torch and the
-weights), the memory the peak resident set of that process in GB of 10^9 bytes (bench/proc_memory.py; rows before
-2026-12-07 15:00 gave GiB under the same heading).
+weights), the memory the peak resident set of that process in GB of 10^9 bytes (bench/proc_memory.py).
 Rows are appended to bench/results/pan_scet_throughput.md with the load average and the other busy processes,
 since a shared CPU changes the numbers.
 

@@ -1,7 +1,7 @@
 """This process's resident set from /proc/self/status (Linux), in GB (10^9 bytes) as the memory targets state them.
 
 Not ``ru_maxrss``: Linux carries that over fork and exec, so a child started by a large bench reports the bench's
-own size (2.36 GB for every row of bench_infn, 2026-12-07).
+own size.
 """
 from __future__ import annotations
 

@@ -137,13 +137,13 @@ def gap(x, best):
     return f"{100.0 * (x / best - 1.0):+.1f} %"
 
 
-def write_report(path, command, results, seconds, threads, trace_steps) -> None:
+def write_report(path, command, results, seconds, threads, trace_steps, load: float) -> None:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# PanAdapter v2: scene adaptation on Wald pairs, at full resolution, or both", "",
-        f"Command: `{command}`  ", f"Date: {now}; torch threads {threads}; machine: {os.cpu_count()} CPU cores "
-        "(one of them running a background training: the adaptation budgets buy fewer steps than on an idle "
-        "machine, the same for every row).", "",
+        f"Command: `{command}`  ", f"Date: {now}; torch threads {threads}; machine: {os.cpu_count()} CPU cores, "
+        f"1-minute load average {load:.2f} when the run started (the adaptation budgets buy fewer steps on a busy "
+        "machine; the traces run fixed step counts).", "",
         "Protocol: as bench/results/panadapter_v2_quality.md (Wald via `core.wald.degrade_pair`, the pair's sensor "
         "preset, `run_fusion` float32, scored against the reference on the common window with the toolbox cut). "
         "PanAdapter v2 rows: deep guard off (the network's own pixels), adaptation from the bundled weights for "
@@ -202,6 +202,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=os.path.join(HERE, "results", "pan_scet_fullscale.md"))
     args = ap.parse_args(argv)
     command = ".venv/bin/python bench/bench_pan_scet_fullscale.py " + shlex.join(argv or sys.argv[1:])
+    load = os.getloadavg()[0]
     os.makedirs(args.work, exist_ok=True)
     np.random.seed(0)
     try:
@@ -211,7 +212,7 @@ def main(argv=None) -> int:
         for k in keep:
             print(f"== {pairs[k].title}", flush=True)
             results[k] = evaluate(pairs[k], args.work, args.adapt_seconds, args.threads, args.trace)
-        write_report(args.out, command, results, args.adapt_seconds, args.threads, args.trace)
+        write_report(args.out, command, results, args.adapt_seconds, args.threads, args.trace, load)
     finally:
         shutil.rmtree(args.work, ignore_errors=True)
     return 0

@@ -23,6 +23,7 @@ import datetime
 import os
 import shlex
 import sys
+import time
 
 import numpy as np
 
@@ -76,7 +77,6 @@ def full_resolution() -> list[str]:
 
 def tile_seconds(model, side: int = 1088) -> float:
     """Seconds of predict_tile on a side x side PAN tile of 4 bands at ratio 4 (the second of two runs)."""
-    import time
     rng = np.random.default_rng(0)
     ms_up, pan = rng.random((4, side, side), dtype=np.float32), rng.random((side, side), dtype=np.float32)
     for _ in range(2):

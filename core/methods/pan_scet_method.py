@@ -188,9 +188,9 @@ class PanScetMethod(DeepMethod):
         adapted = False
         if flag(opts.get("adapt")):
             adapted = self._adapt(members, samples, scene, base)
-        # channels-last, as predict_tile's inputs
-        self.model, *rest = [m.eval().to(memory_format=torch.channels_last) for m, _mm in members]
-        self.partners = [(m, mm) for m, (_old, mm) in zip(rest, members[1:])]
+        for net, _mm in members:
+            net.eval().to(memory_format=torch.channels_last)       # in place; as predict_tile's inputs
+        (self.model, _man), *self.partners = members
         self.manifest = man
         torch.set_flush_denormal(True)
         self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapted)
@@ -222,7 +222,8 @@ class PanScetMethod(DeepMethod):
                    + (f"; {n} networks, {seconds / n:.0f} s each" if n > 1 else "") + ") ...")
         reps = []
         for i, (net, nman) in enumerate(members):
-            rep, name = self._adapt_objectives(net, pairs, full, seconds / n, objective, (i / n, (i + 1) / n))
+            rep, name = self._adapt_objectives(net, pairs, full, scene, seconds / n, objective,
+                                               (i / n, (i + 1) / n))
             rep.update(started_from=nman["name"], base=base)
             reps.append(rep)
             self._info(f"Adaptation of '{nman['name']}' kept ({OBJECTIVES[name]}): {rep['steps']} steps in "
@@ -238,7 +239,7 @@ class PanScetMethod(DeepMethod):
     def _save_adapted(self, out: str, members: list, reps: list, scene: SceneInfo, base: str) -> None:
         """The adapted networks: the first at ``out``, each other beside it as <name>_member<k>.safetensors,
         named in the first one's manifest so that WEIGHTS=out averages them again."""
-        path = out if out.endswith(W.WEIGHTS_SUFFIX) else os.path.splitext(out)[0] + W.WEIGHTS_SUFFIX
+        path = W.weights_file(out)
         stem = os.path.splitext(path)[0]
         paths = [path] + [f"{stem}_member{k}{W.WEIGHTS_SUFFIX}" for k in range(2, len(members) + 1)]
         for k, ((net, man), rep, p) in enumerate(zip(members, reps, paths)):
@@ -253,12 +254,11 @@ class PanScetMethod(DeepMethod):
             if self.save_adapted_weights(p, net.state_dict(), new) is None:
                 return
 
-    def _adapt_objectives(self, model: PanScet, pairs, full, seconds: float, objective: str,
+    def _adapt_objectives(self, model: PanScet, pairs, full, scene: SceneInfo, seconds: float, objective: str,
                           span: tuple[float, float] = (0.0, 1.0)) -> tuple[dict, str]:
         """Run the adaptation objective(s) (``both``: each on half the budget from the same start) and leave
         ``model`` with the one whose held-out check loss is lowest; (its report, its name).  ``full``: the
         full-resolution blocks (FS.blocks); ``span``: the part of the progress bar this adaptation fills."""
-        scene = self.scene
         runs = ["wald", "full"] if objective == "both" else [objective]
         report = getattr(self, "report_progress", None)
         lo, hi = span

@@ -201,8 +201,7 @@ class PanAdapterMethod(DeepMethod):
         self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapt)
 
     def _save_adapted(self, path: str, model, base: dict, scene: SceneInfo, rep: dict) -> None:
-        if not path.endswith(W.WEIGHTS_SUFFIX):
-            path = os.path.splitext(path)[0] + W.WEIGHTS_SUFFIX
+        path = W.weights_file(path)
         name = os.path.splitext(os.path.basename(path))[0]
         man = {"name": name, "engine": ENGINE, "config": config_dict(model), "stage": 2, "variant": "panadapter",
                "bands": {"lr_bands": scene.lr_bands, "hr_bands": 1, "lr_names": list(scene.lr_band_names)},

@@ -57,6 +57,11 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
+def weights_file(path: str) -> str:
+    """``path`` with the weights suffix: ``x.safetensors`` unchanged, ``x.pt`` or ``x`` -> ``x.safetensors``."""
+    return path if path.endswith(WEIGHTS_SUFFIX) else os.path.splitext(path)[0] + WEIGHTS_SUFFIX
+
+
 def manifest_path(weights_path: str) -> str:
     """``x.safetensors`` -> ``x.json`` (a manifest path is returned unchanged)."""
     if weights_path.endswith(MANIFEST_SUFFIX):

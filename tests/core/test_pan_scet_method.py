@@ -220,3 +220,9 @@ def test_an_adapted_network_is_saved_and_gives_the_same_pixels_when_reused(tmp_p
     # the same pixels up to the fp16 rounding of both networks' weights on disk (a few pixels move by 0.3 %)
     np.testing.assert_allclose(again, out, rtol=0, atol=3e-3 * np.abs(out).max())
     assert np.abs(again - out).mean() < 1e-4 * np.abs(out).max()
+
+
+def test_an_adapted_weights_name_gets_the_weights_suffix():
+    assert W.weights_file("/d/mine.safetensors") == "/d/mine.safetensors"
+    assert W.weights_file("/d/mine.pt") == "/d/mine.safetensors"
+    assert W.weights_file("/d/mine") == "/d/mine.safetensors"

@@ -155,6 +155,43 @@ def test_infn_that_loses_returns_the_best_classical_result(tmp_path):
     assert np.abs(off - out).mean() > 0.01 * np.abs(out).mean()
 
 
+def test_infn_that_did_not_adapt_is_replaced_only_when_it_trails_by_more_than_the_margin(tmp_path, monkeypatch):
+    """The losing network of the test above, with the margin set just above and just below its loss on the
+    check: kept (and the record states the rule), then replaced."""
+    if not JR_HSI.exists():
+        pytest.skip("the Jasper Ridge sample is missing")
+    weights = _tiny_infn(tmp_path, 198, 10)
+    _out, md, _res = fuse(tmp_path, "tiny", "hsms", JR_MSI, JR_HSI, "infn", weights=weights)
+    rec = guard_record(md)
+    pick = next(c for c in rec["candidates"] if c["method"] == rec["best_classical"])
+    trails = rec["network"]["ergas"] / (pick["rank_ergas"] or pick["ergas"]) - 1
+    assert trails > deep_guard.UNADAPTED_INFN_MARGIN and rec["result"] == "classical returned"
+    monkeypatch.setattr(deep_guard, "UNADAPTED_INFN_MARGIN", trails + 0.01)
+    out, md, res = fuse(tmp_path, "within", "hsms", JR_MSI, JR_HSI, "infn", weights=weights)
+    rec = guard_record(md)
+    assert rec["result"] == "network kept" and md["DEEPPANSHARPEN_PRODUCED_BY"] == "infn"
+    assert f"at most {trails + 0.01:.0%} above" in rec["rule"]
+    off, _md, _res = fuse(tmp_path, "off", "hsms", JR_MSI, JR_HSI, "infn", weights=weights, guard="false")
+    np.testing.assert_array_equal(out, off)
+    monkeypatch.setattr(deep_guard, "UNADAPTED_INFN_MARGIN", trails - 0.01)
+    _out, md, _res = fuse(tmp_path, "beyond", "hsms", JR_MSI, JR_HSI, "infn", weights=weights)
+    assert guard_record(md)["result"] == "classical returned"
+
+
+def test_infn_guard_allows_the_margin_only_to_a_network_that_did_not_adapt(monkeypatch):
+    from types import SimpleNamespace
+
+    from core.methods.base import SceneInfo
+    seen = []
+    monkeypatch.setattr(deep_guard, "run", lambda *a, **k: seen.append(k["margin"]))
+    scene = SceneInfo(task="hsms", ratio=4, lr_bands=3, hr_bands=2, gnyq_lr=[0.3], gnyq_hr=0.3, bit_depth=16,
+                      value_max=1.0, options={})
+    for adapted in (True, False):
+        method = SimpleNamespace(used=[0, 1, 2], guard=None, guard_check=([], True), scale=1.0, msi_scale=1.0)
+        deep_guard.guard_infn(method, [], scene, adapted=adapted)
+    assert seen == [0.0, deep_guard.UNADAPTED_INFN_MARGIN] and deep_guard.UNADAPTED_INFN_MARGIN > 0
+
+
 def test_infn_adapted_on_a_scene_too_small_to_hold_out_keeps_a_win_marked_unchecked(tmp_path):
     """Jasper Ridge (25 x 25 HSI pixels): nothing can be held out, so the check is the adaptation's own data;
     the adapted network wins there and is kept, recorded as not independent."""
@@ -204,6 +241,10 @@ def test_rule_compares_ergas_and_breaks_ties_with_sam():
     # BDSD-PC is ranked as Auto ranks it (x 1.05)
     assert not deep_guard.network_loses(s(1.55, 2.0), s(1.5, 1.0, rank=1.575, name="bdsd_pc"))
     assert deep_guard.network_loses(s(float("nan"), 1.0), s(1.5, 1.0))
+    # with a margin (INFN that did not adapt): only a loss beyond it counts, whatever the SAM
+    assert not deep_guard.network_loses(s(1.6, 9.0), s(1.5, 1.0), margin=0.1)
+    assert deep_guard.network_loses(s(1.66, 0.5), s(1.5, 1.0), margin=0.1)
+    assert deep_guard.network_loses(s(float("nan"), 1.0), s(1.5, 1.0), margin=0.1)
 
 
 def test_a_delegating_method_travels_to_tile_workers(scene_tiles, garbage_panadapter):

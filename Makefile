@@ -286,3 +286,9 @@ INFN_ADAPT_SECONDS ?= 120
 .PHONY: bench-infn
 bench-infn: setup
 	"$(PY)" bench/bench_infn.py $(if $(INFN_WEIGHTS),--weights $(INFN_WEIGHTS)) --adapt-seconds $(INFN_ADAPT_SECONDS)
+
+# The deep guard's check against the truth: INFN on the CAVE validation scenes (with ADAPT), PanAdapter v2 on the
+# pansharpening pairs (bench/results/guard_check.md).
+.PHONY: bench-guard
+bench-guard: setup
+	"$(PY)" bench/bench_guard_check.py --adapt

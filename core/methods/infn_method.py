@@ -150,6 +150,10 @@ class INFN(DeepMethod):
         found = W.find_models(ENGINE, scene.lr_bands, scene.hr_bands, scene.ratio)
         if found:
             man = found[0]
+            if adapt:
+                self._warn(f"The INFN model '{man['name']}' fits this band layout: ADAPT retrains it at the scene's "
+                           "reduced scale, which made it 3-11 dB worse on the CAVE scenes it was not trained on "
+                           "(bench/results/guard_check.md). Compare with a run without ADAPT.")
             if float(scene.ratio) not in [float(r) for r in man.get("ratios", [])]:
                 self._warn(f"INFN model '{man['name']}' was trained for ratio(s) {man['ratios']}, not "
                            f"{scene.ratio}: it runs as an implicit function at this ratio"

@@ -124,6 +124,20 @@ def test_without_matching_weights_adaptation_starts_by_itself(tmp_path, tiny_bas
         _run(tmp_path, "none", hr, lr)
 
 
+def test_adapting_a_model_that_fits_the_layout_warns(tmp_path, tiny_base, monkeypatch):
+    """ADAPT on data of the bundled model's own layout made it worse on the CAVE scenes: the user is told."""
+    from core.methods import SceneInfo, get_method
+    monkeypatch.setattr(W, "BUNDLED_DIR", os.path.dirname(tiny_base))
+    man = W.load_weights(tiny_base, "infn")[1]
+    scene = SceneInfo(task="hsms", ratio=4, lr_bands=man["bands"]["lr_bands"], hr_bands=man["bands"]["hr_bands"],
+                      gnyq_lr=[0.3], gnyq_hr=0.3)
+    for adapt in (True, False):
+        m = get_method("infn")
+        path, adapted = m._plan(scene, adapt)
+        assert path == tiny_base and adapted is adapt
+        assert any("fits this band layout" in w for w in m.warnings) is adapt
+
+
 def _write(path, arr, gt, wkt, nodata=None, md=None):
     ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
     ds.SetGeoTransform(gt)

@@ -41,7 +41,7 @@ for _p in (ROOT, HERE):
         sys.path.insert(0, _p)
 
 import bench_quality as BQ  # noqa: E402
-from bench_infn import _scores  # noqa: E402
+from bench_infn import _scores, _write  # noqa: E402
 
 from core import auto_select  # noqa: E402
 from core.engine import FusionRequest, run_fusion  # noqa: E402
@@ -61,22 +61,22 @@ def write_scene(d: str, cube: np.ndarray, ratio: int) -> tuple[str, str]:
     """(MSI, LR-HSI) GeoTIFFs of a CAVE cube by the CAVE protocol; LR pixel i centred on HR pixel r i + r // 2."""
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32633)
-    paths = []
-    for name, arr, px in (("msi", cave.simulate_msi(cube, cave.read_response()), PIXEL),
-                          ("hsi", cave.simulate_lr(cube, ratio), PIXEL * ratio)):
-        path = os.path.join(d, f"{name}.tif")
-        ds = gdal.GetDriverByName("GTiff").Create(path, arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
-        # the LR grid's corner: its pixel 0 is centred on HR pixel r // 2
-        shift = (ratio // 2 - (ratio - 1) / 2.0) * PIXEL if name == "hsi" else 0.0
-        ds.SetGeoTransform((X0 + shift, px, 0, Y0 - shift, 0, -px))
-        ds.SetProjection(srs.ExportToWkt())
-        for b in range(arr.shape[0]):
-            ds.GetRasterBand(b + 1).WriteArray(arr[b].astype(np.float32))
-            if arr.shape[0] == 31:
-                ds.GetRasterBand(b + 1).SetMetadataItem("wavelength", str(400 + 10 * b))
-        ds = None
-        paths.append(path)
-    return paths[0], paths[1]
+    shift = (ratio // 2 - (ratio - 1) / 2.0) * PIXEL           # the LR grid's corner
+    lr = cave.simulate_lr(cube, ratio).astype(np.float32)
+    msi = _write(os.path.join(d, "msi.tif"), cave.simulate_msi(cube, cave.read_response()).astype(np.float32),
+                 (X0, PIXEL, 0, Y0, 0, -PIXEL), srs.ExportToWkt())
+    hsi = _write(os.path.join(d, "hsi.tif"), lr, (X0 + shift, PIXEL * ratio, 0, Y0 - shift, 0, -PIXEL * ratio),
+                 srs.ExportToWkt(), band_md=[{"wavelength": str(400 + 10 * b)} for b in range(lr.shape[0])])
+    return msi, hsi
+
+
+def _provenance(path: str, method: str) -> dict:
+    """Who made the pixels of an output and, for a deep method, its guard's record."""
+    md = gdal.Open(path).GetMetadata()
+    row = {"produced_by": md.get("DEEPPANSHARPEN_PRODUCED_BY", method)}
+    if "DEEPPANSHARPEN_DEEP_GUARD" in md:
+        row["guard"] = json.loads(md["DEEPPANSHARPEN_DEEP_GUARD"])
+    return row
 
 
 def fuse(msi: str, hsi: str, out: str, method: str, options: dict, cube: np.ndarray, ratio: int) -> dict:
@@ -87,12 +87,7 @@ def fuse(msi: str, hsi: str, out: str, method: str, options: dict, cube: np.ndar
     gt = ds.GetGeoTransform()
     oy, ox = int(round((Y0 - gt[3]) / PIXEL)), int(round((gt[0] - X0) / PIXEL))
     ref = cube[:, oy:oy + fused.shape[1], ox:ox + fused.shape[2]]
-    md = ds.GetMetadata()
-    row = {k: float(v) for k, v in _scores(fused, ref, ratio, 1.0).items()}
-    row["produced_by"] = md.get("DEEPPANSHARPEN_PRODUCED_BY", method)
-    if "DEEPPANSHARPEN_DEEP_GUARD" in md:
-        row["guard"] = json.loads(md["DEEPPANSHARPEN_DEEP_GUARD"])
-    return row
+    return {k: float(v) for k, v in _scores(fused, ref, ratio, 1.0).items()} | _provenance(out, method)
 
 
 def run_scene(name: str, ratio: int, adapt: bool) -> dict:
@@ -129,12 +124,7 @@ def _score_pan(pair, deg, red_pan: str, red_ms: str, ref_path: str, work: str, m
     f, r, _off = BQ.align(fused, fgt, ref, rgt)
     rep = reduced_resolution_report(f, r, deg.ratio, cut=BQ.auto_cut(f.shape[1], f.shape[2], "auto"),
                                     value_max=pair.peak)
-    md = gdal.Open(path).GetMetadata()
-    row = {"ERGAS": float(rep["ERGAS"]), "SAM": float(rep["SAM"]),
-           "produced_by": md.get("DEEPPANSHARPEN_PRODUCED_BY", method)}
-    if "DEEPPANSHARPEN_DEEP_GUARD" in md:
-        row["guard"] = json.loads(md["DEEPPANSHARPEN_DEEP_GUARD"])
-    return row
+    return {"ERGAS": float(rep["ERGAS"]), "SAM": float(rep["SAM"])} | _provenance(path, method)
 
 
 def part_pan(keys: list[str]) -> dict:

@@ -52,7 +52,7 @@ JSON_OUT = os.path.join(RESULTS, "hsms_classical_results.json")
 MD_OUT = os.path.join(RESULTS, "hsms_classical_quality.md")
 INFN_JSON = os.path.join(RESULTS, "infn_results.json")
 WORK = os.path.join(ROOT, "build", "bench_hsms_classical")
-METHODS = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf", "hysure")
+METHODS = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf", "hysure", "hs_blend")
 SAMPLE = os.path.join(ROOT, "resources", "sample")
 
 

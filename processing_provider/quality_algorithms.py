@@ -311,7 +311,7 @@ class HsmsCompareAlgorithm(_QualityBase):
     HSI_BANDS = "HSI_BANDS"
     METHODS = "METHODS"
     # Classical methods by default: INFN needs torch and adapts itself for minutes.
-    DEFAULT_METHODS = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf", "hysure")
+    DEFAULT_METHODS = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf", "hysure", "hs_blend")
 
     def name(self) -> str:
         return "hsmscompare"

@@ -8,6 +8,7 @@ to the interpolated band.
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from ..filters import mtf_filter_decimate, upsample
 from .base import FusionMethod, SceneInfo, Tile
@@ -43,7 +44,9 @@ class MTFGLPHS(FusionMethod):
         rows_x, rows_y = [], []
         for t in samples:
             low = _glp_lowpass(t.hr, t, scene.gnyq_hr)
-            mask = t.valid_core()
+            # pixels whose low-pass and interpolation footprint is valid: nodata fill stays out of the fit
+            far = ndimage.minimum_filter(t.valid, size=2 * self.halo(t.ratio) + 1, mode="nearest")
+            mask = t.valid_core() & far if (t.valid_core() & far).any() else t.valid_core()
             idx = np.flatnonzero(mask)
             if idx.size > _MAX_FIT_PIXELS:
                 idx = idx[:: idx.size // _MAX_FIT_PIXELS + 1]

@@ -60,14 +60,15 @@ def guard_on(options: dict) -> bool:
 class GuardResult:
     """What the guard decided for one scene; ``delegate`` is the prepared classical method when it won."""
     network: str
-    status: str                                   # "network kept", "classical returned", "off", "not run"
+    status: str                 # "network kept", "base returned", "classical returned", "off", "not run"
     reason: str = ""
     delegate: FusionMethod | None = None
     record: dict = field(default_factory=dict)    # the metadata item ``deep_guard``
+    base: str = ""              # the network's own base, when its correction lost to it and was dropped
 
     @property
     def produced_by(self) -> str:
-        return self.delegate.name if self.delegate is not None else self.network
+        return self.delegate.name if self.delegate is not None else (self.base or self.network)
 
     def provenance(self) -> dict:
         record = dict(self.record, result=self.status, **({"reason": self.reason} if self.reason else {}))
@@ -197,10 +198,12 @@ def network_loses(net: auto_select.CandidateScore, rival: auto_select.CandidateS
 
 def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks: list, independent: bool,
         candidates: Sequence[str], check_scene: SceneInfo | None = None, where: str = "",
-        margin: float = 0.0) -> GuardResult:
+        margin: float = 0.0, base: FusionMethod | None = None) -> GuardResult:
     """Score ``candidates`` and the prepared ``method`` on ``blocks``; when the network loses (network_loses
     with ``margin``), prepare Auto's pick on ``samples`` (the full-scale scene) and return it as the delegate.
-    ``check_scene``: the scene the check blocks have (a band subset for INFN)."""
+    ``check_scene``: the scene the check blocks have (a band subset for INFN).  ``base``: the prepared
+    classical method the network refines (not one of the candidates); where the network loses to it on the
+    check, ``method.drop_correction()`` makes the method return the base, which then meets Auto's pick."""
     from . import get_method, method_label
     t0 = time.perf_counter()
     net_name = NETWORK_NAMES.get(method.name, method.label)
@@ -223,8 +226,23 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
     net.rank_ergas = net.ergas
     net.seconds = time.perf_counter() - tn
     pixels = int(sum(int(b.scored.sum()) for b in blocks))
+    base_row = {}
+    if base is not None:
+        own = auto_select.CandidateScore(base.name)
+        own.ergas, own.sam = auto_select._ergas_sam([np.asarray(base.apply(b.tile), dtype=np.float64)
+                                                     for b in blocks], blocks, r, check.bands)
+        own.rank_ergas = own.ergas
+        base_row = {"base": {"method": base.name, "ergas": round(own.ergas, 5), "sam": round(own.sam, 5)}}
+        if network_loses(net, own):
+            base_row["network_alone"] = {"ergas": round(net.ergas, 5), "sam": round(net.sam, 5)}
+            method.drop_correction()
+            res.base = base.name
+            method._warn(f"{net_name}'s correction made its base, {method_label(base.name)}, worse on {where} "
+                         f"(ERGAS {net.ergas:.4f} vs {own.ergas:.4f}, SAM {net.sam:.3f} vs {own.sam:.3f}): the "
+                         "base's result is returned.")
+            net = replace(own, method=method.name)
     res.record = {"check": where, "independent": independent, "check_pixels": pixels,
-                  "network": {"ergas": round(net.ergas, 5), "sam": round(net.sam, 5)},
+                  "network": {"ergas": round(net.ergas, 5), "sam": round(net.sam, 5)}, **base_row,
                   "rule": (f"lower ERGAS on the check (the classical pick as Auto ranks it: BDSD-PC x "
                            f"{auto_select.FIT_PENALTY:g}); within {auto_select.ERGAS_TIE:.0%}: lower SAM"
                            if not margin else f"ERGAS on the check at most {margin:.0%} above the classical "
@@ -233,6 +251,7 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
     if rival_name is None:
         res.reason = "no classical candidate could be scored on the check"
         method._warn(f"{net_name}: {res.reason}; the network's result is kept unchecked.")
+        res.status = "base returned" if res.base else res.status
         return res
     rival = next(s for s in scores if s.method == rival_name)
     res.record["best_classical"] = rival_name
@@ -268,6 +287,8 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
         method._info(f"{net_name} beat the best classical method, {method_label(rival_name)}, on this scene's "
                      f"reduced-resolution check ({numbers})" + (unchecked[:-1] + "; a win there is not proof)"
                                                                if unchecked else "") + ".")
+    if res.base and res.delegate is None:
+        res.status = "base returned"
     res.record["seconds"] = round(time.perf_counter() - t0, 2)
     return res
 
@@ -307,5 +328,9 @@ def guard_infn(method, samples: Sequence[Tile], scene: SceneInfo, adapted: bool)
             return res
         blocks, independent = hsms_check(hsms_regions(samples, scene, used), scene.ratio), True
         where = "the reduced-resolution sample regions"
+    # a base the candidates do not include (the blend) is checked against the network itself
+    base = getattr(method, "base_method", None)
+    base = base if base is not None and base.name not in auto_select.HSMS_CANDIDATES else None
     return run(method, samples, scene, blocks, independent, auto_select.HSMS_CANDIDATES,
-               check_scene=band_subset(scene, used), where=where, margin=0.0 if adapted else UNADAPTED_INFN_MARGIN)
+               check_scene=band_subset(scene, used), where=where, margin=0.0 if adapted else UNADAPTED_INFN_MARGIN,
+               base=base)

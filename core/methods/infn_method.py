@@ -62,6 +62,7 @@ from .deep_base import DeepMethod, flag
 
 ENGINE = "infn"
 HALO = 16
+BLEND = "hs_blend"                 # the base of a model moved to another band layout
 DEFAULT_ADAPT_SECONDS = float(BASE_ADAPT_SECONDS)
 
 
@@ -123,6 +124,7 @@ class INFN(DeepMethod):
         self.guard_check = None            # what deep_guard.hold_out kept out of the adaptation, until the guard
         self.base_method = None            # the prepared classical method a base-refining model refines
         self.base_choice: dict = {}
+        self.correction = True             # False: the guard found the network's correction worse than its base
 
     def halo(self, ratio: int) -> int:
         if self.guard is not None and self.guard.delegate is not None:
@@ -186,6 +188,7 @@ class INFN(DeepMethod):
     def prepare(self, samples, scene: SceneInfo) -> None:
         super().prepare(samples, scene)
         opts = scene.options
+        self.correction = True
         self.choose_device(opts)
         torch.set_flush_denormal(True)
         adapt = flag(opts.get("adapt"))
@@ -233,11 +236,11 @@ class INFN(DeepMethod):
         self.guard = deep_guard.guard_infn(self, samples, scene, adapted=adapt)
 
     # --- the classical base ------------------------------------------------------------------------
-    def _setup_base(self, samples, scene: SceneInfo, bases: tuple, model=None) -> None:
+    def _setup_base(self, samples, scene: SceneInfo, bases: tuple, model=None, default: str = "") -> None:
         """Choose and prepare the classical method the model refines, on the bands the model fuses (self.used):
-        the option ``base``, else the one with which ``model`` (a network trained to refine these bases) scores
-        best on the scene's reduced-resolution check, as Auto ranks candidates; without ``model`` (a correction
-        that starts at zero) the best base itself."""
+        the option ``base``, else ``default`` or a model's only base, else the one with which ``model`` (a
+        network trained to refine these bases) scores best on the scene's reduced-resolution check, as Auto
+        ranks candidates; without ``model`` (a correction that starts at zero) the best base itself."""
         from . import get_method, method_label
         used = list(self.used)
         sub = deep_guard.band_subset(scene, used)
@@ -247,6 +250,11 @@ class INFN(DeepMethod):
             if forced not in bases:
                 raise InputError(f"INFN base '{forced}': this model refines {', '.join(bases)}.")
             name, self.base_choice = str(forced), {"base": str(forced), "reason": "option base"}
+        elif default or len(bases) == 1:
+            name = default or bases[0]
+            why = ("a model moved to this band layout starts at its base (a zero correction): the blend of the "
+                   "classical methods fitted on the scene's check") if default else "the model's base"
+            self.base_choice = {"base": name, "reason": why}
         else:
             score_as = get_method
             if model is not None:
@@ -280,9 +288,12 @@ class INFN(DeepMethod):
         return replace(tile, lr=tile.lr[self.used], lr_up=tile.lr_up[self.used])
 
     def _adapt(self, samples, scene: SceneInfo, base, base_man, fits: bool, bases: tuple = ()):
+        default_base = ""
         if not fits:
-            # New band layers start with a zero correction, i.e. at any base: refine what hs_auto would pick.
-            bases = auto_select.HSMS_CANDIDATES
+            # New band layers start with a zero correction, i.e. at their base: the blend of the classical methods
+            # (it beats each of them on the real pairs of bench/results/infn_quality.md); the option ``base``
+            # may name one of them instead.
+            bases, default_base = (BLEND, *auto_select.HSMS_CANDIDATES), BLEND
         from ..adapt import infn_adapt as A
         from ..srf import estimate_srf
 
@@ -338,7 +349,7 @@ class INFN(DeepMethod):
         if bases:
             # the base on each reduced pair, as apply() computes it on a tile (input units, then scaled)
             self.used, self.scale, self.msi_scale = used, s_h, s_m
-            self._setup_base(samples, scene, bases, base if fits else None)
+            self._setup_base(samples, scene, bases, base if fits else None, default_base)
             for g in pairs.regions:
                 A.check_cancel(self.is_cancelled)
                 tile = deep_guard.reduced_tile(g.msi * np.float32(s_m), g.up * np.float32(s_h),
@@ -466,11 +477,27 @@ class INFN(DeepMethod):
     def extra_provenance(self) -> dict:
         out = {"infn_srf_estimate": getattr(self, "srf_estimate", {})} if self.adaptation else {}
         if self.base_choice:
-            out["infn_base"] = dict(self.base_choice)
+            # a base with its own record (the blend's weights) keeps it
+            own = self.base_method.provenance() if self.base_method is not None else {}
+            out["infn_base"] = dict(self.base_choice, **own)
         return out
 
     def fuse_tile(self, tile: Tile) -> np.ndarray:
+        if not self.correction:
+            return self._base_only(tile)
         return self._refine(tile, self.model, self.base_method)
+
+    def drop_correction(self) -> None:
+        """Return the base alone (the guard: the network's correction made it worse on the check)."""
+        self.correction = False
+
+    def _base_only(self, tile: Tile) -> np.ndarray:
+        res = np.asarray(self.base_method.apply(self._used_bands(tile)), np.float32)
+        if len(self.used) == tile.lr.shape[0]:
+            return res
+        full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)
+        full[self.used] = res
+        return full
 
     def _refine(self, tile: Tile, model, base_method) -> np.ndarray:
         """``model`` on the tile, refining ``base_method``'s result (or the interpolated HSI when None)."""

@@ -10,8 +10,8 @@ from core.methods.gsa_hs import group_bands
 from hsms_synthetic import rel_rmse, scene_pair
 from tile_quarters import quarters
 
-NEW = ["ls_detail", "gsa_hs", "cnmf", "hysure"]
-PER_PIXEL_OR_LOCAL = ["ls_detail", "gsa_hs", "cnmf"]     # tiles equal the whole image
+NEW = ["ls_detail", "gsa_hs", "cnmf", "hysure", "hs_blend"]
+PER_PIXEL_OR_LOCAL = ["ls_detail", "gsa_hs", "cnmf", "hs_blend"]     # tiles equal the whole image
 
 
 def textures(n, h, w, seed):
@@ -161,7 +161,7 @@ def _params(method):
             if k not in ("scene", "warnings") and isinstance(v, (float, int, np.ndarray))}
 
 
-@pytest.mark.parametrize("name", NEW)
+@pytest.mark.parametrize("name", ["mtf_glp_hs", *NEW])
 def test_prepare_ignores_invalid_pixels_and_output_is_finite_float32(name, cave_like):
     tile, scene = cave_like
     spoiled = Tile(hr=tile.hr.copy(), lr_up=tile.lr_up.copy(), lr=tile.lr, valid=tile.valid.copy(),

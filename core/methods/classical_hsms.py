@@ -13,7 +13,8 @@ from scipy import ndimage
 from ..filters import mtf_filter_decimate, upsample
 from .base import FusionMethod, SceneInfo, Tile
 
-_MAX_FIT_PIXELS = 400_000
+_MAX_FIT_PIXELS = 400_000     # over all sample tiles
+_BAND_CHUNK = 32
 
 
 def _glp_lowpass(img: np.ndarray, tile: Tile, gnyq: float) -> np.ndarray:
@@ -41,22 +42,30 @@ class MTFGLPHS(FusionMethod):
 
     def prepare(self, samples, scene: SceneInfo) -> None:
         super().prepare(samples, scene)
-        rows_x, rows_y = [], []
+        masks = []
         for t in samples:
-            low = _glp_lowpass(t.hr, t, scene.gnyq_hr)
             # pixels whose low-pass and interpolation footprint is valid: nodata fill stays out of the fit
             far = ndimage.minimum_filter(t.valid, size=2 * self.halo(t.ratio) + 1, mode="nearest")
-            mask = t.valid_core() & far if (t.valid_core() & far).any() else t.valid_core()
-            idx = np.flatnonzero(mask)
-            if idx.size > _MAX_FIT_PIXELS:
-                idx = idx[:: idx.size // _MAX_FIT_PIXELS + 1]
+            mask = t.valid_core() & far
+            masks.append(mask if mask.any() else t.valid_core())
+        # at most _MAX_FIT_PIXELS over all samples (every k-th, deterministic): 200+ bands x a million pixels
+        # held in float64 took 4 GB
+        total = sum(int(m.sum()) for m in masks)
+        step = total // _MAX_FIT_PIXELS + 1 if total > _MAX_FIT_PIXELS else 1
+        rows_x, rows_y = [], []
+        for t, mask in zip(samples, masks):
+            low = _glp_lowpass(t.hr, t, scene.gnyq_hr)
+            idx = np.flatnonzero(mask)[::step]
             rows_x.append(low.reshape(low.shape[0], -1)[:, idx].T)
-            rows_y.append(t.lr_up.reshape(t.lr_up.shape[0], -1)[:, idx].T)
+            rows_y.append(t.lr_up.reshape(t.lr_up.shape[0], -1)[:, idx].T.astype(np.float32))
         x = np.concatenate(rows_x).astype(np.float64)
-        y = np.concatenate(rows_y).astype(np.float64)
+        y = np.concatenate(rows_y)
         design = np.hstack([x, np.ones((x.shape[0], 1))])
-        # One least-squares fit per HSI band; the constant absorbs offsets between the two sensors.
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        # One least-squares fit per HSI band (the minimum-norm solution, as lstsq); the constant absorbs offsets
+        # between the two sensors.  Bands in chunks: float64 copies of a few of them at a time.
+        solve = np.linalg.pinv(design)
+        coef = np.concatenate([solve @ y[:, i:i + _BAND_CHUNK].astype(np.float64)
+                               for i in range(0, y.shape[1], _BAND_CHUNK)], axis=1)
         self.weights = coef[:-1].T.astype(np.float32)          # (hsi_bands, msi_bands)
 
     def apply(self, tile: Tile) -> np.ndarray:

@@ -23,6 +23,8 @@ recorded as unchecked (``independent: false``).
 Rule: the network and Auto's pick are compared by ERGAS (the pick's ERGAS as Auto ranks it: BDSD-PC's x
 FIT_PENALTY); within ERGAS_TIE of each other they are tied and the lower SAM wins.  An INFN network that did
 not adapt to the scene loses only beyond UNADAPTED_INFN_MARGIN: its check is a scale it was never trained at.
+An INFN network refining a base that is not one of Auto's candidates (the blend, hs_blend) is first compared
+with that base by the same rule: where it loses, its correction is dropped and the base meets Auto's pick.
 
 Option ``guard`` (default on; false / 0 / no / off turns it off).
 """

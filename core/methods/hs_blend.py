@@ -188,7 +188,10 @@ class HSBlend(FusionMethod):
         out = None
         w = self.weights.astype(np.float32)
         for k, m in enumerate(self.methods.values()):
-            part = np.asarray(m.apply(tile), dtype=np.float32) * w[:, k, None, None]
+            part = np.asarray(m.apply(tile), dtype=np.float32)
+            if any(np.may_share_memory(part, a) for a in (tile.hr, tile.lr_up, tile.lr)):
+                part = part.copy()
+            part *= w[:, k, None, None]             # in place: a 200-band tile is a GB per copy
             if out is None:
                 out = part
             else:

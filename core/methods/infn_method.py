@@ -17,8 +17,9 @@ Options (``FusionRequest.method_options``; Processing: WEIGHTS, ADAPT, ADAPT_SEC
                    on other scenes of the same sensor pair
   seed             adaptation seed (default 0)
   base             the classical HS-MS method the network refines: one of the bases a model was trained with
-                   (its manifest's ``training.bases``), or, when the model moves to another band layout, any of
-                   hs_auto's candidates; default: chosen on the scene's reduced-resolution check (_setup_base)
+                   (its manifest's ``training.bases``), or, when the model moves to another band layout, the
+                   blend (hs_blend, the default there) or any of hs_auto's candidates; default for a model
+                   trained with several bases: chosen on the scene's reduced-resolution check (_setup_base)
   threads          CPU threads (default: the cores free when the first tile starts, deep_base.cpu_threads); on
                    the CPU a tile is fused as that many row parts side by side, one thread each (row_parts)
   guard            return the best classical result where the network loses to it (default on; deep_guard);
@@ -30,8 +31,10 @@ it uses.
 
 Base refinement: a model whose manifest lists ``training.bases`` returns one of those classical fusions plus its
 own correction (the base takes the network's ``lr_up`` input), the one its network refines best on the scene's
-check.  A model moved to another band layout (or trained from scratch on the scene) refines hs_auto's pick: its
-new output layer starts at zero, i.e. exactly at that base, and the adaptation learns the correction.
+check.  A model moved to another band layout (or trained from scratch on the scene) refines the blend of the
+classical methods (hs_blend, fitted on the scene's check): its new output layer starts at zero, i.e. exactly at
+that base, and the adaptation learns the correction; the guard returns the base where that correction makes it
+worse on the check (drop_correction).
 
 Values: the CAVE model works in [0, 1]: the inputs are divided by ``value_max`` (the option of that name, or
 the scene's: 2**bit_depth - 1 for integer data, 1 for float data).  An adapted model stores its own scales
@@ -492,9 +495,12 @@ class INFN(DeepMethod):
         self.correction = False
 
     def _base_only(self, tile: Tile) -> np.ndarray:
-        res = np.asarray(self.base_method.apply(self._used_bands(tile)), np.float32)
+        return self._all_bands(np.asarray(self.base_method.apply(self._used_bands(tile)), np.float32), tile)
+
+    def _all_bands(self, res: np.ndarray, tile: Tile) -> np.ndarray:
+        """The fused bands ``res`` (the ones the model uses) in the tile's band order, the others nodata."""
         if len(self.used) == tile.lr.shape[0]:
-            return res
+            return res.astype(np.float32, copy=False)
         full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)
         full[self.used] = res
         return full
@@ -530,8 +536,4 @@ class INFN(DeepMethod):
         if crop is not None:
             base[(slice(None),) + crop] = res          # beyond the crop: the base, in the halo the engine drops
             res = base
-        if all_bands:
-            return res.astype(np.float32, copy=False)
-        full = np.full((tile.lr.shape[0],) + res.shape[1:], np.nan, np.float32)
-        full[used] = res
-        return full
+        return self._all_bands(res, tile)

@@ -137,7 +137,7 @@ SPECS: tuple[MethodSpec, ...] = (
                "regularisation by ADMM; spectral responses estimated from the data (Simoes 2015).",
                "hysure:HySure", seconds_per_mp_band=1.5),
     # The sum of its four candidates' (it runs each of them on every tile).
-    MethodSpec("hs_blend", "Blend (MTF-GLP-HS, LS detail, GSA-HS and CNMF fitted per band)", "hsms",
+    MethodSpec("hs_blend", "Blend (four classical methods fitted per band)", "hsms",
                "The four classical methods combined band by band, with weights fitted on a reduced-resolution "
                "copy of the scene: on real sensor pairs it beats each of them alone; on lab data whose blur "
                "differs from the sensor's (CAVE) choose one method instead.",

@@ -12,7 +12,8 @@ bench/results/hsms_classical_quality.md rebuilt from it):
   real    bench_infn.real_pairs: the three EnMAP + simulated Sentinel-2 scenes (ratio 3) and the bundled AVIRIS
           Jasper Ridge pair (resources/sample: 198 bands at 120 m, simulated Sentinel-2
           B02-B08, B8A, B11, B12 at 30 m; ratio 4), through run_fusion, scored against the 30 m cube on the
-          99 x 99 output grid (PSNR peak 5000 = reflectance 1).
+          99 x 99 output grid (PSNR peak 5000 = reflectance 1); then the same four scenes with a simulated
+          Landsat-8 OLI MSI (bands 1-7), added after the blend (hs_blend) was designed on the Sentinel-2 pairs.
 
 INFN rows are not run here: they are copied from bench/results/infn_results.json (bench_infn.py, its date
 is given) where that file has them.

@@ -15,7 +15,9 @@ bench/results/infn_quality.md is rebuilt from it, so parts can be rerun separate
               three contiguous scenes, a Sentinel-2-like MSI (B02-B08, B8A, B11, B12) simulated from the EnMAP
               cube with the Sentinel-2A responses (../shared/data/srf/pyrsr) at 30 m, the LR-HSI = EnMAP
               MTF-filtered (Nyquist gain 0.3) and decimated by 3 (Wald: S2 10 m / EnMAP 30 m), its water-vapour
-              bands nodata; and the bundled Jasper Ridge pair (ratio 4) against its 30 m AVIRIS cube.  Every
+              bands nodata; and the bundled Jasper Ridge pair (ratio 4) against its 30 m AVIRIS cube; then the
+              same four scenes with a Landsat-8 OLI MSI (bands 1-7) simulated the same way instead (added after
+              the blend, hs_blend, was designed on the Sentinel-2 pairs: its held-out test).  Every
               classical HS-MS method, INFN with ADAPT and the guard off (the network) and INFN with ADAPT and the
               guard on (what a user gets), through run_fusion (GeoTIFFs); scored on the good bands (SAM degrees,
               ERGAS with the ratio, PSNR with peak 10000 / 5000 = reflectance 1, SSIM).
@@ -69,6 +71,10 @@ gdal.UseExceptions()
 WORK = os.path.join(ROOT, "build", "bench_infn")
 RESULTS = os.path.join(HERE, "results")
 S2_BANDS = ["2", "3", "4", "5", "6", "7", "8", "8A", "11", "12"]
+L8_BANDS = ["1", "2", "3", "4", "5", "6", "7"]          # OLI without the PAN and cirrus bands
+# (pyrsr folder, bands, file tag, name in labels, band name): the MSI simulated for each real pair
+MSI_SENSORS = {"s2": ("Sentinel-2A/MSI", S2_BANDS, "s2", "sim. S2", "S2A B{} (simulated)"),
+               "l8": ("Landsat-8/OLI_TIRS", L8_BANDS, "l8", "sim. Landsat-8 OLI", "L8 OLI B{} (simulated)")}
 ENMAP_RATIO = 3
 ANCHORS = {4: {"Bicubic": (34.33, 4.45, 7.21, 0.944), "MTF-GLP-HS": (37.69, None, None, None),
                "BDT": (52.30, 1.93, 1.02, 0.997)},
@@ -193,7 +199,8 @@ def _write(path, arr, gt, wkt, nodata=None, band_md=None, names=None):
     return path
 
 
-def build_enmap_pair(name: str, vrt: str) -> dict:
+def build_enmap_pair(name: str, vrt: str, msi_sensor: str = "s2") -> dict:
+    folder, bands, tag, _label, band_name = MSI_SENSORS[msi_sensor]
     r = ENMAP_RATIO
     ds = gdal.Open(vrt)
     cube = ds.ReadAsArray().astype(np.float32)
@@ -208,7 +215,7 @@ def build_enmap_pair(name: str, vrt: str) -> dict:
     valid = (cube[good] != -32768).all(axis=0)
     if not valid.all():
         raise SystemExit(f"EnMAP mosaic {name} has nodata in good bands")
-    srfs = read_pyrsr_sensor(os.path.join(DATA, "srf", "pyrsr", "Sentinel-2A", "MSI"), S2_BANDS)
+    srfs = read_pyrsr_sensor(os.path.join(DATA, "srf", "pyrsr", *folder.split("/")), bands)
     msi, msi_names = simulate_msi(cube[good].astype(np.float64), wl[good], srfs)
     true_w = np.stack([band_weights(wl[good], srfs[b]) for b in msi_names])
     true_centroids = [round(float(c), 1) for c in (true_w * wl[good]).sum(1) / true_w.sum(1)]
@@ -221,26 +228,50 @@ def build_enmap_pair(name: str, vrt: str) -> dict:
     return {"name": name, "size": (h, w), "true_centroids": true_centroids, "bands": int(cube.shape[0]), "good": good,
             "ref": cube, "wl": wl,
             "hsi": _write(base + "_lrhsi_90m.tif", lr, lr_gt, wkt, -32768, md, names),
-            "msi": _write(base + "_s2_30m.tif", msi.astype(np.float32), gt, wkt,
-                          names=[f"S2A B{n} (simulated)" for n in msi_names])}
+            "msi": _write(base + f"_{tag}_30m.tif", msi.astype(np.float32), gt, wkt,
+                          names=[band_name.format(n) for n in msi_names])}
+
+
+def _jasper_truth() -> np.ndarray:
+    import scipy.io
+    mat = scipy.io.loadmat(os.path.join(DATA, "jasper_ridge", "jasperRidge2_R198.mat"))
+    return mat["Y"].T.reshape(100, 100, 198, order="F").transpose(2, 0, 1).astype(np.float64), mat
+
+
+def _jasper_l8_msi() -> str:
+    """The Jasper Ridge cube seen by Landsat-8 OLI (simulated as scripts/make_hsms_sample.py simulates the
+    bundled Sentinel-2 MSI, rounded as its uint16 values), on the bundled MSI's grid."""
+    cube, mat = _jasper_truth()
+    channels = mat["SlectBands"].ravel().astype(float)
+    wavelengths = 380.0 + (channels - 1.0) * (2500.0 - 380.0) / 223.0
+    folder, bands, tag, _label, band_name = MSI_SENSORS["l8"]
+    msi, names = simulate_msi(cube, wavelengths, read_pyrsr_sensor(
+        os.path.join(DATA, "srf", "pyrsr", *folder.split("/")), bands))
+    s2 = gdal.Open(os.path.join(ROOT, "resources", "sample", "jasper_ridge_msi_s2_30m.tif"))
+    os.makedirs(WORK, exist_ok=True)
+    return _write(os.path.join(WORK, f"jasper_msi_{tag}_30m.tif"), np.rint(msi).astype(np.float32),
+                  s2.GetGeoTransform(), s2.GetProjection(), names=[band_name.format(n) for n in names])
 
 
 def real_pairs():
-    """(key, label, msi path, hsi path, reference (good bands), good-band mask, ratio, PSNR peak, true S2 centroids)
-    of every real pair: the three EnMAP scenes, then the bundled Jasper Ridge sample against its 30 m cube."""
-    import scipy.io
-    for name, vrt in _enmap_mosaics():
-        pair = build_enmap_pair(name, vrt)
-        good = pair["good"]
-        yield (f"enmap_{name}", f"EnMAP {name} + sim. S2 (x3, {pair['size'][0]} x {pair['size'][1]} x "
-               f"{int(good.sum())})", pair["msi"], pair["hsi"], pair["ref"][good].astype(np.float64), good,
-               ENMAP_RATIO, 10000.0, pair["true_centroids"])
-    mat = scipy.io.loadmat(os.path.join(DATA, "jasper_ridge", "jasperRidge2_R198.mat"))
-    truth = mat["Y"].T.reshape(100, 100, 198, order="F").transpose(2, 0, 1).astype(np.float64)[:, 1:, 1:]
+    """(key, label, msi path, hsi path, reference (good bands), good-band mask, ratio, PSNR peak, true MSI
+    centroids) of every real pair: the three EnMAP scenes and the bundled Jasper Ridge sample against its 30 m
+    cube, each with a simulated Sentinel-2 MSI, then the same four with a simulated Landsat-8 OLI MSI (added
+    after the blend, hs_blend, was designed on the Sentinel-2 pairs: its held-out test)."""
     sample = os.path.join(ROOT, "resources", "sample")
-    yield ("jasper", "Jasper Ridge AVIRIS + sim. S2 (x4, 99 x 99 x 198)",
-           os.path.join(sample, "jasper_ridge_msi_s2_30m.tif"), os.path.join(sample, "jasper_ridge_lrhsi_120m.tif"),
-           truth, np.ones(198, bool), 4, 5000.0, None)
+    for sensor in ("s2", "l8"):
+        suffix = "" if sensor == "s2" else "_l8"
+        what = MSI_SENSORS[sensor][3]
+        for name, vrt in _enmap_mosaics():
+            pair = build_enmap_pair(name, vrt, sensor)
+            good = pair["good"]
+            yield (f"enmap_{name}{suffix}", f"EnMAP {name} + {what} (x3, {pair['size'][0]} x {pair['size'][1]} x "
+                   f"{int(good.sum())})", pair["msi"], pair["hsi"], pair["ref"][good].astype(np.float64), good,
+                   ENMAP_RATIO, 10000.0, pair["true_centroids"])
+        truth = _jasper_truth()[0][:, 1:, 1:]
+        msi = os.path.join(sample, "jasper_ridge_msi_s2_30m.tif") if sensor == "s2" else _jasper_l8_msi()
+        yield (f"jasper{suffix}", f"Jasper Ridge AVIRIS + {what} (x4, 99 x 99 x 198)", msi,
+               os.path.join(sample, "jasper_ridge_lrhsi_120m.tif"), truth, np.ones(198, bool), 4, 5000.0, None)
 
 
 def _run_infn(msi, hsi, out, weights, adapt_seconds, guard) -> tuple[np.ndarray, dict, float]:

@@ -235,7 +235,10 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
                                                      for b in blocks], blocks, r, check.bands)
         own.rank_ergas = own.ergas
         base_row = {"base": {"method": base.name, "ergas": round(own.ergas, 5), "sam": round(own.sam, 5)}}
-        if network_loses(net, own):
+        if not getattr(method, "correction", True):        # the adaptation kept a zero correction: the base
+            res.base = base.name
+            net = replace(own, method=method.name)
+        elif network_loses(net, own):
             base_row["network_alone"] = {"ergas": round(net.ergas, 5), "sam": round(net.sam, 5)}
             method.drop_correction()
             res.base = base.name

@@ -414,6 +414,11 @@ class INFN(DeepMethod):
                    f"RMSE: interpolation {error_interp['rmse']:.4f}, start {b:.4f}, adapted {a:.4f} (scaled units)"
                    + (f"; ADAPT_STEPS={report['steps']} repeats it exactly"
                       if report["steps"] == report["planned_steps"] else ""))
+        if not fits and str(report.get("kept", "")).startswith("start"):
+            # a moved model's start is a zero correction: the base itself, without the network's pass per tile
+            self.correction = False
+            self._info("INFN: the adaptation did not improve on its base; the result is the base itself (the "
+                       "network is not run).")
         self.used = used
         self.scale, self.msi_scale = s_h, s_m
         base_desc = (f"{base_man['name']} (sha256 {base_man['weights']['sha256'][:16]})" if base_man else "none")

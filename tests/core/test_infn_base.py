@@ -167,7 +167,7 @@ def test_a_correction_worse_than_its_base_on_the_check_is_dropped(tmp_path, monk
         report = real_adapt(model, *args, **kwargs)
         with torch.no_grad():
             model.bands.out.weight.normal_(0, 0.5, generator=torch.Generator().manual_seed(3))
-        return report
+        return dict(report, kept="adapted")           # as if training had kept its steps
     monkeypatch.setattr(A, "adapt", spoiled)
     weights = _save(tmp_path, 12, 3, correction=0.1, bases=[])
     pair = (JR_MSI, JR_HSI)
@@ -198,3 +198,27 @@ def test_cave_batches_draw_every_base_on_the_patch_s_own_crop():
         y0, x0 = next((y, x) for y in range(0, 64 - p + 1) for x in range(0, 64 - p + 1)
                       if np.array_equal(sc.hr[:, y:y + p, x:x + p], b.target[k]))
         np.testing.assert_array_equal(b.lr_up[k], sc.bases[4][name][:, y0:y0 + p, x0:x0 + p])
+
+
+@pytest.mark.skipif(not os.path.exists(JR_HSI), reason="the Jasper Ridge sample is missing")
+def test_an_adaptation_that_keeps_its_start_returns_the_base_without_the_network(tmp_path, monkeypatch):
+    """A moved model whose adaptation did not lower the error keeps its start, a zero correction: the result is
+    the base itself, the network is not run on the tiles, and the guard records the base as what made it."""
+    from core.methods import infn_method
+    weights = _save(tmp_path, 12, 3, correction=0.1, bases=[])
+    pair = (JR_MSI, JR_HSI)
+    calls = []
+    real_refine = infn_method.INFN._refine
+    monkeypatch.setattr(infn_method.INFN, "_refine", lambda self, *a: calls.append(1) or real_refine(self, *a))
+    # one step cannot lower the reduced-resolution error by 1 %: the start is kept
+    on, md, logs = _fuse(tmp_path, "on", pair, "infn", weights=weights, adapt=True, adapt_steps=1)
+    ad = json.loads(md["DEEPPANSHARPEN_INFN_ADAPTATION"])
+    assert ad["kept"].startswith("start") and any("the network is not run" in m for m in logs)
+    rec = json.loads(md["DEEPPANSHARPEN_DEEP_GUARD"])
+    assert rec["result"] == "base returned" and md["DEEPPANSHARPEN_PRODUCED_BY"] == "hs_blend"
+    assert rec["network"] == {k: rec["base"][k] for k in ("ergas", "sam")} and "network_alone" not in rec
+    assert not any("correction made its base" in m for m in logs)
+    calls.clear()
+    off, md_off, _ = _fuse(tmp_path, "off", pair, "infn", weights=weights, adapt=True, adapt_steps=1, guard=False)
+    assert calls == []                                   # no tile went through the network
+    np.testing.assert_array_equal(on, off)

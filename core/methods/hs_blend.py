@@ -8,8 +8,9 @@ input itself as the reference).  For every HSI band b the output is
 
 with the weights of band b fitted by least squares on the check pixels of the bands b - BAND_WINDOW ..
 b + BAND_WINDOW (neighbouring bands share the fit: fewer free weights per pixel, smoother spectra).  The
-weights are unconstrained otherwise: a negative weight on one candidate turns the blend into an extrapolation
-of the detail another injects, which is what the real pairs of bench/results/hsms_classical_quality.md needed.
+weights may be negative (MAX_WEIGHT bounds them, RIDGE pulls them faintly toward the anchor): a negative weight
+on one candidate turns the blend into an extrapolation of the detail another injects, which the real pairs of
+bench/results/hsms_classical_quality.md needed.
 
 Why: no single classical method is best on every band of a real sensor pair (LS detail and MTF-GLP-HS on
 ERGAS, CNMF on SAM); the check tells, per band, how much of each to keep.  It assumes, as Auto and the

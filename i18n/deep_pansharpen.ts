@@ -44,7 +44,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="35"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="39"/>
         <source>&lt;p&gt;Injects the spatial detail of a high-resolution multispectral image (HR-MSI, e.g. Sentinel-2 10 m) into every band of a coarser hyperspectral image (LR-HSI, e.g. EnMAP 30 m) of the same area. The output has the MSI's grid and the HSI's bands with their wavelengths; bad bands are written as nodata.&lt;/p&gt;&lt;p&gt;MTF-GLP-HS (default) is classical and fast. INFN (deep learning, needs torch) adapts itself to your sensor pair on the scene (Advanced).&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -104,12 +104,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="328"/>
+        <location filename="../core/doctor.py" line="329"/>
         <source>Assign the missing one (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="334"/>
+        <location filename="../core/doctor.py" line="335"/>
         <source>Assign the right CRS to both (Raster &gt; Projections &gt; Assign Projection).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -124,12 +124,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="336"/>
+        <location filename="../core/doctor.py" line="337"/>
         <source>Both rasters are in {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="394"/>
+        <location filename="../core/doctor.py" line="395"/>
         <source>Both rasters have the same pixel size ({hpx:g}): there is nothing to sharpen.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -164,7 +164,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="294"/>
+        <location filename="../core/doctor.py" line="295"/>
         <source>CUDA was chosen but no usable NVIDIA GPU was found; the method will run on the CPU (slower).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -203,22 +203,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="363"/>
+        <location filename="../core/doctor.py" line="364"/>
         <source>Check that both images show the same place (the same scene, the same tile), and that their coordinate reference systems are right.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="351"/>
+        <location filename="../core/doctor.py" line="352"/>
         <source>Check the coordinate reference systems of both rasters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="499"/>
+        <location filename="../core/doctor.py" line="500"/>
         <source>Check the nodata value of the file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="465"/>
+        <location filename="../core/doctor.py" line="466"/>
         <source>Check the sensor preset, or use Generic.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -228,12 +228,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="296"/>
+        <location filename="../core/doctor.py" line="297"/>
         <source>Choose 'Automatic' or 'CPU', or install the CUDA build of PyTorch.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="182"/>
+        <location filename="../core/doctor.py" line="183"/>
         <source>Choose a raster file that GDAL can read for the {hr_role} and the {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -243,32 +243,32 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="256"/>
+        <location filename="../core/doctor.py" line="257"/>
         <source>Choose another PAN band if band 1 is not the panchromatic one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="248"/>
+        <location filename="../core/doctor.py" line="249"/>
         <source>Choose existing bands in the band lists.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="251"/>
+        <location filename="../core/doctor.py" line="252"/>
         <source>Choose one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="188"/>
+        <location filename="../core/doctor.py" line="189"/>
         <source>Choose the high-resolution {hr_role} image and the low-resolution {lr_role} image.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="270"/>
+        <location filename="../core/doctor.py" line="271"/>
         <source>Choose the hyperspectral image as LR-HSI, or switch the mode to Pansharpening (PAN + MS).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="396"/>
+        <location filename="../core/doctor.py" line="397"/>
         <source>Choose the original low-resolution {lr_role}, not one already resampled to the {hr_role} grid.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -303,7 +303,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="291"/>
+        <location filename="../core/doctor.py" line="292"/>
         <source>Click 'Install dependencies…' in the dock (or see the README, 'Deep-learning dependencies'), or choose a classical method.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -353,7 +353,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="516"/>
+        <location filename="../core/doctor.py" line="517"/>
         <source>Declare 0 as nodata: Layer Properties &gt; Transparency &gt; 'No data value', or gdal_edit -a_nodata 0 {value}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -436,7 +436,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="238"/>
+        <location filename="../core/doctor.py" line="239"/>
         <source>Exchange them: choose the high-resolution image as {hr} and the low-resolution one as {lr}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -466,12 +466,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="262"/>
+        <location filename="../core/doctor.py" line="263"/>
         <source>For a PAN and MS pair switch the mode to Pansharpening (PAN + MS); for HS-MS fusion choose a multi-band HR-MSI.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="343"/>
+        <location filename="../core/doctor.py" line="344"/>
         <source>For the best result reproject the {lr_role} to the {hr_role}'s CRS yourself with the {hr_role}'s pixel grid (Raster &gt; Projections &gt; Warp), or get both in the same CRS.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -531,7 +531,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="25"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="29"/>
         <location filename="../ui/dock_form.py" line="46"/>
         <source>HS-MS fusion (LR-HSI + HR-MSI)</source>
         <translation type="unfinished"></translation>
@@ -552,17 +552,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="51"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="55"/>
         <source>HSI bands to sharpen (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="72"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="84"/>
         <source>HSI: {0}; MSI: {1}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="46"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="50"/>
         <location filename="../processing_provider/quality_algorithms.py" line="338"/>
         <source>Hyperspectral image (LR-HSI), low resolution</source>
         <translation type="unfinished"></translation>
@@ -573,7 +573,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="405"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="61"/>
+        <source>INFN: classical result the network refines (id)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="406"/>
         <source>If the files were resampled, use the originals; else resample the {lr_role} yourself to {value:g} units per pixel on the {hr_role}'s grid (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -628,7 +633,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="557"/>
+        <location filename="../core/doctor.py" line="559"/>
         <source>Lower the tile size (Advanced), close other programs, or run on a machine with more memory.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -663,7 +668,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="54"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="58"/>
         <source>MSI bands to use (empty = all)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -711,13 +716,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="48"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="52"/>
         <location filename="../processing_provider/quality_algorithms.py" line="336"/>
         <source>Multispectral image (HR-MSI), high resolution</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="332"/>
+        <location filename="../core/doctor.py" line="333"/>
         <source>Neither raster has a coordinate reference system; their pixel coordinates are assumed to be in the same units.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -732,7 +737,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="258"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="63"/>
+        <source>On a sensor pair its model was not trained for, INFN adds its correction to a classical result: 'automatic' takes the blend of four classical methods (hs_blend: best quality, but it runs all four, about twice the time on 200+ band scenes); a single method is faster. A bundled model accepts only the bases it was trained with. Give the id, e.g. BASE=ls_detail.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../core/doctor.py" line="259"/>
         <source>Only one MS band is chosen: the output will be a single sharpened band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -747,12 +757,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="549"/>
+        <location filename="../core/doctor.py" line="551"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="553"/>
+        <location filename="../core/doctor.py" line="555"/>
         <source>Output about {width} x {height} pixels x {bands} band(s) ({dtype}, at most {disk} on disk); memory about {memory}; time {time} (rough estimate). Only {available} of memory is available.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -825,7 +835,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="251"/>
+        <location filename="../core/doctor.py" line="252"/>
         <source>Pansharpening takes exactly one PAN band.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -921,12 +931,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="411"/>
+        <location filename="../core/doctor.py" line="412"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="414"/>
+        <location filename="../core/doctor.py" line="415"/>
         <source>Resolution ratio {ratio} ({hr_role} pixels {hpx:g}{units}, {lr_role} pixels {lr_px:g}{units}). Fusion methods are designed for ratios 2 to 4; expect a blurry result.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1004,7 +1014,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing_provider/hsms_algorithm.py" line="32"/>
+        <location filename="../processing_provider/hsms_algorithm.py" line="36"/>
         <source>Sharpen a hyperspectral image with a multispectral image of the same scene.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1029,17 +1039,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="260"/>
+        <location filename="../core/doctor.py" line="261"/>
         <source>The HR-MSI has a single band: it looks like a panchromatic image, and HS-MS fusion needs a multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="266"/>
+        <location filename="../core/doctor.py" line="267"/>
         <source>The LR-HSI has {value} band(s), not more than the HR-MSI ({value2}): HS-MS fusion sharpens a hyperspectral image with more bands than the multispectral one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="254"/>
+        <location filename="../core/doctor.py" line="255"/>
         <source>The PAN file has {count} bands; band 1 is used as the PAN.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1129,27 +1139,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="440"/>
+        <location filename="../core/doctor.py" line="441"/>
         <source>The pixel grids are centre-aligned (the Landsat layout): every {lr_role} pixel centre sits on {value} {hr_role} pixel centre and the {hr_role} grid starts half {value} {hr_role} pixel outside. This is handled.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="436"/>
+        <location filename="../core/doctor.py" line="437"/>
         <source>The pixel grids are corner-aligned: every {lr_role} pixel covers exactly {ratio} x {ratio} {hr_role} pixels.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="387"/>
+        <location filename="../core/doctor.py" line="388"/>
         <source>The resolution ratio differs between x ({rx:.4g}) and y ({ry:.4g}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="402"/>
+        <location filename="../core/doctor.py" line="403"/>
         <source>The resolution ratio is {rx:.3f}, not a whole number: the {lr_role} will be resampled (cubic) to exactly {ratio}x the {hr_role} pixel size first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="186"/>
+        <location filename="../core/doctor.py" line="187"/>
         <source>The same raster is chosen as {hr_role} and {lr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1189,87 +1199,87 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="383"/>
+        <location filename="../core/doctor.py" line="384"/>
         <source>The {hr_role} and {lr_role} are probably swapped: exchange them.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="361"/>
+        <location filename="../core/doctor.py" line="362"/>
         <source>The {hr_role} and {lr_role} do not overlap: their extents are {gap:,.0f}{value} apart.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="340"/>
+        <location filename="../core/doctor.py" line="341"/>
         <source>The {hr_role} is in {value} but the {lr_role} is in {value2}. The {lr_role} will be reprojected onto the {hr_role} grid (cubic), which blurs it a little.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="230"/>
+        <location filename="../core/doctor.py" line="231"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}) and the {hr} has {hr_count} bands, the {lr} {lr_count}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="235"/>
+        <location filename="../core/doctor.py" line="236"/>
         <source>The {hr} and {lr} are probably swapped: the {hr} pixels ({hpx:g}{units}) are larger than the {lr} pixels ({lr_px:g}{units}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="463"/>
+        <location filename="../core/doctor.py" line="464"/>
         <source>The {label} preset expects a resolution ratio of {ratio}, the data have {ratio2}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="349"/>
+        <location filename="../core/doctor.py" line="350"/>
         <source>The {lr_role} cannot be transformed into the {hr_role}'s CRS.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="375"/>
+        <location filename="../core/doctor.py" line="376"/>
         <source>The {lr_role} covers the whole {hr_role}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="371"/>
+        <location filename="../core/doctor.py" line="372"/>
         <source>The {lr_role} covers {share:.0%} of the {hr_role}; only the overlap (about {out_w} x {out_h} pixels) is written.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="447"/>
+        <location filename="../core/doctor.py" line="448"/>
         <source>The {lr_role} grid is shifted by {value:.2f} x {value2:.2f} {hr_role} pixels from both standard layouts. The shift is taken into account, but it often means one image was resampled or is misregistered; misregistration of half a pixel or more visibly degrades the result.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="420"/>
+        <location filename="../core/doctor.py" line="421"/>
         <source>The {lr_role} is resampled onto the {hr_role} grid, so the grids are aligned by construction.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="380"/>
+        <location filename="../core/doctor.py" line="381"/>
         <source>The {lr_role} pixels ({lr_px:g}) are smaller than the {hr_role} pixels ({hpx:g}): the resolution ratio is {rx:.3g}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="506"/>
+        <location filename="../core/doctor.py" line="507"/>
         <source>The {role} declares a mask; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="502"/>
+        <location filename="../core/doctor.py" line="503"/>
         <source>The {role} declares nodata value {nodata:g}; {share:.0%} of its pixels are nodata and are left out of the statistics and written as nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="498"/>
+        <location filename="../core/doctor.py" line="499"/>
         <source>The {role} holds only nodata.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="326"/>
+        <location filename="../core/doctor.py" line="327"/>
         <source>The {role} raster has no coordinate reference system, the other has {value}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="199"/>
+        <location filename="../core/doctor.py" line="200"/>
         <source>The {role} raster is rotated (its geotransform has rotation terms).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1299,17 +1309,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="452"/>
+        <location filename="../core/doctor.py" line="453"/>
         <source>Use the original, unresampled files; if edges look doubled in the output, co-register the {lr_role} to the {hr_role} first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="201"/>
+        <location filename="../core/doctor.py" line="202"/>
         <source>Warp it to a north-up grid first (Raster &gt; Projections &gt; Warp (Reproject)).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="389"/>
+        <location filename="../core/doctor.py" line="390"/>
         <source>Warp the inputs to square pixels first (Raster &gt; Projections &gt; Warp).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1349,17 +1359,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="142"/>
+        <location filename="../core/doctor.py" line="143"/>
         <source>about {hours:.1f} h</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="141"/>
+        <location filename="../core/doctor.py" line="142"/>
         <source>about {minutes:.0f} min</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="139"/>
+        <location filename="../core/doctor.py" line="140"/>
         <source>about {seconds:.0f} s</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1380,7 +1390,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="137"/>
+        <location filename="../core/doctor.py" line="138"/>
         <source>under a second</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1485,22 +1495,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="298"/>
+        <location filename="../core/doctor.py" line="299"/>
         <source>{label} is a classical method: it always runs on the CPU.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="288"/>
+        <location filename="../core/doctor.py" line="289"/>
         <source>{label} is a deep-learning method and needs the Python package(s) {value}, which QGIS's Python cannot import.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="283"/>
+        <location filename="../core/doctor.py" line="284"/>
         <source>{reason} No fusion method can run without it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../core/doctor.py" line="513"/>
+        <location filename="../core/doctor.py" line="514"/>
         <source>{zero_share:.0%} of the {role} pixels are 0 in every band, but the file declares no nodata value. If they are an empty border they will darken the result and bias the statistics.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -5,7 +5,7 @@ import os
 
 from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterLayer
 
-from .base import FusionAlgorithmBase, _advanced
+from .base import FusionAlgorithmBase, _advanced, choice_parameter
 
 
 class HsmsFusionAlgorithm(FusionAlgorithmBase):
@@ -17,6 +17,10 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
     LR_LABEL = "low-resolution hyperspectral (LR-HSI)"
     MSI_BANDS = "MSI_BANDS"
     HSI_BANDS = "HSI_BANDS"
+    BASE = "BASE"
+    # INFN's classical base on a sensor pair its model was not trained for: the blend by default (best quality),
+    # a single method to save the blend's time on 200+ band scenes
+    BASES = ("automatic", "hs_blend", "ls_detail", "mtf_glp_hs", "gsa_hs", "cnmf", "hs_exp")
 
     def name(self) -> str:
         return "hsmsfusion"
@@ -54,7 +58,15 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             self.MSI_BANDS, self.tr("MSI bands to use (empty = all)"), defaultValue=None,
             parentLayerParameterName=self.HR, optional=True, allowMultiple=True)))
         self.add_common_advanced_parameters()
-        self.add_deep_parameters("INFN", steps=True)
+        base = choice_parameter(self.BASE, self.tr("INFN: classical result the network refines (id)"),
+                                list(self.BASES), self.BASES[0])
+        base.setHelp(self.tr(
+            "On a sensor pair its model was not trained for, INFN adds its correction to a classical result: "
+            "'automatic' takes the blend of four classical methods (hs_blend: best quality, but it runs all four, "
+            "about twice the time on 200+ band scenes); a single method is faster. A bundled model accepts only "
+            "the bases it was trained with. Give the id, e.g. BASE=ls_detail."))
+        self.addParameter(_advanced(base))
+        self.add_deep_parameters("INFN", steps=True)          # last: the deep block ends the advanced part
         self.add_output_parameter("Fused hyperspectral image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)
@@ -67,7 +79,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
             task=self.TASK, hr_path=msi, lr_path=hsi, output_path=self.output_file(parameters, context),
             hr_bands=self.band_list(parameters, self.MSI_BANDS, context),
             lr_bands=self.band_list(parameters, self.HSI_BANDS, context),
-            method_options=self.deep_options_for(choices["method"], parameters, context),
+            method_options=self.infn_options(choices["method"], parameters, context),
             **choices)
         feedback.pushInfo(self.tr("HSI: {0}; MSI: {1}").format(hsi, msi))
         results = self.run_engine(request, feedback)
@@ -75,3 +87,12 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
         if saved and os.path.isfile(saved):
             results[self.ADAPTED_WEIGHTS] = saved
         return results
+
+    def infn_options(self, method: str, parameters, context) -> dict:
+        """deep_options_for() plus BASE (INFN's option ``base``) where one is chosen."""
+        opts = self.deep_options_for(method, parameters, context)
+        if method == "infn" and parameters.get(self.BASE) not in (None, ""):
+            base = self.choice(parameters, self.BASE, context)
+            if base != self.BASES[0]:
+                opts["base"] = base
+        return opts

@@ -48,3 +48,17 @@ def test_deep_options_carry_only_what_the_user_set(dp_provider, alg_id, steps, t
     if steps:
         want["adapt_steps"] = 5
     assert got == want
+
+
+def test_infn_base_parameter_becomes_the_base_option_for_infn_only(dp_provider):
+    alg = algorithm("deeppansharpen:hsmsfusion")
+    p = alg.parameterDefinition("BASE")
+    assert p.description().startswith("INFN: ") and p.flags() & QgsProcessingParameterDefinition.FlagAdvanced
+    assert p.defaultValue() == "automatic" and p.options() == list(alg.BASES) and "hs_blend" in p.options()
+    names = [q.name() for q in alg.parameterDefinitions()]
+    assert names.index("BASE") == names.index("ADAPT") - 1
+    context = QgsProcessingContext()
+    assert alg.infn_options("infn", {}, context) == {}
+    assert alg.infn_options("infn", {"BASE": "automatic"}, context) == {}
+    assert alg.infn_options("infn", {"BASE": "ls_detail"}, context) == {"base": "ls_detail"}
+    assert alg.infn_options("mtf_glp_hs", {"BASE": "ls_detail"}, context) == {}     # classical methods take none

@@ -1,4 +1,5 @@
 """scripts/qgis_process: the provider is listed and the algorithm runs from the command line."""
+import json
 import os
 import pathlib
 import subprocess
@@ -105,7 +106,8 @@ def test_run_reports_missing_input(profile_root, demo_pair, tmp_path):
 
 
 def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
-    """METHOD=infn on the bundled Jasper Ridge demo (198 bands: no model fits, so it adapts; short budget)."""
+    """METHOD=infn on the bundled Jasper Ridge demo (198 bands: no model fits, so it adapts; short budget), on
+    the base BASE names (LS detail; the default, the blend, runs in the desktop test)."""
     pytest.importorskip("torch")
     from osgeo import gdal
 
@@ -119,7 +121,7 @@ def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
     saved = tmp_path / "adapted.safetensors"
     res = qgis_process("run", "deeppansharpen:hsmsfusion", "--", f"HSI={hsi}", f"MSI={msi}", "METHOD=infn",
                        "ADAPT=true", "ADAPT_SECONDS=4", "DEVICE=cpu", f"ADAPTED_WEIGHTS={saved}", f"OUTPUT={out}",
-                       profile_root=profile_root)
+                       "BASE=ls_detail", profile_root=profile_root)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "INFN adaptation" in res.stdout + res.stderr
     assert saved.exists() and (tmp_path / "adapted.json").exists()
@@ -128,6 +130,7 @@ def test_run_hsmsfusion_infn_with_adaptation(profile_root, tmp_path):
     assert ds.GetRasterBand(50).GetMetadataItem("wavelength") == gdal.Open(str(hsi)).GetRasterBand(50) \
         .GetMetadataItem("wavelength")
     assert "infn" in ds.GetMetadataItem("DEEPPANSHARPEN_METHOD")
+    assert json.loads(ds.GetMetadataItem("DEEPPANSHARPEN_INFN_BASE"))["base"] == "ls_detail"
     a = ds.GetRasterBand(50).ReadAsArray().astype(float)
     assert a.std() > 0 and 0 < a.mean() < 5000
 

@@ -198,6 +198,17 @@ def network_loses(net: auto_select.CandidateScore, rival: auto_select.CandidateS
     return a > b
 
 
+def _check_score(name: str, method: FusionMethod, blocks: list, ratio: int, bands: list[int]
+                 ) -> auto_select.CandidateScore:
+    """ERGAS and SAM of a prepared ``method`` on the check ``blocks`` (its ``rank_ergas`` = its ERGAS)."""
+    t0 = time.perf_counter()
+    score = auto_select.CandidateScore(name)
+    fused = [np.asarray(method.apply(b.tile), dtype=np.float64) for b in blocks]
+    score.ergas, score.sam = auto_select._ergas_sam(fused, blocks, ratio, bands)
+    score.rank_ergas, score.seconds = score.ergas, time.perf_counter() - t0
+    return score
+
+
 def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks: list, independent: bool,
         candidates: Sequence[str], check_scene: SceneInfo | None = None, where: str = "",
         margin: float = 0.0, base: FusionMethod | None = None) -> GuardResult:
@@ -221,23 +232,16 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
     if method.is_cancelled():
         raise Cancelled("Cancelled by the user; no output was written.")
     rival_name = auto_select.choose(scores, hqnr_of=check.hqnr_many, q2n_of=check.q2n)
-    tn = time.perf_counter()
-    net = auto_select.CandidateScore(method.name)
-    fused = [np.asarray(method.apply(b.tile), dtype=np.float64) for b in blocks]
-    net.ergas, net.sam = auto_select._ergas_sam(fused, blocks, r, check.bands)
-    net.rank_ergas = net.ergas
-    net.seconds = time.perf_counter() - tn
+    own = _check_score(base.name, base, blocks, r, check.bands) if base is not None else None
+    # an adaptation that kept its zero correction returns the base itself: no second pass of it on the check
+    zero = own is not None and not getattr(method, "correction", True)
+    net = replace(own, method=method.name) if zero else _check_score(method.name, method, blocks, r, check.bands)
     pixels = int(sum(int(b.scored.sum()) for b in blocks))
     base_row = {}
-    if base is not None:
-        own = auto_select.CandidateScore(base.name)
-        own.ergas, own.sam = auto_select._ergas_sam([np.asarray(base.apply(b.tile), dtype=np.float64)
-                                                     for b in blocks], blocks, r, check.bands)
-        own.rank_ergas = own.ergas
+    if own is not None:
         base_row = {"base": {"method": base.name, "ergas": round(own.ergas, 5), "sam": round(own.sam, 5)}}
-        if not getattr(method, "correction", True):        # the adaptation kept a zero correction: the base
+        if zero:
             res.base = base.name
-            net = replace(own, method=method.name)
         elif network_loses(net, own):
             base_row["network_alone"] = {"ergas": round(net.ergas, 5), "sam": round(net.sam, 5)}
             method.drop_correction()
@@ -267,6 +271,7 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
     penalty = (f" x {auto_select.FIT_PENALTY:g} as Auto ranks it" if rival_name in auto_select.FITS_AT_CHECK_SCALE
                else "")
     numbers = f"ERGAS {net.ergas:.4f} vs {rival.ergas:.4f}{penalty}, SAM {net.sam:.3f} vs {rival.sam:.3f}"
+    kept = "base returned" if res.base else "network kept"
     unchecked = "" if independent else (" (the scene is too small to hold pixels out of the adaptation: the check "
                                          "is data the network trained on)")
     if network_loses(net, rival, margin):
@@ -282,18 +287,16 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
         method._warn(f"{net_name} lost to {label} on this scene's reduced-resolution check ({numbers}){unchecked}; "
                      f"the {label} result is returned (GUARD=false, the option {OPTION}, writes the network's).")
     elif network_loses(net, rival):
-        res.status = "network kept"
+        res.status = kept
         method._info(f"{net_name} trails {method_label(rival_name)} on this scene's reduced-resolution check "
                      f"({numbers}) by less than the {margin:.0%} allowed to a network that did not adapt to the "
                      "scene: that check is at a scale it was not trained at, where it scores worse than on the "
                      "scene itself. Its result is kept.")
     else:
-        res.status = "network kept"
+        res.status = kept
         method._info(f"{net_name} beat the best classical method, {method_label(rival_name)}, on this scene's "
                      f"reduced-resolution check ({numbers})" + (unchecked[:-1] + "; a win there is not proof)"
                                                                if unchecked else "") + ".")
-    if res.base and res.delegate is None:
-        res.status = "base returned"
     res.record["seconds"] = round(time.perf_counter() - t0, 2)
     return res
 

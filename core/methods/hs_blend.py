@@ -110,10 +110,10 @@ class HSBlend(FusionMethod):
         self.record: dict = {}
 
     def halo(self, ratio: int) -> int:
-        names = list(self.methods) or list(self.candidates)
-        own = max(_get(n).halo(ratio) for n in names)
+        if self.methods:
+            return max(m.halo(ratio) for m in self.methods.values())
         # before prepare: the samples also carry the check's context (as Auto's do)
-        return own if self.methods else max(own, auto_select.CHECK_CONTEXT * ratio)
+        return max(max(_get(n).halo(ratio) for n in self.candidates), auto_select.CHECK_CONTEXT * ratio)
 
     def prepare(self, samples, scene: SceneInfo) -> None:
         super().prepare(samples, scene)

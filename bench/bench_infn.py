@@ -199,8 +199,14 @@ def _write(path, arr, gt, wkt, nodata=None, band_md=None, names=None):
     return path
 
 
+def _msi_srfs(msi_sensor: str) -> dict:
+    """The spectral responses of the MSI_SENSORS entry ``msi_sensor`` (../shared/data/srf/pyrsr)."""
+    folder, bands = MSI_SENSORS[msi_sensor][:2]
+    return read_pyrsr_sensor(os.path.join(DATA, "srf", "pyrsr", *folder.split("/")), bands)
+
+
 def build_enmap_pair(name: str, vrt: str, msi_sensor: str = "s2") -> dict:
-    folder, bands, tag, _label, band_name = MSI_SENSORS[msi_sensor]
+    tag, band_name = MSI_SENSORS[msi_sensor][2], MSI_SENSORS[msi_sensor][4]
     r = ENMAP_RATIO
     ds = gdal.Open(vrt)
     cube = ds.ReadAsArray().astype(np.float32)
@@ -215,7 +221,7 @@ def build_enmap_pair(name: str, vrt: str, msi_sensor: str = "s2") -> dict:
     valid = (cube[good] != -32768).all(axis=0)
     if not valid.all():
         raise SystemExit(f"EnMAP mosaic {name} has nodata in good bands")
-    srfs = read_pyrsr_sensor(os.path.join(DATA, "srf", "pyrsr", *folder.split("/")), bands)
+    srfs = _msi_srfs(msi_sensor)
     msi, msi_names = simulate_msi(cube[good].astype(np.float64), wl[good], srfs)
     true_w = np.stack([band_weights(wl[good], srfs[b]) for b in msi_names])
     true_centroids = [round(float(c), 1) for c in (true_w * wl[good]).sum(1) / true_w.sum(1)]
@@ -244,9 +250,8 @@ def _jasper_l8_msi() -> str:
     cube, mat = _jasper_truth()
     channels = mat["SlectBands"].ravel().astype(float)
     wavelengths = 380.0 + (channels - 1.0) * (2500.0 - 380.0) / 223.0
-    folder, bands, tag, _label, band_name = MSI_SENSORS["l8"]
-    msi, names = simulate_msi(cube, wavelengths, read_pyrsr_sensor(
-        os.path.join(DATA, "srf", "pyrsr", *folder.split("/")), bands))
+    tag, band_name = MSI_SENSORS["l8"][2], MSI_SENSORS["l8"][4]
+    msi, names = simulate_msi(cube, wavelengths, _msi_srfs("l8"))
     s2 = gdal.Open(os.path.join(ROOT, "resources", "sample", "jasper_ridge_msi_s2_30m.tif"))
     os.makedirs(WORK, exist_ok=True)
     return _write(os.path.join(WORK, f"jasper_msi_{tag}_30m.tif"), np.rint(msi).astype(np.float32),

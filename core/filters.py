@@ -174,6 +174,66 @@ def mtf_filter_decimate(img, gnyq, ratio: int, phase=None) -> np.ndarray:
     return out.reshape(img.shape[:-2] + (hd, wd))
 
 
+# Inputs per dense block of the filter-and-decimate operator (plus the taps' reach): the dense product does a few
+# times the multiplications of the banded one, in BLAS instead of numpy (256 was fastest on 3 to 224 bands).
+_DENSE_INPUTS = 256
+_CHUNK_BYTES = 32 << 20       # bands filtered at once: their row-filtered block stays about this size
+
+
+def _decimating_blocks(taps: np.ndarray, n: int, r: int, p: int, dtype) -> list[tuple[slice, slice, np.ndarray]]:
+    """Correlation of ``n`` samples with ``taps`` (replicate borders) kept at p, p + r, ... as dense blocks:
+    (output slice, input slice, matrix (outputs, inputs)); the borders are folded into the first and last columns."""
+    rad = len(taps) // 2
+    centres = np.arange(p, n, r)
+    step = max(1, _DENSE_INPUTS // r)
+    out = []
+    for i0 in range(0, len(centres), step):
+        c = centres[i0:i0 + step]
+        lo, hi = max(0, int(c[0]) - rad), min(n, int(c[-1]) + rad + 1)
+        m = np.zeros((len(c), hi - lo))
+        cols = np.clip(c[:, None] + np.arange(-rad, rad + 1), 0, n - 1) - lo
+        np.add.at(m, (np.repeat(np.arange(len(c)), len(taps)), cols.ravel()), np.tile(taps, len(c)))
+        out.append((slice(i0, i0 + len(c)), slice(lo, hi), m.astype(dtype)))
+    return out
+
+
+def mtf_filter_decimate_dense(img, gnyq, ratio: int, phase=None) -> np.ndarray:
+    """``mtf_filter_decimate`` for the scene-wide fits: each separable term of the kernel applied as dense
+    matrix blocks (``_decimating_blocks``, BLAS), 3 to 15 times faster on 3 to 224 bands.
+
+    Equal up to float rounding, but the rounding of a pixel depends on where the image starts and on BLAS's
+    kernels, so a tile would not reproduce the whole image bit for bit: what a method writes uses
+    ``mtf_filter_decimate``.
+    """
+    img = _float(img)
+    r = int(ratio)
+    p0, p1 = (r // 2, r // 2) if phase is None else (int(phase[0]), int(phase[1]))
+    flat = img.reshape((-1,) + img.shape[-2:])
+    g = band_gains(gnyq, flat.shape[0])
+    h, w = flat.shape[-2:]
+    hd, wd = len(range(p0, h, r)), len(range(p1, w, r))
+    out = np.zeros((flat.shape[0], hd, wd), dtype=flat.dtype)
+    if hd == 0 or wd == 0:
+        return out.reshape(img.shape[:-2] + (hd, wd))
+    for value in np.unique(g):
+        idx = np.flatnonzero(g == value)
+        terms = _separable_terms(float(value), r, mtf_taps(r), True)
+        col_blocks = [_decimating_blocks(col, h, r, p0, flat.dtype) for col, _ in terms]
+        row_blocks = [_decimating_blocks(row, w, r, p1, flat.dtype) for _, row in terms]
+        chunk = max(1, _CHUNK_BYTES // (min(hd, max(1, _DENSE_INPUTS // r)) * w * flat.itemsize))
+        for c0 in range(0, len(idx), chunk):
+            sel = idx[c0:c0 + chunk]
+            part = flat[sel[0]:sel[-1] + 1] if sel[-1] - sel[0] + 1 == len(sel) else flat[sel]
+            acc = np.zeros((len(sel), hd, wd), dtype=flat.dtype)
+            for cols, rows in zip(col_blocks, row_blocks):
+                for o_r, i_r, mc in cols:
+                    y = np.matmul(mc, part[:, i_r, :])                   # (bands, outputs, w)
+                    for o_c, i_c, mr in rows:
+                        acc[:, o_r, o_c] += np.matmul(y[:, :, i_c], mr.T)
+            out[sel] = acc
+    return out.reshape(img.shape[:-2] + (hd, wd))
+
+
 def lp_gauss(img, ratio: int) -> np.ndarray:
     """LPfilterGauss.m: the genMTF design with GNyq 0.3 and the N*fcut/2 alpha (doc 1.1 pitfall a);
     N = mtf_taps(ratio) (41 up to ratio 8)."""

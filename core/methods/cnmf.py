@@ -163,7 +163,7 @@ class CNMF(FusionMethod):
             # 3. the HSI's endmembers refitted with the degraded HR abundances
             xs, hls = [], []
             for h, (t, _z, _y, _core, mask_lr, x) in zip(hs, blocks):
-                hl = filters.mtf_filter_decimate(h, gain, t.ratio, t.phase)[:, mask_lr]
+                hl = filters.mtf_filter_decimate_dense(h, gain, t.ratio, t.phase)[:, mask_lr]
                 xs.append(x)
                 hls.append(np.maximum(hl, 0.0))
             w = update_w(np.concatenate(xs, axis=1), np.concatenate(hls, axis=1), w, INNER)

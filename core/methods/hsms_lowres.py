@@ -50,8 +50,30 @@ class LowResPairs:
 
 
 def degrade_msi(tile: Tile, gain: float) -> np.ndarray:
-    """The tile's MSI filtered with the HSI MTF and sampled on its LR pixels (float64)."""
-    return filters.mtf_filter_decimate(np.asarray(tile.hr, dtype=np.float64), gain, tile.ratio, tile.phase)
+    """The tile's MSI filtered with the HSI MTF and sampled on its LR pixels (float64; for the scene-wide fits)."""
+    return filters.mtf_filter_decimate_dense(np.asarray(tile.hr, dtype=np.float64), gain, tile.ratio, tile.phase)
+
+
+def _lowres_pixels(samples: Sequence[Tile], scene: SceneInfo, what: str, max_pixels: int
+                   ) -> tuple[list[tuple[Tile, np.ndarray]], int]:
+    """The sample tiles with their LR pixels to use (valid footprint, core only) and the step that keeps at most
+    ``max_pixels`` of them all (every step-th)."""
+    radius = filters.mtf_radius(scene.ratio)
+    picked = [(t, m) for t in samples if (m := lr_mask(t, radius)).any()]
+    n = sum(int(m.sum()) for _t, m in picked)
+    if n < 2 * (scene.hr_bands + 2):
+        raise InputError(f"Not enough valid pixels to estimate the {what}: the images hardly overlap or are "
+                         "mostly nodata.")
+    return picked, (n // max_pixels + 1 if n > max_pixels else 1)
+
+
+def _gather(picked: list[tuple[Tile, np.ndarray]], step: int, image) -> np.ndarray:
+    """(bands, N) float64: ``image(tile)`` (on the LR grid) at the picked pixels of every tile, every step-th."""
+    return np.concatenate([image(t)[:, m].astype(np.float64, copy=False) for t, m in picked], axis=1)[:, ::step]
+
+
+def _lr_hsi(t: Tile) -> np.ndarray:
+    return filters.decimate(np.asarray(t.lr_up), t.ratio, t.phase)     # the interpolators keep the samples
 
 
 def lowres_pairs(samples: Sequence[Tile], scene: SceneInfo, what: str, max_pixels: int = MAX_LR_PIXELS,
@@ -59,24 +81,8 @@ def lowres_pairs(samples: Sequence[Tile], scene: SceneInfo, what: str, max_pixel
     """The LR pixels of every sample tile (valid footprint, core only), at most ``max_pixels`` of them; the MSI
     degraded with the MTF of Nyquist gain ``gain`` (default: the HSI sensor's)."""
     gain = hsi_gain(scene) if gain is None else gain
-    radius = filters.mtf_radius(scene.ratio)
-    hs, ms = [], []
-    for t in samples:
-        mask = lr_mask(t, radius)
-        if not mask.any():
-            continue
-        m = degrade_msi(t, gain)
-        h = filters.decimate(np.asarray(t.lr_up, dtype=np.float64), t.ratio, t.phase)
-        hs.append(h[:, mask])
-        ms.append(m[:, mask])
-    if not hs or sum(x.shape[1] for x in hs) < 2 * (scene.hr_bands + 2):
-        raise InputError(f"Not enough valid pixels to estimate the {what}: the images hardly overlap or are "
-                         "mostly nodata.")
-    hsi, msi = np.concatenate(hs, axis=1), np.concatenate(ms, axis=1)
-    if hsi.shape[1] > max_pixels:
-        step = hsi.shape[1] // max_pixels + 1
-        hsi, msi = hsi[:, ::step], msi[:, ::step]
-    return LowResPairs(hsi, msi)
+    picked, step = _lowres_pixels(samples, scene, what, max_pixels)
+    return LowResPairs(_gather(picked, step, _lr_hsi), _gather(picked, step, lambda t: degrade_msi(t, gain)))
 
 
 def estimate_gain(samples: Sequence[Tile], scene: SceneInfo, what: str) -> float:
@@ -84,14 +90,19 @@ def estimate_gain(samples: Sequence[Tile], scene: SceneInfo, what: str) -> float
     best explains the LR-HSI by least squares (each HSI band a linear combination of the MSI bands plus an
     offset), the way HySure estimates its blur from the data, restricted to the MTF family."""
     good = good_bands(scene)
+    picked, step = _lowres_pixels(samples, scene, what, MAX_GAIN_PIXELS)
+    y = _gather(picked, step, _lr_hsi)[good].T
+    spread = max(float(np.sum((y - y.mean(axis=0)) ** 2)), 1e-300)
+    total = float(np.sum(y * y))
     best, best_res = hsi_gain(scene), np.inf
     for g in GAIN_GRID:
-        pairs = lowres_pairs(samples, scene, what, max_pixels=MAX_GAIN_PIXELS, gain=g)
-        design = np.hstack([pairs.msi.T, np.ones((pairs.msi.shape[1], 1))])
-        design /= np.maximum(np.linalg.norm(design, axis=0), 1e-300)
-        y = pairs.hsi[good].T
-        coef = np.linalg.lstsq(design, y, rcond=None)[0]
-        res = float(np.sum((y - design @ coef) ** 2) / max(np.sum((y - y.mean(axis=0)) ** 2), 1e-300))
+        msi = _gather(picked, step, lambda t, g=g: degrade_msi(t, g))
+        design = np.hstack([msi.T, np.ones((msi.shape[1], 1))])
+        # the least-squares residual of every band at once: what the design's column space (its left singular
+        # vectors above lstsq's cut-off, so a constant MSI band counts once) leaves of y
+        u, sv, _ = np.linalg.svd(design, full_matrices=False)
+        u = u[:, sv > sv[0] * max(design.shape) * np.finfo(float).eps] if sv[0] > 0 else u[:, :0]
+        res = max(total - float(np.sum((u.T @ y) ** 2)), 0.0) / spread
         if res < best_res:
             best, best_res = g, res
     return best

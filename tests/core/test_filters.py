@@ -81,6 +81,25 @@ def test_mtf_filter_decimate_equals_filter_then_decimate(ratio, phase):
     assert np.abs(out - ref).max() < 1e-12
 
 
+
+@pytest.mark.parametrize("chunk_bytes", [1, 1 << 30])      # one band per chunk; all bands of a gain at once
+@pytest.mark.parametrize("ratio,shape,phase", [(2, (300, 530), (1, 0)), (3, (530, 301), (2, 1)), (4, (7, 9), None),
+                                               (4, (75, 66), (0, 3))])
+def test_mtf_filter_decimate_dense_equals_the_exact_one(ratio, shape, phase, chunk_bytes, monkeypatch):
+    """The fits' dense filter-and-decimate: several blocks per axis, bands filtered one or several at a time
+    (gains interleaved, so a chunk's bands are not adjacent), an image smaller than the kernel (every tap
+    clamped to the borders); float32 stays float32."""
+    monkeypatch.setattr(F, "_CHUNK_BYTES", chunk_bytes)
+    rng = np.random.default_rng(3)
+    img = rng.random((5,) + shape)
+    gains = [0.3, 0.22, 0.3, 0.22, 0.3]
+    ref = F.mtf_filter_decimate(img, gains, ratio, phase)
+    out = F.mtf_filter_decimate_dense(img, gains, ratio, phase)
+    assert out.shape == ref.shape and out.dtype == np.float64
+    assert np.abs(out - ref).max() < 1e-12
+    out32 = F.mtf_filter_decimate_dense(img.astype(np.float32), gains, ratio, phase)
+    assert out32.dtype == np.float32 and np.abs(out32 - ref).max() < 1e-5
+
 def test_decimate_phase():
     x = np.arange(24 * 24).reshape(24, 24)
     assert np.array_equal(F.decimate(x, 4), x[2::4, 2::4])

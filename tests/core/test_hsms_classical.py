@@ -123,6 +123,17 @@ def test_hysure_estimates_the_blur_of_the_scene(low_rank):
     assert m.gain == pytest.approx(0.3)            # the scene's LR-HSI was made with the MTF of gain 0.3
 
 
+
+def test_successive_projection_picks_the_pure_pixels():
+    """Three materials, each pure in one pixel, every other pixel a mixture: SPA returns the pure ones."""
+    from core.methods.cnmf import successive_projection
+    rng = np.random.default_rng(4)
+    spectra = rng.random((20, 3)) + 0.1
+    mix = rng.dirichlet(np.full(3, 1.0), 500).T * 0.9 + 0.1 / 3       # no mixture near a corner
+    mix[:, [37, 211, 402]] = np.eye(3)
+    picked = successive_projection(spectra @ mix, 3)
+    assert sorted(map(tuple, np.round(picked.T, 12))) == sorted(map(tuple, np.round(spectra.T, 12)))
+
 # --- tiling -------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -142,36 +142,46 @@ def mtf_filter(img, gnyq, ratio: int) -> np.ndarray:
     return _filter_bands(img, gnyq, ratio, True)
 
 
+def _decimated_per_gain(img, gnyq, ratio: int, phase, filter_bands) -> np.ndarray:
+    """The frame of both filter-and-decimate versions: ``filter_bands(flat, idx, out, terms, r, (p0, p1))``
+    writes ``out[idx]``, the bands ``idx`` of ``flat`` (one Nyquist gain, its kernel's separable ``terms``)
+    filtered and kept at rows p0, p0 + r, ... and columns p1, p1 + r, ..."""
+    img = _float(img)
+    r = int(ratio)
+    p = (r // 2, r // 2) if phase is None else (int(phase[0]), int(phase[1]))
+    flat = img.reshape((-1,) + img.shape[-2:])
+    g = band_gains(gnyq, flat.shape[0])
+    h, w = flat.shape[-2:]
+    hd, wd = len(range(p[0], h, r)), len(range(p[1], w, r))
+    out = np.zeros((flat.shape[0], hd, wd), dtype=flat.dtype)
+    if hd and wd:
+        for value in np.unique(g):
+            terms = _separable_terms(float(value), r, mtf_taps(r), True)
+            filter_bands(flat, np.flatnonzero(g == value), out, terms, r, p)
+    return out.reshape(img.shape[:-2] + (hd, wd))
+
+
+def _strided_bands(flat, idx, out, terms, r: int, p) -> None:
+    (p0, p1), (hd, wd), w = p, out.shape[-2:], flat.shape[-1]
+    rad = len(terms[0][0]) // 2
+    padded = np.pad(flat[idx], ((0, 0), (rad, rad), (rad, rad)), mode="edge")
+    for col, row in terms:
+        # padded row p0 + r*i + a holds the input row that tap a of output row i reads
+        rows = np.zeros((len(idx), hd, w + 2 * rad), dtype=flat.dtype)
+        for a, c in enumerate(col.astype(flat.dtype)):
+            rows += c * padded[:, p0 + a:p0 + a + r * (hd - 1) + 1:r, :]
+        acc = out[idx]
+        for b, c in enumerate(row.astype(flat.dtype)):
+            acc += c * rows[:, :, p1 + b:p1 + b + r * (wd - 1) + 1:r]
+        out[idx] = acc
+
+
 def mtf_filter_decimate(img, gnyq, ratio: int, phase=None) -> np.ndarray:
     """``decimate(mtf_filter(img, gnyq, ratio), ratio, phase)``, computing only the kept pixels.
 
     About ``ratio`` times cheaper than filtering everything (the GLP methods' hot path).
     """
-    img = _float(img)
-    r = int(ratio)
-    p0, p1 = (r // 2, r // 2) if phase is None else (int(phase[0]), int(phase[1]))
-    flat = img.reshape((-1,) + img.shape[-2:])
-    g = band_gains(gnyq, flat.shape[0])
-    h, w = flat.shape[-2:]
-    hd, wd = len(range(p0, h, r)), len(range(p1, w, r))
-    out = np.zeros((flat.shape[0], hd, wd), dtype=flat.dtype)
-    if hd == 0 or wd == 0:
-        return out.reshape(img.shape[:-2] + (hd, wd))
-    for value in np.unique(g):
-        idx = np.flatnonzero(g == value)
-        terms = _separable_terms(float(value), r, mtf_taps(r), True)
-        rad = len(terms[0][0]) // 2
-        padded = np.pad(flat[idx], ((0, 0), (rad, rad), (rad, rad)), mode="edge")
-        for col, row in terms:
-            # padded row p0 + r*i + a holds the input row that tap a of output row i reads
-            rows = np.zeros((len(idx), hd, w + 2 * rad), dtype=flat.dtype)
-            for a, c in enumerate(col.astype(flat.dtype)):
-                rows += c * padded[:, p0 + a:p0 + a + r * (hd - 1) + 1:r, :]
-            acc = out[idx]
-            for b, c in enumerate(row.astype(flat.dtype)):
-                acc += c * rows[:, :, p1 + b:p1 + b + r * (wd - 1) + 1:r]
-            out[idx] = acc
-    return out.reshape(img.shape[:-2] + (hd, wd))
+    return _decimated_per_gain(img, gnyq, ratio, phase, _strided_bands)
 
 
 # Inputs per dense block of the filter-and-decimate operator (plus the taps' reach): the dense product does a few
@@ -197,6 +207,23 @@ def _decimating_blocks(taps: np.ndarray, n: int, r: int, p: int, dtype) -> list[
     return out
 
 
+def _dense_bands(flat, idx, out, terms, r: int, p) -> None:
+    h, w = flat.shape[-2:]
+    col_blocks = [_decimating_blocks(col, h, r, p[0], flat.dtype) for col, _ in terms]
+    row_blocks = [_decimating_blocks(row, w, r, p[1], flat.dtype) for _, row in terms]
+    chunk = max(1, _CHUNK_BYTES // (min(out.shape[-2], max(1, _DENSE_INPUTS // r)) * w * flat.itemsize))
+    for c0 in range(0, len(idx), chunk):
+        sel = idx[c0:c0 + chunk]
+        part = flat[sel[0]:sel[-1] + 1] if sel[-1] - sel[0] + 1 == len(sel) else flat[sel]
+        acc = np.zeros((len(sel),) + out.shape[-2:], dtype=flat.dtype)
+        for cols, rows in zip(col_blocks, row_blocks):
+            for o_r, i_r, mc in cols:
+                y = np.matmul(mc, part[:, i_r, :])                   # (bands, outputs, w)
+                for o_c, i_c, mr in rows:
+                    acc[:, o_r, o_c] += np.matmul(y[:, :, i_c], mr.T)
+        out[sel] = acc
+
+
 def mtf_filter_decimate_dense(img, gnyq, ratio: int, phase=None) -> np.ndarray:
     """``mtf_filter_decimate`` for the scene-wide fits: each separable term of the kernel applied as dense
     matrix blocks (``_decimating_blocks``, BLAS), 3 to 15 times faster on 3 to 224 bands.
@@ -205,33 +232,7 @@ def mtf_filter_decimate_dense(img, gnyq, ratio: int, phase=None) -> np.ndarray:
     kernels, so a tile would not reproduce the whole image bit for bit: what a method writes uses
     ``mtf_filter_decimate``.
     """
-    img = _float(img)
-    r = int(ratio)
-    p0, p1 = (r // 2, r // 2) if phase is None else (int(phase[0]), int(phase[1]))
-    flat = img.reshape((-1,) + img.shape[-2:])
-    g = band_gains(gnyq, flat.shape[0])
-    h, w = flat.shape[-2:]
-    hd, wd = len(range(p0, h, r)), len(range(p1, w, r))
-    out = np.zeros((flat.shape[0], hd, wd), dtype=flat.dtype)
-    if hd == 0 or wd == 0:
-        return out.reshape(img.shape[:-2] + (hd, wd))
-    for value in np.unique(g):
-        idx = np.flatnonzero(g == value)
-        terms = _separable_terms(float(value), r, mtf_taps(r), True)
-        col_blocks = [_decimating_blocks(col, h, r, p0, flat.dtype) for col, _ in terms]
-        row_blocks = [_decimating_blocks(row, w, r, p1, flat.dtype) for _, row in terms]
-        chunk = max(1, _CHUNK_BYTES // (min(hd, max(1, _DENSE_INPUTS // r)) * w * flat.itemsize))
-        for c0 in range(0, len(idx), chunk):
-            sel = idx[c0:c0 + chunk]
-            part = flat[sel[0]:sel[-1] + 1] if sel[-1] - sel[0] + 1 == len(sel) else flat[sel]
-            acc = np.zeros((len(sel), hd, wd), dtype=flat.dtype)
-            for cols, rows in zip(col_blocks, row_blocks):
-                for o_r, i_r, mc in cols:
-                    y = np.matmul(mc, part[:, i_r, :])                   # (bands, outputs, w)
-                    for o_c, i_c, mr in rows:
-                        acc[:, o_r, o_c] += np.matmul(y[:, :, i_c], mr.T)
-            out[sel] = acc
-    return out.reshape(img.shape[:-2] + (hd, wd))
+    return _decimated_per_gain(img, gnyq, ratio, phase, _dense_bands)
 
 
 def lp_gauss(img, ratio: int) -> np.ndarray:

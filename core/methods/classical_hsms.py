@@ -71,4 +71,6 @@ class MTFGLPHS(FusionMethod):
     def apply(self, tile: Tile) -> np.ndarray:
         detail = tile.hr - _glp_lowpass(tile.hr, tile, self.scene.gnyq_hr)          # (msi, h, w)
         injected = np.tensordot(self.weights, detail, axes=(1, 0))
-        return (tile.lr_up + injected).astype(np.float32)
+        # in place: a 200-band tile is a GB per copy (the same sum, computed in the wider of the two types)
+        np.add(injected, tile.lr_up, out=injected, casting="same_kind")
+        return injected.astype(np.float32, copy=False)

@@ -33,11 +33,10 @@ import numpy as np
 
 from . import filters, metrics
 from .methods.base import SceneInfo, Tile
-from .methods.registry import find_spec
+from .methods.registry import HSMS_AUTO_CANDIDATES, find_spec
 
 PAN_CANDIDATES = ("exp", "brovey", "bt_h", "gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs", "awlp")
-HSMS_CANDIDATES = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf")
-# HySure is left out: it is the slowest by far (Fourier-domain ADMM per tile); choose it by name.
+HSMS_CANDIDATES = HSMS_AUTO_CANDIDATES
 # Used when the scene is too small for a check (its reduced LR image under MIN_CHECK_LR pixels a side).
 PAN_FALLBACK = "mtf_glp_fs"
 HSMS_FALLBACK = "mtf_glp_hs"

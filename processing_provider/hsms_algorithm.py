@@ -5,6 +5,7 @@ import os
 
 from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterLayer
 
+from ..core.methods.registry import INFN_MOVED_BASES
 from .base import FusionAlgorithmBase, _advanced, choice_parameter
 
 
@@ -20,7 +21,7 @@ class HsmsFusionAlgorithm(FusionAlgorithmBase):
     BASE = "BASE"
     # INFN's classical base on a sensor pair its model was not trained for: the blend by default (best quality),
     # a single method to save the blend's time on 200+ band scenes
-    BASES = ("automatic", "hs_blend", "ls_detail", "mtf_glp_hs", "gsa_hs", "cnmf", "hs_exp")
+    BASES = ("automatic", *INFN_MOVED_BASES)
 
     def name(self) -> str:
         return "hsmsfusion"

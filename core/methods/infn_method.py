@@ -62,10 +62,11 @@ from ..scene import LR_MARGIN
 from . import deep_guard
 from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
 from .deep_base import DeepMethod, flag
+from .registry import INFN_MOVED_BASES
 
 ENGINE = "infn"
 HALO = 16
-BLEND = "hs_blend"                 # the base of a model moved to another band layout
+BLEND = INFN_MOVED_BASES[0]        # the default base of a model moved to another band layout
 DEFAULT_ADAPT_SECONDS = float(BASE_ADAPT_SECONDS)
 
 
@@ -296,7 +297,7 @@ class INFN(DeepMethod):
             # New band layers start with a zero correction, i.e. at their base: the blend of the classical methods
             # (it beats each of them on the real pairs of bench/results/infn_quality.md); the option ``base``
             # may name one of them instead.
-            bases, default_base = (BLEND, *auto_select.HSMS_CANDIDATES), BLEND
+            bases, default_base = INFN_MOVED_BASES, BLEND
         from ..adapt import infn_adapt as A
         from ..srf import estimate_srf
 

@@ -14,6 +14,12 @@ TASKS = ("pansharpen", "hsms")
 # Speed classes by measured CPU seconds per output megapixel and band (upper bounds).
 SPEED_CLASSES = (("fast", 0.25), ("moderate", 0.5), ("slow", float("inf")))
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# The classical HS-MS methods Auto scores (core.auto_select); HySure is left out: it is the slowest by far
+# (Fourier-domain ADMM per tile); choose it by name.
+HSMS_AUTO_CANDIDATES = ("hs_exp", "mtf_glp_hs", "ls_detail", "gsa_hs", "cnmf")
+# What an INFN model moved to another band layout may refine (its option ``base``, Processing's BASE): the blend
+# of the classical methods (the default there) or one of Auto's candidates.
+INFN_MOVED_BASES = ("hs_blend",) + HSMS_AUTO_CANDIDATES
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ from core.methods import SceneInfo, Tile, get_method  # noqa: E402
 from core.sensors import HSMS_MSI_GAIN, preset_for_bands  # noqa: E402
 from core.shared_data import DATA  # noqa: E402
 from core.srf import band_weights, read_pyrsr_sensor, simulate_msi  # noqa: E402
+from scripts.make_hsms_sample import read_jasper_ridge  # noqa: E402
 
 gdal.UseExceptions()
 WORK = os.path.join(ROOT, "build", "bench_infn")
@@ -238,18 +239,10 @@ def build_enmap_pair(name: str, vrt: str, msi_sensor: str = "s2") -> dict:
                           names=[band_name.format(n) for n in msi_names])}
 
 
-def _jasper_truth() -> np.ndarray:
-    import scipy.io
-    mat = scipy.io.loadmat(os.path.join(DATA, "jasper_ridge", "jasperRidge2_R198.mat"))
-    return mat["Y"].T.reshape(100, 100, 198, order="F").transpose(2, 0, 1).astype(np.float64), mat
-
-
 def _jasper_l8_msi() -> str:
     """The Jasper Ridge cube seen by Landsat-8 OLI (simulated as scripts/make_hsms_sample.py simulates the
     bundled Sentinel-2 MSI, rounded as its uint16 values), on the bundled MSI's grid."""
-    cube, mat = _jasper_truth()
-    channels = mat["SlectBands"].ravel().astype(float)
-    wavelengths = 380.0 + (channels - 1.0) * (2500.0 - 380.0) / 223.0
+    cube, _channels, wavelengths = read_jasper_ridge(DATA)
     tag, band_name = MSI_SENSORS["l8"][2], MSI_SENSORS["l8"][4]
     msi, names = simulate_msi(cube, wavelengths, _msi_srfs("l8"))
     s2 = gdal.Open(os.path.join(ROOT, "resources", "sample", "jasper_ridge_msi_s2_30m.tif"))
@@ -273,7 +266,7 @@ def real_pairs():
             yield (f"enmap_{name}{suffix}", f"EnMAP {name} + {what} (x3, {pair['size'][0]} x {pair['size'][1]} x "
                    f"{int(good.sum())})", pair["msi"], pair["hsi"], pair["ref"][good].astype(np.float64), good,
                    ENMAP_RATIO, 10000.0, pair["true_centroids"])
-        truth = _jasper_truth()[0][:, 1:, 1:]
+        truth = read_jasper_ridge(DATA)[0][:, 1:, 1:]
         msi = os.path.join(sample, "jasper_ridge_msi_s2_30m.tif") if sensor == "s2" else _jasper_l8_msi()
         yield (f"jasper{suffix}", f"Jasper Ridge AVIRIS + {what} (x4, 99 x 99 x 198)", msi,
                os.path.join(sample, "jasper_ridge_lrhsi_120m.tif"), truth, np.ones(198, bool), 4, 5000.0, None)

@@ -47,16 +47,23 @@ def write(path, arr, pixel, band_names, band_md, shift=0.0):
     ds = None
 
 
+def read_jasper_ridge(data_dir: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cube (198, 100, 100) float64, AVIRIS channel numbers, band wavelengths in nm) of
+    ``data_dir``/jasper_ridge/jasperRidge2_R198.mat; the wavelengths from the channels, linearly (module
+    docstring)."""
+    mat = scipy.io.loadmat(os.path.join(data_dir, "jasper_ridge", "jasperRidge2_R198.mat"))
+    cube = mat["Y"].T.reshape(100, 100, 198, order="F").transpose(2, 0, 1).astype(np.float64)
+    channels = mat["SlectBands"].ravel().astype(float)
+    return cube, channels, 380.0 + (channels - 1.0) * (2500.0 - 380.0) / 223.0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap.add_argument("--shared", default=SHARED)
     ap.add_argument("--out", default=os.path.join(root, "resources", "sample"))
     args = ap.parse_args()
-    mat = scipy.io.loadmat(os.path.join(args.shared, "data", "jasper_ridge", "jasperRidge2_R198.mat"))
-    cube = mat["Y"].T.reshape(100, 100, 198, order="F").transpose(2, 0, 1).astype(np.float64)
-    channels = mat["SlectBands"].ravel().astype(float)
-    wavelengths = 380.0 + (channels - 1.0) * (2500.0 - 380.0) / 223.0
+    cube, channels, wavelengths = read_jasper_ridge(os.path.join(args.shared, "data"))
     fwhm = np.full_like(wavelengths, 10.0)
 
     lr = decimate(mtf_filter(cube, 0.3, RATIO), RATIO)

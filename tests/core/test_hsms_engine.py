@@ -3,23 +3,21 @@ import os
 
 import numpy as np
 import pytest
-import scipy.io
 from osgeo import gdal
 
 from core.engine import FusionRequest, run_fusion
 from core.shared_data import DATA
+from scripts.make_hsms_sample import read_jasper_ridge
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 SAMPLE = os.path.join(ROOT, "resources", "sample")
 HSI = os.path.join(SAMPLE, "jasper_ridge_lrhsi_120m.tif")
 MSI = os.path.join(SAMPLE, "jasper_ridge_msi_s2_30m.tif")
-TRUTH = os.path.join(DATA, "jasper_ridge", "jasperRidge2_R198.mat")
 
 
 @pytest.fixture(scope="module")
 def truth():
-    mat = scipy.io.loadmat(TRUTH)
-    return mat["Y"].T.reshape(100, 100, 198, order="F").transpose(2, 0, 1).astype(np.float64)
+    return read_jasper_ridge(DATA)[0]
 
 
 def fuse(tmp_path, method, **kw):

@@ -203,6 +203,13 @@ train-panadapter-ablations: setup
 bench-panadapter: setup
 	"$(PY)" bench/bench_panadapter.py
 
+# PanAdapter v2's speed (and PanAdapter's 8-band layout) and its float32 / bfloat16-body results on the real pairs
+.PHONY: bench-pan-scet-speed
+bench-pan-scet-speed: setup
+	"$(PY)" bench/bench_pan_scet_speed.py --threads 2
+	"$(PY)" bench/bench_pan_scet_speed.py --method panadapter --bands 8 --ratios 4 --threads 2
+	"$(PY)" bench/bench_precision.py
+
 # PanAdapter v2's adaptation objectives (Wald, full resolution, both) with a trace of the true error per check
 .PHONY: bench-pan-scet-fullscale
 bench-pan-scet-fullscale: setup

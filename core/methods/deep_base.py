@@ -14,7 +14,7 @@ import torch  # at import time: the registry turns a missing torch into MissingD
 
 from ..errors import InputError
 from ..heap import release_free_memory
-from ..models import weights as W
+from ..models import precision as PR, weights as W
 from .base import FusionMethod, SceneInfo, Tile
 from .row_parts import fuse_in_parts, part_count, split_rows
 
@@ -107,6 +107,7 @@ class DeepMethod(FusionMethod):
     who: str = ""
     tile_threads = 1
     provenance_prefix: str = ""          # metadata items <prefix>_weights, <prefix>_adaptation ...
+    honours_precision = False            # whether inference reads the option ``precision`` (core.models.precision)
     # the threads that fuse a tile's row parts (ThreadPoolExecutor), their number, the CPU threads of this run
     RUN_STATE = {"_part_pool": None, "_part_pool_size": 0, "_cpu_budget": None}
 
@@ -117,6 +118,7 @@ class DeepMethod(FusionMethod):
         self.manifest: dict = {}
         self.adaptation: dict = {}
         self.guard = None                  # deep_guard.GuardResult: the classical method returned instead, if any
+        self.cpu_dtype = None              # autocast dtype of the CPU inference (None: float32)
         self.__dict__.update(self.RUN_STATE)
 
     def __getstate__(self) -> dict:
@@ -132,6 +134,8 @@ class DeepMethod(FusionMethod):
         man, p = self.manifest or {}, self.provenance_prefix
         sha = man.get("weights", {}).get("sha256", "not saved")
         out = {f"{p}_weights": f"{man.get('name', '?')} (sha256 {sha})", **self.extra_provenance()}
+        if self.honours_precision and self.device is not None:
+            out[f"{p}_precision"] = PR.label(torch.float16 if self.device.type == "cuda" else self.cpu_dtype)
         if self.adaptation:
             out[f"{p}_adaptation"] = dict(self.adaptation)
         if self.guard is not None:
@@ -205,7 +209,16 @@ class DeepMethod(FusionMethod):
         self.device, warning = pick_device(options.get("device", "auto"), self.who)
         if warning:
             self._warn(warning)
+        if self.honours_precision:
+            self.cpu_dtype = PR.cpu_dtype(options.get("precision"), self.device)
         return self.device
+
+    def device_words(self) -> str:
+        """'CUDA (name)' or 'CPU (n threads[, bfloat16])' for the log."""
+        if self.device.type == "cuda":
+            return f"CUDA ({torch.cuda.get_device_name(0)})"
+        amp = f", {PR.label(self.cpu_dtype)}" if self.cpu_dtype is not None else ""
+        return f"CPU ({torch.get_num_threads()} threads{amp})"
 
     def installed_models(self) -> list[dict]:
         """Manifests of the installed (bundled) models of this engine."""

@@ -6,6 +6,8 @@ Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, A
             (its manifest) that scores best on the scene's reduced-resolution check, as Auto ranks them
   ensemble  true (default): average the network's output with those of the networks its manifest names in
             ``ensemble_with`` (each refines the same base); false: the network alone
+  precision auto (default) / float32 / bfloat16: the frozen SCET blocks in bfloat16 on a CPU that computes it
+            natively (core.models.precision); recorded in the output's metadata
 
 prepare(): values are scaled as in training (bit depth, then core.methods.deep_base.scene_gain); the base is
 chosen and prepared on the samples; with ADAPT the trainable parts of every network are fine-tuned on the
@@ -90,6 +92,7 @@ class PanScetMethod(DeepMethod):
     engine = ENGINE
     who = "PanAdapter v2"
     provenance_prefix = "panadapter_v2"
+    honours_precision = True
     # The transposed attention of the body mixes channels with weights computed over the whole tile.
     tile_tolerance = 0.05
 
@@ -171,9 +174,7 @@ class PanScetMethod(DeepMethod):
         self.choose_device(opts)
         if self.device.type == "cpu":
             torch.set_num_threads(cpu_threads(opts.get("threads")))
-        self._info(f"PanAdapter v2 runs on {self.device.type.upper()} "
-                   + (f"({torch.cuda.get_device_name(0)})" if self.device.type == "cuda" else
-                      f"({torch.get_num_threads()} threads)") + f" with the weights '{man['name']}'"
+        self._info(f"PanAdapter v2 runs on {self.device_words()} with the weights '{man['name']}'"
                    + (" averaged with " + ", ".join(f"'{m['name']}'" for _n, m in partners) if partners else "")
                    + ".")
         self.scale = float(opts.get("value_max") or scene.value_max or 1.0)
@@ -190,6 +191,7 @@ class PanScetMethod(DeepMethod):
             adapted = self._adapt(members, samples, scene, base)
         for net, _mm in members:
             net.eval().to(memory_format=torch.channels_last)       # in place; as predict_tile's inputs
+            net.set_body_precision(self.cpu_dtype)
         (self.model, _man), *self.partners = members
         self.manifest = man
         torch.set_flush_denormal(True)

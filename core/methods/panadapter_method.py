@@ -125,9 +125,7 @@ class PanAdapterMethod(DeepMethod):
         self.choose_device(opts)
         if self.device.type == "cpu":
             torch.set_num_threads(cpu_threads(opts.get("threads")))
-        self._info(f"PanAdapter runs on {self.device.type.upper()}"
-                   + (f" ({torch.cuda.get_device_name(0)})" if self.device.type == "cuda" else
-                      f" ({torch.get_num_threads()} threads)") + ".")
+        self._info(f"PanAdapter runs on {self.device_words()}.")
         self.batch = max(1, int(opts.get("batch") or 8))
         self.stage = int(opts.get("stage") or 2)
         self.scale = float(opts.get("value_max") or scene.value_max or 1.0)

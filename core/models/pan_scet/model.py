@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..precision import autocast
 from ..pretrained.scet import Scet, ScetConfig
 from .adapters import AdapterPoint
 from .config import PanScetConfig
@@ -67,6 +68,7 @@ class PanScet(nn.Module):
         self.adapters = nn.ModuleList(AdapterPoint(k, d, cfg.ctf_zero_init) for _ in range(cfg.injections))
         self._init_heads_from_stem(body.conv3)
         self.freeze()
+        self.body_amp: torch.dtype | None = None     # set_body_precision
 
     def _prior(self, kind: str, in_ch: int) -> nn.Module:
         cfg = self.cfg
@@ -109,6 +111,11 @@ class PanScet(nn.Module):
         mine, fresh = self.state_dict(), twin.state_dict()
         self.load_state_dict({k: (fresh[k] if self.is_frozen(k) else v) for k, v in mine.items()})
 
+    def set_body_precision(self, dtype: torch.dtype | None) -> None:
+        """Run the frozen SCET blocks under autocast in ``dtype`` (inference on a CPU with native bfloat16,
+        core.models.precision; their residual additions stay float32); None: float32."""
+        self.body_amp = dtype
+
     def freeze(self) -> None:
         for name, p in self.named_parameters():
             p.requires_grad_(not self.is_frozen(name))
@@ -148,12 +155,14 @@ class PanScet(nn.Module):
         n = self.cfg.inject_every
         i = 0
         for g in range(0, len(self.scpa), n):
-            for blk in self.scpa[g:g + n]:
-                x = blk(x)
-            x, a, b = self.adapters[i](x, a, b)
+            with autocast(x, self.body_amp):
+                for blk in self.scpa[g:g + n]:
+                    x = blk(x)
+            x, a, b = self.adapters[i](x.float(), a, b)
             i += 1
         if len(self.attn):
-            for blk in self.attn:
-                x = blk(x)
-            x, a, b = self.adapters[i](x, a, b)
+            with autocast(x, self.body_amp):
+                for blk in self.attn:
+                    x = blk(x)
+            x, a, b = self.adapters[i](x.float(), a, b)
         return base + F.pixel_shuffle(self.tail[key](torch.cat([x, a, b], dim=1)), f)

@@ -8,12 +8,17 @@ Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, A
             ``ensemble_with`` (each refines the same base); false: the network alone
   precision auto (default) / float32 / bfloat16: the frozen SCET blocks in bfloat16 on a CPU that computes it
             natively (core.models.precision); recorded in the output's metadata
+  angle_blend  auto (default): the spectral-direction blend towards the interpolated MS (as PanAdapter's,
+            core.models.panadapter.angle_blend) picked on the scene's reduced-resolution check; a number in
+            [0, 1] fixes it (0: the networks' result as it is)
 
 prepare(): values are scaled as in training (bit depth, then core.methods.deep_base.scene_gain); the base is
 chosen and prepared on the samples; with ADAPT the trainable parts of every network are fine-tuned on the
 scene's reduced pairs (core.adapt.pan_scet_adapt, a quarter of each sample block held out; the time budget
-shared equally); last the deep guard scores the (averaged) result against Auto's classical candidates and hands
-every tile to Auto's pick when it loses.
+shared equally); the spectral-direction blend is picked on the guard's check (after ADAPT, the held-out parts:
+the guard's score of the network there is then slightly optimistic, as PanAdapter's); last the deep guard
+scores the (averaged, blended) result against Auto's classical candidates and hands every tile to Auto's pick
+when it loses.
 apply(): the base on the tile, then one forward pass of each network on the whole tile
 (core.models.pan_scet.predict), averaged; the transposed attention sees the whole tile, hence the tile tolerance.
 """
@@ -33,6 +38,7 @@ from ..models import weights as W
 from ..models.cancel_hooks import cancellable
 from ..models.pan_scet import PanScet, PanScetConfig
 from ..models.pan_scet.predict import predict_tile
+from ..models.panadapter import angle_blend as AB
 from . import deep_guard
 from .array_fusion import classical_fusion
 from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
@@ -51,6 +57,29 @@ DEFAULT_BASES = ("gsa", "bdsd_pc", "mtf_glp_hpm", "mtf_glp_fs")
 # Manifest key: the networks (bundled names, or weights files beside the manifest) whose outputs are averaged
 # with this network's; independently trained networks err differently (bench/results/pan_scet_heldout.md)
 ENSEMBLE_KEY = "ensemble_with"
+# Only where the check shows the interpolated MS's spectral angles beating the network's (SAM(1) < SAM(0): a
+# PAN that does not cover the bands, the Sentinel-2 red edge): elsewhere the twice-reduced check also favoured
+# a blend that made the scene itself worse (Sentinel-2 10 m bands at ratio 4: +3 % ERGAS; pan_scet.md).
+BLEND_RULE = ("where the interpolated MS's angles beat the network's on the check (SAM(1) < SAM(0)): the blend "
+              "from angle_blend.STEPS with the lowest ERGAS(a) / ERGAS(0) + SAM(a) / SAM(0) on the check, when "
+              f"that sum is at least {AB.MIN_GAIN:g} below 2; else 0")
+
+
+def choose_blend(fused: list, blocks: list, ratio: int) -> tuple[float, list]:
+    """(blend factor, [(a, ERGAS, SAM) for a in angle_blend.STEPS]) for the method's outputs ``fused`` on the
+    check ``blocks`` (auto_select.CheckBlock), scored as Auto scores candidates; BLEND_RULE decides."""
+    bands = list(range(blocks[0].reference.shape[0]))
+    rows = []
+    for a in AB.STEPS:
+        out = [AB.blend(torch.from_numpy(np.asarray(f, np.float32)), torch.from_numpy(b.tile.lr_up), a).numpy()
+               for f, b in zip(fused, blocks)]
+        rows.append((a, *auto_select._ergas_sam(out, blocks, ratio, bands)))
+    e0, s0 = max(rows[0][1], 1e-12), max(rows[0][2], 1e-12)
+    if not rows[-1][2] < rows[0][2]:
+        return 0.0, rows
+    score = {a: e / e0 + s / s0 for a, e, s in rows}
+    best = min(AB.STEPS, key=lambda a: (score[a], a))
+    return (float(best) if score[best] <= 2.0 - AB.MIN_GAIN else 0.0), rows
 
 
 def bundled_models() -> list[dict]:
@@ -103,6 +132,8 @@ class PanScetMethod(DeepMethod):
         self.base_method = None
         self.base_choice: dict = {}
         self.partners: list = []            # (network, manifest) averaged with self.model's output
+        self.angle_blend = 0.0              # spectral-direction blend towards the interpolated MS (choose_blend)
+        self.blend_choice: dict = {}
 
     def halo(self, ratio: int) -> int:
         if self.guard is not None and self.guard.delegate is not None:
@@ -195,7 +226,36 @@ class PanScetMethod(DeepMethod):
         (self.model, _man), *self.partners = members
         self.manifest = man
         torch.set_flush_denormal(True)
+        self._choose_blend(samples, scene, adapted)
         self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapted)
+
+    def _choose_blend(self, samples, scene: SceneInfo, adapted: bool) -> None:
+        """Set ``angle_blend`` from the option, or pick it on the scene's check (choose_blend)."""
+        self.angle_blend, self.blend_choice = 0.0, {}
+        opt = scene.options.get("angle_blend")
+        if opt not in (None, "", "auto"):
+            try:
+                self.angle_blend = float(opt)
+            except (TypeError, ValueError):
+                raise InputError(f"angle_blend must be auto or a number from 0 to 1, not '{opt}'.") from None
+            if not 0.0 <= self.angle_blend <= 1.0:
+                raise InputError(f"angle_blend must be auto or a number from 0 to 1, not {opt}.")
+            self.blend_choice = {"angle_blend": self.angle_blend, "reason": "option angle_blend"}
+            return
+        blocks, independent = deep_guard.pan_check(samples, scene, self.model.cfg, adapted)
+        blocks = [b for b in blocks if b.scored.any()]
+        if not blocks:
+            self.blend_choice = {"angle_blend": 0.0, "reason": "the scene is too small for a reduced-resolution check"}
+            return
+        fused = [self.fuse_tile(b.tile) for b in blocks]
+        self.angle_blend, rows = choose_blend(fused, blocks, scene.ratio)
+        self.blend_choice = {"angle_blend": self.angle_blend, "check_pixels": int(sum(b.scored.sum() for b in blocks)),
+                             "independent": independent, "rule": BLEND_RULE,
+                             "check": [{"angle_blend": a, "ergas": round(e, 5), "sam": round(s_, 5)}
+                                       for a, e, s_ in rows]}
+        self._info("PanAdapter v2 spectral-direction blend towards the interpolated MS, on the reduced-resolution "
+                   "check (blend: ERGAS / SAM): " + ", ".join(f"{a:g}: {e:.4f} / {s_:.3f}" for a, e, s_ in rows)
+                   + f"; kept {self.angle_blend:g}.")
 
     def _adapt(self, members: list, samples, scene: SceneInfo, base: str) -> bool:
         """Scene adaptation (ADAPT) of every (network, manifest) of ``members``, the time budget shared equally;
@@ -289,6 +349,8 @@ class PanScetMethod(DeepMethod):
     def extra_provenance(self) -> dict:
         out = {"panadapter_v2_device": self.device.type if self.device is not None else "?",
                "panadapter_v2_base": dict(self.base_choice)}
+        if self.blend_choice:
+            out["panadapter_v2_angle_blend"] = dict(self.blend_choice)
         if self.partners:
             out["panadapter_v2_averaged_with"] = [
                 f"{m.get('name', '?')} (sha256 {m.get('weights', {}).get('sha256', 'not saved')})"
@@ -303,4 +365,6 @@ class PanScetMethod(DeepMethod):
         for net, _man in self.partners:
             out += predict_tile(net, ms_up, pan, base, tile.ratio, tile.phase, self.device)
         out /= np.float32(1 + len(self.partners))
+        if self.angle_blend > 0:
+            out = AB.blend(torch.from_numpy(out), torch.from_numpy(ms_up), self.angle_blend).numpy()
         return (out / k).astype(np.float32, copy=False)

@@ -72,6 +72,8 @@ def test_a_tile_cut_one_row_lower_gives_the_same_pixels(bundled):
 def test_the_network_refines_the_base_chosen_on_the_check(tmp_path, bundled):
     out, md, _res = fuse(tmp_path, "v2", WV_PAN, WV_MS, guard=False)
     assert md["DEEPPANSHARPEN_PRODUCED_BY"] == "panadapter_v2"
+    blend = json.loads(md["DEEPPANSHARPEN_PANADAPTER_V2_ANGLE_BLEND"])          # picked on the check
+    assert blend["angle_blend"] in M.AB.STEPS and [c["angle_blend"] for c in blend["check"]] == list(M.AB.STEPS)
     base_rec = json.loads(md["DEEPPANSHARPEN_PANADAPTER_V2_BASE"])
     base = base_rec["base"]
     assert base in M.DEFAULT_BASES and {c["method"] for c in base_rec["candidates"]} == set(M.DEFAULT_BASES)
@@ -105,9 +107,11 @@ def test_the_bundled_network_averages_its_result_with_the_networks_its_manifest_
     partners = M.load_partners(man)
     assert [m["name"] for _n, m in partners] == man[M.ENSEMBLE_KEY] and partners
     base = "mtf_glp_fs"
-    both, md, _res = fuse(tmp_path, "both", WV_PAN, WV_MS, base=base, guard=False)
-    alone, md_alone, _res = fuse(tmp_path, "alone", WV_PAN, WV_MS, base=base, guard=False, ensemble=False)
-    other, _md, _res = fuse(tmp_path, "other", WV_PAN, WV_MS, base=base, guard=False, weights=partners[0][1]["path"])
+    # no spectral blend: it is picked per run (and applied to the mean), which this test is not about
+    fixed = dict(base=base, guard=False, angle_blend=0)
+    both, md, _res = fuse(tmp_path, "both", WV_PAN, WV_MS, **fixed)
+    alone, md_alone, _res = fuse(tmp_path, "alone", WV_PAN, WV_MS, ensemble=False, **fixed)
+    other, _md, _res = fuse(tmp_path, "other", WV_PAN, WV_MS, weights=partners[0][1]["path"], **fixed)
     # each network refines the same base; the result is the mean of their results
     np.testing.assert_allclose(both, (alone + other) / 2, rtol=0, atol=1e-4 * np.abs(both).max())
     assert np.abs(alone - other).mean() > 1e-3 * np.abs(alone).mean()          # two different networks
@@ -228,3 +232,40 @@ def test_an_adapted_weights_name_gets_the_weights_suffix():
     assert W.weights_file("/d/mine.safetensors") == "/d/mine.safetensors"
     assert W.weights_file("/d/mine.pt") == "/d/mine.safetensors"
     assert W.weights_file("/d/mine") == "/d/mine.safetensors"
+
+
+def _check_block(ref: np.ndarray, ms_up: np.ndarray, r: int = 4):
+    from core import auto_select
+    from core.methods.deep_guard import reduced_tile
+    valid = np.ones(ref.shape[1:], bool)
+    return auto_select.CheckBlock(reduced_tile(ref.mean(0, keepdims=True), ms_up, ms_up[:, 2::r, 2::r], valid, r),
+                                  ref.astype(np.float32), valid)
+
+
+def test_the_spectral_blend_is_picked_where_the_network_turns_the_angles_and_not_elsewhere():
+    rng = np.random.default_rng(3)
+    ref = (0.3 + rng.random((4, 64, 64))).astype(np.float32)
+    # the interpolated MS: the right spectral directions, blurred brightness
+    ms_up = (ref * (0.8 + 0.4 * rng.random((1, 64, 64)))).astype(np.float32)
+    block = _check_block(ref, ms_up)
+    turned = ref * (1 + 0.15 * rng.standard_normal((4, 64, 64))).astype(np.float32)      # detail that turns angles
+    alpha, rows = M.choose_blend([turned], [block], 4)
+    sam = {a: s for a, _e, s in rows}
+    assert alpha > 0 and sam[alpha] < 0.8 * sam[0.0]
+    assert [a for a, _e, _s in rows] == list(M.AB.STEPS)
+    alpha, _rows = M.choose_blend([ref * 1.01], [block], 4)           # right angles already: nothing to gain
+    assert alpha == 0.0
+    # the interpolated MS's angles worse than the network's: no blend, however the sum rule would score it
+    worse = _check_block(ref, (ref * (1 + 0.3 * rng.standard_normal((4, 64, 64)))).astype(np.float32))
+    alpha, rows = M.choose_blend([turned], [worse], 4)
+    assert alpha == 0.0 and rows[-1][2] > rows[0][2]
+
+
+def test_the_blend_option_is_recorded_and_checked(tmp_path, bundled):
+    out, md, _res = fuse(tmp_path, "fixed", WV_PAN, WV_MS, guard=False, angle_blend=0.5)
+    rec = json.loads(md["DEEPPANSHARPEN_PANADAPTER_V2_ANGLE_BLEND"])
+    assert rec == {"angle_blend": 0.5, "reason": "option angle_blend"}
+    none, _md, _res = fuse(tmp_path, "none", WV_PAN, WV_MS, guard=False, angle_blend=0)
+    assert np.abs(out - none).mean() > 1e-4 * np.abs(none).mean()
+    with pytest.raises(InputError, match="angle_blend"):
+        fuse(tmp_path, "bad", WV_PAN, WV_MS, guard=False, angle_blend=2)

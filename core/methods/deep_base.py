@@ -135,7 +135,7 @@ class DeepMethod(FusionMethod):
         sha = man.get("weights", {}).get("sha256", "not saved")
         out = {f"{p}_weights": f"{man.get('name', '?')} (sha256 {sha})", **self.extra_provenance()}
         if self.honours_precision and self.device is not None:
-            out[f"{p}_precision"] = PR.label(torch.float16 if self.device.type == "cuda" else self.cpu_dtype)
+            out[f"{p}_precision"] = PR.label(self.cpu_dtype)
         if self.adaptation:
             out[f"{p}_adaptation"] = dict(self.adaptation)
         if self.guard is not None:

@@ -29,7 +29,8 @@ def native_bf16_cpu() -> bool:
 
 def cpu_dtype(option, device: torch.device) -> torch.dtype | None:
     """bfloat16 for the option ``precision`` (else the DEEP_PANSHARPEN_PRECISION environment variable, else
-    auto) on a CPU ``device`` when it asks for it; None means float32.  CUDA keeps its own rule."""
+    auto) on a CPU ``device`` when it asks for it; None means float32 (on CUDA always: a network that runs in
+    float16 there says so itself)."""
     req = str(option or os.environ.get("DEEP_PANSHARPEN_PRECISION", "").strip() or "auto").strip().lower()
     if req not in PRECISIONS:
         raise InputError(f"Unknown precision '{option}': use {', '.join(PRECISIONS)}.")

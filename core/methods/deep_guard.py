@@ -305,12 +305,14 @@ def run(method: FusionMethod, samples: Sequence[Tile], scene: SceneInfo, blocks:
 # The two deep methods
 # ------------------------------------------------------------------------------------------------
 
-def guard_panadapter(method, samples: Sequence[Tile], scene: SceneInfo, adapted: bool) -> GuardResult:
-    """The guard of a prepared PanAdapterMethod (``adapted``: a scene adaptation ran)."""
+def guard_panadapter(method, samples: Sequence[Tile], scene: SceneInfo, adapted: bool,
+                     check: tuple[list, bool] | None = None) -> GuardResult:
+    """The guard of a prepared PanAdapterMethod (``adapted``: a scene adaptation ran); ``check``: pan_check's
+    (blocks, independent?) when the method already built them."""
     method.guard = None                      # a method prepared again: its network is what is checked
     if not guard_on(scene.options):
         return off(method)
-    blocks, independent = pan_check(samples, scene, getattr(method.model, "cfg", None), adapted)
+    blocks, independent = check or pan_check(samples, scene, getattr(method.model, "cfg", None), adapted)
     where = ("the parts of the reduced-resolution sample pairs the adaptation held out" if adapted and independent
              else "the reduced-resolution sample pairs" + (" (the adaptation trained on them)" if adapted else ""))
     return run(method, samples, scene, blocks, independent, auto_select.PAN_CANDIDATES, where=where)

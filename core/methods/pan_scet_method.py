@@ -226,11 +226,13 @@ class PanScetMethod(DeepMethod):
         (self.model, _man), *self.partners = members
         self.manifest = man
         torch.set_flush_denormal(True)
-        self._choose_blend(samples, scene, adapted)
-        self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapted)
+        check = deep_guard.pan_check(samples, scene, self.model.cfg, adapted)
+        self._choose_blend(check, scene)
+        self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapted, check=check)
 
-    def _choose_blend(self, samples, scene: SceneInfo, adapted: bool) -> None:
-        """Set ``angle_blend`` from the option, or pick it on the scene's check (choose_blend)."""
+    def _choose_blend(self, check: tuple[list, bool], scene: SceneInfo) -> None:
+        """Set ``angle_blend`` from the option, or pick it on the guard's ``check`` (deep_guard.pan_check's
+        blocks and whether they are independent of the adaptation) with choose_blend."""
         self.angle_blend, self.blend_choice = 0.0, {}
         opt = scene.options.get("angle_blend")
         if opt not in (None, "", "auto"):
@@ -242,7 +244,7 @@ class PanScetMethod(DeepMethod):
                 raise InputError(f"angle_blend must be auto or a number from 0 to 1, not {opt}.")
             self.blend_choice = {"angle_blend": self.angle_blend, "reason": "option angle_blend"}
             return
-        blocks, independent = deep_guard.pan_check(samples, scene, self.model.cfg, adapted)
+        blocks, independent = check
         blocks = [b for b in blocks if b.scored.any()]
         if not blocks:
             self.blend_choice = {"angle_blend": 0.0, "reason": "the scene is too small for a reduced-resolution check"}

@@ -55,7 +55,7 @@ class PansharpenAlgorithm(FusionAlgorithmBase):
             self.MS_BANDS, self.tr("MS bands to sharpen (empty = all)"), defaultValue=None,
             parentLayerParameterName=self.MS, optional=True, allowMultiple=True)))
         self.add_common_advanced_parameters()
-        self.add_deep_parameters("PanAdapter, PanAdapter v2")
+        self.add_deep_parameters("PanAdapter, PanAdapter v2", steps=True)
         self.add_output_parameter("Pansharpened image")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS API name)

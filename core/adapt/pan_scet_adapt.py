@@ -66,7 +66,8 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
                    seed: int = 0, lr: float = 3e-4, batch: int = 8, max_steps: int | None = None,
                    checks: int = 12, full=None, full_weight: float = 0.0, spatial_weight: float = 1.0,
                    gains=None, wald_weight: float = 1.0) -> dict:
-    """Fine-tune ``model`` (in place) on the reduced pairs for ``seconds`` (or ``max_steps``); the weights with
+    """Fine-tune ``model`` (in place) on the reduced pairs for ``seconds`` (or exactly ``max_steps`` steps, whatever
+    the time: a run that does not depend on the machine's speed or load); the weights with
     the lowest loss on the held-out check crops, the starting ones included, are kept.  ``full``: the scene's
     blocks at its own scale (core.adapt.full_scale), whose spectral and spatial terms (weights ``full_weight``
     and ``full_weight`` x ``spatial_weight``; ``gains``: the bands' MTF gains, one or one per band) join the
@@ -102,7 +103,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     t0 = time.perf_counter()
     steps, step_time, next_check = 0, 0.0, seconds / checks
     model.train()
-    while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
+    while steps < max_steps if max_steps is not None else time.perf_counter() - t0 + step_time < seconds:
         check_cancel()
         ts = time.perf_counter()
         frac = min(1.0, (ts - t0) / seconds) if max_steps is None else steps / max_steps
@@ -127,7 +128,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
         took = time.perf_counter() - ts
         step_time = took if steps == 1 else 0.8 * step_time + 0.2 * took
         if progress:
-            progress(min(1.0, (time.perf_counter() - t0) / seconds))
+            progress(steps / max_steps if max_steps is not None else min(1.0, (time.perf_counter() - t0) / seconds))
         due = (steps % max(1, max_steps // checks) == 0) if max_steps is not None else \
             time.perf_counter() - t0 >= next_check
         if due:

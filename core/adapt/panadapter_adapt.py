@@ -186,7 +186,8 @@ class BestWeights:
 def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, progress=None, is_cancelled=None,
                 seed: int = 0, lr: float = 5e-4, batch: int = 8, max_steps: int | None = None,
                 checks: int = 12) -> dict:
-    """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``.
+    """Fine-tune the trainable parts of both stages on the scene's reduced pairs for ``seconds``, or for exactly
+    ``max_steps`` steps whatever the time (a run that does not depend on the machine's speed or load).
 
     Crops (flipped / transposed at random) are drawn from the training part of each sample block
     (_split_pairs); the loss on fixed crops of the held-out part is checked ``checks`` times during the run
@@ -237,10 +238,10 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     model.train()
     step_time = 0.0
     next_check = seconds / checks
-    while time.perf_counter() - t0 + step_time < seconds and (max_steps is None or steps < max_steps):
+    while steps < max_steps if max_steps is not None else time.perf_counter() - t0 + step_time < seconds:
         check_cancel()
         ts = time.perf_counter()
-        frac = min(1.0, (ts - t0) / seconds)
+        frac = steps / max_steps if max_steps is not None else min(1.0, (ts - t0) / seconds)
         cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = cur * g["mult"]
@@ -255,7 +256,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         steps += 1
         step_time = time.perf_counter() - ts if steps == 1 else 0.8 * step_time + 0.2 * (time.perf_counter() - ts)
         if progress:
-            progress(min(1.0, (time.perf_counter() - t0) / seconds))
+            progress(steps / max_steps if max_steps is not None else min(1.0, (time.perf_counter() - t0) / seconds))
         by_steps = max_steps is not None and steps % max(1, max_steps // checks) == 0
         if by_steps or (max_steps is None and time.perf_counter() - t0 >= next_check):
             next_check += seconds / checks

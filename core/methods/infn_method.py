@@ -60,7 +60,7 @@ from ..models.cancel_hooks import cancellable
 from ..models.infn import INFN as Net, InfnConfig, receptive_radius
 from ..scene import LR_MARGIN
 from . import deep_guard
-from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds
+from .base import DEFAULT_ADAPT_SECONDS as BASE_ADAPT_SECONDS, FusionMethod, SceneInfo, Tile, adapt_seconds, adapt_steps
 from .deep_base import DeepMethod, flag
 from .registry import INFN_MOVED_BASES
 
@@ -402,7 +402,7 @@ class INFN(DeepMethod):
         A.check_cancel(self.is_cancelled)
         error_interp = A.interpolation_error(pairs)
         settings = A.AdaptSettings(seconds=adapt_seconds(opts, DEFAULT_ADAPT_SECONDS),
-                                   steps=int(opts["adapt_steps"]) if opts.get("adapt_steps") else None, seed=seed)
+                                   steps=adapt_steps(opts), seed=seed)
         with cancellable(model, self.is_cancelled):         # one forward over a large region takes seconds
             self._info(f"INFN: adapting {'the' if fits else 'new band layers of the'} model to this scene "
                        f"({len(used)} HSI bands, {scene.hr_bands} MSI bands, ratio {r}; "

@@ -1,7 +1,10 @@
 """PanAdapter v2 (core.models.pan_scet): a network that refines a classical fusion chosen for the scene.
 
-Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS, GUARD):
+Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPT_STEPS, ADAPTED_WEIGHTS, GUARD):
   device, threads, weights, adapt, adapt_seconds, adapted_weights, guard   as PanAdapter (panadapter_method)
+  adapt_steps  a fixed number of steps for each network and each adaptation objective instead of the time
+            budget: the time budget makes the number of steps, and so the result, depend on the machine's
+            speed and load
   base      the classical method the network refines; default: the one of the bases it was trained with
             (its manifest) that scores best on the scene's reduced-resolution check, as Auto ranks them
   ensemble  true (default): average the network's output with those of the networks its manifest names in
@@ -41,7 +44,7 @@ from ..models.pan_scet.predict import predict_tile
 from ..models.panadapter import angle_blend as AB
 from . import deep_guard
 from .array_fusion import classical_fusion
-from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
+from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds, adapt_steps
 from .deep_base import DeepMethod, cpu_threads, flag, sample_gain
 
 ENGINE = "pan_scet"
@@ -275,19 +278,22 @@ class PanScetMethod(DeepMethod):
             self.adaptation = {"skipped": why, "started_from": man["name"], "steps": 0}
             return False
         pairs = with_base(pairs, scene.ratio, scene.gnyq_lr, scene.gnyq_hr, functools.partial(classical_fusion, base))
-        seconds = adapt_seconds(scene.options, float(DEFAULT_ADAPT_SECONDS))
+        seconds, steps = adapt_seconds(scene.options, float(DEFAULT_ADAPT_SECONDS)), adapt_steps(scene.options)
         full = None
         if objective != "wald":
             full = FS.blocks(samples, scene.ratio, scene.gnyq_hr, self.gain / self.scale, self.base_method.apply,
                              self.is_cancelled)
         n = len(members)
-        self._info(f"Adapting PanAdapter v2 to the scene for {seconds:.0f} s ({OBJECTIVES[objective]}; "
-                   f"{len(pairs)} sample block(s), ratio {scene.ratio}, base {base}"
-                   + (f"; {n} networks, {seconds / n:.0f} s each" if n > 1 else "") + ") ...")
+        if steps:
+            length = f"{steps} steps per network" + (" and objective" if objective == "both" else "")
+        else:
+            length = f"{seconds:.0f} s" + (f"; {n} networks, {seconds / n:.0f} s each" if n > 1 else "")
+        self._info(f"Adapting PanAdapter v2 to the scene ({length}; {OBJECTIVES[objective]}; "
+                   f"{len(pairs)} sample block(s), ratio {scene.ratio}, base {base}) ...")
         reps = []
         for i, (net, nman) in enumerate(members):
             rep, name = self._adapt_objectives(net, pairs, full, scene, seconds / n, objective,
-                                               (i / n, (i + 1) / n))
+                                               (i / n, (i + 1) / n), steps)
             rep.update(started_from=nman["name"], base=base)
             reps.append(rep)
             self._info(f"Adaptation of '{nman['name']}' kept ({OBJECTIVES[name]}): {rep['steps']} steps in "
@@ -319,10 +325,11 @@ class PanScetMethod(DeepMethod):
                 return
 
     def _adapt_objectives(self, model: PanScet, pairs, full, scene: SceneInfo, seconds: float, objective: str,
-                          span: tuple[float, float] = (0.0, 1.0)) -> tuple[dict, str]:
+                          span: tuple[float, float] = (0.0, 1.0), steps: int | None = None) -> tuple[dict, str]:
         """Run the adaptation objective(s) (``both``: each on half the budget from the same start) and leave
         ``model`` with the one whose held-out check loss is lowest; (its report, its name).  ``full``: the
-        full-resolution blocks (FS.blocks); ``span``: the part of the progress bar this adaptation fills."""
+        full-resolution blocks (FS.blocks); ``span``: the part of the progress bar this adaptation fills;
+        ``steps``: each objective runs exactly that many steps instead (option adapt_steps)."""
         runs = ["wald", "full"] if objective == "both" else [objective]
         report = getattr(self, "report_progress", None)
         lo, hi = span
@@ -336,7 +343,7 @@ class PanScetMethod(DeepMethod):
             part = (lambda f, i=i, report=report: report(lo + (hi - lo) * (i + f) / len(runs))) if report else None
             with cancellable(model, self.is_cancelled):
                 rep = adapt_pan_scet(model, pairs, scene.ratio, seconds / len(runs), self.device, part,
-                                     self.is_cancelled, full=full, gains=scene.gnyq_lr, **weights)
+                                     self.is_cancelled, full=full, gains=scene.gnyq_lr, max_steps=steps, **weights)
             tried[name] = (rep, {k: v.detach().clone() for k, v in model.state_dict().items()})
             self._info(f"Adaptation ({OBJECTIVES[name]}): {rep['steps']} steps in {rep['seconds']} s; loss on check "
                        f"crops {rep['check_loss_before']:.5f} -> {rep['check_loss_after']:.5f}.")

@@ -1,12 +1,14 @@
 """PanAdapter pansharpening (core.models.panadapter) as an engine method, with scene adaptation.
 
-Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPTED_WEIGHTS):
+Options (``scene.options``; Processing: DEVICE, WEIGHTS, ADAPT, ADAPT_SECONDS, ADAPT_STEPS, ADAPTED_WEIGHTS):
   device            auto / cpu / cuda (CUDA requested but unusable: CPU with a warning); the log says which ran
   weights           a .safetensors file (with its .json manifest) or the name of a bundled model; default:
                     the bundled model for the MS band count (any ratio; trained for 2 and 4)
   adapt             fine-tune the trainable parts on the scene itself before fusing (see below); automatic
                     when no bundled model has the band count
   adapt_seconds     time budget of the adaptation (default 120 s)
+  adapt_steps       a fixed number of adaptation steps instead of the time budget (the same run on any machine,
+                    busy or not)
   adapted_weights   where to save the adapted weights (+ manifest), reusable as ``weights`` on other scenes
   batch             pieces fused at once (default 8; halved automatically on CUDA out-of-memory)
   threads           torch CPU threads (default: DEEP_PANSHARPEN_THREADS, else the cores not busy now; cpu_threads)
@@ -43,7 +45,7 @@ from ..models.panadapter import PanAdapter, angle_blend
 from ..models.panadapter.predict import predict_image
 from ..models.panadapter.store import ENGINE, config_dict, load_model
 from . import deep_guard
-from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds
+from .base import DEFAULT_ADAPT_SECONDS, SceneInfo, Tile, adapt_seconds, adapt_steps
 from .classical_pan import MTFGLPHPM, mtf_glp_hpm_arrays
 from .deep_base import DeepMethod, cpu_threads, flag, sample_gain
 
@@ -150,7 +152,7 @@ class PanAdapterMethod(DeepMethod):
             self.base_method = get_method(base_name)
             self.base_method.prepare(samples, scene)
         if adapt:
-            seconds = adapt_seconds(opts, ADAPT_SECONDS)
+            seconds, steps = adapt_seconds(opts, ADAPT_SECONDS), adapt_steps(opts)
             pairs = scene_pairs(samples, scene, self.scale, self.gain, base_name, self.is_cancelled,
                                 mtf_glp_hpm_arrays)
             if not pairs:
@@ -168,11 +170,13 @@ class PanAdapterMethod(DeepMethod):
                     self._save_adapted(str(opts["adapted_weights"]), model, man, scene, self.adaptation)
                 adapt = False
         if adapt:
-            self._info(f"Adapting PanAdapter to the scene for {seconds:.0f} s (Wald protocol on "
+            self._info(f"Adapting PanAdapter to the scene for {f'{steps} steps' if steps else f'{seconds:.0f} s'} "
+                       f"(Wald protocol on "
                        f"{len(pairs)} sample block(s), ratio {scene.ratio}) ...")
             with cancellable(model, getattr(self, "is_cancelled", None)):   # a step on a large batch takes seconds
                 rep = adapt_model(model, pairs, scene.ratio, seconds, self.device,
-                                  getattr(self, "report_progress", None), getattr(self, "is_cancelled", None))
+                                  getattr(self, "report_progress", None), getattr(self, "is_cancelled", None),
+                                  max_steps=steps)
             rep["started_from"] = man["name"]
             self.adaptation = rep
             self._info(f"Adaptation: {rep['steps']} steps in {rep['seconds']} s; loss on check crops "

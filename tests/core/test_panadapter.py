@@ -1,6 +1,7 @@
 """PanAdapter: model shapes, frozen parts, CTI initialisation, learning, bundled weights, engine method."""
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -329,6 +330,19 @@ def test_engine_adapts_a_band_count_without_bundled_model(tmp_path):
     # the same network (stored in float16) and the same spectral-direction blend: the same image
     assert np.abs(out2 - out).mean() < 2e-3 * np.abs(out).mean()
 
+
+
+def test_engine_adapts_for_a_fixed_number_of_steps_the_same_way_twice(tmp_path):
+    """adapt_steps replaces the time budget: exactly that many steps, and the same weights on every run."""
+    from osgeo import gdal
+    runs = []
+    for k in range(2):
+        saved = str(tmp_path / f"steps{k}.safetensors")
+        out, res = _run(tmp_path, f"steps{k}", adapt=True, adapt_steps=4, adapted_weights=saved)
+        runs.append(out)
+        rep = json.loads(gdal.Open(res.output_path).GetMetadataItem("DEEPPANSHARPEN_PANADAPTER_ADAPTATION"))
+        assert rep["steps"] == 4
+    np.testing.assert_array_equal(runs[0], runs[1])
 
 def test_engine_skips_an_adaptation_it_cannot_check(tmp_path):
     """A 4-band scene too small to hold anything out: ADAPT is skipped with a warning, the bundled network

@@ -1,5 +1,5 @@
 """The deep methods' Processing parameters (add_deep_parameters) and the options they become (deep_options), the
-same for PanAdapter (pansharpen) and INFN (hsmsfusion) except ADAPT_STEPS, which only INFN has."""
+same for PanAdapter (pansharpen) and INFN (hsmsfusion)."""
 import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingParameterDefinition
 
@@ -12,12 +12,12 @@ def algorithm(alg_id):
     return alg
 
 
-@pytest.mark.parametrize("alg_id, who, steps", [("deeppansharpen:pansharpen", "PanAdapter, PanAdapter v2", False),
-                                                ("deeppansharpen:hsmsfusion", "INFN", True)])
-def test_deep_parameters_are_advanced_named_for_the_method_with_their_defaults(dp_provider, alg_id, who, steps):
+@pytest.mark.parametrize("alg_id, who", [("deeppansharpen:pansharpen", "PanAdapter, PanAdapter v2"),
+                                         ("deeppansharpen:hsmsfusion", "INFN")])
+def test_deep_parameters_are_advanced_named_for_the_method_with_their_defaults(dp_provider, alg_id, who):
     alg = algorithm(alg_id)
     names = [p.name() for p in alg.parameterDefinitions()]
-    wanted = [n for n in DEEP if steps or n != "ADAPT_STEPS"]
+    wanted = DEEP
     assert [n for n in names if n in DEEP] == wanted
     assert names.index("ADAPTED_WEIGHTS") == names.index("OUTPUT") - 1        # the deep block ends the advanced part
     for n in wanted:
@@ -27,12 +27,14 @@ def test_deep_parameters_are_advanced_named_for_the_method_with_their_defaults(d
     assert alg.parameterDefinition("GUARD").defaultValue() is True
     seconds = alg.parameterDefinition("ADAPT_SECONDS")
     assert (seconds.defaultValue(), seconds.minimum(), seconds.maximum()) == (120, 1, 36000)
+    steps = alg.parameterDefinition("ADAPT_STEPS")
+    assert (steps.defaultValue(), steps.minimum()) == (0, 0)
     assert alg.parameterDefinition("WEIGHTS").extension() == "safetensors"
     assert alg.outputDefinition("ADAPTED_WEIGHTS") is not None
 
 
-@pytest.mark.parametrize("alg_id, steps", [("deeppansharpen:pansharpen", False), ("deeppansharpen:hsmsfusion", True)])
-def test_deep_options_carry_only_what_the_user_set(dp_provider, alg_id, steps, tmp_path):
+@pytest.mark.parametrize("alg_id", ["deeppansharpen:pansharpen", "deeppansharpen:hsmsfusion"])
+def test_deep_options_carry_only_what_the_user_set(dp_provider, alg_id, tmp_path):
     alg = algorithm(alg_id)
     context = QgsProcessingContext()
     assert alg.deep_options({}, context) == {}
@@ -43,10 +45,8 @@ def test_deep_options_carry_only_what_the_user_set(dp_provider, alg_id, steps, t
     weights.write_bytes(b"x")
     got = alg.deep_options({"ADAPT": True, "ADAPT_SECONDS": 30, "ADAPT_STEPS": 5, "WEIGHTS": str(weights),
                             "ADAPTED_WEIGHTS": str(tmp_path / "adapted.pt")}, context)
-    want = {"adapt": True, "adapt_seconds": 30.0, "weights": str(weights),
+    want = {"adapt": True, "adapt_seconds": 30.0, "adapt_steps": 5, "weights": str(weights),
             "adapted_weights": str(tmp_path / "adapted.safetensors")}
-    if steps:
-        want["adapt_steps"] = 5
     assert got == want
 
 

@@ -83,7 +83,8 @@ def test_pansharpen_parameters(alg, plugin_package):
     assert p["COG"].defaultValue() is False
     advanced = {n for n, d in p.items() if d.flags() & QgsProcessingParameterDefinition.FlagAdvanced}
     assert advanced == {"PAN_BAND", "MS_BANDS", "SENSOR", "TILE_SIZE", "OVERLAP", "OUTPUT_TYPE", "COG", "DEVICE",
-                        "COMPRESSION", "CLUSTER", "ADAPT", "ADAPT_SECONDS", "WEIGHTS", "ADAPTED_WEIGHTS", "GUARD"}
+                        "COMPRESSION", "CLUSTER", "ADAPT", "ADAPT_SECONDS", "ADAPT_STEPS", "WEIGHTS", "ADAPTED_WEIGHTS",
+                        "GUARD"}
     # PanAdapter options, the same kinds as INFN's on hsmsfusion
     assert p["ADAPT"].defaultValue() is False
     assert p["GUARD"].defaultValue() is True

@@ -316,6 +316,14 @@ def test_adapt_seconds_must_be_a_real_budget(tmp_path, seconds):
                                  method_options={"adapt": True, "adapt_seconds": seconds}))
 
 
+
+@pytest.mark.parametrize("method", ["panadapter", "panadapter_v2"])
+@pytest.mark.parametrize("steps", [-3, 2.5, "abc", float("nan"), 10 ** 9])
+def test_adapt_steps_must_be_a_whole_positive_number(tmp_path, method, steps):
+    with pytest.raises(InputError, match="adaptation steps"):
+        run_fusion(FusionRequest("pansharpen", L8_PAN, L8_MS, str(tmp_path / "o.tif"), method=method,
+                                 method_options={"adapt": True, "adapt_steps": steps}))
+
 def test_infn_reports_corrupted_weights_before_their_band_layout(tmp_path):
     from core.methods import get_method
     from core.methods.base import SceneInfo

@@ -103,10 +103,10 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
     t0 = time.perf_counter()
     steps, step_time, next_check = 0, 0.0, seconds / checks
     model.train()
-    while steps < max_steps if max_steps is not None else time.perf_counter() - t0 + step_time < seconds:
+    while P.budget_used(steps, max_steps, time.perf_counter() - t0 + step_time, seconds) < 1.0:
         check_cancel()
         ts = time.perf_counter()
-        frac = min(1.0, (ts - t0) / seconds) if max_steps is None else steps / max_steps
+        frac = P.budget_used(steps, max_steps, ts - t0, seconds)
         cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = cur
@@ -128,7 +128,7 @@ def adapt_pan_scet(model: PanScet, pairs, ratio: int, seconds: float, device, pr
         took = time.perf_counter() - ts
         step_time = took if steps == 1 else 0.8 * step_time + 0.2 * took
         if progress:
-            progress(steps / max_steps if max_steps is not None else min(1.0, (time.perf_counter() - t0) / seconds))
+            progress(P.budget_used(steps, max_steps, time.perf_counter() - t0, seconds))
         due = (steps % max(1, max_steps // checks) == 0) if max_steps is not None else \
             time.perf_counter() - t0 >= next_check
         if due:

@@ -166,6 +166,14 @@ def holds_out(cfg, pairs, r: int) -> bool:
     return any(c is not t for c, t in zip(check, train))
 
 
+def budget_used(steps: int, max_steps: int | None, elapsed: float, seconds: float) -> float:
+    """Share of an adaptation's budget used, 0 to 1: ``steps`` of ``max_steps`` when a step count is given
+    (whatever the time), else ``elapsed`` of ``seconds``; the run goes on while it is below 1."""
+    if max_steps is not None:
+        return steps / max_steps if max_steps > 0 else 1.0
+    return min(1.0, elapsed / seconds)
+
+
 class BestWeights:
     """The weights with the lowest check loss so far (the starting ones first) and every check's loss."""
 
@@ -238,10 +246,10 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
     model.train()
     step_time = 0.0
     next_check = seconds / checks
-    while steps < max_steps if max_steps is not None else time.perf_counter() - t0 + step_time < seconds:
+    while budget_used(steps, max_steps, time.perf_counter() - t0 + step_time, seconds) < 1.0:
         check_cancel()
         ts = time.perf_counter()
-        frac = steps / max_steps if max_steps is not None else min(1.0, (ts - t0) / seconds)
+        frac = budget_used(steps, max_steps, ts - t0, seconds)
         cur = lr * min(1.0, (steps + 1) / 10) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = cur * g["mult"]
@@ -256,7 +264,7 @@ def adapt_model(model: PanAdapter, pairs, ratio: int, seconds: float, device, pr
         steps += 1
         step_time = time.perf_counter() - ts if steps == 1 else 0.8 * step_time + 0.2 * (time.perf_counter() - ts)
         if progress:
-            progress(steps / max_steps if max_steps is not None else min(1.0, (time.perf_counter() - t0) / seconds))
+            progress(budget_used(steps, max_steps, time.perf_counter() - t0, seconds))
         by_steps = max_steps is not None and steps % max(1, max_steps // checks) == 0
         if by_steps or (max_steps is None and time.perf_counter() - t0 >= next_check):
             next_check += seconds / checks

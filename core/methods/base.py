@@ -52,13 +52,15 @@ def adapt_steps(options: dict) -> int | None:
     """The ``adapt_steps`` option: a fixed number of adaptation steps instead of the time budget (the same run
     on any machine, busy or not), None when unset or 0; refused unless a whole number up to MAX_ADAPT_STEPS."""
     value = options.get("adapt_steps")
-    if value is None or value == "" or value == 0:
+    if value is None or value == "":
         return None
     try:
         steps = int(value)
         whole = float(value) == steps
     except (TypeError, ValueError, OverflowError):
         steps, whole = -1, False
+    if whole and steps == 0:
+        return None
     if not whole or not 0 < steps <= MAX_ADAPT_STEPS:
         raise InputError(f"The number of adaptation steps must be a whole number from 1 to {MAX_ADAPT_STEPS} "
                          f"(0 or empty: as many as the time allows), not {value!r}.")

@@ -85,6 +85,11 @@ def choose_blend(fused: list, blocks: list, ratio: int) -> tuple[float, list]:
     return (float(best) if score[best] <= 2.0 - AB.MIN_GAIN else 0.0), rows
 
 
+def blend_is_auto(options: dict) -> bool:
+    """Whether the option angle_blend leaves the spectral blend to the scene's check (auto, the default)."""
+    return options.get("angle_blend") in (None, "", "auto")
+
+
 def bundled_models() -> list[dict]:
     """Installed PanAdapter v2 networks (not the ablations)."""
     return [m for m in W.list_models() if m["engine"] == ENGINE and m.get("variant", "pan_scet") == "pan_scet"]
@@ -229,16 +234,19 @@ class PanScetMethod(DeepMethod):
         (self.model, _man), *self.partners = members
         self.manifest = man
         torch.set_flush_denormal(True)
-        check = deep_guard.pan_check(samples, scene, self.model.cfg, adapted)
+        # the check blocks serve the automatic spectral blend and the guard: built once, and only if one runs
+        needed = blend_is_auto(scene.options) or deep_guard.guard_on(scene.options)
+        check = deep_guard.pan_check(samples, scene, self.model.cfg, adapted) if needed else None
         self._choose_blend(check, scene)
         self.guard = deep_guard.guard_panadapter(self, samples, scene, adapted=adapted, check=check)
 
-    def _choose_blend(self, check: tuple[list, bool], scene: SceneInfo) -> None:
+    def _choose_blend(self, check: tuple[list, bool] | None, scene: SceneInfo) -> None:
         """Set ``angle_blend`` from the option, or pick it on the guard's ``check`` (deep_guard.pan_check's
-        blocks and whether they are independent of the adaptation) with choose_blend."""
+        blocks and whether they are independent of the adaptation; None only when the option fixes the blend)
+        with choose_blend."""
         self.angle_blend, self.blend_choice = 0.0, {}
         opt = scene.options.get("angle_blend")
-        if opt not in (None, "", "auto"):
+        if not blend_is_auto(scene.options):
             try:
                 self.angle_blend = float(opt)
             except (TypeError, ValueError):

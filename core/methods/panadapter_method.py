@@ -170,9 +170,9 @@ class PanAdapterMethod(DeepMethod):
                     self._save_adapted(str(opts["adapted_weights"]), model, man, scene, self.adaptation)
                 adapt = False
         if adapt:
-            self._info(f"Adapting PanAdapter to the scene for {f'{steps} steps' if steps else f'{seconds:.0f} s'} "
-                       f"(Wald protocol on "
-                       f"{len(pairs)} sample block(s), ratio {scene.ratio}) ...")
+            length = f"{steps} steps" if steps else f"{seconds:.0f} s"
+            self._info(f"Adapting PanAdapter to the scene for {length} (Wald protocol on {len(pairs)} sample "
+                       f"block(s), ratio {scene.ratio}) ...")
             with cancellable(model, getattr(self, "is_cancelled", None)):   # a step on a large batch takes seconds
                 rep = adapt_model(model, pairs, scene.ratio, seconds, self.device,
                                   getattr(self, "report_progress", None), getattr(self, "is_cancelled", None),

@@ -288,3 +288,13 @@ def test_a_fixed_number_of_adaptation_steps_gives_the_same_pixels_on_every_run(t
     assert {v["steps"] for v in rep["objectives"].values()} == {3}
     assert [{v["steps"] for v in p["objectives"].values()} for p in rep["partners"]] == [{3}]
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
+
+
+def test_the_check_is_built_only_for_the_automatic_blend_or_the_guard(tmp_path, bundled, monkeypatch):
+    built = []
+    real = M.deep_guard.pan_check
+    monkeypatch.setattr(M.deep_guard, "pan_check", lambda *a, **k: built.append(1) or real(*a, **k))
+    fuse(tmp_path, "fixed", WV_PAN, WV_MS, angle_blend=0, guard=False)
+    assert built == []
+    fuse(tmp_path, "auto", WV_PAN, WV_MS, guard=True)
+    assert built == [1]                   # once, for the blend and the guard together

@@ -17,10 +17,9 @@ def algorithm(alg_id):
 def test_deep_parameters_are_advanced_named_for_the_method_with_their_defaults(dp_provider, alg_id, who):
     alg = algorithm(alg_id)
     names = [p.name() for p in alg.parameterDefinitions()]
-    wanted = DEEP
-    assert [n for n in names if n in DEEP] == wanted
+    assert [n for n in names if n in DEEP] == DEEP
     assert names.index("ADAPTED_WEIGHTS") == names.index("OUTPUT") - 1        # the deep block ends the advanced part
-    for n in wanted:
+    for n in DEEP:
         p = alg.parameterDefinition(n)
         assert p.description().startswith(f"{who}: ") and p.flags() & QgsProcessingParameterDefinition.FlagAdvanced
     assert alg.parameterDefinition("ADAPT").defaultValue() is False

@@ -324,6 +324,13 @@ def test_adapt_steps_must_be_a_whole_positive_number(tmp_path, method, steps):
         run_fusion(FusionRequest("pansharpen", L8_PAN, L8_MS, str(tmp_path / "o.tif"), method=method,
                                  method_options={"adapt": True, "adapt_steps": steps}))
 
+
+def test_adapt_steps_zero_or_empty_leaves_the_time_budget_and_text_numbers_are_read():
+    from core.methods.base import adapt_steps
+    assert [adapt_steps({"adapt_steps": v}) for v in (None, "", 0, "0", 0.0)] == [None] * 5
+    assert adapt_steps({}) is None
+    assert adapt_steps({"adapt_steps": "7"}) == 7 and adapt_steps({"adapt_steps": 7.0}) == 7
+
 def test_infn_reports_corrupted_weights_before_their_band_layout(tmp_path):
     from core.methods import get_method
     from core.methods.base import SceneInfo
